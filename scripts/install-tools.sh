@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# install-tools.sh installs the real Sigstore clients that the interop tests
+# drive (cosign, rekor-cli, crane) with `go install`, one folder per version,
+# so a second run (or a later CI run on the same machine) reuses them.
+#
+#   TOOLS_DIR  where to cache them (default: .tools, which git ignores)
+#
+# Each tool is built with a private GOCACHE so that a `go clean -cache`
+# elsewhere cannot break a build in progress.
+set -euo pipefail
+
+TOOLS_DIR=${TOOLS_DIR:-.tools}
+mkdir -p "$TOOLS_DIR"
+TOOLS_DIR=$(cd "$TOOLS_DIR" && pwd)
+
+COSIGN_VERSION=${COSIGN_VERSION:-v2.6.5}
+REKOR_CLI_VERSION=${REKOR_CLI_VERSION:-v1.5.4}
+CRANE_VERSION=${CRANE_VERSION:-v0.22.1}
+
+install_one() { # name version package
+	local name=$1 version=$2 pkg=$3
+	local dir="$TOOLS_DIR/$name-$version"
+	if [[ -x "$dir/bin/$name" ]]; then
+		echo "install-tools: $name $version cached in $dir"
+		return
+	fi
+	echo "install-tools: building $name $version (this can take a while the first time)"
+	local start=$SECONDS
+	mkdir -p "$dir/gocache"
+	GOBIN="$dir/bin.tmp" GOCACHE="$dir/gocache" GOFLAGS=-buildvcs=false \
+		go install "$pkg@$version"
+	rm -rf "$dir/bin" && mv "$dir/bin.tmp" "$dir/bin"
+	rm -rf "$dir/gocache"
+	echo "install-tools: $name $version built in $((SECONDS - start))s"
+}
+
+install_one crane "$CRANE_VERSION" github.com/google/go-containerregistry/cmd/crane &
+p1=$!
+install_one rekor-cli "$REKOR_CLI_VERSION" github.com/sigstore/rekor/cmd/rekor-cli &
+p2=$!
+install_one cosign "$COSIGN_VERSION" github.com/sigstore/cosign/v2/cmd/cosign &
+p3=$!
+status=0
+wait $p1 || status=1
+wait $p2 || status=1
+wait $p3 || status=1
+if [[ $status -ne 0 ]]; then
+	echo "install-tools: a build failed" >&2
+	exit 1
+fi
+# Stable paths for the tests: TOOLS_DIR/bin/<name> -> the cached version.
+mkdir -p "$TOOLS_DIR/bin"
+ln -sf "$TOOLS_DIR/crane-$CRANE_VERSION/bin/crane" "$TOOLS_DIR/bin/crane"
+ln -sf "$TOOLS_DIR/rekor-cli-$REKOR_CLI_VERSION/bin/rekor-cli" "$TOOLS_DIR/bin/rekor-cli"
+ln -sf "$TOOLS_DIR/cosign-$COSIGN_VERSION/bin/cosign" "$TOOLS_DIR/bin/cosign"
+echo "install-tools: ready in $TOOLS_DIR/bin"
