@@ -16,6 +16,11 @@ TOOLS_DIR=$(cd "$TOOLS_DIR" && pwd)
 COSIGN_VERSION=${COSIGN_VERSION:-v2.6.5}
 REKOR_CLI_VERSION=${REKOR_CLI_VERSION:-v1.5.4}
 CRANE_VERSION=${CRANE_VERSION:-v0.22.1}
+GOLANGCI_LINT_VERSION=${GOLANGCI_LINT_VERSION:-v2.15.0}
+FREEZE_VERSION=${FREEZE_VERSION:-v0.2.2}
+
+# With arguments, install just those extra tools: lint (golangci-lint),
+# freeze (ANSI → PNG for screenshots).
 
 install_one() { # name version package
 	local name=$1 version=$2 pkg=$3
@@ -33,6 +38,24 @@ install_one() { # name version package
 	rm -rf "$dir/gocache"
 	echo "install-tools: $name $version built in $((SECONDS - start))s"
 }
+
+if [[ $# -gt 0 ]]; then
+	mkdir -p "$TOOLS_DIR/bin"
+	for t in "$@"; do
+		case $t in
+		lint)
+			install_one golangci-lint "$GOLANGCI_LINT_VERSION" github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+			ln -sf "$TOOLS_DIR/golangci-lint-$GOLANGCI_LINT_VERSION/bin/golangci-lint" "$TOOLS_DIR/bin/golangci-lint"
+			;;
+		freeze)
+			install_one freeze "$FREEZE_VERSION" github.com/charmbracelet/freeze
+			ln -sf "$TOOLS_DIR/freeze-$FREEZE_VERSION/bin/freeze" "$TOOLS_DIR/bin/freeze"
+			;;
+		*) echo "install-tools: unknown tool $t (want lint or freeze)" >&2; exit 2 ;;
+		esac
+	done
+	exit 0
+fi
 
 install_one crane "$CRANE_VERSION" github.com/google/go-containerregistry/cmd/crane &
 p1=$!

@@ -1,0 +1,91 @@
+# provscope — make help lists the targets.
+
+GO            ?= go
+BIN           ?= bin/provscope
+# Real clients (cosign, rekor-cli, crane) and dev tools, cached by version.
+TOOLS_DIR     ?= $(CURDIR)/.tools
+FUZZ_TIME     ?= 30s
+FUZZ_SHORT    ?= 2s
+BENCH_TIME    ?= 1s
+BENCH_SIZE    ?= 100000
+VERSION       ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS       := -X main.version=$(VERSION)
+
+export PROVSCOPE_TOOLS := $(TOOLS_DIR)/bin
+export PATH := $(TOOLS_DIR)/bin:$(PATH)
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: ## Build bin/provscope
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
+
+.PHONY: run
+run: build ## Build and open the explorer (ARGS=… for arguments)
+	./$(BIN) $(ARGS)
+
+.PHONY: demo
+demo: build ## Start the offline demo world and open the explorer on it
+	./$(BIN) demo
+
+.PHONY: learn
+learn: build ## Open the teaching mode (RFC 6962 trees you can grow and break)
+	./$(BIN) learn
+
+.PHONY: tools
+tools: ## Build cosign, rekor-cli and crane into TOOLS_DIR (cached by version)
+	TOOLS_DIR=$(TOOLS_DIR) scripts/install-tools.sh
+
+.PHONY: test
+test: tools ## Run the whole suite: vet, unit, real-world, interop (real cosign/rekor-cli/crane) and short fuzz runs
+	$(GO) vet ./...
+	PROVSCOPE_REQUIRE_TOOLS=1 $(GO) test -vet=off -count=1 -timeout 30m ./...
+	FUZZ_TIME=$(FUZZ_SHORT) scripts/fuzz.sh
+
+.PHONY: test-short
+test-short: ## Unit tests only (no tools needed; interop tests skip)
+	$(GO) test -count=1 ./...
+
+.PHONY: test-race
+test-race: ## Run the unit tests with the race detector
+	$(GO) test -race -count=1 -timeout 30m ./...
+
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZ_TIME each
+	FUZZ_TIME=$(FUZZ_TIME) scripts/fuzz.sh
+
+.PHONY: bench
+bench: ## Run the benchmarks and print their figures
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCH_TIME) ./...
+
+.PHONY: bench-log
+bench-log: ## Load-test the embedded log over loopback (BENCH_SIZE entries)
+	BENCH_SIZE=$(BENCH_SIZE) scripts/bench-log.sh
+
+.PHONY: lint
+lint: ## Run golangci-lint (installed into TOOLS_DIR)
+	TOOLS_DIR=$(TOOLS_DIR) scripts/install-tools.sh lint
+	golangci-lint run ./...
+
+.PHONY: fmt
+fmt: ## Format the code (gofmt -s; golangci-lint fmt when installed)
+	gofmt -s -w $$(git ls-files '*.go')
+	@if command -v golangci-lint >/dev/null; then golangci-lint fmt ./...; fi
+
+.PHONY: golden
+golden: ## Rewrite the UI golden files after an intended change (review the diff!)
+	$(GO) test ./ui/... -update
+
+.PHONY: screenshots
+screenshots: build ## Render the TUI flows into screenshots/*.png
+	TOOLS_DIR=$(TOOLS_DIR) scripts/install-tools.sh freeze
+	scripts/screenshots.sh
+	@if [ -x scripts/screenshots-learn.sh ]; then scripts/screenshots-learn.sh; fi
+
+.PHONY: clean
+clean: ## Remove build output (keeps the cached tools)
+	rm -rf bin
