@@ -13,6 +13,8 @@ type Tag struct {
 	Repository string `json:"repository"`
 	Name       string `json:"name"`
 	Digest     string `json:"digest,omitempty"`
+	// Err is set when the tag is listed but could not be resolved.
+	Err string `json:"error,omitempty"`
 }
 
 // Platform is an image's OS/architecture.
@@ -109,6 +111,16 @@ type Attachment struct {
 	// SBOMFormat is "spdx" or "cyclonedx"; SBOMPackages counts packages.
 	SBOMFormat   string `json:"sbomFormat,omitempty"`
 	SBOMPackages int    `json:"sbomPackages,omitempty"`
+	// PayloadType is the DSSE payload type of an envelope, such as
+	// "application/vnd.in-toto+json".
+	PayloadType string `json:"payloadType,omitempty"`
+	// Builder, BuildType and Materials are read from a SLSA provenance
+	// predicate (v0.2 builder.id/buildType/materials, v1
+	// runDetails.builder.id/buildDefinition.buildType/resolvedDependencies);
+	// Materials are "uri@alg:hex".
+	Builder   string   `json:"builder,omitempty"`
+	BuildType string   `json:"buildType,omitempty"`
+	Materials []string `json:"materials,omitempty"`
 	// SignedDigest is the image digest the payload claims to sign.
 	SignedDigest string            `json:"signedDigest,omitempty"`
 	Annotations  map[string]string `json:"annotations,omitempty"`
