@@ -49,6 +49,9 @@ type Image struct {
 	Size        int64             `json:"size"`
 	Labels      map[string]string `json:"labels,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
+	// Err is set when this manifest (typically one platform of an index)
+	// could not be read; the rest of the summary is still filled.
+	Err string `json:"error,omitempty"`
 }
 
 // AttachmentKind says what an artifact attached to an image is.
