@@ -1,0 +1,111 @@
+package proof
+
+import (
+	"encoding/hex"
+	"fmt"
+
+	"github.com/provscope/provscope/model"
+)
+
+// RootMismatchError reports that the root rebuilt from a proof differs from
+// the root it was checked against.
+type RootMismatchError struct {
+	// Which names the root: "root" for an inclusion proof, "old root" or
+	// "new root" for a consistency proof.
+	Which    string
+	Computed []byte
+	Expected []byte
+	err      error
+}
+
+func (e *RootMismatchError) Error() string {
+	which := e.Which
+	if which == "" {
+		which = "root"
+	}
+	return fmt.Sprintf("computed %s %s does not match expected %s", which, hex.EncodeToString(e.Computed), hex.EncodeToString(e.Expected))
+}
+
+// Unwrap returns the merkle library's own error, when there is one.
+func (e *RootMismatchError) Unwrap() error { return e.err }
+
+// ProofSizeError reports a proof with the wrong number of hashes for its
+// index and tree size(s).
+type ProofSizeError struct {
+	Got, Want int
+	err       error
+}
+
+func (e *ProofSizeError) Error() string {
+	return fmt.Sprintf("wrong proof size %d, want %d", e.Got, e.Want)
+}
+
+// Unwrap returns the merkle library's own error, when there is one.
+func (e *ProofSizeError) Unwrap() error { return e.err }
+
+// RangeError reports indices or sizes that cannot describe a proof: a leaf
+// index at or beyond the tree size, or a second tree smaller than the first.
+type RangeError struct {
+	Msg string
+	err error
+}
+
+func (e *RangeError) Error() string { return e.Msg }
+
+// Unwrap returns the merkle library's own error, when there is one.
+func (e *RangeError) Unwrap() error { return e.err }
+
+// BadSignatureError reports a signature made by a known key (the key hint
+// and name matched) that does not verify: the signed data was altered or the
+// signature is corrupt.
+type BadSignatureError struct {
+	// What names what was signed, such as "checkpoint" or "signed entry timestamp".
+	What string
+	// Signer is the key name, or a key fingerprint.
+	Signer string
+	err    error
+}
+
+func (e *BadSignatureError) Error() string {
+	s := fmt.Sprintf("%s signature by %s does not verify", e.What, e.Signer)
+	if e.err != nil {
+		s += ": " + e.err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the underlying verifier error, when there is one.
+func (e *BadSignatureError) Unwrap() error { return e.err }
+
+// UnknownKeyError reports that no signature was made by any of the keys the
+// caller trusts.
+type UnknownKeyError struct {
+	What string
+	// Signers lists the name+hint of each signature line found.
+	Signers []string
+	// Known lists the keys that were accepted.
+	Known []string
+}
+
+func (e *UnknownKeyError) Error() string {
+	return fmt.Sprintf("no %s signature by a known key: found %d signature(s) %v, known keys %v", e.What, len(e.Signers), e.Signers, e.Known)
+}
+
+// InconsistentError reports two checkpoints of one log that a consistency
+// proof does not link: the log forked, rewrote history or served a bad
+// proof. It carries all the evidence.
+type InconsistentError struct {
+	Old, New model.Checkpoint
+	// OldNote and NewNote are the signed notes, when the checkpoints came from notes.
+	OldNote, NewNote string
+	Proof    [][]byte
+	Trace    *ConsistencyTrace
+	err      error
+}
+
+func (e *InconsistentError) Error() string {
+	return fmt.Sprintf("checkpoints of %q at sizes %d and %d are not consistent: %v", e.New.Origin, e.Old.Size, e.New.Size, e.err)
+}
+
+// Unwrap returns the reason: a *RootMismatchError, *ProofSizeError, …
+func (e *InconsistentError) Unwrap() error { return e.err }
