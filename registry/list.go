@@ -1,0 +1,129 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/provscope/provscope/model"
+)
+
+// Page is one page of a listing. Next is the value to pass as last for the
+// following page; it is empty on the final page.
+type Page[T any] struct {
+	Items []T
+	Next  string
+}
+
+// Repositories lists one page of the registry's catalog (at most
+// Config.PageSize names) after last ("" for the first page). host is
+// "host[:port]".
+func (c *Client) Repositories(ctx context.Context, host, last string) (Page[model.Repository], error) {
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
+	reg, err := name.NewRegistry(host, c.nameOptions()...)
+	if err != nil {
+		return Page[model.Repository]{}, fmt.Errorf("parsing registry %q: %w", host, err)
+	}
+	names, err := remote.CatalogPage(reg, last, c.cfg.PageSize, c.options(ctx)...)
+	if err != nil {
+		return Page[model.Repository]{}, fmt.Errorf("listing repositories of %s: %w", host, classify(err))
+	}
+	p := Page[model.Repository]{Items: make([]model.Repository, 0, len(names))}
+	for _, n := range names {
+		p.Items = append(p.Items, model.Repository{Registry: reg.RegistryStr(), Name: n})
+	}
+	if len(names) == c.cfg.PageSize {
+		p.Next = names[len(names)-1]
+	}
+	return p, nil
+}
+
+// Tags lists one page of repo's tags (at most Config.PageSize) after last
+// ("" for the first page), each resolved to its digest with a HEAD request.
+// A tag that cannot be resolved keeps its name and carries Err. repo is
+// "host[:port]/path".
+func (c *Client) Tags(ctx context.Context, repo, last string) (Page[model.Tag], error) {
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
+	r, err := name.NewRepository(repo, c.nameOptions()...)
+	if err != nil {
+		return Page[model.Tag]{}, fmt.Errorf("parsing repository %q: %w", repo, err)
+	}
+	names, err := c.tagsPage(ctx, r, last)
+	if err != nil {
+		return Page[model.Tag]{}, fmt.Errorf("listing tags of %s: %w", repo, err)
+	}
+	p := Page[model.Tag]{Items: make([]model.Tag, len(names))}
+	if len(names) == c.cfg.PageSize {
+		p.Next = names[len(names)-1]
+	}
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	for i, n := range names {
+		p.Items[i] = model.Tag{Repository: r.Name(), Name: n}
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			desc, err := remote.Head(r.Tag(n), c.options(ctx)...)
+			if err != nil {
+				p.Items[i].Err = fmt.Sprintf("resolving tag %s: %v", n, classify(err))
+				return
+			}
+			p.Items[i].Digest = desc.Digest.String()
+		})
+	}
+	wg.Wait()
+	return p, nil
+}
+
+// tagsPage issues GET /v2/<repo>/tags/list?n=&last= itself, so that a page
+// can be asked for by its last tag (go-containerregistry only follows Link
+// headers).
+func (c *Client) tagsPage(ctx context.Context, r name.Repository, last string) ([]string, error) {
+	auth, err := authn.Resolve(ctx, c.cfg.Keychain, r)
+	if err != nil {
+		return nil, fmt.Errorf("resolving credentials: %w", err)
+	}
+	rt, err := transport.NewWithContext(ctx, r.Registry, auth, c.rt, []string{r.Scope(transport.PullScope)})
+	if err != nil {
+		return nil, classify(err)
+	}
+	rt = transport.NewRetry(rt, transport.WithRetryBackoff(c.cfg.Retry),
+		transport.WithRetryStatusCodes(http.StatusTooManyRequests, http.StatusInternalServerError,
+			http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout))
+	q := url.Values{"n": {strconv.Itoa(c.cfg.PageSize)}}
+	if last != "" {
+		q.Set("last", last)
+	}
+	u := url.URL{Scheme: r.Scheme(), Host: r.RegistryStr(), Path: "/v2/" + r.RepositoryStr() + "/tags/list", RawQuery: q.Encode()}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := (&http.Client{Transport: rt}).Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if err := transport.CheckError(resp, http.StatusOK); err != nil {
+		return nil, classify(err)
+	}
+	var tl struct {
+		Tags []string `json:"tags"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, c.cfg.MaxManifestBytes)).Decode(&tl); err != nil {
+		return nil, fmt.Errorf("decoding tag list: %w", err)
+	}
+	return tl.Tags, nil
+}
