@@ -59,7 +59,8 @@ func DefaultDir(getenv func(string) string) (string, error) {
 // file names the file for one tree: a readable prefix plus a hash of the
 // full key, so any URL maps to a safe, unique name.
 func (s Store) file(logURL, treeID string) string {
-	key := strings.TrimRight(logURL, "/") + "\x00" + treeID
+	logURL = strings.TrimRight(logURL, "/")
+	key := logURL + "\x00" + treeID
 	sum := sha256.Sum256([]byte(key))
 	host := logURL
 	if _, rest, ok := strings.Cut(host, "://"); ok {
