@@ -1,0 +1,107 @@
+// Package dsse decodes Rekor "dsse" entry bodies, which record a DSSE
+// envelope (https://github.com/secure-systems-lab/dsse/blob/master/envelope.md)
+// by the hashes of its payload and of the whole envelope plus its signatures
+// with their verifiers. Version 0.0.1 is Rekor v1's JSON type
+// (github.com/sigstore/rekor pkg/types/dsse/v0.0.1); version 0.0.2 is Rekor
+// v2's protobuf type (github.com/sigstore/rekor-tiles api/proto/rekor/v2/dsse.proto).
+package dsse
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/go-openapi/strfmt"
+	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/proof/body/decoded"
+	"github.com/sigstore/rekor-tiles/v2/pkg/generated/protobuf"
+	"github.com/sigstore/rekor/pkg/generated/models"
+	v001 "github.com/sigstore/rekor/pkg/types/dsse/v0.0.1"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// DecodeV001 decodes a canonical dsse 0.0.1 body.
+func DecodeV001(canonical []byte) (*decoded.Body, error) {
+	spec, err := decoded.Spec(canonical, string(model.KindDSSE), "0.0.1")
+	if err != nil {
+		return nil, err
+	}
+	var obj models.DSSEV001Schema
+	if err := v001.DecodeEntry(spec, &obj); err != nil {
+		return nil, fmt.Errorf("decoding dsse spec: %w", err)
+	}
+	if err := obj.Validate(strfmt.Default); err != nil {
+		return nil, fmt.Errorf("validating dsse spec: %w", err)
+	}
+	if obj.PayloadHash == nil || obj.PayloadHash.Value == nil || obj.PayloadHash.Algorithm == nil {
+		return nil, errors.New("dsse body has no payload hash")
+	}
+	if len(obj.Signatures) == 0 {
+		return nil, errors.New("dsse body has no signatures")
+	}
+	b := &decoded.Body{
+		Kind:        model.KindDSSE,
+		APIVersion:  "0.0.1",
+		PayloadHash: decoded.Digest{Algorithm: decoded.NormalizeAlgorithm(*obj.PayloadHash.Algorithm), Hex: strings.ToLower(*obj.PayloadHash.Value)},
+	}
+	if obj.EnvelopeHash != nil && obj.EnvelopeHash.Value != nil && obj.EnvelopeHash.Algorithm != nil {
+		b.EnvelopeHash = decoded.Digest{Algorithm: decoded.NormalizeAlgorithm(*obj.EnvelopeHash.Algorithm), Hex: strings.ToLower(*obj.EnvelopeHash.Value)}
+	}
+	for i, s := range obj.Signatures {
+		if s == nil || s.Signature == nil || s.Verifier == nil {
+			return nil, fmt.Errorf("dsse signature %d is incomplete", i)
+		}
+		sig, err := base64.StdEncoding.DecodeString(*s.Signature)
+		if err != nil {
+			return nil, fmt.Errorf("decoding dsse signature %d: %w", i, err)
+		}
+		pemBytes, signer, err := decoded.ParseVerifier(*s.Verifier)
+		if err != nil {
+			return nil, fmt.Errorf("reading dsse verifier %d: %w", i, err)
+		}
+		b.Signatures = append(b.Signatures, decoded.Signature{Sig: sig, VerifierPEM: pemBytes, Signer: signer})
+	}
+	return b, nil
+}
+
+// DecodeV002 decodes a canonical dsse 0.0.2 body (Rekor v2).
+func DecodeV002(canonical []byte) (*decoded.Body, error) {
+	if len(canonical) > decoded.MaxBodySize {
+		return nil, fmt.Errorf("body of %d bytes exceeds the %d-byte limit", len(canonical), decoded.MaxBodySize)
+	}
+	var e protobuf.Entry
+	if err := protojson.Unmarshal(canonical, &e); err != nil {
+		return nil, fmt.Errorf("decoding dsse 0.0.2 body: %w", err)
+	}
+	if e.GetKind() != string(model.KindDSSE) || e.GetApiVersion() != "0.0.2" {
+		return nil, fmt.Errorf("body is %s/%s, want dsse/0.0.2", e.GetKind(), e.GetApiVersion())
+	}
+	d := e.GetSpec().GetDsseV002()
+	if d == nil {
+		return nil, errors.New("dsse 0.0.2 body has no dsseV002 spec")
+	}
+	if len(d.GetPayloadHash().GetDigest()) == 0 {
+		return nil, errors.New("dsse 0.0.2 body has no payload hash")
+	}
+	if len(d.GetSignatures()) == 0 {
+		return nil, errors.New("dsse 0.0.2 body has no signatures")
+	}
+	b := &decoded.Body{
+		Kind:       model.KindDSSE,
+		APIVersion: "0.0.2",
+		PayloadHash: decoded.Digest{
+			Algorithm: decoded.NormalizeAlgorithm(d.GetPayloadHash().GetAlgorithm().String()),
+			Hex:       hex.EncodeToString(d.GetPayloadHash().GetDigest()),
+		},
+	}
+	for i, s := range d.GetSignatures() {
+		sig, err := decoded.FromV2Signature(s)
+		if err != nil {
+			return nil, fmt.Errorf("reading dsse 0.0.2 signature %d: %w", i, err)
+		}
+		b.Signatures = append(b.Signatures, sig)
+	}
+	return b, nil
+}
