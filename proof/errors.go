@@ -98,9 +98,9 @@ type InconsistentError struct {
 	Old, New model.Checkpoint
 	// OldNote and NewNote are the signed notes, when the checkpoints came from notes.
 	OldNote, NewNote string
-	Proof    [][]byte
-	Trace    *ConsistencyTrace
-	err      error
+	Proof            [][]byte
+	Trace            *ConsistencyTrace
+	err              error
 }
 
 func (e *InconsistentError) Error() string {

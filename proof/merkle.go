@@ -303,7 +303,7 @@ func TraceConsistency(size1, size2 uint64, proofHashes [][]byte, root1, root2 []
 			return nil, verdict
 		}
 		t.Computed1, t.Computed2 = root1, root1
-		if size1 == 0 {
+		if size1 == 0 && size2 > 0 {
 			t.Computed2 = root2
 		}
 		return t, t.check(verdict)
