@@ -234,7 +234,15 @@ func (t *ConsistencyTrace) Matches() bool {
 // VerifyConsistency verifies an RFC 6962 consistency proof with
 // transparency-dev/merkle, without building a trace. Requires
 // 0 <= size1 <= size2. Errors are typed as for TraceConsistency.
+//
+// Policy: a proof from the empty tree (size1 == 0) is rejected with a
+// *RangeError, as newer transparency-dev/merkle releases and the upstream
+// probe vectors do: it proves nothing, and accepting it would let any
+// root2 pass. merkle v0.0.2 alone would accept it.
 func VerifyConsistency(size1, size2 uint64, proofHashes [][]byte, root1, root2 []byte) error {
+	if size1 == 0 {
+		return &RangeError{Msg: fmt.Sprintf("consistency proof from the empty tree to size %d is meaningless", size2)}
+	}
 	if err := proof.VerifyConsistency(rfc6962.DefaultHasher, size1, size2, proofHashes, root1, root2); err != nil {
 		return classifyConsistencyErr(err, size1, size2, proofHashes, root1, root2)
 	}
@@ -269,7 +277,7 @@ func classifyConsistencyErr(err error, size1, size2 uint64, proofHashes [][]byte
 	switch {
 	case size2 < size1:
 		return &RangeError{Msg: fmt.Sprintf("new tree size %d is smaller than old tree size %d", size2, size1), err: err}
-	case size1 == size2 || size1 == 0:
+	case size1 == size2:
 		return &ProofSizeError{Got: len(proofHashes), Want: 0, err: err}
 	case len(proofHashes) == 0:
 		return &ProofSizeError{Got: 0, Want: consistencyLen(size1, size2), err: err}
@@ -288,24 +296,21 @@ func consistencyLen(size1, size2 uint64) int {
 // TraceConsistency verifies a consistency proof with transparency-dev/merkle
 // and returns the explanation. Requires 0 <= size1 <= size2. The error is
 // the library's verdict, typed (*RootMismatchError, *ProofSizeError,
-// *RangeError). The trace is nil when the proof has the wrong shape. For
-// size1 == 0 or size1 == size2 the proof is empty and there are no steps:
-// Computed1 and Computed2 are then Root1 (any tree extends the empty tree;
-// equal sizes need equal roots).
+// *RangeError). The trace is nil when the proof has the wrong shape or
+// size1 is 0 (see VerifyConsistency). For size1 == size2 the proof is empty
+// and there are no steps: Computed1 and Computed2 are Root1, so the trace
+// matches exactly when the two roots are equal.
 func TraceConsistency(size1, size2 uint64, proofHashes [][]byte, root1, root2 []byte) (*ConsistencyTrace, error) {
 	verdict := VerifyConsistency(size1, size2, proofHashes, root1, root2)
 	t := &ConsistencyTrace{Size1: size1, Size2: size2, Root1: root1, Root2: root2, SeedProofIndex: -1}
 	switch {
-	case size2 < size1:
+	case size2 < size1 || size1 == 0:
 		return nil, verdict
-	case size1 == size2 || size1 == 0:
+	case size1 == size2:
 		if len(proofHashes) != 0 {
 			return nil, verdict
 		}
 		t.Computed1, t.Computed2 = root1, root1
-		if size1 == 0 && size2 > 0 {
-			t.Computed2 = root2
-		}
 		return t, t.check(verdict)
 	}
 	start, inner, border, shift := consistencyShape(size1, size2)
