@@ -1,0 +1,135 @@
+// Package inspecttest provides test doubles for inspect's callers: a fake
+// Rekor v1 log whose history can be rolled back or forked under the same
+// tree ID, to exercise `provscope loginfo`'s rollback and fork detection
+// (which a well-behaved log, such as the embedded one, never shows).
+package inspecttest
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/sigstore/rekor/pkg/util"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
+	"github.com/sigstore/sigstore/pkg/signature"
+	"github.com/transparency-dev/merkle/rfc6962"
+	"github.com/transparency-dev/merkle/testonly"
+)
+
+// FakeLog serves GET /api/v1/log, /api/v1/log/publicKey and
+// /api/v1/log/proof for a tree whose leaves the test chooses, signing real
+// checkpoints with an ECDSA P-256 key.
+type FakeLog struct {
+	Hostname string
+	TreeID   int64
+
+	signer signature.Signer
+	pubPEM []byte
+
+	mu     sync.Mutex
+	leaves [][]byte
+	size   uint64
+}
+
+// NewFakeLog returns a fake log with a fresh key.
+func NewFakeLog(hostname string, treeID int64) (*FakeLog, error) {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	s, err := signature.LoadECDSASignerVerifier(k, crypto.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	pem, err := cryptoutils.MarshalPublicKeyToPEM(k.Public())
+	if err != nil {
+		return nil, err
+	}
+	return &FakeLog{Hostname: hostname, TreeID: treeID, signer: s, pubPEM: pem}, nil
+}
+
+// PublicKeyPEM returns the log key.
+func (f *FakeLog) PublicKeyPEM() []byte { return f.pubPEM }
+
+// SetHistory replaces the log's leaves (a different history under the same
+// tree ID forks the log) and serves its first size leaves (smaller than
+// before rolls it back).
+func (f *FakeLog) SetHistory(leaves [][]byte, size uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.leaves, f.size = leaves, min(size, uint64(len(leaves)))
+}
+
+// History returns n leaves named prefix-0 … prefix-(n-1).
+func History(prefix string, n int) [][]byte {
+	out := make([][]byte, n)
+	for i := range out {
+		out[i] = []byte(fmt.Sprintf("%s-%d", prefix, i))
+	}
+	return out
+}
+
+func (f *FakeLog) tree() (*testonly.Tree, uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t := testonly.New(rfc6962.DefaultHasher)
+	t.AppendData(f.leaves[:f.size]...)
+	return t, f.size
+}
+
+// ServeHTTP implements the three endpoints.
+func (f *FakeLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	t, size := f.tree()
+	switch r.URL.Path {
+	case "/api/v1/log":
+		root := t.HashAt(size)
+		cp, err := util.CreateAndSignCheckpoint(context.Background(), f.Hostname, f.TreeID, size, root, f.signer)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		writeJSON(w, map[string]any{
+			"rootHash":       hex.EncodeToString(root),
+			"treeSize":       size,
+			"signedTreeHead": string(cp),
+			"treeID":         strconv.FormatInt(f.TreeID, 10),
+		})
+	case "/api/v1/log/publicKey":
+		w.Header().Set("Content-Type", "application/x-pem-file")
+		_, _ = w.Write(f.pubPEM)
+	case "/api/v1/log/proof":
+		first, err1 := strconv.ParseUint(r.URL.Query().Get("firstSize"), 10, 64)
+		last, err2 := strconv.ParseUint(r.URL.Query().Get("lastSize"), 10, 64)
+		if err1 != nil || err2 != nil || first > last || last > size {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"code":400,"message":"invalid sizes"}`))
+			return
+		}
+		p, err := t.ConsistencyProof(first, last)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		hs := make([]string, len(p))
+		for i := range p {
+			hs[i] = hex.EncodeToString(p[i])
+		}
+		writeJSON(w, map[string]any{"hashes": hs, "rootHash": hex.EncodeToString(t.HashAt(last))})
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}

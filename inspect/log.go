@@ -1,0 +1,110 @@
+package inspect
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/provscope/provscope/rekor/client"
+	"github.com/provscope/provscope/rekor/logs"
+	"github.com/provscope/provscope/rekor/tiles"
+)
+
+// Log is an opened transparency log: its definition, a client for its API
+// and the public key its checkpoints and SETs must verify with.
+type Log struct {
+	Def logs.Log
+	// Rekor is set for a Rekor v1 log, Tiles for a tiles log.
+	Rekor *client.Client
+	Tiles *tiles.Client
+	// KeyPEM is the log's public key (PEM).
+	KeyPEM []byte
+	// KeySource says where KeyPEM came from: "pinned" (config or flag) or
+	// "fetched from the log" (trust on first use: the key is then only as
+	// good as the connection it came over).
+	KeySource string
+}
+
+// KeyPinned and KeyFetched are the values of Log.KeySource.
+const (
+	KeyPinned  = "pinned"
+	KeyFetched = "fetched from the log"
+)
+
+// LogOptions configures OpenLog.
+type LogOptions struct {
+	// KeyPEM overrides the definition's key (the --log-key flag).
+	KeyPEM []byte
+	// HTTPClient is used for every request; nil means a default client.
+	HTTPClient *http.Client
+	// UserAgent is sent with Rekor v1 requests.
+	UserAgent string
+}
+
+// OpenLog prepares def for reading. Without a pinned key, a Rekor v1 log's
+// key is fetched from the log; a tiles log needs a pinned key.
+func OpenLog(ctx context.Context, def logs.Log, opts LogOptions) (*Log, error) {
+	l := &Log{Def: def}
+	switch def.Kind {
+	case logs.KindRekorV1, "":
+		c, err := client.New(client.Config{URL: def.URL, HTTPClient: opts.HTTPClient, UserAgent: opts.UserAgent})
+		if err != nil {
+			return nil, fmt.Errorf("opening log %s: %w", def.Name, err)
+		}
+		l.Rekor = c
+	case logs.KindTiles:
+		c, err := tiles.NewHTTP(tiles.HTTPConfig{Prefix: strings.TrimRight(def.URL, "/") + "/api/v2", HTTPClient: opts.HTTPClient})
+		if err != nil {
+			return nil, fmt.Errorf("opening log %s: %w", def.Name, err)
+		}
+		l.Tiles = c
+	default:
+		return nil, fmt.Errorf("opening log %s: unknown kind %q", def.Name, def.Kind)
+	}
+	switch {
+	case len(opts.KeyPEM) > 0:
+		l.KeyPEM, l.KeySource = opts.KeyPEM, KeyPinned
+	case def.PublicKey != "":
+		l.KeyPEM, l.KeySource = []byte(def.PublicKey), KeyPinned
+	case l.Rekor != nil:
+		k, err := l.Rekor.PublicKey(ctx, "")
+		if err != nil {
+			return nil, fmt.Errorf("fetching the public key of log %s: %w", def.Name, err)
+		}
+		l.KeyPEM, l.KeySource = k, KeyFetched
+	default:
+		return nil, fmt.Errorf("opening tiles log %s: no public key pinned (use --log-key or the config file)", def.Name)
+	}
+	if _, err := KeyFingerprint(l.KeyPEM); err != nil {
+		return nil, fmt.Errorf("reading the public key of log %s: %w", def.Name, err)
+	}
+	return l, nil
+}
+
+// KeyFingerprint returns the hex SHA-256 of a PEM public key's DER SPKI
+// (for Rekor v1 logs, the log ID).
+func KeyFingerprint(keyPEM []byte) (string, error) {
+	block, _ := pem.Decode(keyPEM)
+	if block == nil {
+		return "", errors.New("no PEM block found")
+	}
+	if _, err := x509.ParsePKIXPublicKey(block.Bytes); err != nil {
+		return "", fmt.Errorf("parsing public key: %w", err)
+	}
+	sum := sha256.Sum256(block.Bytes)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// Name returns how to call the log in messages: its name, or its URL.
+func (l *Log) Name() string {
+	if l.Def.Name != "" && l.Def.Name != l.Def.URL {
+		return l.Def.Name + " (" + l.Def.URL + ")"
+	}
+	return l.Def.URL
+}
