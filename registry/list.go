@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"sync"
 
@@ -39,12 +40,10 @@ func (c *Client) Repositories(ctx context.Context, host, last string) (Page[mode
 	if err != nil {
 		return Page[model.Repository]{}, fmt.Errorf("listing repositories of %s: %w", host, classify(err))
 	}
-	p := Page[model.Repository]{Items: make([]model.Repository, 0, len(names))}
+	names, next := c.pageAfter(names, last)
+	p := Page[model.Repository]{Items: make([]model.Repository, 0, len(names)), Next: next}
 	for _, n := range names {
 		p.Items = append(p.Items, model.Repository{Registry: reg.RegistryStr(), Name: n})
-	}
-	if len(names) == c.cfg.PageSize {
-		p.Next = names[len(names)-1]
 	}
 	return p, nil
 }
@@ -64,10 +63,8 @@ func (c *Client) Tags(ctx context.Context, repo, last string) (Page[model.Tag], 
 	if err != nil {
 		return Page[model.Tag]{}, fmt.Errorf("listing tags of %s: %w", repo, err)
 	}
-	p := Page[model.Tag]{Items: make([]model.Tag, len(names))}
-	if len(names) == c.cfg.PageSize {
-		p.Next = names[len(names)-1]
-	}
+	names, next := c.pageAfter(names, last)
+	p := Page[model.Tag]{Items: make([]model.Tag, len(names)), Next: next}
 	sem := make(chan struct{}, 4)
 	var wg sync.WaitGroup
 	for i, n := range names {
@@ -85,6 +82,24 @@ func (c *Client) Tags(ctx context.Context, repo, last string) (Page[model.Tag], 
 	}
 	wg.Wait()
 	return p, nil
+}
+
+// pageAfter defends against registries that ignore "last" or do not sort:
+// it keeps the names after last, sorted, and offers a next page only when
+// the page was full and made progress.
+func (c *Client) pageAfter(names []string, last string) ([]string, string) {
+	full := len(names) >= c.cfg.PageSize
+	kept := names[:0:0]
+	for _, n := range names {
+		if last == "" || n > last {
+			kept = append(kept, n)
+		}
+	}
+	sort.Strings(kept)
+	if !full || len(kept) == 0 {
+		return kept, ""
+	}
+	return kept, kept[len(kept)-1]
 }
 
 // tagsPage issues GET /v2/<repo>/tags/list?n=&last= itself, so that a page

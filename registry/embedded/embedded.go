@@ -14,12 +14,18 @@ package embedded
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
@@ -43,10 +49,7 @@ func Start(addr string) (*Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listening on %s: %w", addr, err)
 	}
-	h := ggcrregistry.New(
-		ggcrregistry.WithReferrersSupport(true),
-		ggcrregistry.Logger(log.New(io.Discard, "", 0)),
-	)
+	h := NewHandler()
 	r := &Registry{
 		srv: &http.Server{
 			Handler:           h,
@@ -58,6 +61,81 @@ func Start(addr string) (*Registry, error) {
 	}
 	go func() { r.done <- r.srv.Serve(ln) }()
 	return r, nil
+}
+
+// NewHandler returns the registry's HTTP handler: go-containerregistry's
+// registry with referrers on and logs off, with the catalog and tag listings
+// paginated as the distribution spec says (sorted, "n" and "last", a Link
+// header to the next page); pkg/registry does not paginate its catalog and
+// repeats the first tag page when "last" is the final tag.
+func NewHandler() http.Handler {
+	inner := ggcrregistry.New(
+		ggcrregistry.WithReferrersSupport(true),
+		ggcrregistry.Logger(log.New(io.Discard, "", 0)),
+	)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && (r.URL.Path == "/v2/_catalog" || strings.HasSuffix(r.URL.Path, "/tags/list")) {
+			paginate(inner, w, r)
+			return
+		}
+		inner.ServeHTTP(w, r)
+	})
+}
+
+// paginate asks inner for the whole listing and serves one page of it.
+func paginate(inner http.Handler, w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	n := 0
+	if s := q.Get("n"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 0 {
+			http.Error(w, `{"errors":[{"code":"PAGINATION_NUMBER_INVALID","message":"invalid n"}]}`, http.StatusBadRequest)
+			return
+		}
+		n = v
+	}
+	last := q.Get("last")
+	full := r.Clone(r.Context())
+	full.URL.RawQuery = url.Values{"n": {"1000000"}}.Encode()
+	rec := httptest.NewRecorder()
+	inner.ServeHTTP(rec, full)
+	if rec.Code != http.StatusOK {
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+		return
+	}
+	var body map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		http.Error(w, "listing: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	key := "tags"
+	if r.URL.Path == "/v2/_catalog" {
+		key = "repositories"
+	}
+	var items []string
+	if list, ok := body[key].([]any); ok {
+		for _, v := range list {
+			if s, ok := v.(string); ok && s > last {
+				items = append(items, s)
+			}
+		}
+	}
+	sort.Strings(items)
+	if n > 0 && len(items) > n {
+		items = items[:n]
+		next := url.Values{"n": {strconv.Itoa(n)}, "last": {items[n-1]}}
+		w.Header().Set("Link", fmt.Sprintf("<%s?%s>; rel=\"next\"", r.URL.Path, next.Encode()))
+	}
+	if items == nil {
+		items = []string{}
+	}
+	body[key] = items
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(body)
 }
 
 // Host returns "127.0.0.1:<port>", the registry part of image references.
