@@ -1,0 +1,54 @@
+// Package server is provscope's embedded transparency log: a Rekor v1
+// compatible log that the real Sigstore clients (cosign, rekor-cli,
+// sigstore-go) use unmodified, kept in one SQLite database file.
+//
+// It serves:
+//
+//   - the Rekor v1 REST API, with the shapes and status codes of Rekor
+//     v1.5.4's openapi (https://github.com/sigstore/rekor/blob/v1.5.4/openapi.yaml),
+//     built from Rekor's own generated models: GET /api/v1/log,
+//     /api/v1/log/publicKey, /api/v1/log/proof, POST and GET
+//     /api/v1/log/entries, GET /api/v1/log/entries/{id},
+//     POST /api/v1/log/entries/retrieve and POST /api/v1/index/retrieve;
+//   - the C2SP tlog-tiles read API (https://c2sp.org/tlog-tiles) under
+//     /api/v2/: checkpoint, tile/L/N[.p/W] and tile/entries/N[.p/W], whose
+//     entry bundles hold the canonical entry bodies (see tiles.go);
+//   - /healthz.
+//
+// Entries are hashedrekord 0.0.1, dsse 0.0.1 and intoto 0.0.1/0.0.2,
+// validated, signature-checked and canonicalised with Rekor's pkg/types, so
+// the stored bodies are byte-identical to Rekor's. The Merkle tree is RFC
+// 6962 (https://www.rfc-editor.org/rfc/rfc6962), maintained with
+// transparency-dev/merkle compact ranges and stored as tlog-tiles hash
+// tiles, so proofs read stored nodes. Entry IDs are the 16-hex tree ID
+// followed by the leaf hash. Every entry response carries a signed entry
+// timestamp (ECDSA P-256 over the RFC 8785 canonical JSON of body,
+// integratedTime, logID and logIndex, as Rekor signs it) and an inclusion
+// proof with a signed checkpoint (https://c2sp.org/tlog-checkpoint, via
+// Rekor's util.CreateAndSignCheckpoint).
+//
+// Documented extensions to Rekor's API:
+//
+//   - POST /api/v1/log/entries/batch: a JSON array of up to 100 proposed
+//     entries, answered 207 Multi-Status with one BatchItem per entry; an
+//     Idempotency-Key header makes a retry get the first answer (kept in
+//     memory for the last 10,000 keys);
+//   - per-client token-bucket rate limiting (429 with Retry-After), off by
+//     default (Config.RateLimit);
+//   - request body limits (413, Config.MaxBodyBytes);
+//   - GET /api/v1/version.
+//
+// Durability: an entry is answered 201 only after the SQLite transaction
+// holding it, its tree nodes and the new signed checkpoint has committed
+// (WAL, synchronous=FULL). On every start Open recomputes every leaf hash
+// and the root from the stored bodies and checks them against the stored
+// tiles and the last signed checkpoint; on a mismatch it refuses to serve
+// and returns a *DamageError naming the damaged index range.
+//
+// Immutability: the log is append-only. There is no delete and no retention
+// purge: removing an entry would change every later root and break every
+// checkpoint a client already holds.
+//
+// This package serves a log; it decides no trust for its clients. Verifying
+// SETs, proofs and checkpoints is the clients' job (see package proof).
+package server

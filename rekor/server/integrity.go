@@ -1,0 +1,170 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/sigstore/rekor/pkg/util"
+	"github.com/sigstore/sigstore/pkg/signature"
+)
+
+// DamageError reports that the stored log does not match its last signed
+// checkpoint: the log refuses to serve. Entries [Begin, End) are the damaged
+// (or unverifiable) index range.
+type DamageError struct {
+	Begin, End uint64
+	Reason     string
+}
+
+func (e *DamageError) Error() string {
+	return fmt.Sprintf("log storage damaged at entries [%d, %d): %s", e.Begin, e.End, e.Reason)
+}
+
+// verifyStorage recomputes every leaf hash from the stored bodies, rebuilds
+// the tree, compares each stored tile and the root with what it computed and
+// with the last signed checkpoint, and returns the writer to continue from.
+func (l *Log) verifyStorage(ctx context.Context) (*tileWriter, error) {
+	cpText, err := getMeta(ctx, l.w, metaCheckpoint)
+	if err != nil {
+		return nil, err
+	}
+	tw := newTileWriter()
+	// Damage found at a low level (leaves) explains the damage above it
+	// (tiles, root): report the lowest level found.
+	var damage *DamageError
+	damageLevel := -1
+	note := func(level int, begin, end uint64, reason string) {
+		switch {
+		case damage == nil || level < damageLevel:
+			damage, damageLevel = &DamageError{Begin: begin, End: end, Reason: reason}, level
+		case level == damageLevel:
+			damage.Begin = min(damage.Begin, begin)
+			damage.End = max(damage.End, end)
+		}
+	}
+	const levelCheckpoint = 1 << 10
+	checkTiles := func(tiles []tileBlob) error {
+		for _, t := range tiles {
+			var stored []byte
+			err := l.r.QueryRowContext(ctx, `SELECT hashes FROM tiles WHERE level = ? AND n = ?`, t.level, t.n).Scan(&stored)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("reading tile %d/%d: %w", t.level, t.n, err)
+			}
+			if bytes.Equal(stored, t.hashes) {
+				continue
+			}
+			span := uint64(1) << (tileHeight * t.level) // leaves per hash
+			begin := t.n * tileWidth * span
+			end := begin + uint64(len(t.hashes)/hashSize)*span
+			if t.level == 0 { // narrow to the differing leaves
+				first, last := -1, -1
+				for i := 0; i < len(t.hashes)/hashSize; i++ {
+					a := t.hashes[i*hashSize : (i+1)*hashSize]
+					if len(stored) < (i+1)*hashSize || !bytes.Equal(a, stored[i*hashSize:(i+1)*hashSize]) {
+						if first < 0 {
+							first = i
+						}
+						last = i
+					}
+				}
+				if first >= 0 {
+					end = begin + uint64(last) + 1 //nolint:gosec // non-negative
+					begin += uint64(first)         //nolint:gosec // non-negative
+				}
+				note(0, begin, end, "stored entry bodies do not hash to the stored leaf hashes")
+				continue
+			}
+			note(int(t.level), begin, end, fmt.Sprintf("stored tree tile %d/%d differs from the one recomputed from the entries", t.level, t.n))
+		}
+		return nil
+	}
+
+	rows, err := l.r.QueryContext(ctx, `SELECT idx, body FROM entries ORDER BY idx`)
+	if err != nil {
+		return nil, fmt.Errorf("reading entries: %w", err)
+	}
+	var next uint64
+	for rows.Next() {
+		var idx int64
+		var body []byte
+		if err := rows.Scan(&idx, &body); err != nil {
+			_ = rows.Close()
+			return nil, fmt.Errorf("reading entry %d: %w", next, err)
+		}
+		if uint64(idx) != next { //nolint:gosec // compared as stored
+			_ = rows.Close()
+			return nil, &DamageError{Begin: next, End: uint64(idx), Reason: "entries are missing"} //nolint:gosec // idx > next >= 0
+		}
+		if err := tw.append(hasher.HashLeaf(body)); err != nil {
+			_ = rows.Close()
+			return nil, err
+		}
+		next++
+		if len(tw.full) > 0 {
+			if err := checkTiles(tw.full); err != nil {
+				_ = rows.Close()
+				return nil, err
+			}
+			tw.full = tw.full[:0]
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading entries: %w", err)
+	}
+	_ = rows.Close()
+	if err := checkTiles(tw.pendingTiles()); err != nil {
+		return nil, err
+	}
+	tw.flushed()
+	root, err := tw.root()
+	if err != nil {
+		return nil, fmt.Errorf("computing root: %w", err)
+	}
+	size := tw.rng.End()
+
+	if cpText == nil {
+		if size != 0 {
+			return nil, &DamageError{Begin: 0, End: size, Reason: "entries are stored but no signed checkpoint is"}
+		}
+		cp, err := l.signCheckpoint(ctx, 0, root)
+		if err != nil {
+			return nil, fmt.Errorf("signing the empty checkpoint: %w", err)
+		}
+		if err := putMeta(ctx, l.w, metaCheckpoint, cp); err != nil {
+			return nil, err
+		}
+		cpText = cp
+	}
+	var sc util.SignedCheckpoint
+	if err := sc.UnmarshalText(cpText); err != nil {
+		return nil, &DamageError{Begin: 0, End: size, Reason: fmt.Sprintf("stored checkpoint does not parse: %v", err)}
+	}
+	verifier, err := signature.LoadVerifier(l.pub, crypto.SHA256)
+	if err != nil {
+		return nil, fmt.Errorf("loading log verifier: %w", err)
+	}
+	if !sc.Verify(verifier) {
+		return nil, &DamageError{Begin: 0, End: max(size, sc.Size), Reason: "stored checkpoint signature does not verify with the log key"}
+	}
+	if sc.Origin != l.Origin() {
+		return nil, &DamageError{Begin: 0, End: size, Reason: fmt.Sprintf("stored checkpoint origin %q, want %q", sc.Origin, l.Origin())}
+	}
+	switch {
+	case sc.Size < size:
+		note(levelCheckpoint, sc.Size, size, fmt.Sprintf("%d entries stored beyond the last signed checkpoint (size %d)", size-sc.Size, sc.Size))
+	case sc.Size > size:
+		note(levelCheckpoint, size, sc.Size, fmt.Sprintf("signed checkpoint has size %d but only %d entries are stored", sc.Size, size))
+	case !bytes.Equal(sc.Hash, root):
+		note(levelCheckpoint, 0, size, fmt.Sprintf("recomputed root %s differs from signed checkpoint root %s", hex.EncodeToString(root), hex.EncodeToString(sc.Hash)))
+	}
+	if damage != nil {
+		return nil, damage
+	}
+	l.state.Store(&snapshot{size: size, root: root, checkpoint: cpText, edge: tw.copyEdge()})
+	return tw, nil
+}

@@ -1,0 +1,430 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"database/sql"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sigstore/rekor/pkg/util"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
+	"github.com/sigstore/sigstore/pkg/signature"
+)
+
+// Config configures a Log.
+type Config struct {
+	// Dir is the data directory holding the single SQLite database (WAL).
+	// Required: callers wanting a throw-away log pass a temporary directory.
+	Dir string
+	// Hostname is the checkpoint origin host; default "provscope.local".
+	// It must not contain spaces.
+	Hostname string
+	// Logger receives request and lifecycle logs; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock for integratedTime; nil means time.Now.
+	Now func() time.Time
+	// MaxBodyBytes bounds every request body (413 beyond it); 0 means 32 MiB.
+	MaxBodyBytes int64
+	// RateLimit is the steady request rate allowed per client address, in
+	// requests per second; 0 turns rate limiting off (the default).
+	RateLimit float64
+	// RateBurst is the token bucket size; 0 means max(1, 2*RateLimit).
+	RateBurst int
+	// MaxCommitBatch bounds how many entries one transaction commits; 0
+	// means 1000.
+	MaxCommitBatch int
+}
+
+// DefaultHostname is the checkpoint origin host when Config.Hostname is "".
+const DefaultHostname = "provscope.local"
+
+// Log is an open transparency log. Its methods are safe for concurrent use.
+type Log struct {
+	cfg    Config
+	log    *slog.Logger
+	now    func() time.Time
+	w, r   *sql.DB
+	signer signature.Signer
+	pub    crypto.PublicKey
+	pubPEM []byte
+	logID  string
+	treeID int64
+
+	state atomic.Pointer[snapshot]
+	tiles *tileCache
+	idem  *idemCache
+	limit *limiter
+
+	submit  chan *pending
+	closing chan struct{}
+	done    chan struct{}
+	closeMu sync.Once
+}
+
+// pending is one entry waiting for the sequencer.
+type pending struct {
+	p    *prepared
+	done chan seqResult
+}
+
+// seqResult is what the sequencer answers: the entry's index and integrated
+// time, or that it duplicates index, or an error.
+type seqResult struct {
+	index          uint64
+	integratedTime int64
+	duplicate      bool
+	err            error
+}
+
+// errClosed is returned to submissions arriving after Close.
+var errClosed = errors.New("log is closed")
+
+// Open opens (or creates) the log in cfg.Dir. On first start it creates an
+// ECDSA P-256 log key and a random non-zero tree ID and stores them. On
+// every start it recomputes the tree from the stored entries and checks it
+// against the last signed checkpoint: a mismatch returns a *DamageError and
+// no Log.
+func Open(ctx context.Context, cfg Config) (*Log, error) {
+	if cfg.Hostname == "" {
+		cfg.Hostname = DefaultHostname
+	}
+	if strings.ContainsAny(cfg.Hostname, " \t\n") {
+		return nil, fmt.Errorf("opening log: hostname %q contains white space", cfg.Hostname)
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 32 << 20
+	}
+	if cfg.MaxCommitBatch <= 0 {
+		cfg.MaxCommitBatch = 1000
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil && cfg.Dir != "" {
+		return nil, fmt.Errorf("creating data directory: %w", err)
+	}
+	w, r, err := openDB(ctx, cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	l := &Log{
+		cfg: cfg, log: cfg.Logger, now: cfg.Now, w: w, r: r,
+		tiles:   newTileCache(2048),
+		idem:    newIdemCache(10000),
+		limit:   newLimiter(cfg.RateLimit, cfg.RateBurst),
+		submit:  make(chan *pending, 4096),
+		closing: make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	if l.log == nil {
+		l.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if l.now == nil {
+		l.now = time.Now
+	}
+	fail := func(err error) (*Log, error) {
+		_ = w.Close()
+		_ = r.Close()
+		return nil, err
+	}
+	if err := l.loadIdentity(ctx); err != nil {
+		return fail(err)
+	}
+	tw, err := l.verifyStorage(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	go l.sequence(tw)
+	s := l.state.Load()
+	l.log.Info("transparency log open", "dir", cfg.Dir, "treeID", l.treeID, "size", s.size, "origin", l.Origin())
+	return l, nil
+}
+
+// loadIdentity reads or creates the log key and tree ID.
+func (l *Log) loadIdentity(ctx context.Context) error {
+	der, err := getMeta(ctx, l.w, metaKey)
+	if err != nil {
+		return err
+	}
+	tid, err := getMeta(ctx, l.w, metaTreeID)
+	if err != nil {
+		return err
+	}
+	if der == nil {
+		priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return fmt.Errorf("generating log key: %w", err)
+		}
+		if der, err = x509.MarshalPKCS8PrivateKey(priv); err != nil {
+			return fmt.Errorf("encoding log key: %w", err)
+		}
+		tid = make([]byte, 8)
+		for binary.BigEndian.Uint64(tid)&(1<<63-1) == 0 {
+			if _, err := rand.Read(tid); err != nil {
+				return fmt.Errorf("generating tree id: %w", err)
+			}
+		}
+		tid[0] &= 0x7f // positive int64
+		tx, err := l.w.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("storing log identity: %w", err)
+		}
+		defer func() { _ = tx.Rollback() }()
+		if err := putMeta(ctx, tx, metaKey, der); err != nil {
+			return err
+		}
+		if err := putMeta(ctx, tx, metaTreeID, tid); err != nil {
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("storing log identity: %w", err)
+		}
+	}
+	if len(tid) != 8 {
+		return fmt.Errorf("reading tree id: got %d bytes, want 8", len(tid))
+	}
+	l.treeID = int64(binary.BigEndian.Uint64(tid)) //nolint:gosec // stored positive
+	key, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return fmt.Errorf("parsing log key: %w", err)
+	}
+	priv, ok := key.(*ecdsa.PrivateKey)
+	if !ok || priv.Curve != elliptic.P256() {
+		return fmt.Errorf("parsing log key: got %T, want ECDSA P-256", key)
+	}
+	if l.signer, err = signature.LoadECDSASigner(priv, crypto.SHA256); err != nil {
+		return fmt.Errorf("loading log key: %w", err)
+	}
+	l.pub = priv.Public()
+	if l.pubPEM, err = cryptoutils.MarshalPublicKeyToPEM(l.pub); err != nil {
+		return fmt.Errorf("encoding log public key: %w", err)
+	}
+	spki, err := x509.MarshalPKIXPublicKey(l.pub)
+	if err != nil {
+		return fmt.Errorf("encoding log public key: %w", err)
+	}
+	sum := sha256.Sum256(spki)
+	l.logID = hex.EncodeToString(sum[:])
+	return nil
+}
+
+// PublicKeyPEM returns the log's ECDSA P-256 public key, PEM-encoded.
+func (l *Log) PublicKeyPEM() []byte { return bytes.Clone(l.pubPEM) }
+
+// PublicKey returns the log's public key.
+func (l *Log) PublicKey() crypto.PublicKey { return l.pub }
+
+// TreeID returns the log's stable, non-zero tree ID.
+func (l *Log) TreeID() int64 { return l.treeID }
+
+// LogID returns the hex SHA-256 of the log key's DER SubjectPublicKeyInfo,
+// the logID of every entry.
+func (l *Log) LogID() string { return l.logID }
+
+// Hostname returns the checkpoint origin host.
+func (l *Log) Hostname() string { return l.cfg.Hostname }
+
+// Origin returns the checkpoint origin line, "<hostname> - <treeID>".
+func (l *Log) Origin() string { return fmt.Sprintf("%s - %d", l.cfg.Hostname, l.treeID) }
+
+// Size returns the number of entries committed so far.
+func (l *Log) Size() uint64 { return l.state.Load().size }
+
+// Checkpoint returns the latest signed checkpoint (a signed note).
+func (l *Log) Checkpoint() []byte { return bytes.Clone(l.state.Load().checkpoint) }
+
+// Close stops the sequencer and closes the database. Submissions still
+// queued fail with an error and nothing of theirs is stored.
+func (l *Log) Close() error {
+	l.closeMu.Do(func() { close(l.closing) })
+	<-l.done
+	return errors.Join(l.w.Close(), l.r.Close())
+}
+
+// signCheckpoint signs the checkpoint for (size, root).
+func (l *Log) signCheckpoint(ctx context.Context, size uint64, root []byte) ([]byte, error) {
+	return util.CreateAndSignCheckpoint(ctx, l.cfg.Hostname, l.treeID, size, root, l.signer)
+}
+
+// append submits prepared entries to the sequencer and waits until they are
+// committed (or found to be duplicates). Results come in the order of ps.
+func (l *Log) append(ctx context.Context, ps []*prepared) ([]seqResult, error) {
+	waits := make([]*pending, len(ps))
+	for i, p := range ps {
+		waits[i] = &pending{p: p, done: make(chan seqResult, 1)}
+		select {
+		case l.submit <- waits[i]:
+		case <-l.closing:
+			return nil, errClosed
+		}
+	}
+	out := make([]seqResult, len(ps))
+	for i, w := range waits {
+		// Once queued, the answer is awaited even if the client leaves: the
+		// entry may be committed either way.
+		out[i] = <-w.done
+	}
+	return out, nil
+}
+
+// sequence is the single writer: it takes queued entries, commits them in
+// one transaction per batch and publishes the new tree state.
+func (l *Log) sequence(tw *tileWriter) {
+	defer close(l.done)
+	batch := make([]*pending, 0, l.cfg.MaxCommitBatch)
+	for {
+		select {
+		case <-l.closing:
+			l.drainClosed()
+			return
+		case p := <-l.submit:
+			batch = append(batch[:0], p)
+		fill:
+			for len(batch) < l.cfg.MaxCommitBatch {
+				select {
+				case p := <-l.submit:
+					batch = append(batch, p)
+				default:
+					break fill
+				}
+			}
+			tw = l.commit(tw, batch)
+		}
+	}
+}
+
+func (l *Log) drainClosed() {
+	for {
+		select {
+		case p := <-l.submit:
+			p.done <- seqResult{err: errClosed}
+		default:
+			return
+		}
+	}
+}
+
+// commit stores batch in one transaction. It returns the writer to use next:
+// tw advanced on success, a copy of the old one on failure.
+func (l *Log) commit(tw *tileWriter, batch []*pending) *tileWriter {
+	ctx := context.Background()
+	saved := tw.clone()
+	results := make([]seqResult, len(batch))
+	err := l.commitTx(ctx, tw, batch, results)
+	if err != nil {
+		l.log.Error("committing entries", "count", len(batch), "err", err)
+		for _, p := range batch {
+			p.done <- seqResult{err: err}
+		}
+		return saved
+	}
+	for i, p := range batch {
+		p.done <- results[i]
+	}
+	return tw
+}
+
+func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, results []seqResult) (err error) {
+	tx, err := l.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("beginning transaction: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	findLeaf, err := tx.PrepareContext(ctx, `SELECT idx FROM leaves WHERE h = ?`)
+	if err != nil {
+		return fmt.Errorf("preparing statement: %w", err)
+	}
+	defer findLeaf.Close()
+	insEntry, err := tx.PrepareContext(ctx, `INSERT INTO entries(idx, t, body) VALUES(?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("preparing statement: %w", err)
+	}
+	defer insEntry.Close()
+	insLeaf, err := tx.PrepareContext(ctx, `INSERT INTO leaves(h, idx) VALUES(?, ?)`)
+	if err != nil {
+		return fmt.Errorf("preparing statement: %w", err)
+	}
+	defer insLeaf.Close()
+	insKey, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO idxkeys(k, idx) VALUES(?, ?)`)
+	if err != nil {
+		return fmt.Errorf("preparing statement: %w", err)
+	}
+	defer insKey.Close()
+
+	now := l.now().Unix()
+	inBatch := make(map[string]uint64, len(batch))
+	for i, p := range batch {
+		if idx, ok := inBatch[string(p.p.leaf)]; ok {
+			results[i] = seqResult{index: idx, duplicate: true}
+			continue
+		}
+		var idx int64
+		switch err := findLeaf.QueryRowContext(ctx, p.p.leaf).Scan(&idx); {
+		case err == nil:
+			results[i] = seqResult{index: uint64(idx), duplicate: true} //nolint:gosec // stored non-negative
+			continue
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("looking up leaf: %w", err)
+		}
+		index := tw.rng.End()
+		if _, err := insEntry.ExecContext(ctx, index, now, p.p.body); err != nil {
+			return fmt.Errorf("inserting entry %d: %w", index, err)
+		}
+		if _, err := insLeaf.ExecContext(ctx, p.p.leaf, index); err != nil {
+			return fmt.Errorf("inserting leaf %d: %w", index, err)
+		}
+		for _, k := range p.p.keys {
+			if _, err := insKey.ExecContext(ctx, indexKeyHash(k), index); err != nil {
+				return fmt.Errorf("inserting index key of entry %d: %w", index, err)
+			}
+		}
+		if err := tw.append(p.p.leaf); err != nil {
+			return err
+		}
+		inBatch[string(p.p.leaf)] = index
+		results[i] = seqResult{index: index, integratedTime: now}
+	}
+	if len(inBatch) == 0 {
+		return tx.Commit()
+	}
+	for _, t := range tw.pendingTiles() {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tiles(level, n, hashes) VALUES(?, ?, ?) ON CONFLICT(level, n) DO UPDATE SET hashes = excluded.hashes`, t.level, t.n, t.hashes); err != nil {
+			return fmt.Errorf("writing tile %d/%d: %w", t.level, t.n, err)
+		}
+	}
+	root, err := tw.root()
+	if err != nil {
+		return fmt.Errorf("computing root: %w", err)
+	}
+	size := tw.rng.End()
+	cp, err := l.signCheckpoint(ctx, size, root)
+	if err != nil {
+		return fmt.Errorf("signing checkpoint: %w", err)
+	}
+	if err := putMeta(ctx, tx, metaCheckpoint, cp); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("committing %d entries: %w", len(inBatch), err)
+	}
+	tw.flushed()
+	l.state.Store(&snapshot{size: size, root: root, checkpoint: cp, edge: tw.copyEdge()})
+	return nil
+}

@@ -1,0 +1,144 @@
+package server
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// The tlog-tiles read API (https://c2sp.org/tlog-tiles) under /api/v2/:
+//
+//	GET /api/v2/checkpoint            the latest signed checkpoint (the same
+//	                                  note as Rekor v1's signedTreeHead)
+//	GET /api/v2/tile/<L>/<N>[.p/<W>]  hash tiles
+//	GET /api/v2/tile/entries/<N>[.p/<W>] entry bundles
+//
+// An entry bundle holds, for each entry, its canonical body (the exact leaf
+// data whose RFC 6962 leaf hash is in the level-0 tile) prefixed with its
+// length as a big-endian uint16, as C2SP specifies. A body longer than 65535
+// bytes cannot be framed that way: a bundle containing one is answered with
+// 500 and the entry must be read through the v1 API.
+
+func (l *Log) getCheckpoint(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	_, _ = w.Write(l.state.Load().checkpoint)
+}
+
+// parseTilePath parses "<L>/<N>[.p/<W>]" or "entries/<N>[.p/<W>]" (level -1
+// for entries). w is 0 for a full tile.
+func parseTilePath(p string) (level int, n uint64, width int, err error) {
+	elems := strings.Split(p, "/")
+	if len(elems) < 2 {
+		return 0, 0, 0, fmt.Errorf("tile path %q too short", p)
+	}
+	if elems[0] == "entries" {
+		level = -1
+	} else {
+		if level, err = strconv.Atoi(elems[0]); err != nil || level < 0 || level > 63 || len(elems[0]) > 2 {
+			return 0, 0, 0, fmt.Errorf("bad tile level %q", elems[0])
+		}
+	}
+	elems = elems[1:]
+	if k := len(elems); k >= 2 && strings.HasSuffix(elems[k-2], ".p") {
+		if width, err = strconv.Atoi(elems[k-1]); err != nil || width < 1 || width > tileWidth-1 || strings.HasPrefix(elems[k-1], "0") {
+			return 0, 0, 0, fmt.Errorf("bad partial tile width %q", elems[k-1])
+		}
+		elems = elems[:k-1]
+		elems[k-2] = strings.TrimSuffix(elems[k-2], ".p")
+	}
+	for i, e := range elems {
+		last := i == len(elems)-1
+		if !last {
+			if !strings.HasPrefix(e, "x") {
+				return 0, 0, 0, fmt.Errorf("bad tile index element %q", e)
+			}
+			e = e[1:]
+		}
+		if len(e) != 3 {
+			return 0, 0, 0, fmt.Errorf("bad tile index element %q", e)
+		}
+		d, err := strconv.Atoi(e)
+		if err != nil || d < 0 {
+			return 0, 0, 0, fmt.Errorf("bad tile index element %q", e)
+		}
+		if n > (1<<63)/1000 {
+			return 0, 0, 0, fmt.Errorf("tile index too large")
+		}
+		n = n*1000 + uint64(d)
+	}
+	return level, n, width, nil
+}
+
+func (l *Log) getTile(w http.ResponseWriter, r *http.Request) {
+	level, n, width, err := parseTilePath(strings.TrimPrefix(r.URL.Path, "/api/v2/tile/"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	s := l.state.Load()
+	hashLevel := max(level, 0)
+	// Number of hashes (or entries) at that level in this tree.
+	count := s.size
+	if hashLevel > 0 {
+		count = s.size >> (tileHeight * hashLevel)
+	}
+	if hashLevel*tileHeight >= 64 {
+		count = 0
+	}
+	avail := uint64(0)
+	if count > n*tileWidth {
+		avail = min(count-n*tileWidth, tileWidth)
+	}
+	want := uint64(width)
+	if width == 0 {
+		want = tileWidth
+	}
+	if avail < want {
+		http.NotFound(w, r)
+		return
+	}
+	ctx := r.Context()
+	if width == 0 {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	}
+	if level >= 0 {
+		t, err := l.readTile(ctx, s, uint64(level), n)
+		if err != nil || uint64(len(t)) < want*hashSize {
+			l.log.Error("reading tile", "level", level, "n", n, "err", err)
+			writeError(w, http.StatusInternalServerError, "reading tile")
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		_, _ = w.Write(t[:want*hashSize])
+		return
+	}
+	rows, err := l.r.QueryContext(ctx, `SELECT body FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx`, n*tileWidth, n*tileWidth+want)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "reading entries")
+		return
+	}
+	defer rows.Close()
+	var out []byte
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			writeError(w, http.StatusInternalServerError, "reading entries")
+			return
+		}
+		if len(body) > 0xffff {
+			writeError(w, http.StatusInternalServerError, fmt.Sprintf("entry body of %d bytes exceeds the 65535 bytes an entry bundle can frame", len(body)))
+			return
+		}
+		out = binary.BigEndian.AppendUint16(out, uint16(len(body))) //nolint:gosec // checked above
+		out = append(out, body...)
+	}
+	if rows.Err() != nil {
+		writeError(w, http.StatusInternalServerError, "reading entries")
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	_, _ = w.Write(out)
+}
