@@ -2,6 +2,7 @@ package proof
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 
 	"github.com/provscope/provscope/model"
@@ -109,3 +110,6 @@ func (e *InconsistentError) Error() string {
 
 // Unwrap returns the reason: a *RootMismatchError, *ProofSizeError, …
 func (e *InconsistentError) Unwrap() error { return e.err }
+
+// asErr is errors.As for a pointer to a typed-error pointer.
+func asErr[T error](err error, target *T) bool { return errors.As(err, target) }

@@ -3,6 +3,7 @@ package proof
 import (
 	"bytes"
 	"encoding/hex"
+	"errors"
 	"encoding/json"
 	"io/fs"
 	"os"
@@ -182,4 +183,323 @@ func mustHex(t testing.TB, s string) []byte {
 		t.Fatalf("bad hex %q: %v", s, err)
 	}
 	return b
+}
+
+// realWorldLogKey builds the trusted key INDEX.json names in
+// "checked_with_key".
+func realWorldLogKey(t *testing.T, dir, name string) NoteKey {
+	t.Helper()
+	pemFiles := map[string]string{
+		"rekor.sigstore.dev":                "trust/production_rekor.sigstore.dev.pem",
+		"rekor.sigstage.dev":                "trust/staging_rekor.sigstage.dev.pem",
+		"log2025-1.rekor.sigstore.dev":      "trust/production_log2025-1.rekor.sigstore.dev.pem",
+		"log2025-alpha1.rekor.sigstage.dev": "trust/staging_log2025-alpha1.rekor.sigstage.dev.pem",
+		"log2025-alpha3.rekor.sigstage.dev": "trust/staging_log2025-alpha3.rekor.sigstage.dev.pem",
+		"rekor-local":                       "checkpoints/rekor-local_ed25519.pub",
+	}
+	if f, ok := pemFiles[name]; ok {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, err := ParsePublicKeyPEM(b)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		k, err := NewLogKey(name, pub)
+		if err != nil {
+			t.Fatalf("NewLogKey(%s) = %v", name, err)
+		}
+		return k
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "checkpoints", strings.TrimSuffix(name, ".vkey-file")+".vkey"))
+	if err != nil {
+		t.Fatalf("no key for %q: %v", name, err)
+	}
+	k, err := ParseNoteKey(string(b))
+	if err != nil {
+		t.Fatalf("ParseNoteKey(%s) = %v", name, err)
+	}
+	return k
+}
+
+// checkpointOutcome names what VerifyCheckpoint decided.
+func checkpointOutcome(err error) string {
+	var (
+		me  *MalformedError
+		bad *BadSignatureError
+		unk *UnknownKeyError
+	)
+	switch {
+	case err == nil:
+		return "verified"
+	case errors.As(err, &me):
+		return "malformed"
+	case errors.As(err, &bad):
+		return "bad signature"
+	case errors.As(err, &unk):
+		return "unknown key"
+	}
+	return "other: " + err.Error()
+}
+
+const wantRealWorldCheckpoints = 41
+
+func TestRealWorldCheckpoints(t *testing.T) {
+	dir := testenv.RealWorld(t)
+	var index struct {
+		Checkpoints []struct {
+			File   string `json:"file"`
+			Expect string `json:"expect"`
+			Key    string `json:"checked_with_key"`
+			Why    string `json:"why"`
+		} `json:"checkpoints"`
+	}
+	readJSON(t, filepath.Join(dir, "INDEX.json"), &index)
+	if len(index.Checkpoints) != wantRealWorldCheckpoints {
+		t.Errorf("INDEX.json lists %d checkpoints, want %d", len(index.Checkpoints), wantRealWorldCheckpoints)
+	}
+	// Policy choices (package doc): a signer name that differs from the
+	// log's key name matches no key; unknown extra lines are ignored.
+	policy := map[string]bool{
+		"sigstore-js_prod_21428036_regex-name_invalid.txt": false,
+		"sigstore-java_valid_multi_sig.txt":                true,
+	}
+	counts := map[string]int{}
+	agree := 0
+	for _, c := range index.Checkpoints {
+		msg, err := os.ReadFile(filepath.Join(dir, "checkpoints", c.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := realWorldLogKey(t, dir, c.Key)
+		vc, err := VerifyCheckpoint(msg, []NoteKey{key}, CheckpointOptions{})
+		outcome := checkpointOutcome(err)
+		counts[outcome]++
+		wantValid, isPolicy := policy[c.File]
+		if !isPolicy {
+			switch {
+			case strings.HasPrefix(c.Expect, "valid"):
+				wantValid = true
+			case strings.HasPrefix(c.Expect, "invalid"):
+				wantValid = false
+			default:
+				t.Errorf("%s: unexpected expectation %q", c.File, c.Expect)
+				continue
+			}
+		}
+		if (err == nil) != wantValid {
+			t.Errorf("VerifyCheckpoint(%s) = %v, want valid=%v (%s: %s)", c.File, err, wantValid, c.Expect, c.Why)
+			continue
+		}
+		if err == nil {
+			if _, err := ParseCheckpoint(MarshalCheckpoint(vc.Checkpoint)); err != nil {
+				t.Errorf("%s: round trip: %v", c.File, err)
+			}
+			if !bytes.Equal(MarshalCheckpoint(vc.Checkpoint), []byte(vc.Note.Text)) {
+				t.Errorf("%s: MarshalCheckpoint does not reproduce the signed text", c.File)
+			}
+		}
+		agree++
+	}
+	if agree != len(index.Checkpoints) {
+		t.Errorf("checkpoints: %d/%d as expected", agree, len(index.Checkpoints))
+	}
+	t.Logf("checkpoints: %d/%d as expected; outcomes %v", agree, len(index.Checkpoints), counts)
+}
+
+func TestRealWorldCheckpointDetails(t *testing.T) {
+	dir := testenv.RealWorld(t)
+	read := func(f string) []byte {
+		b, err := os.ReadFile(filepath.Join(dir, "checkpoints", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	prod := realWorldLogKey(t, dir, "rekor.sigstore.dev")
+	// The published vkey and the key built from the PEM are the same key.
+	vk := realWorldLogKey(t, dir, "rekor.sigstore.dev.vkey-file")
+	if prod.ID() != vk.ID() || prod.ID() != "rekor.sigstore.dev+c0d23d6a" {
+		t.Errorf("PEM key %s, vkey %s, want rekor.sigstore.dev+c0d23d6a", prod.ID(), vk.ID())
+	}
+	// Multi-signature note: one verified, one ignored.
+	vc, err := VerifyCheckpoint(read("sigstore-java_valid_multi_sig.txt"), []NoteKey{prod}, CheckpointOptions{Origin: "rekor.sigstore.dev - 2605736670972794746"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := []SigStatus{vc.Note.Signatures[0].Status, vc.Note.Signatures[1].Status}; got[0] != SigVerified || got[1] != SigUnknownKey {
+		t.Errorf("multi-sig outcomes %v, want [verified unknown key]", got)
+	}
+	if vc.Size != 37795272 || vc.Extra[0] != "Timestamp: 1697034484441201852" {
+		t.Errorf("parsed %+v", vc.Checkpoint)
+	}
+	// Wrong origin expectation.
+	_, err = VerifyCheckpoint(read("sigstore-java_valid_multi_sig.txt"), []NoteKey{prod}, CheckpointOptions{Origin: "rekor.sigstore.dev - 1193050959916656506"})
+	var oe *OriginError
+	if !errors.As(err, &oe) {
+		t.Errorf("wrong origin: err = %v, want *OriginError", err)
+	}
+	// Staging v2 with three unknown witnesses; requiring one fails.
+	alpha3 := realWorldLogKey(t, dir, "log2025-alpha3.rekor.sigstage.dev")
+	vc, err = VerifyCheckpoint(read("extracted_staging-v2_log2025-alpha3_4026479.txt"), []NoteKey{alpha3}, CheckpointOptions{})
+	if err != nil || vc.Note.Count(SigUnknownKey, 0) != 3 {
+		t.Errorf("alpha3: err %v, unknown lines %d, want nil, 3", err, vc.Note.Count(SigUnknownKey, 0))
+	}
+	var qe *QuorumError
+	if _, err := VerifyCheckpoint(read("extracted_staging-v2_log2025-alpha3_4026479.txt"), []NoteKey{alpha3}, CheckpointOptions{MinWitnesses: 1}); !errors.As(err, &qe) {
+		t.Errorf("alpha3 with a witness quorum of 1: err = %v, want *QuorumError", err)
+	}
+	// A prod note checked with the staging key: unknown key.
+	staging := realWorldLogKey(t, dir, "rekor.sigstage.dev")
+	var unk *UnknownKeyError
+	if _, err := VerifyCheckpoint(read("extracted_prod_2605736670972794746_55510966.txt"), []NoteKey{staging}, CheckpointOptions{}); !errors.As(err, &unk) {
+		t.Errorf("prod note with staging key: err = %v, want *UnknownKeyError", err)
+	}
+	// The explained result carries every signature line as evidence.
+	_, res := CheckpointResult(read("sigstore-java_valid_multi_sig.txt"), []NoteKey{prod}, CheckpointOptions{})
+	if res.Verdict().String() != "verified" || len(res.Steps) < 3 || len(res.Steps[2].Evidence) != 2 {
+		t.Errorf("CheckpointResult = %s %+v", res.Verdict(), res.Steps)
+	}
+}
+
+func TestRealWorldSumDB(t *testing.T) {
+	dir := filepath.Join(testenv.RealWorld(t), "sumdb")
+	vkey, err := os.ReadFile(filepath.Join(dir, "sum.golang.org.vkey"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ParseNoteKey(string(vkey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Headline fact 1: the widely quoted wrong variant is rejected.
+	if _, err := ParseNoteKey("sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ntb3/YlWSfuQ5yyQ"); err == nil {
+		t.Error("ParseNoteKey(wrong sum.golang.org variant) = nil error, want key-hash mismatch")
+	}
+	var index struct {
+		SumDB []struct {
+			File    string     `json:"file"`
+			Expect  string     `json:"expect"`
+			Checked [][]string `json:"checked"`
+		} `json:"sumdb"`
+	}
+	readJSON(t, filepath.Join(testenv.RealWorld(t), "INDEX.json"), &index)
+	counts := map[string]int{}
+	ok := 0
+	for _, c := range index.SumDB {
+		msg, err := os.ReadFile(filepath.Join(dir, c.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(c.File, "lookup_") {
+			// "<record id>\n<go.sum lines>\n\n<signed note>"
+			_, note, found := bytes.Cut(msg, []byte("\n\n"))
+			if !found {
+				t.Fatalf("%s: no blank line after the record", c.File)
+			}
+			msg = note
+		}
+		vc, err := VerifyCheckpoint(msg, []NoteKey{key}, CheckpointOptions{Origin: "go.sum database tree"})
+		counts[checkpointOutcome(err)]++
+		wantValid := strings.HasPrefix(c.Expect, "valid")
+		if (err == nil) != wantValid {
+			t.Errorf("%s: err = %v, want valid=%v (%s)", c.File, err, wantValid, c.Expect)
+			continue
+		}
+		if err == nil && vc.Note.Count(SigUnknownKey, 0) != len(c.Checked)-1 {
+			t.Errorf("%s: %d unknown lines, want %d", c.File, vc.Note.Count(SigUnknownKey, 0), len(c.Checked)-1)
+			continue
+		}
+		ok++
+	}
+	if ok != len(index.SumDB) {
+		t.Errorf("sumdb notes: %d/%d as expected", ok, len(index.SumDB))
+	}
+	t.Logf("sumdb notes: %d/%d as expected; outcomes %v", ok, len(index.SumDB), counts)
+}
+
+func TestRealWorldGoModNoteVectors(t *testing.T) {
+	dir := filepath.Join(testenv.RealWorld(t), "sumdb")
+	var v struct {
+		Keys map[string]struct {
+			VKey string `json:"vkey"`
+		} `json:"keys"`
+		BadVKeys []string `json:"bad_vkeys"`
+		Open     []struct {
+			Desc      string   `json:"desc"`
+			Note      string   `json:"note"`
+			Verifiers []string `json:"verifiers"`
+			Want      string   `json:"want"`
+		} `json:"open_cases"`
+		Tree struct {
+			Golden string   `json:"golden"`
+			Bad    []string `json:"bad"`
+		} `json:"tree_note"`
+	}
+	readJSON(t, filepath.Join(dir, "golang-mod_note_vectors.json"), &v)
+	for _, bad := range v.BadVKeys {
+		k, _, _ := strings.Cut(bad, " ")
+		if strings.Contains(k, "+") {
+			if _, err := ParseNoteKey(k); err == nil {
+				t.Errorf("ParseNoteKey(%q) = nil error, want error", k)
+			}
+		}
+	}
+	peter := v.Keys["PeterNeumann"].VKey
+	for i := 0; i < len(peter); i++ { // every truncation must be rejected
+		if _, err := ParseNoteKey(peter[:i]); err == nil {
+			t.Errorf("ParseNoteKey(truncated to %d) = nil error", i)
+		}
+	}
+	for _, c := range v.Open {
+		var keys []NoteKey
+		for _, vk := range c.Verifiers {
+			k, err := ParseNoteKey(vk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys = append(keys, k)
+		}
+		n, err := OpenNote([]byte(c.Note), keys)
+		var me *MalformedError
+		switch {
+		case strings.Contains(c.Want, "malformed"):
+			if !errors.As(err, &me) {
+				t.Errorf("%s: err = %v, want *MalformedError", c.Desc, err)
+			}
+		case err != nil:
+			t.Errorf("%s: OpenNote = %v, want outcomes", c.Desc, err)
+		case strings.HasPrefix(c.Want, "ok: 2 verified"):
+			if n.Count(SigVerified, 0) != 2 {
+				t.Errorf("%s: %d verified, want 2", c.Desc, n.Count(SigVerified, 0))
+			}
+		case strings.HasPrefix(c.Want, "ok: 1 verified"):
+			if n.Count(SigVerified, 0) != 1 || n.Count(SigUnknownKey, 0) != 1 {
+				t.Errorf("%s: outcomes %+v", c.Desc, n.Signatures)
+			}
+		case strings.Contains(c.Want, "no verifiable signatures"):
+			if n.Count(SigVerified, 0) != 0 || n.Count(SigUnknownKey, 0) == 0 {
+				t.Errorf("%s: outcomes %+v", c.Desc, n.Signatures)
+			}
+		case strings.Contains(c.Want, "invalid signature"):
+			if n.Count(SigBad, 0) != 1 {
+				t.Errorf("%s: outcomes %+v", c.Desc, n.Signatures)
+			}
+		default:
+			t.Errorf("%s: unhandled expectation %q", c.Desc, c.Want)
+		}
+	}
+	if c, err := ParseCheckpoint([]byte(v.Tree.Golden)); err != nil || c.Size != 123456789012 || !bytes.Equal(c.RootHash, LeafHash([]byte("hello world"))) {
+		t.Errorf("ParseCheckpoint(tree golden) = %+v, %v", c, err)
+	}
+	for _, bad := range v.Tree.Bad {
+		if !strings.HasPrefix(bad, "go.sum database tree\n") {
+			continue // described, not literal
+		}
+		if _, err := ParseCheckpoint([]byte(bad)); err == nil {
+			t.Errorf("ParseCheckpoint(%q) = nil error", bad)
+		}
+	}
+	t.Logf("golang/mod note vectors: %d open cases, %d bad keys, tree note checked", len(v.Open), len(v.BadVKeys))
 }
