@@ -117,7 +117,11 @@ func (m *Model) keyMap() screenKeys {
 		nav := []key.Binding{relabel(k.Up, "up"), relabel(k.Down, "down"), relabel(k.Confirm, "start lesson"), relabel(k.Leave, "free play")}
 		return screenKeys{short: nav, nav: nav}
 	case m.lesson >= 0:
-		l := []key.Binding{relabel(k.Next, "next step"), relabel(k.Prev, "previous step"), k.Leave}
+		next := relabel(k.Next, "next step")
+		if m.lstep+1 >= len(m.lessons[m.lesson].steps) {
+			next = relabel(k.Next, "finish lesson")
+		}
+		l := []key.Binding{next, relabel(k.Prev, "previous step"), relabel(k.Leave, "leave and play freely")}
 		return screenKeys{short: l, nav: l, app: app}
 	}
 	grow := []key.Binding{k.Append, k.AppendMany, k.Type}
@@ -145,6 +149,14 @@ func (m *Model) keyMap() screenKeys {
 }
 
 // legend is the key to the tree drawing.
-func (m *Model) legend(items ...string) string {
-	return m.st.Muted.Render(strings.Join(items, " · "))
+func (m *Model) legend(w int, items ...string) string {
+	return m.st.Muted.Render(truncate(strings.Join(items, " · "), w))
+}
+
+// plural renders "1 step", "3 steps".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

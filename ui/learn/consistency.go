@@ -139,15 +139,18 @@ func (m *Model) consistencyView(w, h int) []string {
 	oldRows := int(proof.RootAddr(n1).Level) + 3
 	newRows := int(proof.RootAddr(n2).Level) + 3
 	both := oldRows+newRows+8 <= h
-	if both || stage <= s1 {
+	witness := stage == s1+s2+2
+	if !witness && (both || stage <= s1) {
 		out = append(out, st.Muted.Render(fmt.Sprintf("Old tree, size %d (the checkpoint you saved):", n1)))
 		out = append(out, renderTree(oldSpec, w, st)...)
 	}
-	if both || stage > s1 {
+	if !witness && (both || stage > s1) {
 		out = append(out, st.Muted.Render(fmt.Sprintf("New tree, size %d (the log's latest):", n2)))
 		out = append(out, renderTree(newSpec, w, st)...)
 	}
-	out = append(out, m.legend("▲ last old leaf", "underlined: proof hashes", "the reused ones in green"))
+	if !witness {
+		out = append(out, m.legend(w, "▲ last old leaf", "underlined: proof hashes", "the reused ones in green"))
+	}
 	var ru []string
 	for _, a := range t.Reused {
 		ru = append(ru, a.String())
@@ -159,7 +162,10 @@ func (m *Model) consistencyView(w, h int) []string {
 	} else {
 		seed += fmt.Sprintf(" = proof[%d]", t.SeedProofIndex)
 	}
-	out = append(out, wrap(fmt.Sprintf("The proof has %d hashes. %s, then rebuild the old root (%d steps) and the new root (%d steps) from the same hashes. Old nodes reused unchanged: %s.", len(c.nodes), seed, s1, s2, strings.Join(ru, ", ")), w)...)
+	if !witness {
+		out = append(out, wrap(fmt.Sprintf("The proof has %s. %s, then rebuild the old root (%s) and the new root (%s) from the same hashes. Old nodes reused unchanged: %s.",
+			plural(len(c.nodes), "hash", "hashes"), seed, plural(s1, "step", "steps"), plural(s2, "step", "steps"), strings.Join(ru, ", ")), w)...)
+	}
 	rows := []string{m.stepRow(stage == 0, "0", t.Seed.String(), "start", t.SeedHash)}
 	stepRows := func(steps []proof.HashStep, base int, prefix string) {
 		prev := t.Seed
@@ -181,8 +187,8 @@ func (m *Model) consistencyView(w, h int) []string {
 		from := min(max(stage-room/2, 0), len(rows)-room)
 		rows = rows[from : from+room]
 	}
-	out = append(out, rows...)
 	if stage <= s1+s2 {
+		out = append(out, rows...)
 		return append(out, st.Muted.Render(truncate("space: next step · ←/→: old size · [/]: new size", w)))
 	}
 	check := func(name string, got, want []byte) string {

@@ -66,7 +66,7 @@ func (m *Model) growView(w, _ int) []string {
 	}
 	spec := treeSpec{size: n, focus: []uint64{m.leaf}, label: labeler(m.log, n, m.showHash), class: cls.fn(), marker: marker}
 	out = append(out, renderTree(spec, w, st)...)
-	out = append(out, m.legend("─ perfect node", "╌ ephemeral node", "┆ collapsed perfect subtree", "▲ selected leaf"))
+	out = append(out, m.legend(w, "─ perfect node", "╌ ephemeral node", "┆ collapsed perfect subtree", "▲ selected leaf"))
 
 	root, _ := m.log.Root(n)
 	b, e, _ := coverage(sel, n)
@@ -77,7 +77,7 @@ func (m *Model) growView(w, _ int) []string {
 	h, _ := m.log.Hash(nodeID(sel), n)
 	lines := []string{
 		fmt.Sprintf("Size %d, root %s = %s.", n, proof.RootAddr(n), short(root)),
-		fmt.Sprintf("Selected node %s (level %d, index %d) covers leaves %d‥%d; %s.", sel, sel.Level, sel.Index, b, e-1, kind),
+		fmt.Sprintf("Selected node %s (level %d, index %d) covers %s; %s.", sel, sel.Level, sel.Index, leafRange(b, e), kind),
 	}
 	if sel.Level == 0 && e-b == 1 {
 		lines = append(lines, fmt.Sprintf("Leaf %d holds %q; its hash SHA-256(0x00 ‖ entry) = %s.", m.leaf, m.log.Entry(m.leaf), short(h)))
@@ -90,6 +90,14 @@ func (m *Model) growView(w, _ int) []string {
 		out = append(out, wrap(l, w)...)
 	}
 	return out
+}
+
+// leafRange names leaves [b, e): "leaf 3" or "leaves 0‥3".
+func leafRange(b, e uint64) string {
+	if e-b == 1 {
+		return fmt.Sprintf("leaf %d", b)
+	}
+	return fmt.Sprintf("leaves %d‥%d", b, e-1)
 }
 
 // coverage returns the leaves [b, e) under a in the tree of size n.

@@ -120,7 +120,7 @@ func (m *Model) inclusionView(w, h int) []string {
 	}
 	spec := treeSpec{size: n, focus: []uint64{m.leaf}, label: labeler(m.log, n, m.showHash), class: cls.fn(), marker: marker}
 	out = append(out, renderTree(spec, w, st)...)
-	out = append(out, m.legend("▲ leaf to prove", "underlined: the proof's hashes", "╌ ephemeral"))
+	out = append(out, m.legend(w, "▲ leaf to prove", "underlined: the proof's hashes", "╌ ephemeral"))
 	out = append(out, wrap(fmt.Sprintf("Leaf %d of %d holds %q. The log's proof has %d hashes; the verifier rebuilds the root from the leaf and them:",
 		m.leaf, n, in.entry, len(in.nodes)), w)...)
 

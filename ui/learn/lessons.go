@@ -194,11 +194,6 @@ func (m *Model) lessonView(w int) []string {
 		st.Muted.Render(fmt.Sprintf(" · step %d of %d", m.lstep+1, len(l.steps)))
 	lines := []string{truncate(title, inner)}
 	lines = append(lines, wrap(l.steps[m.lstep].text, inner)...)
-	next := "n/enter next step"
-	if m.lstep+1 == len(l.steps) {
-		next = "n/enter finish lesson"
-	}
-	lines = append(lines, st.Muted.Render(truncate(next+" · p back · esc leave and play freely", inner)))
 	box := st.Lesson.Width(w).Render(joinLines(lines))
 	return splitLines(box)
 }

@@ -326,10 +326,7 @@ func (m *Model) View() string {
 	header := m.header()
 	footer := m.st.Muted.Render(truncate(m.footer(), w))
 	var bottom []string
-	switch {
-	case m.menu:
-		bottom = m.menuView(w)
-	case m.lesson >= 0:
+	if m.lesson >= 0 && !m.menu {
 		bottom = m.lessonView(w)
 	}
 	if m.typing {
@@ -340,7 +337,9 @@ func (m *Model) View() string {
 	}
 	bodyH := max(h-2-len(bottom), 0)
 	var body []string
-	if !m.menu {
+	if m.menu {
+		body = m.menuView(w)
+	} else {
 		body = m.body(w, bodyH)
 	}
 	if len(body) > bodyH {

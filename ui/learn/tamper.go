@@ -123,7 +123,7 @@ func (m *Model) tamperView(w, h int) []string {
 		}
 		spec := treeSpec{size: n, focus: []uint64{m.leaf}, label: labeler(m.log, n, true), class: classes{}.fn(), marker: marker}
 		out = append(out, renderTree(spec, w, st)...)
-		out = append(out, m.legend("labels: first hex digits of each hash", "▲ selected leaf"))
+		out = append(out, m.legend(w, "labels: first hex digits of each hash", "▲ selected leaf"))
 		out = append(out, wrap(fmt.Sprintf("The log has signed a checkpoint for size %d. Pick a leaf with ←/→ and press t to change one byte of it, as a dishonest log might.", n), w)...)
 		return out
 	}
@@ -161,7 +161,7 @@ func (m *Model) tamperView(w, h int) []string {
 	}
 	spec := treeSpec{size: n, focus: []uint64{t.leaf, m.leaf}, label: labeler(t.log, n, true), class: class, marker: marker}
 	out = append(out, renderTree(spec, w, st)...)
-	out = append(out, m.legend("✗ changed leaf", "reversed red: hashes that changed", "▲ proof shown", "underlined: its proof hashes"))
+	out = append(out, m.legend(w, "✗ changed leaf", "reversed red: hashes that changed", "▲ proof shown", "underlined: its proof hashes"))
 	forged, _ := t.log.Root(n)
 	out = append(out, wrap(fmt.Sprintf("Leaf %d was %q, now %q. Every hash from it up to the root changed: the tree now hashes to %s, but the signed checkpoint (size %d) says %s.",
 		t.leaf, t.before, t.log.Entry(t.leaf), short(forged), t.size, short(t.signedRoot)), w)...)

@@ -130,12 +130,12 @@ func (m *Model) tilesView(w, _ int) []string {
 		switch tl.full {
 		case 0:
 		case 1:
-			parts = append(parts, "1 full: "+tilePath(tl.level, 0, 0))
+			parts = append(parts, tilePath(tl.level, 0, 0)+" (1 full)")
 		default:
-			parts = append(parts, fmt.Sprintf("%s full: %s … %s", commas(tl.full), tilePath(tl.level, 0, 0), tilePath(tl.level, tl.full-1, 0)))
+			parts = append(parts, fmt.Sprintf("%s … %s (%s full)", tilePath(tl.level, 0, 0), tilePath(tl.level, tl.full-1, 0), commas(tl.full)))
 		}
 		if tl.partial > 0 {
-			parts = append(parts, fmt.Sprintf("partial, width %d: %s", tl.partial, tilePath(tl.level, tl.full, tl.partial)))
+			parts = append(parts, fmt.Sprintf("%s (partial, width %d)", tilePath(tl.level, tl.full, tl.partial), tl.partial))
 		}
 		out = append(out, truncate(fmt.Sprintf("  level %d  %s", tl.level, strings.Join(parts, " + ")), w))
 	}
@@ -147,11 +147,11 @@ func (m *Model) tilesView(w, _ int) []string {
 		case lt.level == 0:
 			what = fmt.Sprintf("position %d of %d: its leaf hash, node (0,%d)", lt.pos, lt.width, lt.node)
 		case lt.exists:
-			what = fmt.Sprintf("position %d of %d: node (%d,%d), hash of leaves %s‥%s", lt.pos, lt.width, tileHeight*lt.level, lt.node,
+			what = fmt.Sprintf("position %d of %d: node (%d,%d) = leaves %s‥%s", lt.pos, lt.width, tileHeight*lt.level, lt.node,
 				commas(lt.node<<(tileHeight*lt.level)), commas((lt.node+1)<<(tileHeight*lt.level)-1))
 		default:
-			what = fmt.Sprintf("not yet: node (%d,%d) needs all %s leaves from %s; RFC 6962 hashes the rest from the tile below",
-				tileHeight*lt.level, lt.node, commas(1<<(tileHeight*lt.level)), commas(lt.node<<(tileHeight*lt.level)))
+			what = fmt.Sprintf("none yet: node (%d,%d) = leaves %s‥%s, not all there",
+				tileHeight*lt.level, lt.node, commas(lt.node<<(tileHeight*lt.level)), commas((lt.node+1)<<(tileHeight*lt.level)-1))
 			path = "—"
 		}
 		out = append(out, truncate(fmt.Sprintf("  L%d %-22s %s", lt.level, path, what), w))
