@@ -395,9 +395,10 @@ func TestStatusErrors(t *testing.T) {
 
 func TestRetryOn429(t *testing.T) {
 	var hits atomic.Int32
+	var armed atomic.Bool
 	host := newRegistry(t, func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.Contains(r.URL.Path, "/manifests/") && hits.Add(1) <= 2 {
+			if armed.Load() && strings.Contains(r.URL.Path, "/manifests/") && hits.Add(1) <= 2 {
 				w.WriteHeader(http.StatusTooManyRequests)
 				return
 			}
@@ -405,7 +406,7 @@ func TestRetryOn429(t *testing.T) {
 		})
 	})
 	d := pushImage(t, host+"/app:v1", "app", "amd64")
-	hits.Store(0)
+	armed.Store(true)
 	img, err := testClient().Resolve(context.Background(), host+"/app:v1")
 	if err != nil {
 		t.Fatalf("Resolve after two 429s: %v", err)
