@@ -1,19 +1,178 @@
 package main
 
 import (
-	"errors"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/rekor/logs"
+	"github.com/provscope/provscope/rekor/state"
 )
 
-// newLogInfoCmd is a placeholder until the command lands.
+// newLogInfoCmd verifies a log's signed tree head(s) and their consistency
+// with the checkpoints remembered from the last run.
 func newLogInfoCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:    "loginfo",
-		Short:  "Verify a log's signed tree head (not built yet)",
-		Hidden: true,
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("loginfo is not built yet")
+	var lf logFlags
+	var out outputFlag
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "loginfo",
+		Short: "Verify a log's signed tree head and its consistency with the last one seen",
+		Long: `loginfo fetches the log's signed tree head (for a sharded Rekor v1 log, one
+per shard), verifies its signature with the log key, and proves it consistent
+with the checkpoint remembered from the last run (kept per log and tree in
+$XDG_STATE_HOME/provscope/checkpoints). A log that shrank (rollback), shows a
+different root for a size it signed before, or cannot prove its new tree
+extends the old one (fork) fails loudly with exit code 1.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := out.check(); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			l, sel, err := lf.open(ctx)
+			if err != nil {
+				return err
+			}
+			dir, err := state.DefaultDir(os.Getenv)
+			if err != nil {
+				return usageErr(err)
+			}
+			c, err := inspect.CheckLog(ctx, l, inspect.CheckOptions{Store: &state.Store{Dir: dir}, Now: time.Now(), DryRun: dryRun})
+			if err != nil {
+				return fmt.Errorf("checking log %s: %w", l.Name(), err)
+			}
+			w := cmd.OutOrStdout()
+			if out.json() {
+				if err := writeJSONValue(w, struct {
+					*inspect.LogCheck
+					Verdict model.Verdict `json:"verdict"`
+					From    string        `json:"selectedBy"`
+				}{c, c.Verdict(), sel.From}); err != nil {
+					return err
+				}
+			} else if err := writeLogCheck(w, c, sel); err != nil {
+				return err
+			}
+			if c.Verdict() == model.VerdictFailed {
+				if !out.json() {
+					for _, t := range c.Trees {
+						if f := t.Result.FirstFailure(); f != nil {
+							fmt.Fprintf(cmd.ErrOrStderr(), "provscope: LOG CHECK FAILED for tree %s: %s\n", t.TreeID, f.Detail)
+						}
+					}
+				}
+				return failed(errSilentFailure)
+			}
+			return nil
 		},
 	}
+	lf.register(cmd)
+	out.register(cmd)
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "check without remembering the new checkpoint")
+	return cmd
+}
+
+func writeLogCheck(w io.Writer, c *inspect.LogCheck, sel logs.Selection) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Log:    %s (selected by %s)\n", c.URL, sel.From)
+	fmt.Fprintf(&b, "Key:    %s, sha256 %s\n", c.KeySource, c.KeyID)
+	for _, t := range c.Trees {
+		state := "active"
+		if !t.Active {
+			state = "inactive shard"
+		}
+		id := t.TreeID
+		if id == "" {
+			id = "(tiles)"
+		}
+		fmt.Fprintf(&b, "\nTree %s, %s", id, state)
+		if t.Checkpoint != nil {
+			fmt.Fprintf(&b, ": size %d, root %x", t.Checkpoint.Size, t.Checkpoint.RootHash)
+		}
+		b.WriteString("\n")
+		if t.Previous != nil {
+			fmt.Fprintf(&b, "  remembered: size %d, root %s, seen %s\n", t.Previous.Size, t.Previous.RootHash, t.Previous.SeenAt.Format(time.RFC3339))
+		}
+		if err := inspect.WriteSteps(&b, &t.Result, "  ", false); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(&b, "\nVerdict: %s\n", c.Verdict())
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// logFlags are the flags every log-reading command shares: which log, and
+// its key.
+type logFlags struct {
+	log    string
+	logKey string
+}
+
+func (f *logFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.log, "log", "", "log name or URL (default: $PROVSCOPE_LOG, $COSIGN_REKOR_URL, the config default, public-good)")
+	cmd.Flags().StringVar(&f.logKey, "log-key", "", "PEM file with the log's public key (pins it)")
+}
+
+// open resolves the log (flag, environment, config file) and opens it. A
+// name or key that cannot be used is a usage error.
+func (f *logFlags) open(ctx context.Context) (*inspect.Log, logs.Selection, error) {
+	path, err := logs.ConfigPath(os.Getenv)
+	if err != nil {
+		return nil, logs.Selection{}, usageErr(err)
+	}
+	cfg, err := logs.LoadConfig(path)
+	if err != nil {
+		return nil, logs.Selection{}, usageErr(err)
+	}
+	sel, err := logs.Resolve(f.log, os.Getenv, cfg)
+	if err != nil {
+		return nil, logs.Selection{}, usageErr(err)
+	}
+	var key []byte
+	if f.logKey != "" {
+		key, err = os.ReadFile(f.logKey)
+		if err != nil {
+			return nil, sel, usageErr(fmt.Errorf("reading --log-key: %w", err))
+		}
+		if _, err := inspect.KeyFingerprint(key); err != nil {
+			return nil, sel, usageErr(fmt.Errorf("reading --log-key %s: %w", f.logKey, err))
+		}
+	}
+	l, err := inspect.OpenLog(ctx, sel.Log, inspect.LogOptions{KeyPEM: key, UserAgent: "provscope/" + buildVersion()})
+	if err != nil {
+		return nil, sel, err
+	}
+	return l, sel, nil
+}
+
+// outputFlag is the --output flag: text (default) or json.
+type outputFlag struct{ format string }
+
+func (o *outputFlag) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&o.format, "output", "text", "output format: text or json")
+}
+
+func (o *outputFlag) check() error {
+	if o.format != "text" && o.format != "json" {
+		return usageErr(fmt.Errorf("--output %q: want text or json", o.format))
+	}
+	return nil
+}
+
+func (o *outputFlag) json() bool { return o.format == "json" }
+
+func writeJSONValue(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -1,0 +1,44 @@
+package inspect
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/provscope/provscope/model"
+)
+
+// Mark returns the one-character mark for a step status: ✓ pass, ✗ fail,
+// - skipped, … pending.
+func Mark(s model.Status) string {
+	switch s {
+	case model.StatusPass:
+		return "✓"
+	case model.StatusFail:
+		return "✗"
+	case model.StatusSkipped:
+		return "-"
+	}
+	return "…"
+}
+
+// WriteSteps writes r's steps one per line, each prefixed by indent: mark,
+// title, detail; a failed step's evidence follows on indented lines, and
+// every step's evidence when verbose is set.
+func WriteSteps(w io.Writer, r *model.Result, indent string, verbose bool) error {
+	width := 0
+	for _, s := range r.Steps {
+		width = max(width, len([]rune(s.Title)))
+	}
+	var b strings.Builder
+	for _, s := range r.Steps {
+		fmt.Fprintf(&b, "%s%s %-*s  %s\n", indent, Mark(s.Status), width, s.Title, s.Detail)
+		if verbose || s.Status == model.StatusFail {
+			for _, e := range s.Evidence {
+				fmt.Fprintf(&b, "%s    %s: %s\n", indent, e.Label, e.Value)
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
