@@ -1,0 +1,515 @@
+// Package ui is provscope's explorer: a Bubble Tea v2 program that follows
+// an image through its chain of evidence — registry → signatures,
+// attestations, SBOMs → Rekor log entries → RFC 6962 inclusion proof
+// (https://www.rfc-editor.org/rfc/rfc6962#section-2.1) → signed checkpoint
+// (https://c2sp.org/tlog-checkpoint) → consistency with checkpoints seen
+// before.
+//
+// One root model (App) owns size, focus, global keys, overlays and error
+// banners, and delegates to four panes (images, entries, proof, detail),
+// each with Init/Update/View/SetSize and its own help. Everything a session
+// needs travels in a Common (styles, keys, backend, logger, clock), so the
+// same code serves one terminal or many SSH sessions: this package has no
+// mutable package-level state. All I/O happens in tea.Cmds built in
+// cmds.go from copies of their inputs and a request ID; stale answers are
+// dropped. The data comes through the Backend interface (backend.go).
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/provscope/provscope/model"
+)
+
+// Pane identifies one of the explorer's panes.
+type Pane int
+
+// The panes, in tab order.
+const (
+	PaneImages Pane = iota
+	PaneEntries
+	PaneProof
+	PaneDetail
+	PaneLearn
+)
+
+func (p Pane) String() string {
+	return [...]string{"Images", "Entries", "Proof", "Detail", "Learn"}[p]
+}
+
+type overlay int
+
+const (
+	overlayNone overlay = iota
+	overlayHelp
+	overlaySearch
+	overlayLogs
+)
+
+// Minimum sizes: below minW×minH the explorer shows one line saying so;
+// below gridW×gridH it shows one pane at a time with a tab bar.
+const (
+	minW, minH   = 20, 5
+	gridW, gridH = 100, 24
+	maxBg        = 2 // background verifications in flight
+)
+
+// Option configures an App.
+type Option func(*App)
+
+// WithImage preselects an image reference ("repo:tag" or "repo@sha256:…").
+func WithImage(ref string) Option { return func(a *App) { a.pendingRef = ref } }
+
+// WithLearn adds the teaching mode as a tab (key t); m is a component with
+// Init/Update/View/SetSize.
+func WithLearn(m Component) Option { return func(a *App) { a.learn = m } }
+
+// Component is a sub-screen the App can host, such as the teaching mode.
+type Component interface {
+	Init() tea.Cmd
+	Update(tea.Msg) tea.Cmd
+	View() string
+	SetSize(w, h int)
+}
+
+type bgJob struct {
+	ref   string
+	entry *model.LogEntry
+}
+
+// App is the explorer's root model. Create it with New; it implements
+// tea.Model (View returns a tea.View).
+type App struct {
+	c *Common
+	s *session
+
+	images  *imagesPane
+	entries *entriesPane
+	proof   *proofPane
+	detail  *detailPane
+	learn   Component
+
+	focus   Pane
+	overlay overlay
+	help    help.Model
+	input   lineInput
+	spin    spinner.Model
+	spinOn  bool
+
+	logCursor int
+
+	status     string
+	banner     string
+	lastBanner string
+
+	reqID        int
+	reposReq     int
+	imageReq     int
+	entriesReq   int
+	headReq      int
+	tickReq      int
+	consReq      int
+	logReq       int
+	selImage     string
+	pendingRef   string
+	imageEntries *entriesLoadedMsg
+	bgQueue      []bgJob
+	bgRunning    int
+}
+
+// New returns the explorer for one session. c is copied; the App keeps it
+// current (size, styles) from then on.
+func New(c Common, opts ...Option) *App {
+	if c.Keys.Quit.Keys() == nil {
+		c.Keys = DefaultKeyMap()
+	}
+	if c.Styles.Palette.Accent == nil && !c.Styles.NoColor {
+		c.Styles = c.makeStyles()
+	}
+	cc := &c
+	s := newSession()
+	a := &App{
+		c:       cc,
+		s:       s,
+		images:  newImagesPane(cc, s),
+		entries: newEntriesPane(cc, s),
+		proof:   newProofPane(cc, s),
+		detail:  newDetailPane(cc, s),
+		help:    help.New(),
+		spin:    spinner.New(spinner.WithSpinner(spinner.MiniDot)),
+	}
+	for _, o := range opts {
+		o(a)
+	}
+	a.applyStyles()
+	if c.Width > 0 && c.Height > 0 {
+		a.layout()
+	}
+	return a
+}
+
+// Common returns the session context (read-only use).
+func (a *App) Common() Common { return *a.c }
+
+// Focus returns the focused pane.
+func (a *App) Focus() Pane { return a.focus }
+
+// Status returns the footer's current message.
+func (a *App) Status() string { return a.status }
+
+// Banner returns the alarm banner (a failed consistency check), if any.
+func (a *App) Banner() string { return a.banner }
+
+func (a *App) nextID() int { a.reqID++; return a.reqID }
+
+// Init starts loading repositories and the log head, asks the terminal for
+// its background colour and arms the head refresh.
+func (a *App) Init() tea.Cmd {
+	cmds := []tea.Cmd{a.loadRepos(), a.refreshHead()}
+	if !a.c.NoColor {
+		cmds = append(cmds, tea.RequestBackgroundColor)
+	}
+	if a.learn != nil {
+		cmds = append(cmds, a.learn.Init())
+	}
+	return tea.Batch(cmds...)
+}
+
+func (a *App) loadRepos() tea.Cmd {
+	if a.c.Backend == nil {
+		a.s.reposErr = fmt.Errorf("no registry configured")
+		return nil
+	}
+	a.reposReq = a.nextID()
+	a.s.reposLoading, a.s.reposErr = true, nil
+	return tea.Batch(loadReposCmd(a.c.ctx(), a.c.Backend, a.reposReq), a.startSpin())
+}
+
+func (a *App) refreshHead() tea.Cmd {
+	if a.c.Backend == nil {
+		return nil
+	}
+	a.headReq = a.nextID()
+	return logInfoCmd(a.c.ctx(), a.c.Backend, a.headReq)
+}
+
+func (a *App) startSpin() tea.Cmd {
+	if a.spinOn {
+		return nil
+	}
+	a.spinOn = true
+	return a.spin.Tick
+}
+
+func (a *App) busy() bool {
+	if a.s.reposLoading || a.entries.loading || a.proof.consRunning || a.bgRunning > 0 {
+		return true
+	}
+	for _, t := range a.s.tags {
+		if t.loading {
+			return true
+		}
+	}
+	for _, i := range a.s.images {
+		if i.loading {
+			return true
+		}
+	}
+	for _, v := range a.s.results {
+		if v.running {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *App) applyStyles() {
+	st := a.c.Styles
+	a.help.Styles = help.DefaultStyles(a.c.IsDark)
+	if a.c.NoColor {
+		a.help.Styles = help.Styles{}
+	}
+	a.spin.Style = st.Badge.Pending
+}
+
+// Update handles a message: window size and colours, keys (overlays first,
+// then global keys, then the focused pane), and async results.
+func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := a.update(msg)
+	sp := a.spin.View()
+	a.images.spinner, a.entries.spinner, a.proof.spinner, a.detail.spinner = sp, sp, sp, sp
+	return a, cmd
+}
+
+func (a *App) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.c.Width, a.c.Height = msg.Width, msg.Height
+		a.layout()
+		return nil
+	case tea.BackgroundColorMsg:
+		if !a.c.NoColor {
+			a.c.IsDark = msg.IsDark()
+			a.c.Styles = DefaultStyles(a.c.IsDark)
+			a.applyStyles()
+			a.proof.render()
+		}
+		return nil
+	case spinner.TickMsg:
+		if !a.busy() {
+			a.spinOn = false
+			return nil
+		}
+		var cmd tea.Cmd
+		a.spin, cmd = a.spin.Update(msg)
+		return cmd
+	case tea.KeyPressMsg:
+		return a.handleKey(msg)
+	case tea.PasteMsg:
+		if a.overlay == overlaySearch || a.overlay == overlayLogs {
+			a.input.Update(msg)
+		}
+		return nil
+	}
+	if cmd, ok := a.handleResult(msg); ok {
+		return cmd
+	}
+	if a.learn != nil {
+		return a.learn.Update(msg)
+	}
+	return nil
+}
+
+func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := a.c.Keys
+	a.status = ""
+	switch a.overlay {
+	case overlayHelp:
+		if key.Matches(msg, k.Quit) && msg.String() == "ctrl+c" {
+			return tea.Quit
+		}
+		a.overlay = overlayNone
+		return nil
+	case overlaySearch:
+		return a.searchKey(msg)
+	case overlayLogs:
+		return a.logsKey(msg)
+	}
+	if a.focus == PaneLearn && a.learn != nil {
+		// The teaching mode owns its keys except quit, tab and its toggle.
+		switch {
+		case msg.String() == "ctrl+c", key.Matches(msg, k.Learn), key.Matches(msg, k.NextPane), key.Matches(msg, k.PrevPane):
+		default:
+			return a.learn.Update(msg)
+		}
+	}
+	switch {
+	case key.Matches(msg, k.Quit):
+		return tea.Quit
+	case key.Matches(msg, k.Help):
+		a.overlay = overlayHelp
+		return nil
+	case key.Matches(msg, k.NextPane):
+		a.setFocus(a.cycle(1))
+		return nil
+	case key.Matches(msg, k.PrevPane):
+		a.setFocus(a.cycle(-1))
+		return nil
+	case key.Matches(msg, k.Learn):
+		if a.learn == nil {
+			a.status = "the teaching mode is not available in this build"
+			return nil
+		}
+		if a.focus == PaneLearn {
+			a.setFocus(PaneImages)
+		} else {
+			a.setFocus(PaneLearn)
+		}
+		return nil
+	case key.Matches(msg, k.Search):
+		a.overlay = overlaySearch
+		a.input.Reset()
+		a.input.Placeholder = "sha256:…, email, identity, UUID, log index"
+		a.input.Prompt = "/ "
+		return a.input.Focus()
+	case key.Matches(msg, k.LogPicker):
+		if len(a.c.Logs) == 0 || a.c.OpenLog == nil {
+			a.status = "no other logs are configured"
+			return nil
+		}
+		a.overlay = overlayLogs
+		a.input.Reset()
+		a.input.Placeholder = "type to filter logs"
+		a.input.Prompt = "log: "
+		a.logCursor = 0
+		return a.input.Focus()
+	case key.Matches(msg, k.Verify):
+		return a.verifySelection()
+	case key.Matches(msg, k.Consistency):
+		return a.checkConsistency()
+	case key.Matches(msg, k.Refresh):
+		return a.refresh()
+	case key.Matches(msg, k.Copy):
+		return a.copySelection()
+	case key.Matches(msg, k.Export):
+		return a.export()
+	}
+	switch a.focus {
+	case PaneImages:
+		return a.images.Update(msg)
+	case PaneEntries:
+		switch {
+		case key.Matches(msg, k.Enter):
+			if _, ok := a.entries.current(); ok {
+				a.setFocus(PaneProof)
+			}
+			return nil
+		case key.Matches(msg, k.Back):
+			if a.imageEntries != nil && a.entries.title != a.imageEntries.title {
+				m := *a.imageEntries
+				a.entries.setEntries(m.title, m.entries, m.err)
+				return a.selectEntry(0)
+			}
+			a.setFocus(PaneImages)
+			return nil
+		}
+		return a.entries.Update(msg)
+	case PaneProof:
+		if key.Matches(msg, k.Back) && a.proof.cons == nil && a.proof.consErr == nil {
+			a.setFocus(PaneEntries)
+			return nil
+		}
+		if key.Matches(msg, k.Enter) {
+			a.setFocus(PaneDetail)
+			return nil
+		}
+		return a.proof.Update(msg)
+	case PaneDetail:
+		if key.Matches(msg, k.Back) {
+			if a.detail.entry != nil {
+				a.setFocus(PaneProof)
+			} else {
+				a.setFocus(PaneImages)
+			}
+			return nil
+		}
+		return a.detail.Update(msg)
+	}
+	return nil
+}
+
+func (a *App) panes() []Pane {
+	ps := []Pane{PaneImages, PaneEntries, PaneProof, PaneDetail}
+	if a.learn != nil {
+		ps = append(ps, PaneLearn)
+	}
+	return ps
+}
+
+func (a *App) cycle(d int) Pane {
+	ps := a.panes()
+	for i, p := range ps {
+		if p == a.focus {
+			return ps[(i+d+len(ps))%len(ps)]
+		}
+	}
+	return PaneImages
+}
+
+func (a *App) setFocus(p Pane) {
+	a.focus = p
+	a.images.focused = p == PaneImages
+	a.entries.focused = p == PaneEntries
+	a.proof.focused = p == PaneProof
+	a.detail.focused = p == PaneDetail
+	a.layout()
+}
+
+func (a *App) searchKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		a.overlay = overlayNone
+		a.input.Blur()
+		return nil
+	case "enter":
+		q := strings.TrimSpace(a.input.Value())
+		a.overlay = overlayNone
+		a.input.Blur()
+		if q == "" {
+			return nil
+		}
+		return a.search(q)
+	}
+	a.input.Update(msg)
+	return nil
+}
+
+func (a *App) search(q string) tea.Cmd {
+	if a.c.Backend == nil {
+		return nil
+	}
+	a.entriesReq = a.nextID()
+	a.entries.setLoading("Search “" + q + "”")
+	ctx, b := a.c.ctx(), a.c.Backend
+	a.entries.retry = func(id int) tea.Cmd { return searchCmd(ctx, b, q, id) }
+	a.setFocus(PaneEntries)
+	return tea.Batch(a.entries.retry(a.entriesReq), a.startSpin())
+}
+
+// filteredLogs are the picker's choices matching the typed text as a fuzzy
+// subsequence.
+func (a *App) filteredLogs() []LogChoice {
+	q := strings.ToLower(a.input.Value())
+	var out []LogChoice
+	for _, c := range a.c.Logs {
+		if fuzzyMatch(strings.ToLower(c.Name+" "+c.URL), q) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func fuzzyMatch(s, q string) bool {
+	i := 0
+	for _, r := range s {
+		if i < len(q) && rune(q[i]) == r {
+			i++
+		}
+	}
+	return i >= len(q)
+}
+
+func (a *App) logsKey(msg tea.KeyPressMsg) tea.Cmd {
+	choices := a.filteredLogs()
+	switch {
+	case msg.String() == "esc":
+		a.overlay = overlayNone
+		a.input.Blur()
+		return nil
+	case msg.String() == "enter":
+		a.overlay = overlayNone
+		a.input.Blur()
+		if a.logCursor >= len(choices) {
+			return nil
+		}
+		c := choices[a.logCursor]
+		a.logReq = a.nextID()
+		a.status = "opening " + c.Name + "…"
+		return openLogCmd(a.c.ctx(), a.c.OpenLog, c, a.logReq)
+	case msg.String() == "up" || msg.String() == "ctrl+p":
+		a.logCursor = max(a.logCursor-1, 0)
+		return nil
+	case msg.String() == "down" || msg.String() == "ctrl+n":
+		a.logCursor = min(a.logCursor+1, max(len(choices)-1, 0))
+		return nil
+	}
+	a.input.Update(msg)
+	a.logCursor = min(a.logCursor, max(len(a.filteredLogs())-1, 0))
+	return nil
+}

@@ -1,0 +1,70 @@
+package ui
+
+import (
+	"context"
+
+	"github.com/provscope/provscope/model"
+)
+
+// Backend is everything the explorer's panes read: a registry, a log and a
+// verifier, in model types. Implementations must be safe for concurrent use:
+// every method runs inside a tea.Cmd on its own goroutine. ui/backend adapts
+// provscope's registry/, rekor/, inspect/ and proof/ packages to it;
+// ui/fakebackend is an in-memory one for tests.
+type Backend interface {
+	// Repositories lists the registry's repositories.
+	Repositories(ctx context.Context) ([]model.Repository, error)
+	// Tags lists a repository's tags with the digests they point to.
+	Tags(ctx context.Context, repo string) ([]model.Tag, error)
+	// Image resolves ref (repo:tag or repo@digest) to its manifest summary
+	// (with platform children for an index) and what is attached to it.
+	Image(ctx context.Context, ref string) (model.Image, []model.Attachment, error)
+
+	// LogInfo is the log's current head.
+	LogInfo(ctx context.Context) (model.LogInfo, error)
+	// EntriesFor returns every log entry about img's digest and every entry
+	// its attachments reference, each with its inclusion proof.
+	EntriesFor(ctx context.Context, img model.Image, atts []model.Attachment) ([]model.LogEntry, error)
+	// Search returns the entries matching q (digest, sha256:…, email or
+	// identity prefix, public key PEM, UUID or log index).
+	Search(ctx context.Context, q string) ([]model.LogEntry, error)
+	// ConsistencyProof returns the RFC 6962 consistency proof between two
+	// tree sizes of the log (first <= last).
+	ConsistencyProof(ctx context.Context, first, last int64) ([][]byte, error)
+
+	// Verify checks s and reports each step through progress as it completes
+	// (progress may be nil). The returned Result holds every step.
+	Verify(ctx context.Context, s Subject, progress func(model.Step)) (model.Result, error)
+}
+
+// Subject is what Verify checks: an image (with its attachments) or one log
+// entry.
+type Subject struct {
+	// Ref names the image; empty when verifying an entry.
+	Ref         string
+	Image       *model.Image
+	Attachments []model.Attachment
+	// Entry is set when verifying one log entry.
+	Entry *model.LogEntry
+}
+
+// Name is a short human label for the subject.
+func (s Subject) Name() string {
+	switch {
+	case s.Entry != nil:
+		return "entry " + short(s.Entry.UUID, 16)
+	case s.Ref != "":
+		return s.Ref
+	case s.Image != nil:
+		return s.Image.Digest
+	}
+	return "nothing"
+}
+
+// LogChoice is one log the log picker offers.
+type LogChoice struct {
+	// Name is how the user knows it ("demo", "rekor.sigstore.dev").
+	Name string
+	// URL is its base URL.
+	URL string
+}

@@ -1,0 +1,338 @@
+package ui
+
+// COMMANDS. Every Cmd here captures copies of its inputs (the backend
+// interface value, strings, slices it does not share) and a request ID; the
+// result message carries the ID back so Update can drop stale answers.
+// Nothing here reads the App from another goroutine.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/provscope/provscope/model"
+)
+
+type reposLoadedMsg struct {
+	id    int
+	repos []model.Repository
+	err   error
+}
+
+type tagsLoadedMsg struct {
+	repo string
+	tags []model.Tag
+	err  error
+}
+
+type imageLoadedMsg struct {
+	id   int
+	ref  string
+	img  model.Image
+	atts []model.Attachment
+	err  error
+}
+
+type entriesLoadedMsg struct {
+	id      int
+	title   string
+	entries []model.LogEntry
+	err     error
+}
+
+type logInfoMsg struct {
+	id   int
+	info model.LogInfo
+	err  error
+}
+
+type consistencyMsg struct {
+	id       int
+	manual   bool
+	old, cur model.LogInfo
+	proof    [][]byte
+	err      error
+}
+
+// verifyEventMsg is one step or the end of a verification stream.
+type verifyEventMsg struct {
+	key  string
+	id   int
+	step *model.Step
+	done bool
+	res  model.Result
+	err  error
+	next <-chan verifyEventMsg
+	bg   bool
+}
+
+// backgroundDoneMsg is a background job's image resolution and verdict.
+type backgroundDoneMsg struct {
+	ref string
+	// entryUUID is set for an entry's verification.
+	entryUUID string
+	img  model.Image
+	atts []model.Attachment
+	res  model.Result
+	err  error
+	// imgErr means resolving failed (the verdict is then meaningless).
+	imgErr error
+}
+
+type exportDoneMsg struct {
+	dir   string
+	files []string
+	err   error
+}
+
+type logOpenedMsg struct {
+	id      int
+	choice  LogChoice
+	backend Backend
+	err     error
+}
+
+type tickMsg struct{ id int }
+
+func loadReposCmd(ctx context.Context, b Backend, id int) tea.Cmd {
+	return func() tea.Msg {
+		rs, err := b.Repositories(ctx)
+		return reposLoadedMsg{id: id, repos: rs, err: err}
+	}
+}
+
+func loadTagsCmd(ctx context.Context, b Backend, repo string) tea.Cmd {
+	return func() tea.Msg {
+		ts, err := b.Tags(ctx, repo)
+		return tagsLoadedMsg{repo: repo, tags: ts, err: err}
+	}
+}
+
+func loadImageCmd(ctx context.Context, b Backend, ref string, id int) tea.Cmd {
+	return func() tea.Msg {
+		img, atts, err := b.Image(ctx, ref)
+		return imageLoadedMsg{id: id, ref: ref, img: img, atts: atts, err: err}
+	}
+}
+
+func entriesForCmd(ctx context.Context, b Backend, title string, img model.Image, atts []model.Attachment, id int) tea.Cmd {
+	return func() tea.Msg {
+		es, err := b.EntriesFor(ctx, img, atts)
+		return entriesLoadedMsg{id: id, title: title, entries: es, err: err}
+	}
+}
+
+func searchCmd(ctx context.Context, b Backend, q string, id int) tea.Cmd {
+	return func() tea.Msg {
+		es, err := b.Search(ctx, q)
+		return entriesLoadedMsg{id: id, title: "Search “" + q + "”", entries: es, err: err}
+	}
+}
+
+func logInfoCmd(ctx context.Context, b Backend, id int) tea.Cmd {
+	return func() tea.Msg {
+		li, err := b.LogInfo(ctx)
+		return logInfoMsg{id: id, info: li, err: err}
+	}
+}
+
+func tickCmd(d time.Duration, id int) tea.Cmd {
+	return tea.Tick(d, func(time.Time) tea.Msg { return tickMsg{id: id} })
+}
+
+// consistencyCmd fetches a fresh head when cur is nil, then the proof
+// between old and it.
+func consistencyCmd(ctx context.Context, b Backend, old model.LogInfo, cur *model.LogInfo, manual bool, id int) tea.Cmd {
+	return func() tea.Msg {
+		m := consistencyMsg{id: id, manual: manual, old: old}
+		if cur == nil {
+			li, err := b.LogInfo(ctx)
+			if err != nil {
+				m.err = fmt.Errorf("fetching the log head: %w", err)
+				return m
+			}
+			m.cur = li
+		} else {
+			m.cur = *cur
+		}
+		if m.cur.TreeSize < old.TreeSize {
+			m.err = fmt.Errorf("log shrank: current size %d, remembered %d", m.cur.TreeSize, old.TreeSize)
+			return m
+		}
+		if m.cur.TreeSize == old.TreeSize || old.TreeSize == 0 {
+			return m
+		}
+		m.proof, m.err = b.ConsistencyProof(ctx, old.TreeSize, m.cur.TreeSize)
+		if m.err != nil {
+			m.err = fmt.Errorf("fetching the consistency proof: %w", m.err)
+		}
+		return m
+	}
+}
+
+// verifyCmd starts a verification and returns its first event; Update
+// re-arms waitVerify on the channel for each following one.
+func verifyCmd(ctx context.Context, b Backend, s Subject, key string, id int) tea.Cmd {
+	return func() tea.Msg {
+		ch := make(chan verifyEventMsg, 8)
+		go func() {
+			defer close(ch)
+			send := func(m verifyEventMsg) bool {
+				m.key, m.id, m.next = key, id, ch
+				select {
+				case ch <- m:
+					return true
+				case <-ctx.Done():
+					return false
+				}
+			}
+			res, err := b.Verify(ctx, s, func(st model.Step) {
+				st2 := st
+				send(verifyEventMsg{step: &st2})
+			})
+			send(verifyEventMsg{done: true, res: res, err: err})
+		}()
+		return waitVerify(ch)()
+	}
+}
+
+func waitVerify(ch <-chan verifyEventMsg) tea.Cmd {
+	return func() tea.Msg {
+		m, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return m
+	}
+}
+
+// backgroundCmd resolves an image and verifies it, for the badges.
+func backgroundCmd(ctx context.Context, b Backend, ref string) tea.Cmd {
+	return func() tea.Msg {
+		img, atts, err := b.Image(ctx, ref)
+		if err != nil {
+			return backgroundDoneMsg{ref: ref, imgErr: err}
+		}
+		res, verr := b.Verify(ctx, Subject{Ref: ref, Image: &img, Attachments: atts}, nil)
+		return backgroundDoneMsg{ref: ref, img: img, atts: atts, res: res, err: verr}
+	}
+}
+
+// backgroundEntryCmd verifies one log entry, for the status column.
+func backgroundEntryCmd(ctx context.Context, b Backend, e model.LogEntry) tea.Cmd {
+	return func() tea.Msg {
+		res, err := b.Verify(ctx, Subject{Entry: &e}, nil)
+		return backgroundDoneMsg{entryUUID: e.UUID, res: res, err: err}
+	}
+}
+
+func openLogCmd(ctx context.Context, open func(context.Context, LogChoice) (Backend, error), c LogChoice, id int) tea.Cmd {
+	return func() tea.Msg {
+		b, err := open(ctx, c)
+		return logOpenedMsg{id: id, choice: c, backend: b, err: err}
+	}
+}
+
+// evidence is what `e` writes: copies of the selection taken in Update.
+type evidence struct {
+	name    string
+	image   *model.Image
+	atts    []model.Attachment
+	entries []model.LogEntry
+	result  *model.Result
+	proof   string
+	head    *model.LogInfo
+}
+
+// exportCmd writes the evidence files into a new folder under dir.
+func exportCmd(dir string, now time.Time, ev evidence) tea.Cmd {
+	return func() tea.Msg {
+		if dir == "" {
+			return exportDoneMsg{err: errors.New("export is disabled in this session")}
+		}
+		name := safeName(ev.name)
+		out := filepath.Join(dir, "provscope-evidence-"+name+"-"+now.UTC().Format("20060102T150405Z"))
+		if err := os.MkdirAll(out, 0o750); err != nil {
+			return exportDoneMsg{err: fmt.Errorf("creating %s: %w", out, err)}
+		}
+		var files []string
+		write := func(file string, v any) error {
+			var data []byte
+			if s, ok := v.(string); ok {
+				data = []byte(s)
+			} else {
+				var err error
+				if data, err = json.MarshalIndent(v, "", "  "); err != nil {
+					return fmt.Errorf("encoding %s: %w", file, err)
+				}
+			}
+			p := filepath.Join(out, file)
+			if err := os.WriteFile(p, data, 0o600); err != nil {
+				return fmt.Errorf("writing %s: %w", p, err)
+			}
+			files = append(files, file)
+			return nil
+		}
+		var errs []error
+		if ev.image != nil {
+			errs = append(errs, write("image.json", ev.image), write("attachments.json", ev.atts))
+		}
+		if len(ev.entries) > 0 {
+			errs = append(errs, write("entries.json", ev.entries))
+		}
+		if ev.result != nil {
+			errs = append(errs, write("report.json", reportJSON(ev.result)), write("report.txt", reportText(ev.result)))
+		}
+		if ev.proof != "" {
+			errs = append(errs, write("inclusion-proof.txt", ev.proof))
+		}
+		if ev.head != nil {
+			errs = append(errs, write("log-head.json", ev.head))
+		}
+		return exportDoneMsg{dir: out, files: files, err: errors.Join(errs...)}
+	}
+}
+
+type reportDoc struct {
+	Subject string       `json:"subject"`
+	Verdict string       `json:"verdict"`
+	Reason  string       `json:"reason"`
+	Steps   []model.Step `json:"steps"`
+}
+
+func reportJSON(r *model.Result) reportDoc {
+	return reportDoc{Subject: r.Subject, Verdict: r.Verdict().String(), Reason: r.Reason(), Steps: r.Steps}
+}
+
+func reportText(r *model.Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s — %s\n", r.Subject, r.Verdict(), r.Reason())
+	for _, s := range r.Steps {
+		g := map[model.Status]string{model.StatusPass: "✓", model.StatusFail: "✗", model.StatusSkipped: "–", model.StatusPending: "…"}[s.Status]
+		fmt.Fprintf(&b, "%s %s%s\n", g, s.Title, stepDetail(s))
+		for _, e := range s.Evidence {
+			fmt.Fprintf(&b, "    %s: %s\n", e.Label, e.Value)
+		}
+	}
+	return b.String()
+}
+
+func safeName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '.':
+			b.WriteRune(r)
+		default:
+			b.WriteRune('_')
+		}
+	}
+	return short(b.String(), 48)
+}

@@ -1,0 +1,84 @@
+package ui
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"time"
+)
+
+// Common is the per-session context every pane gets in its constructor:
+// styles, key map, size, the backend, a logger and a clock. One explorer
+// session (a terminal, or one SSH connection) owns one Common; nothing in
+// this package is shared between sessions.
+type Common struct {
+	Styles Styles
+	Keys   KeyMap
+	// Width and Height are the terminal size; the App keeps them current.
+	Width, Height int
+	// IsDark says whether the terminal background is dark; the App updates
+	// it from tea.BackgroundColorMsg unless NoColor.
+	IsDark bool
+	// NoColor disables colour (NO_COLOR).
+	NoColor bool
+
+	Backend Backend
+	Logger  *slog.Logger
+	// Now is the clock (tests pin it).
+	Now func() time.Time
+
+	// RegistryHost and LogName label the header.
+	RegistryHost string
+	LogName      string
+	// Logs are the choices of the log picker; OpenLog switches to one and
+	// returns the backend to use from then on. Either may be empty/nil,
+	// which disables the picker.
+	Logs    []LogChoice
+	OpenLog func(ctx context.Context, c LogChoice) (Backend, error)
+
+	// ExportDir is where `e` writes evidence; empty disables export (for
+	// example over SSH, where the files would land on the server).
+	ExportDir string
+	// RefreshInterval is how often the log head is polled; 0 disables it.
+	RefreshInterval time.Duration
+	// Ctx bounds every request of the session; cancelling it abandons them.
+	Ctx context.Context
+}
+
+// NewCommon returns a Common with default styles (dark, or none when
+// noColor), the default key map, a discarding logger and the real clock.
+func NewCommon(b Backend, isDark, noColor bool) Common {
+	c := Common{
+		Keys:            DefaultKeyMap(),
+		IsDark:          isDark,
+		NoColor:         noColor,
+		Backend:         b,
+		Logger:          slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now:             time.Now,
+		RefreshInterval: 5 * time.Second,
+		Ctx:             context.Background(),
+	}
+	c.Styles = c.makeStyles()
+	return c
+}
+
+func (c Common) makeStyles() Styles {
+	if c.NoColor {
+		return NoColorStyles()
+	}
+	return DefaultStyles(c.IsDark)
+}
+
+func (c Common) ctx() context.Context {
+	if c.Ctx == nil {
+		return context.Background()
+	}
+	return c.Ctx
+}
+
+func (c Common) now() time.Time {
+	if c.Now == nil {
+		return time.Now()
+	}
+	return c.Now()
+}

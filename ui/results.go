@@ -1,0 +1,352 @@
+package ui
+
+import (
+	"fmt"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/provscope/provscope/model"
+)
+
+// handleResult applies an async result; ok is false for messages that are
+// not results.
+func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case reposLoadedMsg:
+		if msg.id != a.reposReq {
+			return nil, true
+		}
+		a.s.reposLoading = false
+		a.s.repos, a.s.reposErr = msg.repos, msg.err
+		if msg.err != nil {
+			a.s.reposErr = fmt.Errorf("listing repositories: %w", msg.err)
+		}
+		a.images.rebuild()
+		if a.pendingRef != "" {
+			return a.images.selectRef(a.pendingRef), true
+		}
+		return a.images.selectionCmd(), true
+
+	case LoadTagsMsg:
+		return a.loadTags(msg.Repo), true
+
+	case tagsLoadedMsg:
+		tl := a.s.tags[msg.repo]
+		if tl == nil {
+			return nil, true
+		}
+		tl.loading, tl.tags, tl.err = false, msg.tags, msg.err
+		if msg.err != nil {
+			tl.err = fmt.Errorf("listing tags of %s: %w", msg.repo, msg.err)
+		}
+		a.images.rebuild()
+		for _, t := range msg.tags {
+			ref := msg.repo + ":" + t.Name
+			if a.s.results[imageKey(ref)] == nil {
+				a.bgQueue = append(a.bgQueue, bgJob{ref: ref})
+			}
+		}
+		cmds := []tea.Cmd{a.pumpBackground()}
+		if a.pendingRef != "" {
+			cmds = append(cmds, a.images.selectRef(a.pendingRef))
+		} else {
+			cmds = append(cmds, a.images.selectionCmd())
+		}
+		return tea.Batch(cmds...), true
+
+	case SelectImageMsg:
+		return a.selectImage(msg.Ref), true
+
+	case imageLoadedMsg:
+		is := a.s.images[msg.ref]
+		if is == nil || msg.id != a.imageReq {
+			return nil, true
+		}
+		is.loading, is.err = false, msg.err
+		if msg.err != nil {
+			is.err = fmt.Errorf("resolving %s: %w", msg.ref, msg.err)
+			return nil, true
+		}
+		is.img, is.atts, is.loaded = msg.img, msg.atts, true
+		a.images.rebuild()
+		if msg.ref == a.selImage {
+			return a.loadEntries(msg.ref), true
+		}
+		return nil, true
+
+	case entriesLoadedMsg:
+		if msg.id != a.entriesReq {
+			return nil, true
+		}
+		err := msg.err
+		if err != nil {
+			err = fmt.Errorf("reading the log: %w", err)
+		}
+		a.entries.setEntries(msg.title, msg.entries, err)
+		if a.selImage != "" && msg.title == entriesTitle(a.selImage) {
+			m := msg
+			a.imageEntries = &m
+			// Verify the image's entries in the background for the
+			// status column (a search's results are verified on v).
+			for i := range msg.entries {
+				if len(msg.entries) > 64 {
+					break
+				}
+				e := msg.entries[i]
+				if a.s.results[entryKey(e.UUID)] == nil {
+					a.bgQueue = append(a.bgQueue, bgJob{entry: &e})
+				}
+			}
+		}
+		return tea.Batch(a.selectEntryQuiet(0), a.pumpBackground()), true
+
+	case SelectEntryMsg:
+		return a.selectEntry(msg.Index), true
+
+	case logInfoMsg:
+		if msg.id != a.headReq {
+			return nil, true
+		}
+		var cmds []tea.Cmd
+		if a.c.RefreshInterval > 0 {
+			a.tickReq = a.nextID()
+			cmds = append(cmds, tickCmd(a.c.RefreshInterval, a.tickReq))
+		}
+		if msg.err != nil {
+			a.s.headErr = fmt.Errorf("reading the log head: %w", msg.err)
+			return tea.Batch(cmds...), true
+		}
+		a.s.headErr = nil
+		prev := a.s.head
+		cur := msg.info
+		a.s.head = &cur
+		if a.s.remembered == nil {
+			r := cur
+			a.s.remembered = &r
+		}
+		// Each new checkpoint is checked against the previous one.
+		if prev != nil && cur.TreeSize != prev.TreeSize {
+			a.consReq = a.nextID()
+			cmds = append(cmds, consistencyCmd(a.c.ctx(), a.c.Backend, *prev, &cur, false, a.consReq))
+		} else if prev != nil && cur.TreeSize == prev.TreeSize && string(cur.RootHash) != string(prev.RootHash) {
+			a.banner = fmt.Sprintf("⚠ the log changed its root at size %d without growing: it is not append-only", cur.TreeSize)
+		}
+		return tea.Batch(cmds...), true
+
+	case tickMsg:
+		if msg.id != a.tickReq {
+			return nil, true
+		}
+		return a.refreshHead(), true
+
+	case consistencyMsg:
+		if msg.id != a.consReq {
+			return nil, true
+		}
+		var tr *consistencyTrace
+		if msg.err == nil {
+			t := traceConsistency(uint64(msg.old.TreeSize), uint64(msg.cur.TreeSize), msg.old.RootHash, msg.cur.RootHash, msg.proof)
+			if msg.old.TreeSize == msg.cur.TreeSize && string(msg.old.RootHash) != string(msg.cur.RootHash) {
+				t.Err = fmt.Errorf("same size %d, different roots", msg.cur.TreeSize)
+			}
+			tr = &t
+			if t.Err != nil {
+				a.banner = fmt.Sprintf("⚠ INCONSISTENT LOG: checkpoint %d does not extend %d (%v) — press c for the proof, e to export it", msg.cur.TreeSize, msg.old.TreeSize, t.Err)
+			} else if !msg.manual {
+				cur := msg.cur
+				a.s.head = &cur
+			}
+		}
+		if msg.manual {
+			a.proof.setConsistency(tr, msg.err)
+		} else if msg.err != nil {
+			a.s.headErr = msg.err
+		}
+		return nil, true
+
+	case verifyEventMsg:
+		v := a.s.results[msg.key]
+		if v == nil || v.id != msg.id {
+			return nil, true // stale: a newer verification replaced it
+		}
+		if msg.step != nil {
+			v.steps = append(v.steps, *msg.step)
+			return waitVerify(msg.next), true
+		}
+		if msg.done {
+			v.running = false
+			res := msg.res
+			v.result, v.err = &res, msg.err
+			if len(v.steps) == 0 || len(res.Steps) >= len(v.steps) {
+				v.steps = res.Steps
+			}
+			a.status = v.subject + ": " + verdictWord(v.verdict())
+		}
+		return nil, true
+
+	case backgroundDoneMsg:
+		a.bgRunning--
+		key := imageKey(msg.ref)
+		if msg.entryUUID != "" {
+			key = entryKey(msg.entryUUID)
+		} else {
+			is := a.s.images[msg.ref]
+			if is == nil {
+				is = &imageState{}
+				a.s.images[msg.ref] = is
+			}
+			if !is.loaded && !is.loading {
+				is.img, is.atts, is.err, is.loaded = msg.img, msg.atts, msg.imgErr, msg.imgErr == nil
+			}
+			a.images.rebuild()
+		}
+		if v := a.s.results[key]; v == nil || !v.running {
+			res := msg.res
+			nv := &verification{subject: res.Subject, result: &res, err: msg.err, steps: res.Steps}
+			if msg.imgErr != nil {
+				nv.result, nv.err = nil, msg.imgErr
+			}
+			a.s.results[key] = nv
+		}
+		return a.pumpBackground(), true
+
+	case exportDoneMsg:
+		switch {
+		case msg.err != nil && len(msg.files) == 0:
+			a.status = "✗ export failed: " + msg.err.Error()
+		case msg.err != nil:
+			a.status = fmt.Sprintf("wrote %d files to %s, but: %v", len(msg.files), msg.dir, msg.err)
+		default:
+			a.status = fmt.Sprintf("wrote %d files to %s", len(msg.files), msg.dir)
+		}
+		return nil, true
+
+	case logOpenedMsg:
+		if msg.id != a.logReq {
+			return nil, true
+		}
+		if msg.err != nil {
+			a.status = "✗ opening " + msg.choice.Name + ": " + msg.err.Error()
+			return nil, true
+		}
+		a.c.Backend = msg.backend
+		a.c.LogName = msg.choice.Name
+		a.resetSession()
+		a.status = "switched to " + msg.choice.Name
+		return tea.Batch(a.loadRepos(), a.refreshHead()), true
+	}
+	return nil, false
+}
+
+func (a *App) resetSession() {
+	s := newSession()
+	*a.s = *s
+	a.bgQueue, a.bgRunning = nil, 0
+	a.selImage, a.imageEntries, a.banner = "", nil, ""
+	a.images.rows, a.images.selected = nil, ""
+	a.images.open = map[string]bool{}
+	a.entries.setEntries("Entries", nil, nil)
+	a.proof.setEntry(nil)
+	a.detail.showImage("")
+}
+
+func entriesTitle(ref string) string { return "Entries · " + ref }
+
+func (a *App) loadTags(repo string) tea.Cmd {
+	if a.c.Backend == nil {
+		return nil
+	}
+	tl := a.s.tags[repo]
+	if tl == nil {
+		tl = &tagList{}
+		a.s.tags[repo] = tl
+	}
+	tl.loading, tl.err = true, nil
+	a.images.rebuild()
+	return tea.Batch(loadTagsCmd(a.c.ctx(), a.c.Backend, repo), a.startSpin())
+}
+
+func (a *App) selectImage(ref string) tea.Cmd {
+	if ref == a.pendingRef {
+		a.pendingRef = ""
+	}
+	a.selImage = ref
+	a.detail.showImage(ref)
+	a.proof.setEntry(nil)
+	is := a.s.images[ref]
+	if is != nil && is.loaded {
+		return a.loadEntries(ref)
+	}
+	if a.c.Backend == nil {
+		return nil
+	}
+	if is == nil {
+		is = &imageState{}
+		a.s.images[ref] = is
+	}
+	is.loading, is.err = true, nil
+	a.imageReq = a.nextID()
+	a.entriesReq = a.nextID() // drop entries of the previous image
+	a.entries.setLoading(entriesTitle(ref))
+	return tea.Batch(loadImageCmd(a.c.ctx(), a.c.Backend, ref, a.imageReq), a.startSpin())
+}
+
+func (a *App) loadEntries(ref string) tea.Cmd {
+	is := a.s.images[ref]
+	if is == nil || a.c.Backend == nil {
+		return nil
+	}
+	a.entriesReq = a.nextID()
+	a.entries.setLoading(entriesTitle(ref))
+	atts := append([]model.Attachment(nil), is.atts...)
+	ctx, b, img, title := a.c.ctx(), a.c.Backend, is.img, entriesTitle(ref)
+	a.entries.retry = func(id int) tea.Cmd { return entriesForCmd(ctx, b, title, img, atts, id) }
+	return tea.Batch(a.entries.retry(a.entriesReq), a.startSpin())
+}
+
+// selectEntry shows entry i in the proof and detail panes.
+func (a *App) selectEntry(i int) tea.Cmd {
+	a.entries.win.moveTo(i)
+	e, ok := a.entries.current()
+	if !ok {
+		a.proof.setEntry(nil)
+		return nil
+	}
+	a.proof.setEntry(&e)
+	a.detail.showEntry(&e)
+	return nil
+}
+
+// selectEntryQuiet fills the proof pane without taking the detail pane
+// from the image the user is looking at.
+func (a *App) selectEntryQuiet(i int) tea.Cmd {
+	a.entries.win.moveTo(i)
+	e, ok := a.entries.current()
+	if !ok {
+		a.proof.setEntry(nil)
+		return nil
+	}
+	a.proof.setEntry(&e)
+	if a.focus != PaneImages && a.selImage == "" {
+		a.detail.showEntry(&e)
+	}
+	return nil
+}
+
+func (a *App) pumpBackground() tea.Cmd {
+	var cmds []tea.Cmd
+	for a.bgRunning < maxBg && len(a.bgQueue) > 0 && a.c.Backend != nil {
+		j := a.bgQueue[0]
+		a.bgQueue = a.bgQueue[1:]
+		a.bgRunning++
+		if j.entry != nil {
+			cmds = append(cmds, backgroundEntryCmd(a.c.ctx(), a.c.Backend, *j.entry))
+		} else {
+			cmds = append(cmds, backgroundCmd(a.c.ctx(), a.c.Backend, j.ref))
+		}
+	}
+	if len(cmds) > 0 {
+		cmds = append(cmds, a.startSpin())
+	}
+	return tea.Batch(cmds...)
+}
