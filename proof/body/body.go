@@ -279,8 +279,10 @@ func CheckSignatures(b *Body, presented [][]byte) error {
 }
 
 // CheckVerifier checks that every body signature's key or certificate is
-// the presented one: the same certificate when both are certificates,
-// otherwise the same public key (DER SPKI).
+// the presented one: the same certificate (DER) when the presented material
+// is a certificate, the same public key (DER SPKI) when it is a key. A
+// certificate on one side and a bare key on the other is a mismatch: the
+// log must record exactly what the verifier trusts.
 func CheckVerifier(b *Body, presentedPEM []byte) error {
 	want, err := spki(presentedPEM)
 	if err != nil {
@@ -292,11 +294,17 @@ func CheckVerifier(b *Body, presentedPEM []byte) error {
 		if err != nil {
 			return fmt.Errorf("reading log entry verifier %d: %w", i, err)
 		}
-		if gotCert := certDER(s.VerifierPEM); gotCert != nil && wantCert != nil {
+		gotCert := certDER(s.VerifierPEM)
+		switch {
+		case gotCert != nil && wantCert != nil:
 			if !bytes.Equal(gotCert, wantCert) {
 				return &MismatchError{Field: "certificate", Body: fingerprint(gotCert), Presented: fingerprint(wantCert)}
 			}
 			continue
+		case gotCert != nil:
+			return &MismatchError{Field: fmt.Sprintf("verifier %d", i), Body: "a certificate", Presented: "bare public key"}
+		case wantCert != nil:
+			return &MismatchError{Field: fmt.Sprintf("verifier %d", i), Body: "a bare public key", Presented: "certificate"}
 		}
 		if !bytes.Equal(got, want) {
 			return &MismatchError{Field: "public key", Body: fingerprint(got), Presented: fingerprint(want)}
