@@ -20,8 +20,8 @@ const (
 
 // Bounds on what one session may store through its requests.
 const (
-	maxEnvVars   = 16
-	maxEnvValue  = 256
+	maxEnvVars  = 16
+	maxEnvValue = 256
 	maxTermName = 64
 	// defaultColumns and defaultRows replace a size of 0 ("unknown").
 	defaultColumns = 80

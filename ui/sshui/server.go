@@ -122,8 +122,8 @@ type Server struct {
 	seq    atomic.Uint64 // session numbers for IDs
 
 	// stop is cancelled by Shutdown and Close to end every session.
-	stop       context.Context
-	stopAll    context.CancelFunc
+	stop    context.Context
+	stopAll context.CancelFunc
 }
 
 // New checks cfg, loads (or creates) the host key, reads the authorized keys
