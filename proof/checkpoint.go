@@ -3,6 +3,7 @@ package proof
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -273,4 +274,32 @@ func CheckpointResult(msg []byte, keys []NoteKey, opts CheckpointOptions) (*Veri
 		r.Pass(witName, witTitle, fmt.Sprintf("%d witness cosignature(s) verified", got))
 	}
 	return vc, r
+}
+
+// VerifyCheckpointConsistency checks that the log's newer checkpoint extends
+// the older one: the RFC 6962 consistency proof must link old's size and
+// root to new's (TraceConsistency). Both checkpoints should come from
+// VerifyCheckpoint: take the roots from signed checkpoints, never from the
+// proof response (a real Rekor consistency-proof response's rootHash was a
+// later tree's). Checkpoints of different origins are an input error; any
+// proof failure, including a smaller new tree or equal sizes with different
+// roots, is an *InconsistentError carrying both checkpoints and the proof.
+func VerifyCheckpointConsistency(old, new *VerifiedCheckpoint, proofHashes [][]byte) (*ConsistencyTrace, error) {
+	if old == nil || new == nil {
+		return nil, errors.New("consistency needs two checkpoints")
+	}
+	if old.Origin != new.Origin {
+		return nil, &OriginError{Got: new.Origin, Want: old.Origin}
+	}
+	if old.Size == 0 {
+		return nil, &RangeError{Msg: "the old checkpoint is of the empty tree: there is nothing to be consistent with"}
+	}
+	tr, err := TraceConsistency(old.Size, new.Size, proofHashes, old.RootHash, new.RootHash)
+	if err != nil {
+		return tr, &InconsistentError{
+			Old: old.Checkpoint, New: new.Checkpoint, OldNote: old.Raw, NewNote: new.Raw,
+			Proof: proofHashes, Trace: tr, err: err,
+		}
+	}
+	return tr, nil
 }

@@ -2,16 +2,20 @@ package proof
 
 import (
 	"bytes"
+	"crypto"
 	"encoding/hex"
-	"errors"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/provscope/provscope/internal/testenv"
+	"github.com/provscope/provscope/model"
 )
 
 // readJSON reads a real-world vector file into v.
@@ -502,4 +506,284 @@ func TestRealWorldGoModNoteVectors(t *testing.T) {
 		}
 	}
 	t.Logf("golang/mod note vectors: %d open cases, %d bad keys, tree note checked", len(v.Open), len(v.BadVKeys))
+}
+
+func readPEMKey(t *testing.T, path string) crypto.PublicKey {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := ParsePublicKeyPEM(b)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return pub
+}
+
+func readEntries(t *testing.T, path string) []model.LogEntry {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	es, err := ParseEntryResponse(b)
+	if err != nil {
+		t.Fatalf("ParseEntryResponse(%s) = %v", path, err)
+	}
+	return es
+}
+
+func stepStatus(r *model.Result, name string) model.Status {
+	for _, s := range r.Steps {
+		if s.Name == name {
+			return s.Status
+		}
+	}
+	return model.StatusPending
+}
+
+func TestRealWorldRekorV1Entries(t *testing.T) {
+	dir := testenv.RealWorld(t)
+	prod := readPEMKey(t, filepath.Join(dir, "trust/production_rekor.sigstore.dev.pem"))
+	staging := readPEMKey(t, filepath.Join(dir, "sigstore-java/rekor-response/valid/rekor.pub"))
+	tests := []struct {
+		file        string
+		key         crypto.PublicKey
+		opts        EntryOptions
+		wantVerdict model.Verdict
+		wantGlobal  int64
+		wantLocal   int64
+	}{
+		{"rekor-v1-api/docker-attest_logIndex59674396.json", prod, EntryOptions{}, model.VerdictVerified, 59674396, 55510965},
+		{"sigstore-java/rekor-response/valid/entry.json", staging, EntryOptions{}, model.VerdictVerified, 1688, 1227},
+		{"sigstore-java/rekor-response/valid/jar-entry.json", prod, EntryOptions{}, model.VerdictVerified, 3120029, 3120029},
+		// Policy: no inclusion proof fails unless SET-only is allowed.
+		{"sigstore-java/rekor-response/valid/entry-no-inclusion-proof.json", staging, EntryOptions{}, model.VerdictFailed, 79, -1},
+		{"sigstore-java/rekor-response/valid/entry-no-inclusion-proof.json", staging, EntryOptions{AllowSETOnly: true}, model.VerdictVerified, 79, -1},
+		// The right entry with the wrong log's key: log ID, SET and checkpoint fail.
+		{"sigstore-java/rekor-response/valid/entry.json", prod, EntryOptions{}, model.VerdictFailed, 1688, 1227},
+	}
+	verified := 0
+	for _, tc := range tests {
+		es := readEntries(t, filepath.Join(dir, tc.file))
+		if len(es) != 1 {
+			t.Fatalf("%s: %d entries, want 1", tc.file, len(es))
+		}
+		e := es[0]
+		rep := ExplainEntry(e, LogKeys{Public: tc.key}, tc.opts)
+		if got := rep.Result.Verdict(); got != tc.wantVerdict {
+			t.Errorf("VerifyEntry(%s) = %s (%s), want %s\n%+v", tc.file, got, rep.Result.Reason(), tc.wantVerdict, rep.Result.Steps)
+			continue
+		}
+		if e.LogIndex != tc.wantGlobal || (tc.wantLocal >= 0 && e.Proof.LogIndex != tc.wantLocal) {
+			t.Errorf("%s: indices global %d, local %v; want %d, %d", tc.file, e.LogIndex, e.Proof, tc.wantGlobal, tc.wantLocal)
+		}
+		if tc.wantVerdict == model.VerdictVerified {
+			verified++
+			if e.Proof != nil && (rep.Inclusion == nil || !rep.Inclusion.Matches() || len(rep.Inclusion.Steps) != len(e.Proof.Hashes)) {
+				t.Errorf("%s: inclusion trace %+v", tc.file, rep.Inclusion)
+			}
+		}
+	}
+	t.Logf("rekor v1 entries: %d verified as expected (docker-attest prod, sigstore-java staging + jar, SET-only under policy)", verified)
+}
+
+// TestRealWorldEntryMutations: every mutation of the docker-attest entry
+// fails the step it should.
+func TestRealWorldEntryMutations(t *testing.T) {
+	dir := testenv.RealWorld(t)
+	prod := readPEMKey(t, filepath.Join(dir, "trust/production_rekor.sigstore.dev.pem"))
+	orig := readEntries(t, filepath.Join(dir, "rekor-v1-api/docker-attest_logIndex59674396.json"))[0]
+	clone := func() model.LogEntry {
+		e := orig
+		e.Body = bytes.Clone(orig.Body)
+		e.SET = bytes.Clone(orig.SET)
+		p := *orig.Proof
+		p.Hashes = cloneHashes(orig.Proof.Hashes)
+		p.RootHash = bytes.Clone(orig.Proof.RootHash)
+		e.Proof = &p
+		return e
+	}
+	tests := []struct {
+		name     string
+		mutate   func(*model.LogEntry)
+		failStep string
+	}{
+		{"body bit flip", func(e *model.LogEntry) { e.Body[10] ^= 1 }, StepInclusionProof},
+		{"body bit flip breaks SET", func(e *model.LogEntry) { e.Body[10] ^= 1 }, StepSET},
+		{"global index used for proof", func(e *model.LogEntry) { e.Proof.LogIndex = e.LogIndex }, StepInclusionProof},
+		{"shard index used for SET", func(e *model.LogEntry) { e.LogIndex = e.Proof.LogIndex }, StepSET},
+		{"integrated time +1", func(e *model.LogEntry) { e.IntegratedTime = e.IntegratedTime.Add(time.Second) }, StepSET},
+		{"SET bit flip", func(e *model.LogEntry) { e.SET[len(e.SET)-3] ^= 0x10 }, StepSET},
+		{"proof hash bit flip", func(e *model.LogEntry) { e.Proof.Hashes[3][7] ^= 0x40 }, StepInclusionProof},
+		{"proof truncated", func(e *model.LogEntry) { e.Proof.Hashes = e.Proof.Hashes[:len(e.Proof.Hashes)-1] }, StepInclusionProof},
+		{"root hash changed", func(e *model.LogEntry) { e.Proof.RootHash[0] ^= 1 }, StepInclusionProof},
+		{"root hash changed breaks checkpoint match", func(e *model.LogEntry) { e.Proof.RootHash[0] ^= 1 }, StepCheckpointMatch},
+		{"checkpoint body changed", func(e *model.LogEntry) {
+			e.Proof.Checkpoint = strings.Replace(e.Proof.Checkpoint, "55510966", "55510967", 1)
+		}, StepCheckpoint},
+		{"checkpoint signature removed", func(e *model.LogEntry) {
+			e.Proof.Checkpoint = e.Proof.Checkpoint[:strings.Index(e.Proof.Checkpoint, "\n\n")+2]
+		}, StepCheckpoint},
+		{"UUID of another entry", func(e *model.LogEntry) { e.UUID = strings.Repeat("ab", 32) }, StepLeafHash},
+		{"log ID of another log", func(e *model.LogEntry) { e.LogID = strings.Repeat("0", 64) }, StepLogID},
+		{"integrated time in the future", func(e *model.LogEntry) { e.IntegratedTime = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) }, StepIntegratedTime},
+	}
+	now := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	if r := VerifyEntry(clone(), LogKeys{Public: prod}, EntryOptions{Now: now}); r.Verdict() != model.VerdictVerified {
+		t.Fatalf("unmutated entry: %s", r.Reason())
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := clone()
+			tc.mutate(&e)
+			r := VerifyEntry(e, LogKeys{Public: prod}, EntryOptions{Now: now})
+			if r.Verdict() != model.VerdictFailed || stepStatus(r, tc.failStep) != model.StatusFail {
+				t.Errorf("verdict %s, step %s = %s, want failed/fail (%s)", r.Verdict(), tc.failStep, stepStatus(r, tc.failStep), r.Reason())
+			}
+		})
+	}
+}
+
+func TestRealWorldSigstoreJSInclusion(t *testing.T) {
+	dir := testenv.RealWorld(t)
+	var v struct {
+		Body  []byte `json:"canonicalizedBody"`
+		Proof struct {
+			LogIndex uint64   `json:"logIndex"`
+			TreeSize uint64   `json:"treeSize"`
+			RootHash string   `json:"rootHash"`
+			Hashes   []string `json:"hashes"`
+		} `json:"inclusionProof"`
+	}
+	readJSON(t, filepath.Join(dir, "rekor-v1-api/sigstore-js_merkle-test_logIndex25591465_inclusion.json"), &v)
+	var hashes [][]byte
+	for _, h := range v.Proof.Hashes {
+		hashes = append(hashes, mustHex(t, h))
+	}
+	root := mustHex(t, v.Proof.RootHash)
+	tr, err := TraceInclusion(v.Proof.LogIndex, v.Proof.TreeSize, LeafHash(v.Body), hashes, root)
+	if err != nil || len(tr.Steps) != 21 {
+		t.Fatalf("TraceInclusion = %v (%d steps), want nil, 21", err, len(tr.Steps))
+	}
+	if _, err := TraceInclusion(v.Proof.LogIndex, v.Proof.TreeSize, LeafHash([]byte("invalid")), hashes, root); err == nil {
+		t.Error("body 'invalid': nil error, want root mismatch")
+	}
+	if _, err := TraceInclusion(100, 99, LeafHash(v.Body), hashes, root); err == nil {
+		t.Error("index 100 >= size 99: nil error")
+	}
+	foo := LeafHash([]byte("foo"))
+	if _, err := TraceInclusion(0, 1, foo, nil, foo); err != nil {
+		t.Errorf("tree of size 1: %v", err)
+	}
+	if _, err := TraceInclusion(v.Proof.LogIndex, v.Proof.TreeSize, LeafHash(v.Body), hashes[:1], root); err == nil {
+		t.Error("truncated hashes: nil error")
+	}
+}
+
+func TestRealWorldStagingConsistency(t *testing.T) {
+	dir := filepath.Join(testenv.RealWorld(t), "rekor-v1-api", "consistency")
+	pub := readPEMKey(t, filepath.Join(dir, "rekor.sigstage.dev.pub"))
+	key, err := NewLogKey("rekor.sigstage.dev", pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type shard struct {
+		RootHash       string `json:"rootHash"`
+		SignedTreeHead string `json:"signedTreeHead"`
+		TreeSize       uint64 `json:"treeSize"`
+	}
+	type logInfo struct {
+		shard
+		Inactive []shard `json:"inactiveShards"`
+	}
+	var oldInfo, newInfo logInfo
+	readJSON(t, filepath.Join(dir, "staging_loginfo_old_treeSize1352760.json"), &oldInfo)
+	readJSON(t, filepath.Join(dir, "staging_loginfo_new_treeSize1352764.json"), &newInfo)
+	var resp struct {
+		Hashes   []string `json:"hashes"`
+		RootHash string   `json:"rootHash"`
+	}
+	readJSON(t, filepath.Join(dir, "staging_proof_1352760_to_1352764.json"), &resp)
+	var hashes [][]byte
+	for _, h := range resp.Hashes {
+		hashes = append(hashes, mustHex(t, h))
+	}
+	// All 8 signed tree heads verify, and their roots are the responses' rootHash.
+	sths := 0
+	for _, info := range []logInfo{oldInfo, newInfo} {
+		for _, s := range append([]shard{info.shard}, info.Inactive...) {
+			vc, err := VerifyCheckpoint([]byte(s.SignedTreeHead), []NoteKey{key}, CheckpointOptions{})
+			if err != nil {
+				t.Fatalf("signed tree head of size %d: %v", s.TreeSize, err)
+			}
+			if hex.EncodeToString(vc.RootHash) != s.RootHash || vc.Size != s.TreeSize {
+				t.Errorf("signed tree head %d/%x disagrees with response %d/%s", vc.Size, vc.RootHash, s.TreeSize, s.RootHash)
+			}
+			sths++
+		}
+	}
+	if sths != 8 {
+		t.Errorf("%d signed tree heads, want 8", sths)
+	}
+	oldCP, err := VerifyCheckpoint([]byte(oldInfo.SignedTreeHead), []NoteKey{key}, CheckpointOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	newCP, err := VerifyCheckpoint([]byte(newInfo.SignedTreeHead), []NoteKey{key}, CheckpointOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := VerifyCheckpointConsistency(oldCP, newCP, hashes)
+	if err != nil {
+		t.Fatalf("VerifyCheckpointConsistency(1352760 → 1352764) = %v", err)
+	}
+	t.Logf("staging consistency 1352760 → 1352764: %d+%d hash steps, %d reused old-tree nodes", len(tr.Steps1), len(tr.Steps2), len(tr.Reused))
+
+	// Mutations (sigstore-rs test_consistency_invalid and more) must fail
+	// with *InconsistentError carrying the evidence.
+	reversed := cloneHashes(hashes)
+	for _, h := range reversed {
+		for i, j := 0, len(h)-1; i < j; i, j = i+1, j-1 {
+			h[i], h[j] = h[j], h[i]
+		}
+	}
+	respRoot := *newCP
+	respRoot.RootHash = mustHex(t, resp.RootHash)
+	mutations := []struct {
+		name     string
+		old, new *VerifiedCheckpoint
+		proof    [][]byte
+	}{
+		{"empty proof", oldCP, newCP, nil},
+		{"extra hash", oldCP, newCP, append(cloneHashes(hashes), hashes[len(hashes)-1])},
+		{"last hash removed", oldCP, newCP, hashes[:len(hashes)-1]},
+		{"every hash byte-reversed", oldCP, newCP, reversed},
+		{"root2 from the proof response", oldCP, &respRoot, hashes},
+		{"swapped checkpoints", newCP, oldCP, hashes},
+	}
+	for i := range hashes {
+		for _, bit := range []int{0, 7} {
+			m := cloneHashes(hashes)
+			m[i][i%hashSize] ^= 1 << bit
+			mutations = append(mutations, struct {
+				name     string
+				old, new *VerifiedCheckpoint
+				proof    [][]byte
+			}{fmt.Sprintf("hash %d bit %d flipped", i, bit), oldCP, newCP, m})
+		}
+	}
+	for _, m := range mutations {
+		_, err := VerifyCheckpointConsistency(m.old, m.new, m.proof)
+		var ie *InconsistentError
+		if !errors.As(err, &ie) {
+			t.Errorf("%s: err = %v, want *InconsistentError", m.name, err)
+			continue
+		}
+		if ie.OldNote == "" || ie.NewNote == "" || ie.Old.Size != m.old.Size {
+			t.Errorf("%s: evidence missing from %+v", m.name, ie)
+		}
+	}
+	t.Logf("staging consistency mutations: %d rejected", len(mutations))
 }
