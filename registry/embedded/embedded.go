@@ -13,7 +13,6 @@
 package embedded
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -141,11 +140,11 @@ func paginate(inner http.Handler, w http.ResponseWriter, r *http.Request) {
 // Host returns "127.0.0.1:<port>", the registry part of image references.
 func (r *Registry) Host() string { return r.ln.Addr().String() }
 
-// Close stops the registry and waits for it to finish.
+// Close stops the registry, dropping open connections (clients may hold
+// connections they never used, which a graceful Shutdown waits on), and
+// waits for it to finish.
 func (r *Registry) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err := r.srv.Shutdown(ctx)
+	err := r.srv.Close()
 	if serr := <-r.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, serr)
 	}

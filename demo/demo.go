@@ -1,0 +1,342 @@
+// Package demo starts provscope's offline demo world in-process: an embedded
+// OCI registry (registry/embedded) and an embedded Rekor-compatible log
+// (rekor/server), both on 127.0.0.1, seeded with a deterministic set of
+// images, signatures, attestations and SBOMs that covers every case an
+// investigator meets: valid signatures in cosign's legacy and new bundle
+// formats, a key rotation, a SLSA provenance attestation, SBOMs, a tampered
+// signature, a signature that was never logged ("stealth signing"), an
+// unsigned image, a tag moved after signing and an entry logged twice.
+//
+// Everything is derived from fixed seeds (keys, image contents) and signed
+// deterministically (RFC 6979), so a world re-seeded over a persisted log
+// (Options.Dir) is byte-identical and finds its entries already logged; only
+// the log's timestamps and key are the log's own. The registry lives in
+// memory and is re-seeded at every start.
+//
+// The case table (World.Cases) says what verification must conclude for each
+// image; tests hold cosign and provscope to it. Nothing here verifies.
+package demo
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	rekorclient "github.com/sigstore/rekor/pkg/client"
+
+	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/registry/cosignfmt"
+	"github.com/provscope/provscope/registry/embedded"
+	"github.com/provscope/provscope/rekor/server"
+)
+
+// Options configures Start.
+type Options struct {
+	// Dir holds the log's data (key, tree ID, entries) and the files written
+	// for the clients (public keys, trusted root). Empty means a temporary
+	// directory removed by Close.
+	Dir string
+	// RegistryAddr and LogAddr fix the listen addresses (host:port on
+	// loopback); empty means a random port on 127.0.0.1.
+	RegistryAddr string
+	LogAddr      string
+}
+
+// Key is one of the world's signing keys.
+type Key struct {
+	// Name is "2025" (the key rotated out) or "2026" (the current key).
+	Name         string
+	PublicKeyPEM []byte
+	// Fingerprint is the hex SHA-256 of the DER SPKI.
+	Fingerprint string
+	// PublicKeyPath is where the PEM was written, inside the data directory.
+	PublicKeyPath string
+	signer        *cosignfmt.Signer
+}
+
+// Case is one row of the world's table: an image, what is special about it
+// and what verification must say.
+type Case struct {
+	// Name is a short stable identifier, such as "tampered".
+	Name string
+	// Image is the reference by tag; Digest is the manifest digest the tag
+	// points to now.
+	Image  string
+	Digest string
+	// Special says in a few words what is special about the image.
+	Special string
+	// Key names the key to verify with (Key.Name); "" when no key applies.
+	Key string
+	// Format is "legacy" (.sig tag, cosign's default), "bundle" (a Sigstore
+	// bundle referrer: verify with --new-bundle-format) or "" when unsigned.
+	Format string
+	// Expect is the verdict verification must reach; Expectation says it in
+	// plain words.
+	Expect      model.Verdict
+	Expectation string
+	// Attestation names a predicate type (cosign verify-attestation --type
+	// value) that must verify as well; "" when none.
+	Attestation string
+	// LogEntries is how many log entries are about this image's signatures.
+	LogEntries int
+}
+
+// World is a running demo world.
+type World struct {
+	// RegistryHost is "127.0.0.1:<port>".
+	RegistryHost string
+	// LogURL is "http://127.0.0.1:<port>".
+	LogURL string
+	// LogPublicKeyPEM is the log's key; LogPublicKeyPath where it was written.
+	LogPublicKeyPEM  []byte
+	LogPublicKeyPath string
+	// TrustedRootPath is a Sigstore trusted root naming the log, for
+	// cosign verify --new-bundle-format --trusted-root.
+	TrustedRootPath string
+	// Dir is the data directory.
+	Dir   string
+	Keys  []Key
+	Cases []Case
+	// ReadyIn is how long Start took.
+	ReadyIn time.Duration
+
+	reg     *embedded.Registry
+	logSrv  *http.Server
+	logDone chan error
+	log     *server.Log
+	tempDir bool
+}
+
+// Start starts the registry and the log, seeds the world and returns it.
+// Close it when done.
+func Start(ctx context.Context, opts Options) (_ *World, err error) {
+	start := time.Now()
+	w := &World{Dir: opts.Dir}
+	defer func() {
+		if err != nil {
+			_ = w.Close()
+		}
+	}()
+	if w.Dir == "" {
+		d, err := os.MkdirTemp("", "provscope-demo-")
+		if err != nil {
+			return nil, fmt.Errorf("creating temporary directory: %w", err)
+		}
+		w.Dir, w.tempDir = d, true
+	}
+	if err := os.MkdirAll(w.Dir, 0o750); err != nil {
+		return nil, fmt.Errorf("creating data directory: %w", err)
+	}
+	if !w.tempDir {
+		opts = rememberAddrs(w.Dir, opts)
+	}
+	if w.log, err = server.Open(ctx, server.Config{Dir: filepath.Join(w.Dir, "log")}); err != nil {
+		return nil, fmt.Errorf("opening the demo log: %w", err)
+	}
+	if err := w.serveLog(opts.LogAddr); err != nil {
+		return nil, err
+	}
+	if w.reg, err = embedded.Start(opts.RegistryAddr); err != nil {
+		return nil, fmt.Errorf("starting the demo registry: %w", err)
+	}
+	w.RegistryHost = w.reg.Host()
+	w.LogPublicKeyPEM = w.log.PublicKeyPEM()
+	if !w.tempDir {
+		if err := saveAddrs(w.Dir, w.RegistryHost, strings.TrimPrefix(w.LogURL, "http://")); err != nil {
+			return nil, err
+		}
+	}
+	if err := w.writeClientFiles(); err != nil {
+		return nil, err
+	}
+	rc, err := rekorclient.GetRekorClient(w.LogURL, rekorclient.WithRetryCount(2), rekorclient.WithLogger(log.New(io.Discard, "", 0)))
+	if err != nil {
+		return nil, fmt.Errorf("creating log client: %w", err)
+	}
+	s := &seeder{
+		w:      w,
+		upload: cosignfmt.RekorUploader(rc),
+		ctx:    ctx,
+		ropts:  []remote.Option{remote.WithContext(ctx), remote.WithAuth(authn.Anonymous)},
+	}
+	if err := s.seed(); err != nil {
+		return nil, fmt.Errorf("seeding the demo world: %w", err)
+	}
+	w.ReadyIn = time.Since(start)
+	return w, nil
+}
+
+func (w *World) serveLog(addr string) error {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listening for the demo log on %s: %w", addr, err)
+	}
+	w.LogURL = "http://" + ln.Addr().String()
+	w.logSrv = &http.Server{Handler: w.log.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+	w.logDone = make(chan error, 1)
+	go func() { w.logDone <- w.logSrv.Serve(ln) }()
+	return nil
+}
+
+// writeClientFiles writes the log key, the signing public keys and a trusted
+// root into the data directory, for cosign and rekor-cli.
+func (w *World) writeClientFiles() error {
+	w.LogPublicKeyPath = filepath.Join(w.Dir, "log.pub")
+	if err := os.WriteFile(w.LogPublicKeyPath, w.LogPublicKeyPEM, 0o644); err != nil {
+		return fmt.Errorf("writing log key: %w", err)
+	}
+	for _, k := range keySeeds {
+		key, err := cosignfmt.KeyFromSeed(k.seed)
+		if err != nil {
+			return err
+		}
+		s, err := cosignfmt.NewSigner(key)
+		if err != nil {
+			return err
+		}
+		p := filepath.Join(w.Dir, "key-"+k.name+".pub")
+		if err := os.WriteFile(p, s.PublicKeyPEM(), 0o644); err != nil {
+			return fmt.Errorf("writing public key: %w", err)
+		}
+		w.Keys = append(w.Keys, Key{Name: k.name, PublicKeyPEM: s.PublicKeyPEM(), Fingerprint: s.KeyFingerprint(), PublicKeyPath: p, signer: s})
+	}
+	tr, err := trustedRoot(w.LogURL, w.LogPublicKeyPEM)
+	if err != nil {
+		return err
+	}
+	w.TrustedRootPath = filepath.Join(w.Dir, "trusted_root.json")
+	if err := os.WriteFile(w.TrustedRootPath, tr, 0o644); err != nil {
+		return fmt.Errorf("writing trusted root: %w", err)
+	}
+	return nil
+}
+
+// WritePrivateKeys writes the signing keys in cosign's encrypted format
+// (key-<name>.key, password pw) into the data directory, so that cosign can
+// sign with them too. It takes a moment (scrypt), so Start does not do it.
+func (w *World) WritePrivateKeys(pw []byte) ([]string, error) {
+	var paths []string
+	for _, k := range w.Keys {
+		b, err := k.signer.EncryptedPrivateKeyPEM(pw)
+		if err != nil {
+			return nil, err
+		}
+		p := filepath.Join(w.Dir, "key-"+k.Name+".key")
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			return nil, fmt.Errorf("writing private key: %w", err)
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
+}
+
+// Key returns the key named name.
+func (w *World) Key(name string) (Key, bool) {
+	for _, k := range w.Keys {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return Key{}, false
+}
+
+// Close stops the registry and the log and removes a temporary data
+// directory.
+func (w *World) Close() error {
+	var errs []error
+	if w.reg != nil {
+		errs = append(errs, w.reg.Close())
+	}
+	if w.logSrv != nil {
+		// Close, not Shutdown: clients may hold connections they opened and
+		// never used, which Shutdown would wait on for seconds.
+		errs = append(errs, w.logSrv.Close())
+		if err := <-w.logDone; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	if w.log != nil {
+		errs = append(errs, w.log.Close())
+	}
+	if w.tempDir {
+		errs = append(errs, os.RemoveAll(w.Dir))
+	}
+	return errors.Join(errs...)
+}
+
+// addrsFile remembers the ports of a persisted world: the simple-signing
+// payloads name the registry host, so the same host keeps the re-seeded
+// world byte-identical (and its log entries already present), and clients
+// keep finding the log at the same URL.
+const addrsFile = "addresses.json"
+
+type addrs struct {
+	Registry string `json:"registry"`
+	Log      string `json:"log"`
+}
+
+// rememberAddrs fills empty addresses in opts from the data directory when
+// those ports are free again.
+func rememberAddrs(dir string, opts Options) Options {
+	b, err := os.ReadFile(filepath.Join(dir, addrsFile))
+	if err != nil {
+		return opts
+	}
+	var a addrs
+	if json.Unmarshal(b, &a) != nil {
+		return opts
+	}
+	free := func(addr string) bool {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return false
+		}
+		ln.Close()
+		return true
+	}
+	if opts.RegistryAddr == "" && a.Registry != "" && free(a.Registry) {
+		opts.RegistryAddr = a.Registry
+	}
+	if opts.LogAddr == "" && a.Log != "" && free(a.Log) {
+		opts.LogAddr = a.Log
+	}
+	return opts
+}
+
+func saveAddrs(dir, registry, log string) error {
+	b, _ := json.Marshal(addrs{Registry: registry, Log: log})
+	if err := os.WriteFile(filepath.Join(dir, addrsFile), b, 0o644); err != nil {
+		return fmt.Errorf("saving addresses: %w", err)
+	}
+	return nil
+}
+
+// logKeyID returns the SHA-256 of a PEM public key's DER SPKI.
+func logKeyID(pemBytes []byte) ([]byte, []byte, error) {
+	b, _ := pem.Decode(pemBytes)
+	if b == nil {
+		return nil, nil, errors.New("log public key: no pem block")
+	}
+	if _, err := x509.ParsePKIXPublicKey(b.Bytes); err != nil {
+		return nil, nil, fmt.Errorf("log public key: %w", err)
+	}
+	id := sha256.Sum256(b.Bytes)
+	return b.Bytes, id[:], nil
+}
