@@ -1,19 +1,165 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/proof/body"
+	"github.com/provscope/provscope/rekor/client"
 )
 
-// newSearchCmd is a placeholder until the command lands.
+// newSearchCmd searches a Rekor v1 log's index and fetches every match.
 func newSearchCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:    "search",
-		Short:  "Search a log (not built yet)",
-		Hidden: true,
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("search is not built yet")
+	var lf logFlags
+	var out outputFlag
+	var sha, artifact, pubKey, pkiFormat, email, subject, operator string
+	var uuidsOnly bool
+	cmd := &cobra.Command{
+		Use:   "search (--sha DIGEST | --artifact FILE | --public-key FILE | --email ADDR | --subject SAN)...",
+		Short: "Find log entries by artifact digest, public key, email or subject",
+		Long: `search asks a Rekor v1 log's index for entries matching an artifact digest
+(--sha, or the SHA-256 of --artifact), a public key, an email or a certificate
+subject, combined with --operator or (default) or and. It then fetches every
+match, ten per request, and lists them by log index.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := out.check(); err != nil {
+				return err
+			}
+			q := client.SearchQuery{Email: email, Subject: subject, Operator: client.Operator(operator)}
+			if operator != "and" && operator != "or" {
+				return usageErr(fmt.Errorf("--operator %q: want and or or", operator))
+			}
+			if sha != "" && artifact != "" {
+				return usageErr(errors.New("give --sha or --artifact, not both"))
+			}
+			if sha != "" {
+				q.Hash = strings.ToLower(sha)
+				if !strings.Contains(q.Hash, ":") {
+					q.Hash = "sha256:" + q.Hash
+				}
+				if h, ok := strings.CutPrefix(q.Hash, "sha256:"); !ok || len(h) != 64 || !isHexString(h) {
+					return usageErr(fmt.Errorf("--sha %q: want sha256:<64 hex digits>", sha))
+				}
+			}
+			if artifact != "" {
+				b, err := os.ReadFile(artifact)
+				if err != nil {
+					return usageErr(fmt.Errorf("reading --artifact: %w", err))
+				}
+				sum := sha256.Sum256(b)
+				q.Hash = "sha256:" + hex.EncodeToString(sum[:])
+			}
+			if pubKey != "" {
+				b, err := os.ReadFile(pubKey)
+				if err != nil {
+					return usageErr(fmt.Errorf("reading --public-key: %w", err))
+				}
+				q.PublicKey, q.PublicKeyFormat = b, pkiFormat
+			}
+			if q.Hash == "" && q.PublicKey == nil && q.Email == "" && q.Subject == "" {
+				return usageErr(errors.New("give at least one of --sha, --artifact, --public-key, --email, --subject"))
+			}
+			ctx := cmd.Context()
+			l, _, err := lf.open(ctx)
+			if err != nil {
+				return err
+			}
+			if l.Rekor == nil {
+				return usageErr(fmt.Errorf("log %s is a tiles log: it has no search index", l.Name()))
+			}
+			uuids, err := l.Rekor.Search(ctx, q)
+			if err != nil {
+				return err
+			}
+			var entries []model.LogEntry
+			if !uuidsOnly {
+				entries, err = l.Rekor.Retrieve(ctx, uuids, nil)
+				if err != nil {
+					return err
+				}
+			}
+			w := cmd.OutOrStdout()
+			if out.json() {
+				type row struct {
+					UUID           string       `json:"uuid"`
+					LogIndex       *int64       `json:"logIndex,omitempty"`
+					Kind           string       `json:"kind,omitempty"`
+					IntegratedTime string       `json:"integratedTime,omitempty"`
+					Signer         model.Signer `json:"signer,omitzero"`
+				}
+				rows := make([]row, 0, len(uuids))
+				if uuidsOnly {
+					for _, u := range uuids {
+						rows = append(rows, row{UUID: u})
+					}
+				}
+				for _, e := range entries {
+					idx := e.LogIndex
+					r := row{UUID: e.UUID, LogIndex: &idx, Kind: string(e.Kind), IntegratedTime: e.IntegratedTime.UTC().Format(time.RFC3339)}
+					if b, err := body.Decode(e.Body); err == nil {
+						r.Signer = b.Signer()
+					}
+					rows = append(rows, r)
+				}
+				return writeJSONValue(w, struct {
+					Log     string `json:"log"`
+					Count   int    `json:"count"`
+					Entries []row  `json:"entries"`
+				}{l.Def.URL, len(uuids), rows})
+			}
+			return writeSearch(w, l, uuids, entries, uuidsOnly)
 		},
 	}
+	lf.register(cmd)
+	out.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&sha, "sha", "", "artifact digest, sha256:<hex> or <hex>")
+	f.StringVar(&artifact, "artifact", "", "file whose SHA-256 to search for")
+	f.StringVar(&pubKey, "public-key", "", "public key file (PEM, or the --pki-format's encoding)")
+	f.StringVar(&pkiFormat, "pki-format", "x509", "public key format: x509, ssh, pgp, minisign, tuf")
+	f.StringVar(&email, "email", "", "email address in a signing certificate")
+	f.StringVar(&subject, "subject", "", "certificate subject (SAN)")
+	f.StringVar(&operator, "operator", "or", "combine criteria with and or or")
+	f.BoolVar(&uuidsOnly, "uuids-only", false, "list entry UUIDs without fetching the entries")
+	return cmd
+}
+
+func isHexString(s string) bool {
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
+func writeSearch(w io.Writer, l *inspect.Log, uuids []string, entries []model.LogEntry, uuidsOnly bool) error {
+	var s strings.Builder
+	fmt.Fprintf(&s, "%d entr%s in %s\n", len(uuids), map[bool]string{true: "y", false: "ies"}[len(uuids) == 1], l.Def.URL)
+	if uuidsOnly {
+		for _, u := range uuids {
+			s.WriteString(u + "\n")
+		}
+	} else if len(entries) > 0 {
+		fmt.Fprintf(&s, "%-10s  %-20s  %-14s  %-24s  %s\n", "INDEX", "INTEGRATED", "KIND", "SIGNER", "UUID")
+		for _, e := range entries {
+			signer := "-"
+			if b, err := body.Decode(e.Body); err == nil {
+				signer = b.Signer().String()
+			}
+			if len([]rune(signer)) > 24 {
+				signer = string([]rune(signer)[:23]) + "…"
+			}
+			fmt.Fprintf(&s, "%-10d  %-20s  %-14s  %-24s  %s\n", e.LogIndex, e.IntegratedTime.UTC().Format(time.RFC3339), e.Kind, signer, e.UUID)
+		}
+	}
+	_, err := io.WriteString(w, s.String())
+	return err
 }

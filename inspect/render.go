@@ -42,3 +42,24 @@ func WriteSteps(w io.Writer, r *model.Result, indent string, verbose bool) error
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// ResultDoc is a model.Result as the JSON outputs and the report carry it:
+// with its verdict and reason spelled out.
+type ResultDoc struct {
+	Subject string        `json:"subject"`
+	Verdict model.Verdict `json:"verdict"`
+	Reason  string        `json:"reason"`
+	Steps   []model.Step  `json:"steps"`
+}
+
+// Doc returns r as a ResultDoc (a zero ResultDoc for nil).
+func Doc(r *model.Result) ResultDoc {
+	if r == nil {
+		return ResultDoc{Steps: []model.Step{}}
+	}
+	steps := r.Steps
+	if steps == nil {
+		steps = []model.Step{}
+	}
+	return ResultDoc{Subject: r.Subject, Verdict: r.Verdict(), Reason: r.Reason(), Steps: steps}
+}
