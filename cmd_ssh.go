@@ -1,19 +1,203 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
 
+	tea "charm.land/bubbletea/v2"
+	"charm.land/ssh"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/spf13/cobra"
+
+	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/ui"
+	"github.com/provscope/provscope/ui/fakebackend"
+	"github.com/provscope/provscope/ui/sshui"
 )
 
-// newSSHCmd is a placeholder until the command lands.
+// sshShutdownGrace is how long `provscope ssh` waits for sessions to end
+// after SIGINT/SIGTERM before closing their connections.
+const sshShutdownGrace = 5 * time.Second
+
+// sshOptions are the flags of `provscope ssh`.
+type sshOptions struct {
+	explorer       explorerConfig
+	listen         string
+	authorizedKeys string
+	hostKey        string
+	idleTimeout    time.Duration
+	maxSessions    int
+	jsonLogs       bool
+}
+
+// newSSHCmd is `provscope ssh`: the explorer served over SSH.
 func newSSHCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:    "ssh",
-		Short:  "Serve the explorer over SSH (not built yet)",
-		Hidden: true,
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("ssh is not built yet")
-		},
+	var o sshOptions
+	cmd := &cobra.Command{
+		Use:   "ssh",
+		Short: "Serve the explorer over SSH to authorized keys, one private read-only session each",
+		Long: `ssh serves the explorer over SSH, so responders can inspect provenance from
+the hosts where things happen with nothing installed: ssh -p 2222 host.
+
+Only public keys listed in --authorized-keys (OpenSSH format, re-read when it
+changes) get in; passwords are refused. Each session has its own explorer and
+state. Sessions are read-only: no port forwarding, no commands, no agent or
+X11 forwarding, and nothing is written to any log or registry. The host key is
+generated (ed25519) on first start and kept in --host-key.
+
+One log line per session goes to stderr: key fingerprint, remote address,
+duration, why it ended and what was verified.`,
+		Example: `  provscope ssh --authorized-keys ~/.ssh/authorized_keys --log rekor.sigstore.dev --registry ghcr.io
+  ssh -p 2222 127.0.0.1`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runSSH(cmd, o) },
 	}
+	f := cmd.Flags()
+	f.StringVar(&o.listen, "listen", "127.0.0.1:2222", "address to listen on (host:port)")
+	f.StringVar(&o.authorizedKeys, "authorized-keys", "", "OpenSSH authorized_keys file of the keys allowed in (required)")
+	f.StringVar(&o.hostKey, "host-key", "", "host private key, generated when missing (default: provscope/ssh_host_ed25519_key in the user config dir)")
+	f.StringVar(&o.explorer.LogURL, "log", "", "transparency log: a name (rekor.sigstore.dev) or a URL")
+	f.StringVar(&o.explorer.RegistryHost, "registry", "", "registry to browse (host[:port])")
+	f.BoolVar(&o.explorer.Insecure, "insecure", false, "allow plain HTTP to a non-loopback registry")
+	f.DurationVar(&o.idleTimeout, "idle-timeout", sshui.DefaultIdleTimeout, "end a session after this long without input")
+	f.IntVar(&o.maxSessions, "max-sessions", sshui.DefaultMaxSessions, "most sessions open at once; more are refused")
+	f.BoolVar(&o.jsonLogs, "json-logs", false, "write the log lines as JSON")
+	f.BoolVar(&o.explorer.Fake, "fake", false, "serve the built-in fake world (development, screenshots)")
+	_ = f.MarkHidden("fake")
+	return cmd
+}
+
+func runSSH(cmd *cobra.Command, o sshOptions) error {
+	if o.authorizedKeys == "" {
+		return usageErr(errors.New("--authorized-keys is required: only the keys it lists may connect"))
+	}
+	if o.maxSessions < 1 {
+		return usageErr(fmt.Errorf("--max-sessions %d, want at least 1", o.maxSessions))
+	}
+	if o.idleTimeout <= 0 {
+		return usageErr(fmt.Errorf("--idle-timeout %s, want a positive duration", o.idleTimeout))
+	}
+	if o.hostKey == "" {
+		dir, err := os.UserConfigDir()
+		if err != nil {
+			return usageErr(fmt.Errorf("finding a place for the host key (pass --host-key): %w", err))
+		}
+		o.hostKey = filepath.Join(dir, "provscope", "ssh_host_ed25519_key")
+	}
+	newBackend, logName, err := sshBackend(o.explorer)
+	if err != nil {
+		return usageErr(err)
+	}
+	var handler slog.Handler = slog.NewTextHandler(cmd.ErrOrStderr(), nil)
+	if o.jsonLogs {
+		handler = slog.NewJSONHandler(cmd.ErrOrStderr(), nil)
+	}
+	logger := slog.New(handler)
+
+	srv, err := sshui.New(sshui.Config{
+		Addr:               o.listen,
+		HostKeyPath:        o.hostKey,
+		AuthorizedKeysPath: o.authorizedKeys,
+		IdleTimeout:        o.idleTimeout,
+		MaxSessions:        o.maxSessions,
+		Logger:             logger,
+		NewModel: func(info sshui.SessionInfo) tea.Model {
+			return newSSHExplorer(info, newBackend(), o.explorer, logName, logger)
+		},
+	})
+	if err != nil {
+		return usageErr(err)
+	}
+	ctx, stop := signal.NotifyContext(contextOf(cmd), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	logger.Info("provscope ssh listening", "addr", o.listen, "host_key", srv.HostKeyFingerprint(),
+		"authorized_keys", o.authorizedKeys, "log", logName, "registry", o.explorer.RegistryHost)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving ssh: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("provscope ssh shutting down", "sessions", srv.ActiveSessions())
+	sctx, cancel := context.WithTimeout(context.Background(), sshShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, ssh.ErrServerClosed) {
+		return fmt.Errorf("serving ssh: %w", err)
+	}
+	return nil
+}
+
+func contextOf(cmd *cobra.Command) context.Context {
+	if ctx := cmd.Context(); ctx != nil {
+		return ctx
+	}
+	return context.Background()
+}
+
+// sshBackend returns what builds each session's backend, and the log's label.
+// Every session gets its own backend: nothing mutable is shared between
+// sessions.
+//
+// TODO(lead): when the registry/log adapter lands in explorer.go, build it
+// here from cfg the same way runExplorer does.
+func sshBackend(cfg explorerConfig) (func() ui.Backend, string, error) {
+	if cfg.Fake {
+		return func() ui.Backend { return fakebackend.New() }, "fake", nil
+	}
+	return nil, "", errors.New("the explorer's registry/log adapter is not wired yet; try \"provscope ssh --fake\"")
+}
+
+// newSSHExplorer builds one session's explorer: its own Common (size,
+// colours from the client's terminal, a context that ends with the session,
+// no evidence export since files would land on the server) and a backend
+// that reports every verification to the session's log line.
+func newSSHExplorer(info sshui.SessionInfo, b ui.Backend, cfg explorerConfig, logName string, logger *slog.Logger) tea.Model {
+	noColor := info.ColorProfile <= colorprofile.ASCII || slices.ContainsFunc(info.Environ, func(kv string) bool {
+		v, ok := strings.CutPrefix(kv, "NO_COLOR=")
+		return ok && v != ""
+	})
+	c := ui.NewCommon(&reportingBackend{Backend: b, info: info}, true, noColor)
+	c.Ctx = info.Context
+	c.Width, c.Height = info.Width, info.Height
+	c.Logger = logger.With("session", info.ID)
+	c.RegistryHost = cfg.RegistryHost
+	c.LogName = logName
+	c.ExportDir = ""
+	return ui.New(c)
+}
+
+// reportingBackend is a session's backend that records each verification
+// (subject and verdict) in the session's log line.
+type reportingBackend struct {
+	ui.Backend
+	info sshui.SessionInfo
+}
+
+// Verify verifies through the wrapped backend and records the outcome.
+func (r *reportingBackend) Verify(ctx context.Context, s ui.Subject, progress func(model.Step)) (model.Result, error) {
+	res, err := r.Backend.Verify(ctx, s, progress)
+	subject := res.Subject
+	if subject == "" {
+		subject = s.Name()
+	}
+	verdict := res.Verdict()
+	if err != nil {
+		verdict = model.VerdictError
+	}
+	r.info.RecordVerification(subject, verdict)
+	return res, err //nolint:wrapcheck // the UI shows the backend's own error
 }
