@@ -210,7 +210,7 @@ type MismatchError struct {
 }
 
 func (e *MismatchError) Error() string {
-	return fmt.Sprintf("log entry %s %s differs from the bundle's %s", e.Field, e.Body, e.Presented)
+	return fmt.Sprintf("log entry %s is %s, the bundle's is %s", e.Field, e.Body, e.Presented)
 }
 
 // Sum returns the digest of data with the named algorithm.
@@ -272,7 +272,11 @@ func CheckSignatures(b *Body, presented [][]byte) error {
 			}
 		}
 		if !found {
-			return &MismatchError{Field: fmt.Sprintf("signature %d", i), Body: short(s.Sig), Presented: "no equal signature"}
+			other := "absent"
+			if i < len(presented) {
+				other = short(presented[i])
+			}
+			return &MismatchError{Field: fmt.Sprintf("signature %d", i), Body: short(s.Sig), Presented: other}
 		}
 	}
 	return nil
@@ -302,9 +306,9 @@ func CheckVerifier(b *Body, presentedPEM []byte) error {
 			}
 			continue
 		case gotCert != nil:
-			return &MismatchError{Field: fmt.Sprintf("verifier %d", i), Body: "a certificate", Presented: "bare public key"}
+			return &MismatchError{Field: fmt.Sprintf("verifier %d", i), Body: "a certificate", Presented: "a bare public key"}
 		case wantCert != nil:
-			return &MismatchError{Field: fmt.Sprintf("verifier %d", i), Body: "a bare public key", Presented: "certificate"}
+			return &MismatchError{Field: fmt.Sprintf("verifier %d", i), Body: "a bare public key", Presented: "a certificate"}
 		}
 		if !bytes.Equal(got, want) {
 			return &MismatchError{Field: "public key", Body: fingerprint(got), Presented: fingerprint(want)}
