@@ -25,6 +25,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/ui/learn"
 )
 
 // Pane identifies one of the explorer's panes.
@@ -66,17 +67,8 @@ type Option func(*App)
 // WithImage preselects an image reference ("repo:tag" or "repo@sha256:…").
 func WithImage(ref string) Option { return func(a *App) { a.pendingRef = ref } }
 
-// WithLearn adds the teaching mode as a tab (key t); m is a component with
-// Init/Update/View/SetSize.
-func WithLearn(m Component) Option { return func(a *App) { a.learn = m } }
-
-// Component is a sub-screen the App can host, such as the teaching mode.
-type Component interface {
-	Init() tea.Cmd
-	Update(tea.Msg) tea.Cmd
-	View() string
-	SetSize(w, h int)
-}
+// WithoutLearn leaves the teaching mode out (key T then says so).
+func WithoutLearn() Option { return func(a *App) { a.learn = nil } }
 
 type bgJob struct {
 	ref   string
@@ -93,9 +85,10 @@ type App struct {
 	entries *entriesPane
 	proof   *proofPane
 	detail  *detailPane
-	learn   Component
+	learn   *learn.Model
 
-	focus   Pane
+	focus     Pane
+	prevFocus Pane
 	overlay overlay
 	help    help.Model
 	input   lineInput
@@ -143,6 +136,8 @@ func New(c Common, opts ...Option) *App {
 		detail:  newDetailPane(cc, s),
 		help:    help.New(),
 		spin:    spinner.New(spinner.WithSpinner(spinner.MiniDot)),
+		learn: learn.New(learn.Config{IsDark: c.IsDark, NoColor: c.NoColor,
+			Seed: uint64(c.now().UnixNano()), NoLessonMenu: false}),
 	}
 	for _, o := range opts {
 		o(a)
@@ -259,6 +254,9 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 			a.c.Styles = DefaultStyles(a.c.IsDark)
 			a.applyStyles()
 			a.proof.render()
+			if a.learn != nil {
+				a.learn.SetDark(a.c.IsDark)
+			}
 		}
 		return nil
 	case spinner.TickMsg:
@@ -281,7 +279,8 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		return cmd
 	}
 	if a.learn != nil {
-		return a.learn.Update(msg)
+		_, cmd := a.learn.Update(msg)
+		return cmd
 	}
 	return nil
 }
@@ -302,11 +301,14 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return a.logsKey(msg)
 	}
 	if a.focus == PaneLearn && a.learn != nil {
-		// The teaching mode owns its keys except quit, tab and its toggle.
-		switch {
-		case msg.String() == "ctrl+c", key.Matches(msg, k.Learn), key.Matches(msg, k.NextPane), key.Matches(msg, k.PrevPane):
-		default:
-			return a.learn.Update(msg)
+		// The teaching mode owns its keys (tab included: it switches its
+		// screens) except ctrl+c, and, unless it is taking text, quit,
+		// help and the toggle back.
+		global := msg.String() == "ctrl+c" || (!a.learn.Capturing() &&
+			(key.Matches(msg, k.Learn) || key.Matches(msg, k.Quit) || key.Matches(msg, k.Help)))
+		if !global {
+			_, cmd := a.learn.Update(msg)
+			return cmd
 		}
 	}
 	switch {
@@ -327,8 +329,9 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		if a.focus == PaneLearn {
-			a.setFocus(PaneImages)
+			a.setFocus(a.prevFocus)
 		} else {
+			a.prevFocus = a.focus
 			a.setFocus(PaneLearn)
 		}
 		return nil
@@ -405,11 +408,7 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (a *App) panes() []Pane {
-	ps := []Pane{PaneImages, PaneEntries, PaneProof, PaneDetail}
-	if a.learn != nil {
-		ps = append(ps, PaneLearn)
-	}
-	return ps
+	return []Pane{PaneImages, PaneEntries, PaneProof, PaneDetail}
 }
 
 func (a *App) cycle(d int) Pane {

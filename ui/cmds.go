@@ -78,10 +78,10 @@ type backgroundDoneMsg struct {
 	ref string
 	// entryUUID is set for an entry's verification.
 	entryUUID string
-	img  model.Image
-	atts []model.Attachment
-	res  model.Result
-	err  error
+	img       model.Image
+	atts      []model.Attachment
+	res       model.Result
+	err       error
 	// imgErr means resolving failed (the verdict is then meaningless).
 	imgErr error
 }

@@ -55,11 +55,16 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 		return tea.Batch(cmds...), true
 
 	case SelectImageMsg:
+		if msg.Ref != a.images.selected {
+			return nil, true // the cursor has moved on since
+		}
 		return a.selectImage(msg.Ref), true
 
 	case imageLoadedMsg:
+		// A late answer is still right about its image: keep it, but only
+		// the current selection goes on to load entries.
 		is := a.s.images[msg.ref]
-		if is == nil || msg.id != a.imageReq {
+		if is == nil {
 			return nil, true
 		}
 		is.loading, is.err = false, msg.err
@@ -69,7 +74,7 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 		}
 		is.img, is.atts, is.loaded = msg.img, msg.atts, true
 		a.images.rebuild()
-		if msg.ref == a.selImage {
+		if msg.ref == a.selImage && msg.id == a.imageReq {
 			return a.loadEntries(msg.ref), true
 		}
 		return nil, true

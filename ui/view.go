@@ -12,7 +12,7 @@ import (
 // layout gives every pane its size for the current window, focus and
 // banner. Below gridW×gridH one pane is shown at a time under a tab bar.
 func (a *App) layout() {
-	w, h := a.c.Width, a.c.Height
+	w := a.c.Width
 	bodyH := a.bodyHeight()
 	if a.grid() {
 		topH := max(bodyH*45/100, 8)
@@ -33,9 +33,8 @@ func (a *App) layout() {
 		p.SetSize(max(w-2, 0), paneH)
 	}
 	if a.learn != nil {
-		a.learn.SetSize(w, max(bodyH-1, 0))
+		a.learn.SetSize(w, bodyH)
 	}
-	_ = h
 }
 
 func (a *App) grid() bool { return a.c.Width >= gridW && a.c.Height >= gridH }
@@ -136,6 +135,10 @@ func (a *App) footerView() string {
 		bs = a.proof.ShortHelp()
 	case PaneDetail:
 		bs = a.detail.ShortHelp()
+	case PaneLearn:
+		back := k.Learn
+		back.SetHelp("T", "back to the explorer")
+		return fit(a.help.ShortHelpView([]key.Binding{back, k.Help, k.Quit}), w)
 	}
 	bs = append(bs, k.NextPane, k.Help, k.Quit)
 	return fit(a.help.ShortHelpView(dedupe(bs)), w)
@@ -191,10 +194,7 @@ func (a *App) paneView(p Pane) string {
 func (a *App) bodyView(bodyH int) string {
 	w := a.c.Width
 	if a.focus == PaneLearn && a.learn != nil {
-		if a.grid() {
-			return clip(strings.Split(a.learn.View(), "\n"), w, bodyH)
-		}
-		return a.tabBar() + "\n" + clip(strings.Split(a.learn.View(), "\n"), w, bodyH-1)
+		return clip(strings.Split(a.learn.View(), "\n"), w, bodyH)
 	}
 	if a.grid() {
 		topH := max(bodyH*45/100, 8)
@@ -224,6 +224,9 @@ func (a *App) tabBar() string {
 		} else {
 			tabs = append(tabs, st.App.Tab.Render(name))
 		}
+	}
+	if a.learn != nil {
+		tabs = append(tabs, st.App.Tab.Render("T Learn"))
 	}
 	return fit(strings.Join(tabs, st.App.Tab.Render(" │ ")), a.c.Width)
 }
@@ -305,6 +308,13 @@ func (a *App) helpView() string {
 	groups := k.FullHelp()
 	if a.learn == nil {
 		groups[2] = []key.Binding{k.Help, k.Quit}
+	}
+	if a.focus == PaneLearn && a.learn != nil {
+		back := k.Learn
+		back.SetHelp("T", "back to the explorer")
+		lg := a.learn.KeyMap().FullHelp()
+		lg = append(lg, []key.Binding{back, k.Help, k.Quit})
+		groups = lg
 	}
 	title := st.Detail.Heading.Render("Keys") + st.Detail.Note.Render("  (any key closes)")
 	return title + "\n" + h.FullHelpView(groups)

@@ -1,0 +1,289 @@
+package ui_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/provscope/provscope/ui"
+)
+
+func TestStartListsRepositoriesAndVerifiesInBackground(t *testing.T) {
+	a, _ := newTestApp(t, 120, 40)
+	k := ui.DefaultKeyMap()
+	if got := a.Focus(); got != ui.PaneImages {
+		t.Fatalf("focus = %v, want Images", got)
+	}
+	press(t, a, k.Enter) // expand demo/app: tags load, background verification runs
+	for _, ref := range []string{"demo/app:v1.0", "demo/app:v1.1", "demo/app:latest"} {
+		if v, ok := a.VerdictOf(ref); !ok || v != "verified" {
+			t.Errorf("VerdictOf(%q) = %q, %v; want verified", ref, v, ok)
+		}
+	}
+	s := screen(t, a, 120, 40)
+	if !strings.Contains(s, "✓ verified") {
+		t.Errorf("no verified badge on screen:\n%s", s)
+	}
+}
+
+func TestSelectImageLoadsEntriesAndProof(t *testing.T) {
+	a, _ := newTestApp(t, 120, 40)
+	openImage(t, a, "demo/app", "v1.0")
+	if n := a.EntryCount(); n != 1 {
+		t.Fatalf("EntryCount() = %d, want 1", n)
+	}
+	if !a.ProofMatch() {
+		t.Error("the inclusion proof of the selected entry does not match its checkpoint")
+	}
+	k := ui.DefaultKeyMap()
+	press(t, a, k.NextPane)
+	press(t, a, k.Enter)
+	if got := a.Focus(); got != ui.PaneProof {
+		t.Fatalf("after tab, enter: focus = %v, want Proof", got)
+	}
+	if s := screen(t, a, 120, 40); !strings.Contains(s, "✓ match") || !strings.Contains(s, "H(0x00‖body)") {
+		t.Errorf("proof pane does not show a matching tree:\n%s", s)
+	}
+	press(t, a, k.Back)
+	if got := a.Focus(); got != ui.PaneEntries {
+		t.Errorf("esc from Proof: focus = %v, want Entries", got)
+	}
+}
+
+func TestVerifyStealthSignedImageSaysNoLogEntry(t *testing.T) {
+	a, _ := newTestApp(t, 120, 40)
+	openImage(t, a, "demo/stealth", "v1")
+	press(t, a, ui.DefaultKeyMap().Verify)
+	if v, _ := a.VerdictOf("demo/stealth:v1"); v != "not-logged" {
+		t.Fatalf("verdict = %q, want not-logged", v)
+	}
+	if r := a.Reason("demo/stealth:v1"); !strings.Contains(r, "no log entry") {
+		t.Errorf("Reason = %q, want it to say no log entry", r)
+	}
+	if s := screen(t, a, 120, 40); !strings.Contains(s, "no log entry") || !strings.Contains(s, "✗") {
+		t.Errorf("screen does not show the failing step:\n%s", s)
+	}
+}
+
+func TestVerifyStreamsStepsOneByOne(t *testing.T) {
+	a, _ := newTestApp(t, 120, 40)
+	openImage(t, a, "demo/app", "v1.1")
+	// Run v's command by hand: each step arrives as its own message.
+	_, cmd := a.Update(keyMsg("v"))
+	if v, _ := a.VerdictOf("demo/app:v1.1"); v != "pending" {
+		t.Fatalf("right after v: verdict = %q, want pending", v)
+	}
+	steps := 0
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch m := c().(type) {
+		case tea.BatchMsg:
+			queue = append(queue, m...)
+		case nil:
+		default:
+			_, next := a.Update(m)
+			if n := a.StepsShown("demo/app:v1.1"); n > steps {
+				if n != steps+1 {
+					t.Fatalf("steps jumped from %d to %d", steps, n)
+				}
+				steps = n
+			}
+			queue = append(queue, next)
+		}
+	}
+	if steps < 4 {
+		t.Errorf("saw %d steps arrive, want at least 4", steps)
+	}
+	if v, _ := a.VerdictOf("demo/app:v1.1"); v != "verified" {
+		t.Errorf("final verdict = %q, want verified", v)
+	}
+}
+
+func TestTamperedAndUnsigned(t *testing.T) {
+	a, _ := newTestApp(t, 120, 40)
+	for _, tc := range []struct{ repo, tag, want string }{
+		{"demo/tampered", "v1", "failed"},
+		{"demo/unsigned", "v1", "unsigned"},
+	} {
+		openImage(t, a, tc.repo, tc.tag)
+		press(t, a, ui.DefaultKeyMap().Verify)
+		if v, _ := a.VerdictOf(tc.repo + ":" + tc.tag); v != tc.want {
+			t.Errorf("verdict of %s:%s = %q, want %q", tc.repo, tc.tag, v, tc.want)
+		}
+	}
+}
+
+func TestSearchAndBack(t *testing.T) {
+	a, _ := newTestApp(t, 120, 40)
+	k := ui.DefaultKeyMap()
+	openImage(t, a, "demo/app", "v1.0")
+	press(t, a, k.Search)
+	if a.Overlay() == 0 {
+		t.Fatal("/ did not open the search overlay")
+	}
+	typeText(t, a, "*")
+	send(t, a, keyMsg("enter"))
+	if got := a.Focus(); got != ui.PaneEntries {
+		t.Fatalf("after a search: focus = %v, want Entries", got)
+	}
+	if n := a.EntryCount(); n < 20 {
+		t.Fatalf("search * found %d entries, want the whole log", n)
+	}
+	press(t, a, k.Bottom)
+	if c := a.EntryCursor(); c != a.EntryCount()-1 {
+		t.Errorf("G: cursor = %d, want %d", c, a.EntryCount()-1)
+	}
+	press(t, a, k.Back) // back to the image's entries
+	if n := a.EntryCount(); n != 1 {
+		t.Errorf("esc after search: %d entries, want the image's 1", n)
+	}
+}
+
+func TestSearchErrorShowsInPaneWithRetry(t *testing.T) {
+	a, _ := newTestApp(t, 80, 24)
+	press(t, a, ui.DefaultKeyMap().Search)
+	typeText(t, a, "99999")
+	send(t, a, keyMsg("enter"))
+	s := screen(t, a, 80, 24)
+	if !strings.Contains(s, "outside the log") || !strings.Contains(s, "press r to retry") {
+		t.Errorf("the error is not shown in the entries pane:\n%s", s)
+	}
+}
+
+func TestConsistencyCheckAfterGrowth(t *testing.T) {
+	a, fb := newTestApp(t, 120, 40)
+	fb.AppendNoise(13)
+	press(t, a, ui.DefaultKeyMap().Consistency)
+	shown, err := a.ConsistencyShown()
+	if !shown || err != nil {
+		t.Fatalf("ConsistencyShown() = %v, %v; want a consistent proof", shown, err)
+	}
+	if s := screen(t, a, 120, 40); !strings.Contains(s, "✓ consistent") {
+		t.Errorf("screen:\n%s", s)
+	}
+	if a.Banner() != "" {
+		t.Errorf("banner %q on a consistent log", a.Banner())
+	}
+}
+
+func TestHelpOverlayAndQuit(t *testing.T) {
+	a, _ := newTestApp(t, 80, 24)
+	k := ui.DefaultKeyMap()
+	press(t, a, k.Help)
+	s := screen(t, a, 80, 24)
+	for _, want := range []string{"verify selection", "search the log", "export evidence", "pick a log", "check consistency"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("help lacks %q:\n%s", want, s)
+		}
+	}
+	press(t, a, k.Down) // any key closes
+	if a.Overlay() != 0 {
+		t.Error("help still open after a key")
+	}
+	_, cmd := a.Update(keyMsg("q"))
+	if cmd == nil {
+		t.Fatal("q returned no command")
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Error("q did not quit")
+	}
+}
+
+func TestCopyUsesOSC52(t *testing.T) {
+	a, _ := newTestApp(t, 120, 40)
+	openImage(t, a, "demo/app", "v1.0")
+	_, cmd := a.Update(keyMsg("y"))
+	if cmd == nil {
+		t.Fatal("y returned no command")
+	}
+	if !strings.HasPrefix(a.Status(), "copied demo/app@sha256:") {
+		t.Errorf("status = %q", a.Status())
+	}
+}
+
+func TestExportWritesEvidence(t *testing.T) {
+	a, _ := newTestApp(t, 120, 40)
+	openImage(t, a, "demo/app", "v1.0")
+	press(t, a, ui.DefaultKeyMap().Export)
+	st := a.Status()
+	if !strings.HasPrefix(st, "wrote ") {
+		t.Fatalf("status = %q, want wrote … to …", st)
+	}
+	dir := st[strings.Index(st, " to ")+4:]
+	for _, f := range []string{"image.json", "attachments.json", "entries.json", "report.json", "report.txt"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("export: %v", err)
+		}
+	}
+	// An entry's export carries its proof walk.
+	k := ui.DefaultKeyMap()
+	press(t, a, k.NextPane)
+	press(t, a, k.Export)
+	st = a.Status()
+	dir = st[strings.Index(st, " to ")+4:]
+	b, err := os.ReadFile(filepath.Join(dir, "inclusion-proof.txt"))
+	if err != nil || !strings.Contains(string(b), "match: the entry is included") {
+		t.Errorf("inclusion-proof.txt = %q, %v", b, err)
+	}
+}
+
+func TestLearnTabRoundTrip(t *testing.T) {
+	a, _ := newTestApp(t, 80, 24)
+	k := ui.DefaultKeyMap()
+	press(t, a, k.Learn)
+	if a.Focus() != ui.PaneLearn {
+		t.Fatalf("T: focus = %v, want Learn", a.Focus())
+	}
+	if s := screen(t, a, 80, 24); !strings.Contains(s, "Guided lessons") {
+		t.Errorf("learn screen:\n%s", s)
+	}
+	press(t, a, k.NextPane) // tab belongs to the teaching mode there
+	if a.Focus() != ui.PaneLearn {
+		t.Errorf("tab left the teaching mode")
+	}
+	press(t, a, k.Learn)
+	if a.Focus() != ui.PaneImages {
+		t.Errorf("T again: focus = %v, want Images", a.Focus())
+	}
+}
+
+func TestTooSmallAndResize(t *testing.T) {
+	a, _ := newTestApp(t, 80, 24)
+	for _, sz := range [][2]int{{10, 3}, {1, 1}, {40, 12}, {250, 80}, {0, 0}, {80, 24}} {
+		send(t, a, tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		if sz[0] == 0 {
+			continue
+		}
+		screen(t, a, sz[0], sz[1])
+	}
+}
+
+func TestStaleEntriesAreDropped(t *testing.T) {
+	a, _ := newTestApp(t, 120, 40)
+	k := ui.DefaultKeyMap()
+	press(t, a, k.Enter) // expand demo/app
+	// Select v1.0 and hold its loading commands; move on to v1.1 and let
+	// it load; then deliver v1.0's late answers: they must be dropped.
+	_, sel := a.Update(keyMsg("j"))
+	_, held := a.Update(sel())
+	_, second := a.Update(keyMsg("j"))
+	run(t, a, second)
+	run(t, a, held)
+	// A selection request that arrives after the cursor moved is ignored.
+	send(t, a, ui.SelectImageMsg{Ref: "demo/app:v1.0"})
+	if got := a.SelectedImage(); got != "demo/app:v1.1" {
+		t.Fatalf("selected %q, want demo/app:v1.1", got)
+	}
+	s := screen(t, a, 120, 40)
+	if !strings.Contains(s, "Entries · demo/app:v1.1") {
+		t.Errorf("entries pane shows another image's entries:\n%s", s)
+	}
+}

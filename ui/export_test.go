@@ -1,0 +1,53 @@
+package ui
+
+// Accessors for the external tests (package ui_test), which need the fake
+// backend (it imports ui).
+
+func (a *App) SelectedImage() string { return a.selImage }
+func (a *App) EntryCount() int       { return len(a.entries.entries) }
+func (a *App) EntryCursor() int      { return a.entries.win.cursor }
+func (a *App) Overlay() int          { return int(a.overlay) }
+func (a *App) ProofMatch() bool      { return a.proof.trace != nil && a.proof.trace.Match() }
+func (a *App) ConsistencyShown() (bool, error) {
+	if a.proof.cons == nil {
+		return false, a.proof.consErr
+	}
+	return true, a.proof.cons.Err
+}
+
+// VerdictOf returns the verdict shown for an image ref, and whether one is
+// known.
+func (a *App) VerdictOf(ref string) (string, bool) {
+	v := a.s.results[imageKey(ref)]
+	if v == nil {
+		return "", false
+	}
+	return v.verdict().String(), true
+}
+
+// Reason returns the reason line of an image's verification.
+func (a *App) Reason(ref string) string {
+	v := a.s.results[imageKey(ref)]
+	if v == nil || v.result == nil {
+		return ""
+	}
+	return v.result.Reason()
+}
+
+// StepsShown is the number of steps of an image's verification shown so far.
+func (a *App) StepsShown(ref string) int {
+	v := a.s.results[imageKey(ref)]
+	if v == nil {
+		return 0
+	}
+	return len(v.steps)
+}
+
+// CurrentImageRow names the images pane's cursor row.
+func (a *App) CurrentImageRow() string {
+	r, ok := a.images.current()
+	if !ok {
+		return ""
+	}
+	return rowID(r)
+}

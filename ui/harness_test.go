@@ -1,0 +1,161 @@
+package ui_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/provscope/provscope/ui"
+	"github.com/provscope/provscope/ui/fakebackend"
+)
+
+var fixedNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+// newTestApp returns an App on a fresh fake world at w×h, initialised and
+// with every start-up command run.
+func newTestApp(t testing.TB, w, h int, opts ...ui.Option) (*ui.App, *fakebackend.Backend) {
+	t.Helper()
+	fb := fakebackend.New()
+	c := ui.NewCommon(fb, true, false)
+	c.Now = func() time.Time { return fixedNow }
+	c.RefreshInterval = 0 // no timers in tests: heads are refreshed by hand
+	c.ExportDir = t.TempDir()
+	c.LogName = "fake"
+	c.RegistryHost = "127.0.0.1:5000"
+	a := ui.New(c, opts...)
+	run(t, a, a.Init())
+	send(t, a, tea.WindowSizeMsg{Width: w, Height: h})
+	return a, fb
+}
+
+// run executes cmd and everything it leads to, synchronously, feeding each
+// message back into the App. Timers (spinner ticks) are skipped.
+func run(t testing.TB, a *ui.App, cmd tea.Cmd) {
+	t.Helper()
+	queue := []tea.Cmd{cmd}
+	for n := 0; len(queue) > 0; n++ {
+		if n > 10000 {
+			t.Fatal("command loop did not settle")
+		}
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		msg := c()
+		switch m := msg.(type) {
+		case nil:
+		case tea.BatchMsg:
+			queue = append(queue, m...)
+		case spinner.TickMsg, tea.QuitMsg:
+		default:
+			_, next := a.Update(m)
+			queue = append(queue, next)
+		}
+	}
+}
+
+// send delivers msg and runs the commands it returns.
+func send(t testing.TB, a *ui.App, msg tea.Msg) tea.Cmd {
+	t.Helper()
+	_, cmd := a.Update(msg)
+	run(t, a, cmd)
+	return cmd
+}
+
+// press sends the first key of a binding.
+func press(t testing.TB, a *ui.App, b key.Binding) tea.Cmd {
+	t.Helper()
+	return send(t, a, keyMsg(b.Keys()[0]))
+}
+
+// typeText sends each rune as a key press.
+func typeText(t testing.TB, a *ui.App, s string) {
+	t.Helper()
+	for _, r := range s {
+		send(t, a, tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+}
+
+// keyMsg builds the key press whose String() is k.
+func keyMsg(k string) tea.KeyPressMsg {
+	switch k {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "left":
+		return tea.KeyPressMsg{Code: tea.KeyLeft}
+	case "right":
+		return tea.KeyPressMsg{Code: tea.KeyRight}
+	case "pgup":
+		return tea.KeyPressMsg{Code: tea.KeyPgUp}
+	case "pgdown":
+		return tea.KeyPressMsg{Code: tea.KeyPgDown}
+	case "home":
+		return tea.KeyPressMsg{Code: tea.KeyHome}
+	case "end":
+		return tea.KeyPressMsg{Code: tea.KeyEnd}
+	case "space":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	}
+	if strings.HasPrefix(k, "ctrl+") {
+		return tea.KeyPressMsg{Code: rune(k[5]), Mod: tea.ModCtrl}
+	}
+	r := []rune(k)[0]
+	if r >= 'A' && r <= 'Z' {
+		return tea.KeyPressMsg{Code: r + 32, ShiftedCode: r, Text: k, Mod: tea.ModShift}
+	}
+	return tea.KeyPressMsg{Code: r, Text: k}
+}
+
+// screen is the App's view with ANSI stripped, after checking its size.
+func screen(t testing.TB, a *ui.App, w, h int) string {
+	t.Helper()
+	v := a.View().Content
+	if gw, gh := lipgloss.Size(v); gw != w || gh != h {
+		t.Fatalf("view is %d×%d, want %d×%d:\n%s", gw, gh, w, h, ansi.Strip(v))
+	}
+	return ansi.Strip(v)
+}
+
+// openImage expands repo and moves the cursor to its tag.
+func openImage(t testing.TB, a *ui.App, repo, tag string) {
+	t.Helper()
+	k := ui.DefaultKeyMap()
+	press(t, a, k.Top)
+	for range 20 {
+		if strings.Contains(currentRow(a), repo) {
+			break
+		}
+		press(t, a, k.Down)
+	}
+	press(t, a, k.Enter)
+	for range 20 {
+		if a.SelectedImage() == repo+":"+tag {
+			return
+		}
+		press(t, a, k.Down)
+	}
+	t.Fatalf("could not select %s:%s (selected %q)", repo, tag, a.SelectedImage())
+}
+
+func currentRow(a *ui.App) string { return a.CurrentImageRow() }
