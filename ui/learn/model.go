@@ -40,6 +40,9 @@ type Config struct {
 	Origin string
 	// NoLessonMenu starts in free play instead of on the lesson list.
 	NoLessonMenu bool
+	// QuitHint, if set, ends the footer (for example "q quit" when the pane
+	// runs on its own).
+	QuitHint string
 }
 
 // maxInput caps a typed leaf, in runes.
@@ -150,6 +153,12 @@ func (m *Model) SetSize(w, h int) {
 	m.help.SetWidth(m.w)
 }
 
+// SetDark switches between the dark and light palettes.
+func (m *Model) SetDark(isDark bool) {
+	m.cfg.IsDark = isDark
+	m.st = DefaultStyles(isDark, m.cfg.NoColor)
+}
+
 // Screen returns the screen shown.
 func (m *Model) Screen() Screen { return m.screen }
 
@@ -168,6 +177,9 @@ func (m *Model) Update(msg tea.Msg) (*Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.SetSize(msg.Width, msg.Height)
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.SetDark(msg.IsDark())
 		return m, nil
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
@@ -394,10 +406,34 @@ func (m *Model) header() string {
 
 func (m *Model) footer() string {
 	var b []string
-	for _, kb := range m.KeyMap().ShortHelp() {
-		if kb.Enabled() {
-			b = append(b, kb.Help().Key+" "+kb.Help().Desc)
+	switch {
+	case m.typing:
+		b = []string{"enter append", "esc cancel"}
+	case m.menu:
+		b = []string{"↑/↓ choose", "enter start", "esc free play"}
+	case m.lesson >= 0:
+		next := "n/enter next step"
+		if m.lstep+1 >= len(m.lessons[m.lesson].steps) {
+			next = "n/enter finish lesson"
 		}
+		b = []string{next, "p previous step", "esc leave and play freely"}
+	default:
+		switch m.screen {
+		case ScreenGrow:
+			b = []string{"←/→ leaf", "↑/↓ node", "a/A add 1/16", "i type", "x hashes"}
+		case ScreenInclusion:
+			b = []string{"←/→ leaf", "space step", "⌫ back", "a add", "x hashes"}
+		case ScreenConsistency:
+			b = []string{"←/→ old size", "[/] new size", "space step", "⌫ back", "a add"}
+		case ScreenTamper:
+			b = []string{"←/→ leaf", "t tamper", "r restore", "a add"}
+		case ScreenTiles:
+			b = []string{"←/→ leaf ±1", "↑/↓ ±256", "[/] size", "g 70,000", "G playground"}
+		}
+		b = append(b, "tab screens", "L lessons")
+	}
+	if m.cfg.QuitHint != "" {
+		b = append(b, m.cfg.QuitHint)
 	}
 	return strings.Join(b, " · ")
 }

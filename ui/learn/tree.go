@@ -9,6 +9,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/provscope/provscope/proof"
+	"github.com/provscope/provscope/ui/learn/memlog"
 )
 
 // nodeClass is how a tree node is highlighted, in increasing precedence.
@@ -52,14 +53,11 @@ func (n *tnode) perfect() bool { s := n.end - n.begin; return s&(s-1) == 0 }
 
 func (n *tnode) leaf() bool { return n.end-n.begin == 1 }
 
-// subtreeAddr is the address RFC 6962 (and transparency-dev/merkle) give the
-// subtree over leaves [begin, end): level ⌈log2(end-begin)⌉, index begin>>level.
+// subtreeAddr is the address of the RFC 6962 subtree over leaves
+// [begin, end), see memlog.Subtree.
 func subtreeAddr(begin, end uint64) proof.NodeAddr {
-	lv := uint(bits.Len64(end - begin - 1))
-	if end-begin == 1 {
-		lv = 0
-	}
-	return proof.NodeAddr{Level: lv, Index: begin >> lv}
+	id := memlog.Subtree(begin, end)
+	return proof.NodeAddr{Level: id.Level, Index: id.Index}
 }
 
 // split returns the RFC 6962 split point of [begin, end): begin plus the

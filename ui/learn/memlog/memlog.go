@@ -187,9 +187,23 @@ func (l *Log) Root(size uint64) ([]byte, error) {
 	return l.mth(0, size), nil
 }
 
+// Subtree returns the ID of the RFC 6962 subtree over leaves [begin, end):
+// level ⌈log2(end-begin)⌉, index begin>>level. For a perfect subtree this is
+// its usual ID; for an ephemeral one (end-begin not a power of two) it is
+// the node that subtree becomes once full, which is how the tree is drawn.
+// transparency-dev/merkle's Nodes.Ephem instead names the ephemeral sibling
+// by the level of the path it hangs from. Requires begin < end.
+func Subtree(begin, end uint64) NodeID {
+	if end-begin <= 1 {
+		return NodeID{Level: 0, Index: begin}
+	}
+	lv := uint(bits.Len64(end - begin - 1))
+	return NodeID{Level: lv, Index: begin >> lv}
+}
+
 // ProofNode is one hash of a proof with the node it stands for.
 type ProofNode struct {
-	ID NodeID
+	ID NodeID // as named by Subtree
 	// Ephemeral is true when the node is not perfect in the proof's tree: its
 	// hash was rebuilt from the perfect nodes under it.
 	Ephemeral bool
@@ -242,7 +256,8 @@ func (l *Log) build(nodes proof.Nodes, size uint64) ([]ProofNode, error) {
 		j := i
 		switch {
 		case end-begin > 1 && i == begin:
-			out[i] = ProofNode{ID: ephem, Ephemeral: true, Hash: rehashed[i]}
+			b, e := ephem.Coverage()
+			out[i] = ProofNode{ID: Subtree(b, min(e, size)), Ephemeral: true, Hash: rehashed[i]}
 			continue
 		case end-begin > 1 && i > begin:
 			j = i + (end - begin - 1)
