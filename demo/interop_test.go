@@ -1,0 +1,192 @@
+package demo_test
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/provscope/provscope/demo"
+	"github.com/provscope/provscope/internal/testenv"
+	"github.com/provscope/provscope/model"
+)
+
+// tool runs a client binary in a sandbox (fresh HOME and TUF root) and
+// returns its combined output and whether it exited 0.
+func tool(t *testing.T, w *demo.World, home, bin string, args ...string) (string, bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = home
+	cmd.Env = append(os.Environ(),
+		"HOME="+home,
+		"TUF_ROOT="+filepath.Join(home, "tuf"),
+		"DOCKER_CONFIG="+filepath.Join(home, "docker"),
+		"SIGSTORE_REKOR_PUBLIC_KEY="+w.LogPublicKeyPath,
+		"COSIGN_YES=true",
+	)
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("%s %s timed out", filepath.Base(bin), strings.Join(args, " "))
+	}
+	return string(out), err == nil
+}
+
+// cosignVerify runs cosign verify for a case with the named key.
+func cosignVerify(t *testing.T, w *demo.World, home, cosign string, tc demo.Case, keyName string) (string, bool) {
+	t.Helper()
+	k, ok := w.Key(keyName)
+	if !ok {
+		t.Fatalf("no key %q", keyName)
+	}
+	args := []string{"verify", "--key", k.PublicKeyPath, "--rekor-url", w.LogURL}
+	if tc.Format == "bundle" {
+		args = append(args, "--new-bundle-format", "--trusted-root", w.TrustedRootPath)
+	}
+	return tool(t, w, home, cosign, append(args, tc.Image)...)
+}
+
+// TestCosignAgreesWithTheTable runs real cosign v2 against every case:
+// verified cases must pass `cosign verify`, all others must fail; attestation
+// cases must pass `cosign verify-attestation`; the old key must not verify
+// the rotated image; `cosign tree` must list exactly what registry/ finds;
+// crane must list the same repositories and tags.
+func TestCosignAgreesWithTheTable(t *testing.T) {
+	cosign := testenv.Tool(t, "cosign")
+	crane := testenv.Tool(t, "crane")
+	w := startWorld(t, "")
+	home := t.TempDir()
+	c := client()
+	for _, tc := range w.Cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			out, ok := cosignVerify(t, w, home, cosign, tc, tc.Key)
+			t.Logf("cosign verify: %s", lastLines(out, 3))
+			if want := tc.Expect == model.VerdictVerified; ok != want {
+				t.Errorf("cosign verify %s (%s) passed=%v, table expects %s\n%s", tc.Image, tc.Special, ok, tc.Expect, out)
+			}
+			// Failures must fail for the reason the table gives.
+			if want, ok := cosignReasons[tc.Name]; ok && !strings.Contains(out, want) {
+				t.Errorf("cosign verify %s failed without %q:\n%s", tc.Name, want, out)
+			}
+			switch tc.Name {
+			case "old-key":
+				if out, ok := cosignVerify(t, w, home, cosign, tc, "2026"); ok {
+					t.Errorf("the 2026 key verified an image signed only with the 2025 key\n%s", out)
+				}
+			case "rotation-overlap":
+				if out, ok := cosignVerify(t, w, home, cosign, tc, "2025"); !ok {
+					t.Errorf("the 2025 key failed on the rotation-overlap image\n%s", out)
+				}
+			}
+			if tc.Attestation != "" {
+				k, _ := w.Key(tc.Key)
+				out, ok := tool(t, w, home, cosign, "verify-attestation", "--key", k.PublicKeyPath, "--rekor-url", w.LogURL,
+					"--type", tc.Attestation, tc.Image)
+				if !ok {
+					t.Errorf("cosign verify-attestation --type %s failed\n%s", tc.Attestation, out)
+				}
+			}
+
+			// cosign tree lists exactly what registry/ discovers.
+			out, ok = tool(t, w, home, cosign, "tree", "--experimental-oci11", tc.Image)
+			if !ok {
+				t.Fatalf("cosign tree: %s", out)
+			}
+			atts, err := c.Discover(context.Background(), tc.Image)
+			if err != nil {
+				t.Fatalf("Discover: %v", err)
+			}
+			var found []string
+			for _, a := range atts {
+				found = append(found, a.Source+" "+a.Digest)
+			}
+			slices.Sort(found)
+			if tree := treeArtifacts(out); !slices.Equal(found, tree) {
+				t.Errorf("registry/ discovers %v\ncosign tree lists %v", found, tree)
+			}
+		})
+	}
+
+	// crane lists the same repositories and tags.
+	out, ok := tool(t, w, home, crane, "catalog", w.RegistryHost)
+	if !ok {
+		t.Fatalf("crane catalog: %s", out)
+	}
+	craneRepos := strings.Fields(out)
+	p, err := c.Repositories(context.Background(), w.RegistryHost, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var repos []string
+	for _, r := range p.Items {
+		repos = append(repos, r.Name)
+	}
+	slices.Sort(craneRepos)
+	if !slices.Equal(repos, craneRepos) {
+		t.Errorf("Repositories = %v, crane catalog = %v", repos, craneRepos)
+	}
+	for _, r := range repos {
+		out, ok := tool(t, w, home, crane, "ls", w.RegistryHost+"/"+r)
+		if !ok {
+			t.Fatalf("crane ls: %s", out)
+		}
+		craneTags := strings.Fields(out)
+		slices.Sort(craneTags)
+		tp, err := c.Tags(context.Background(), w.RegistryHost+"/"+r, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tags []string
+		for _, tg := range tp.Items {
+			tags = append(tags, tg.Name)
+		}
+		if !slices.Equal(tags, craneTags) {
+			t.Errorf("Tags(%s) = %v, crane ls = %v", r, tags, craneTags)
+		}
+	}
+}
+
+// cosignReasons is what cosign v2.6.5 says for each case that must fail.
+var cosignReasons = map[string]string{
+	"tampered":  "signature in bundle does not match signature being verified",
+	"moved-tag": "no signatures found",
+	"stealth":   "signature not found in transparency log",
+	"unsigned":  "no signatures found",
+}
+
+// treeArtifacts parses `cosign tree` output into "source layer-digest"
+// pairs named the way registry/ names Attachment.Source.
+func treeArtifacts(out string) []string {
+	var got []string
+	source := ""
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.Contains(line, "for an image tag: "):
+			ref := line[strings.Index(line, "for an image tag: ")+len("for an image tag: "):]
+			source = "tag:" + ref[strings.LastIndex(ref, ":")+1:]
+		case strings.Contains(line, "via OCI referrer: "):
+			ref := line[strings.Index(line, "via OCI referrer: ")+len("via OCI referrer: "):]
+			source = "referrer:" + ref[strings.LastIndex(ref, "@")+1:]
+		case strings.Contains(line, "🍒 "):
+			got = append(got, source+" "+strings.TrimSpace(line[strings.Index(line, "🍒 ")+len("🍒 "):]))
+		}
+	}
+	slices.Sort(got)
+	return got
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}
