@@ -195,4 +195,3 @@ func checkpointJSON(vc *proof.VerifiedCheckpoint, res *model.Result) any {
 	}
 	return out
 }
-
