@@ -410,7 +410,7 @@ func (b *Backend) Verify(ctx context.Context, s ui.Subject, progress func(model.
 	if len(entries) == 0 {
 		res.Override = model.VerdictNotLogged
 		return res, step(model.Step{Name: "log-entry", Title: "Log entry", Status: model.StatusFail,
-			Detail: "no log entry: the log has no record of a signature over " + shortD(img.Digest) + " (stealth signing)"})
+			Detail: "no log entry records a signature over " + shortD(img.Digest) + " (signed, never logged: stealth signing)"})
 	}
 	if err := step(model.Step{Name: "log-entry", Title: "Log entry", Status: model.StatusPass, Detail: fmt.Sprintf("found at log index %d", entries[0].LogIndex)}); err != nil {
 		return res, err
