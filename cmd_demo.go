@@ -1,19 +1,152 @@
 package main
 
 import (
-	"errors"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/provscope/provscope/demo"
 )
 
-// newDemoCmd is a placeholder until the command lands.
 func newDemoCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:    "demo",
-		Short:  "Start the offline demo world and open the explorer (not built yet)",
-		Hidden: true,
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("demo is not built yet")
+	var dataDir string
+	var noTUI bool
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Start the offline demo world (registry + log + seeded images) and open the explorer",
+		Long: `demo starts an OCI registry and a Rekor-compatible log on 127.0.0.1, seeds
+them with a fixed world of images (validly signed in cosign's legacy and new
+bundle formats, a key rotation, a SLSA provenance attestation, SBOMs, a
+tampered signature, a signature never logged, an unsigned image, a tag moved
+after signing, an entry logged twice) and opens the explorer on it.
+
+With --no-tui it only serves the world and prints how to point cosign, crane
+and rekor-cli at it, until Ctrl-C. With --data the log (its key and entries)
+and the files for the clients are kept in DIR across runs; otherwise a
+temporary directory is used and removed on exit.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDemo(cmd, dataDir, noTUI)
 		},
 	}
+	cmd.Flags().StringVar(&dataDir, "data", "", "keep the log and client files in `DIR` across runs")
+	cmd.Flags().BoolVar(&noTUI, "no-tui", false, "serve the world and print how to reach it, without the explorer")
+	return cmd
+}
+
+func runDemo(cmd *cobra.Command, dataDir string, noTUI bool) error {
+	parent := cmd.Context()
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	w, err := demo.Start(ctx, demo.Options{Dir: dataDir})
+	if err != nil {
+		return failed(fmt.Errorf("starting the demo world: %w", err))
+	}
+	defer w.Close()
+	out := cmd.OutOrStdout()
+	if !noTUI {
+		err := runExplorer(cmd, explorerConfig{
+			RegistryHost:    w.RegistryHost,
+			LogURL:          w.LogURL,
+			LogPublicKeyPEM: w.LogPublicKeyPEM,
+			LogName:         "demo",
+		})
+		if err == nil || !explorerUnavailable(err) {
+			return err
+		}
+		fmt.Fprintf(out, "(%v: serving the world instead)\n\n", err)
+	}
+	// cosign reads COSIGN_PASSWORD; the demo keys use an empty password.
+	keyPaths, err := w.WritePrivateKeys(nil)
+	if err != nil {
+		return failed(err)
+	}
+	printWorld(out, w, dataDir == "", keyPaths)
+	<-ctx.Done()
+	fmt.Fprintln(out, "\nstopping the demo world")
+	return nil
+}
+
+// explorerUnavailable reports whether runExplorer declined because the
+// explorer (or its adapter) is not there yet.
+func explorerUnavailable(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "not built yet") || strings.Contains(s, "not wired yet")
+}
+
+func printWorld(out io.Writer, w *demo.World, temp bool, keyPaths []string) {
+	fmt.Fprintf(out, "provscope demo world ready in %v\n\n", w.ReadyIn.Round(1e6))
+	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "  registry\t%s\t(plain HTTP on loopback)\n", w.RegistryHost)
+	fmt.Fprintf(tw, "  log\t%s\t(Rekor v1 API)\n", w.LogURL)
+	note := "(kept across runs)"
+	if temp {
+		note = "(removed on exit; keep it with --data DIR)"
+	}
+	fmt.Fprintf(tw, "  data\t%s\t%s\n", w.Dir, note)
+	fmt.Fprintf(tw, "  log key\t%s\t\n", w.LogPublicKeyPath)
+	fmt.Fprintf(tw, "  trusted root\t%s\t(for --new-bundle-format)\n", w.TrustedRootPath)
+	for i, k := range w.Keys {
+		role := "current key"
+		if k.Name == "2025" {
+			role = "rotated out"
+		}
+		priv := ""
+		if i < len(keyPaths) {
+			priv = ", private " + keyPaths[i]
+		}
+		fmt.Fprintf(tw, "  key %s\t%s\t(%s, sha256 %s…%s)\n", k.Name, k.PublicKeyPath, role, k.Fingerprint[:16], priv)
+	}
+	tw.Flush()
+
+	fmt.Fprintf(out, "\nLog public key:\n%s\n", strings.TrimSpace(string(w.LogPublicKeyPEM)))
+	for _, k := range w.Keys {
+		fmt.Fprintf(out, "Signing key %s:\n%s\n", k.Name, strings.TrimSpace(string(k.PublicKeyPEM)))
+	}
+
+	cur, _ := w.Key("2026")
+	byName := map[string]demo.Case{}
+	for _, c := range w.Cases {
+		byName[c.Name] = c
+	}
+	fmt.Fprintf(out, `
+Point the clients at it (in another shell):
+  export SIGSTORE_REKOR_PUBLIC_KEY=%[1]s
+  export COSIGN_REKOR_URL=%[2]s COSIGN_PASSWORD=
+  export REKOR_REKOR_SERVER=%[2]s
+  export REKOR_REKOR_SERVER_PUBLIC_KEY="$(cat %[1]s)"
+
+  crane catalog %[3]s
+  crane ls %[3]s/demo/web
+  cosign tree --experimental-oci11 %[4]s
+  cosign verify --key %[5]s %[4]s
+  cosign verify-attestation --key %[5]s --type slsaprovenance %[4]s
+  cosign verify --key %[5]s --new-bundle-format --trusted-root %[6]s %[7]s
+  cosign verify --key %[5]s %[8]s      # fails: stealth signing, never logged
+  rekor-cli loginfo
+  rekor-cli get --log-index 0
+  cosign sign --key %[9]s %[3]s/demo/worker:v0.9.0   # sign the unsigned image yourself
+
+`, w.LogPublicKeyPath, w.LogURL, w.RegistryHost, byName["signed-legacy"].Image, cur.PublicKeyPath,
+		w.TrustedRootPath, byName["signed-bundle"].Image, byName["stealth"].Image, strings.TrimSuffix(cur.PublicKeyPath, ".pub")+".key")
+
+	fmt.Fprintln(out, "The world (what verification must say):")
+	tw = tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  IMAGE\tKEY\tEXPECT\tSPECIAL")
+	for _, c := range w.Cases {
+		img := strings.TrimPrefix(c.Image, w.RegistryHost+"/")
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", img, c.Key, c.Expect, c.Special)
+	}
+	tw.Flush()
+	fmt.Fprintln(out, "\nPress Ctrl-C to stop.")
 }
