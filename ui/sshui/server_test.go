@@ -469,3 +469,30 @@ func TestNewRejectsIncompleteConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestPanickingModelFactoryEndsOnlyItsSession(t *testing.T) {
+	var h *harness
+	h = newHarness(t, func(c *Config) {
+		next := c.NewModel
+		c.NewModel = func(info SessionInfo) tea.Model {
+			if info.KeyFingerprint == fp(h.keys[1]) {
+				panic("model factory broke")
+			}
+			return next(info)
+		}
+	})
+	bad := h.openTUI(h.mustDial(h.keys[1]), 80, 24)
+	select {
+	case <-bad.done:
+	case <-time.After(testTimeout):
+		t.Fatal("session with a panicking factory did not end")
+	}
+	waitFor(t, "the panic to be logged", func() bool {
+		return strings.Contains(h.log.String(), "ssh session panic") && strings.Contains(h.log.String(), "end=panic")
+	})
+	good := h.openTUI(h.mustDial(h.keys[0]), 80, 24)
+	good.press(t, "g")
+	if got := h.waitEvent(fp(h.keys[0]), "key").text; got != "g" {
+		t.Errorf("key in the healthy session = %q, want g", got)
+	}
+}

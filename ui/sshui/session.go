@@ -74,6 +74,7 @@ const (
 	endShutdown   = "server shutdown"
 	endNoTerminal = "no terminal"
 	endNoKey      = "key no longer authorized"
+	endPanic      = "panic"
 )
 
 // sessionRecord is the mutable state of one session that outlives its model:
@@ -172,42 +173,55 @@ func (s *Server) logging(next ssh.Handler) ssh.Handler {
 		stopOnShutdown := context.AfterFunc(s.stop, func() { ts.info.rec.setEnd(endShutdown); cancel() })
 		stopIdle := watchIdle(ts.info.rec, s.cfg.IdleTimeout, cancel)
 
+		finished := false
+		defer func() {
+			stopIdle()
+			stopOnShutdown()
+			cancel()
+			if !finished {
+				// Panicking: wish's recover middleware logs the panic.
+				ts.info.rec.setEnd(endPanic)
+			}
+			s.logSession(sess, ts, start)
+		}()
 		next(ts)
-
-		stopIdle()
-		stopOnShutdown()
-		cancel()
-		end := ts.info.rec.endReason()
-		switch {
-		case end == endIdle:
-			fmt.Fprintf(sess.Stderr(), "provscope: session closed after %s without input\r\n", s.cfg.IdleTimeout)
-		case end == endShutdown:
-			fmt.Fprint(sess.Stderr(), "provscope: server shutting down\r\n")
-		case end != "":
-		case sess.Context().Err() != nil:
-			end = endDisconnect
-		default:
-			end = endQuit
-		}
-		rec := ts.info.rec
-		rec.mu.Lock()
-		verifications, verified := append([]string(nil), rec.verifications...), rec.verified
-		rec.mu.Unlock()
-		s.logger.Info("ssh session",
-			"session", ts.info.ID,
-			"user", ts.info.User,
-			"key", ts.info.KeyFingerprint,
-			"remote", ts.info.RemoteAddr,
-			"term", ts.info.Term,
-			"size", fmt.Sprintf("%dx%d", ts.info.Width, ts.info.Height),
-			"duration", time.Since(start).Round(time.Millisecond),
-			"end", end,
-			"bytes_in", rec.bytesIn.Load(),
-			"bytes_out", rec.bytesOut.Load(),
-			"verified", verified,
-			"verifications", verifications,
-		)
+		finished = true
 	}
+}
+
+// logSession tells the client why the server ended its session, if it did,
+// and writes the session's log line.
+func (s *Server) logSession(sess ssh.Session, ts *trackedSession, start time.Time) {
+	end := ts.info.rec.endReason()
+	switch {
+	case end == endIdle:
+		fmt.Fprintf(sess.Stderr(), "provscope: session closed after %s without input\r\n", s.cfg.IdleTimeout)
+	case end == endShutdown:
+		fmt.Fprint(sess.Stderr(), "provscope: server shutting down\r\n")
+	case end != "":
+	case sess.Context().Err() != nil:
+		end = endDisconnect
+	default:
+		end = endQuit
+	}
+	rec := ts.info.rec
+	rec.mu.Lock()
+	verifications, verified := append([]string(nil), rec.verifications...), rec.verified
+	rec.mu.Unlock()
+	s.logger.Info("ssh session",
+		"session", ts.info.ID,
+		"user", ts.info.User,
+		"key", ts.info.KeyFingerprint,
+		"remote", ts.info.RemoteAddr,
+		"term", ts.info.Term,
+		"size", fmt.Sprintf("%dx%d", ts.info.Width, ts.info.Height),
+		"duration", time.Since(start).Round(time.Millisecond),
+		"end", end,
+		"bytes_in", rec.bytesIn.Load(),
+		"bytes_out", rec.bytesOut.Load(),
+		"verified", verified,
+		"verifications", verifications,
+	)
 }
 
 // track builds the session's SessionInfo and wraps sess.
