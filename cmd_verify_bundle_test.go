@@ -19,7 +19,9 @@ const (
 
 func TestVerifyBundleCmd(t *testing.T) {
 	rw := testenv.RealWorld(t)
-	conf := func(c string) string { return filepath.Join(rw, "conformance", "bundle-verify", c, "bundle.sigstore.json") }
+	conf := func(c string) string {
+		return filepath.Join(rw, "conformance", "bundle-verify", c, "bundle.sigstore.json")
+	}
 	artifact := filepath.Join(rw, "conformance", "bundle-verify", "a.txt")
 	idFlags := []string{"--certificate-identity", confIdentity, "--certificate-oidc-issuer", confIssuer}
 	garbage := filepath.Join(t.TempDir(), "garbage.json")
