@@ -13,7 +13,12 @@ import (
 	"github.com/provscope/provscope/ui/learn/memlog"
 )
 
-func ansiTruncate(s string, w int) string { return ansi.Truncate(s, w, "…") }
+func ansiTruncate(s string, w int) string {
+	if w < 1 {
+		return ""
+	}
+	return ansi.Truncate(s, w, "…")
+}
 
 // short renders a hash as its first 8 hex digits and an ellipsis.
 func short(h []byte) string {

@@ -45,6 +45,12 @@ type Config struct {
 	QuitHint string
 }
 
+// The smallest size the pane draws in; below it, it says so.
+const (
+	minWidth  = 30
+	minHeight = 8
+)
+
 // maxInput caps a typed leaf, in runes.
 const maxInput = 200
 
@@ -149,7 +155,7 @@ func (m *Model) Init() tea.Cmd { return nil }
 
 // SetSize sets the pane's width and height in cells.
 func (m *Model) SetSize(w, h int) {
-	m.w, m.h = max(w, 20), max(h, 6)
+	m.w, m.h = max(w, 1), max(h, 1)
 	m.help.SetWidth(m.w)
 }
 
@@ -335,6 +341,17 @@ func (m *Model) clampLeaf() {
 // View renders the pane at its size.
 func (m *Model) View() string {
 	w, h := m.w, m.h
+	if w < minWidth || h < minHeight {
+		msg := fmt.Sprintf("learn needs at least %d×%d cells", minWidth, minHeight)
+		lines := wrap(msg, w)
+		if len(lines) > h {
+			lines = lines[:h]
+		}
+		for i := range lines {
+			lines[i] = truncate(lines[i], w)
+		}
+		return strings.Join(lines, "\n")
+	}
 	header := m.header()
 	footer := m.st.Muted.Render(truncate(m.footer(), w))
 	var bottom []string
@@ -367,6 +384,9 @@ func (m *Model) View() string {
 	lines = append(lines, footer)
 	if len(lines) > h {
 		lines = lines[len(lines)-h:]
+	}
+	for i, l := range lines {
+		lines[i] = truncate(l, w)
 	}
 	return strings.Join(lines, "\n")
 }
