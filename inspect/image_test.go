@@ -1,0 +1,77 @@
+package inspect
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/provscope/provscope/demo"
+	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/registry"
+	"github.com/provscope/provscope/rekor/logs"
+	"github.com/provscope/provscope/rekor/state"
+)
+
+// TestVerifyImageDemoWorld verifies every image of the demo world with the
+// key its case names and expects the case's verdict: verified, tampered →
+// failed, stealth → not-logged, unsigned, moved tag → unsigned…
+func TestVerifyImageDemoWorld(t *testing.T) {
+	ctx := context.Background()
+	w, err := demo.Start(ctx, demo.Options{})
+	if err != nil {
+		t.Fatalf("starting the demo world: %v", err)
+	}
+	defer w.Close()
+	l, err := OpenLog(ctx, logs.Log{Name: "demo", URL: w.LogURL, Kind: logs.KindRekorV1}, LogOptions{KeyPEM: w.LogPublicKeyPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := os.ReadFile(w.TrustedRootPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string][]byte{}
+	for _, k := range w.Keys {
+		keys[k.Name] = k.PublicKeyPEM
+	}
+	store := &state.Store{Dir: t.TempDir()}
+	if _, err := CheckLog(ctx, l, CheckOptions{Store: store, Now: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	deps := Deps{Registry: registry.New(registry.Config{}), Log: l, Store: store}
+	for _, c := range w.Cases {
+		t.Run(c.Name, func(t *testing.T) {
+			var events int
+			rep, err := VerifyImage(ctx, deps, c.Image, Policy{KeyPEM: keys[c.Key], TrustedRoot: tr}, func(Event) { events++ })
+			if err != nil {
+				t.Fatalf("VerifyImage(%s): %v", c.Image, err)
+			}
+			if rep.Verdict != c.Expect {
+				for _, a := range rep.Attachments {
+					if a.Result != nil {
+						t.Logf("%s %s: %s (%s)", a.Kind, a.Source, a.Result.Verdict(), a.Result.Reason())
+					}
+				}
+				t.Fatalf("VerifyImage(%s) = %s (%s), want %s: %s", c.Image, rep.Verdict, rep.Reason, c.Expect, c.Expectation)
+			}
+			if rep.Digest != c.Digest {
+				t.Errorf("digest = %s, want %s", rep.Digest, c.Digest)
+			}
+			if c.Expect == model.VerdictVerified {
+				if events == 0 {
+					t.Error("no progress events")
+				}
+				ok := false
+				for _, a := range rep.Attachments {
+					if a.Verdict() == model.VerdictVerified && a.LogIndex != nil && a.IntegratedTime != nil {
+						ok = true
+					}
+				}
+				if !ok {
+					t.Errorf("no verified attachment with a log index and time: %+v", rep.Attachments)
+				}
+			}
+		})
+	}
+}
