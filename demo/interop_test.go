@@ -30,6 +30,7 @@ func tool(t *testing.T, w *demo.World, home, bin string, args ...string) (string
 		"DOCKER_CONFIG="+filepath.Join(home, "docker"),
 		"SIGSTORE_REKOR_PUBLIC_KEY="+w.LogPublicKeyPath,
 		"COSIGN_YES=true",
+		"COSIGN_PASSWORD=",
 	)
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
@@ -189,4 +190,60 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, " | ")
+}
+
+// TestRealCosignSignsIntoTheWorld signs the world's unsigned image with real
+// cosign against the demo log, in the legacy format and with
+// --new-bundle-format, and checks that registry/ discovers and parses both
+// (with their log entries) and that cosign verifies them.
+func TestRealCosignSignsIntoTheWorld(t *testing.T) {
+	cosign := testenv.Tool(t, "cosign")
+	w := startWorld(t, "")
+	home := t.TempDir()
+	keys, err := w.WritePrivateKeys(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tc demo.Case
+	for _, c := range w.Cases {
+		if c.Name == "unsigned" {
+			tc = c
+		}
+	}
+	ref := tc.Image[:strings.LastIndex(tc.Image, ":")] + "@" + tc.Digest
+	// Legacy first, verified before the bundle exists: once a bundle
+	// referrer is present, cosign v2.6.5 verify switches to the bundle path.
+	if out, ok := tool(t, w, home, cosign, "sign", "--key", keys[1], "--rekor-url", w.LogURL, ref); !ok {
+		t.Fatalf("cosign sign: %s", out)
+	}
+	tc.Format = "legacy"
+	if out, ok := cosignVerify(t, w, home, cosign, tc, "2026"); !ok {
+		t.Errorf("cosign verify (legacy) after cosign sign: %s", out)
+	}
+	if out, ok := tool(t, w, home, cosign, "sign", "--key", keys[1], "--rekor-url", w.LogURL, "--new-bundle-format", ref); !ok {
+		t.Fatalf("cosign sign --new-bundle-format: %s", out)
+	}
+	atts, err := client().Discover(context.Background(), ref)
+	if err != nil {
+		t.Fatalf("Discover: %v", err)
+	}
+	var legacy, bundle int
+	for _, a := range atts {
+		if a.Err != "" || a.Kind != model.AttachSignature || a.SignedDigest != tc.Digest || a.RekorBundle == nil {
+			t.Errorf("cosign-made attachment parsed as %+v", a)
+			continue
+		}
+		if strings.HasPrefix(a.Source, "referrer:") {
+			bundle++
+		} else {
+			legacy++
+		}
+	}
+	if legacy != 1 || bundle != 1 {
+		t.Errorf("found %d legacy and %d bundle signatures, want 1 and 1", legacy, bundle)
+	}
+	tc.Format = "bundle"
+	if out, ok := cosignVerify(t, w, home, cosign, tc, "2026"); !ok {
+		t.Errorf("cosign verify --new-bundle-format after cosign sign: %s", out)
+	}
 }
