@@ -161,6 +161,20 @@ func (a *App) Status() string { return a.status }
 // Banner returns the alarm banner (a failed consistency check), if any.
 func (a *App) Banner() string { return a.banner }
 
+// fetchPages asks the log for the entries scrolling into view.
+func (a *App) fetchPages() tea.Cmd {
+	if a.c.Backend == nil {
+		return nil
+	}
+	var cmds []tea.Cmd
+	for _, from := range a.entries.missingPages() {
+		to := min(from+entriesPage, len(a.entries.refs))
+		uuids := append([]string(nil), a.entries.refs[from:to]...)
+		cmds = append(cmds, pageCmd(a.c.ctx(), a.c.Backend, uuids, a.entries.gen, from))
+	}
+	return tea.Batch(cmds...)
+}
+
 func (a *App) nextID() int { a.reqID++; return a.reqID }
 
 // Init starts loading repositories and the log head, asks the terminal for
@@ -237,6 +251,9 @@ func (a *App) applyStyles() {
 // then global keys, then the focused pane), and async results.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	cmd := a.update(msg)
+	if pages := a.fetchPages(); pages != nil {
+		cmd = tea.Batch(cmd, pages)
+	}
 	sp := a.spin.View()
 	a.images.spinner, a.entries.spinner, a.proof.spinner, a.detail.spinner = sp, sp, sp, sp
 	return a, cmd
@@ -376,7 +393,7 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.Back):
 			if a.imageEntries != nil && a.entries.title != a.imageEntries.title {
 				m := *a.imageEntries
-				a.entries.setEntries(m.title, m.entries, m.err)
+				a.entries.setEntries(m.title, m.uuids, m.entries, m.err)
 				return a.selectEntry(0)
 			}
 			a.setFocus(PaneImages)

@@ -12,6 +12,13 @@ import (
 // provscope's registry/, rekor/, inspect/ and proof/ packages to it;
 // ui/fakebackend is an in-memory one for tests.
 type Backend interface {
+	Registry
+	Log
+	Verifier
+}
+
+// Registry is the registry side of a Backend.
+type Registry interface {
 	// Repositories lists the registry's repositories.
 	Repositories(ctx context.Context) ([]model.Repository, error)
 	// Tags lists a repository's tags with the digests they point to.
@@ -19,21 +26,34 @@ type Backend interface {
 	// Image resolves ref (repo:tag or repo@digest) to its manifest summary
 	// (with platform children for an index) and what is attached to it.
 	Image(ctx context.Context, ref string) (model.Image, []model.Attachment, error)
+}
 
+// Log is the transparency-log side of a Backend.
+type Log interface {
 	// LogInfo is the log's current head.
 	LogInfo(ctx context.Context) (model.LogInfo, error)
 	// EntriesFor returns every log entry about img's digest and every entry
 	// its attachments reference, each with its inclusion proof.
 	EntriesFor(ctx context.Context, img model.Image, atts []model.Attachment) ([]model.LogEntry, error)
-	// Search returns the entries matching q (digest, sha256:…, email or
-	// identity prefix, public key PEM, UUID or log index).
-	Search(ctx context.Context, q string) ([]model.LogEntry, error)
+	// Search returns the entry IDs (UUIDs) matching q: a digest or
+	// sha256:…, an email or identity, a public key (PEM), a UUID or a log
+	// index. The explorer pages the entries in with Entries as rows scroll
+	// into view, so a search may match 100,000 entries.
+	Search(ctx context.Context, q string) ([]string, error)
+	// Entries fetches entries by UUID, in the order asked (at most a
+	// screenful at a time).
+	Entries(ctx context.Context, uuids []string) ([]model.LogEntry, error)
 	// ConsistencyProof returns the RFC 6962 consistency proof between two
 	// tree sizes of the log (first <= last).
 	ConsistencyProof(ctx context.Context, first, last int64) ([][]byte, error)
+}
 
-	// Verify checks s and reports each step through progress as it completes
-	// (progress may be nil). The returned Result holds every step.
+// Verifier verifies images and entries, step by step.
+type Verifier interface {
+	// Verify checks s and reports each step through progress as it
+	// completes (progress may be nil). The returned Result holds every
+	// step. The error is for failures to carry out the verification at
+	// all; a failed check is a failed step.
 	Verify(ctx context.Context, s Subject, progress func(model.Step)) (model.Result, error)
 }
 
@@ -41,7 +61,9 @@ type Backend interface {
 // entry.
 type Subject struct {
 	// Ref names the image; empty when verifying an entry.
-	Ref         string
+	Ref string
+	// Image and Attachments are what the explorer already resolved for
+	// Ref; nil means the verifier resolves Ref itself.
 	Image       *model.Image
 	Attachments []model.Attachment
 	// Entry is set when verifying one log entry.

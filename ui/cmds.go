@@ -41,10 +41,18 @@ type imageLoadedMsg struct {
 }
 
 type entriesLoadedMsg struct {
-	id      int
-	title   string
+	id    int
+	title string
+	// uuids are the rows; entries, when set, are all of them already.
+	uuids   []string
 	entries []model.LogEntry
 	err     error
+}
+
+type pageLoadedMsg struct {
+	gen, from int
+	entries   []model.LogEntry
+	err       error
 }
 
 type logInfoMsg struct {
@@ -125,14 +133,32 @@ func loadImageCmd(ctx context.Context, b Backend, ref string, id int) tea.Cmd {
 func entriesForCmd(ctx context.Context, b Backend, title string, img model.Image, atts []model.Attachment, id int) tea.Cmd {
 	return func() tea.Msg {
 		es, err := b.EntriesFor(ctx, img, atts)
-		return entriesLoadedMsg{id: id, title: title, entries: es, err: err}
+		uuids := make([]string, len(es))
+		for i, e := range es {
+			uuids[i] = e.UUID
+		}
+		return entriesLoadedMsg{id: id, title: title, uuids: uuids, entries: es, err: err}
 	}
 }
 
 func searchCmd(ctx context.Context, b Backend, q string, id int) tea.Cmd {
 	return func() tea.Msg {
-		es, err := b.Search(ctx, q)
-		return entriesLoadedMsg{id: id, title: "Search “" + q + "”", entries: es, err: err}
+		uuids, err := b.Search(ctx, q)
+		return entriesLoadedMsg{id: id, title: "Search “" + q + "”", uuids: uuids, err: err}
+	}
+}
+
+// pageCmd fetches the entries of one page of a list.
+func pageCmd(ctx context.Context, b Backend, uuids []string, gen, from int) tea.Cmd {
+	return func() tea.Msg {
+		es, err := b.Entries(ctx, uuids)
+		if err == nil && len(es) != len(uuids) {
+			err = fmt.Errorf("log returned %d entries, want %d", len(es), len(uuids))
+		}
+		if err != nil {
+			err = fmt.Errorf("fetching entries: %w", err)
+		}
+		return pageLoadedMsg{gen: gen, from: from, entries: es, err: err}
 	}
 }
 

@@ -15,26 +15,40 @@ import (
 type SelectEntryMsg struct{ Index int }
 
 // entriesPane lists log entries: those about the selected image, or a
-// search's results. Only the visible window is rendered, and entry bodies
-// are decoded lazily for visible rows only, so 100,000 rows stay smooth.
+// search's results. Rows are entry IDs; the entries themselves are paged in
+// from the log as they scroll into view and evicted far from the cursor,
+// and only the visible window is rendered (bodies decoded lazily), so
+// 100,000 rows stay smooth and bounded in memory.
 type entriesPane struct {
-	c       *Common
-	s       *session
-	win     window
-	entries []model.LogEntry
-	infos   map[int]entryInfo
-	title   string
-	loading bool
-	err     error
-	w, h    int
-	focused bool
-	spinner string
+	c     *Common
+	s     *session
+	win   window
+	refs  []string
+	cache map[int]model.LogEntry
+	infos map[int]entryInfo
+	// gen numbers the list; page answers for an older list are dropped.
+	gen      int
+	inflight map[int]bool
+	pageErr  error
+	title    string
+	loading  bool
+	err      error
+	w, h     int
+	focused  bool
+	spinner  string
 	// retry re-issues the request that filled the pane with a new ID.
 	retry func(id int) tea.Cmd
 }
 
+// entriesPage is how many entries one page request fetches.
+const entriesPage = 50
+
+// maxCached bounds the entries held for a long list.
+const maxCached = 4 * 1024
+
 func newEntriesPane(c *Common, s *session) *entriesPane {
-	return &entriesPane{c: c, s: s, infos: map[int]entryInfo{}, title: "Entries"}
+	return &entriesPane{c: c, s: s, title: "Entries", cache: map[int]model.LogEntry{},
+		infos: map[int]entryInfo{}, inflight: map[int]bool{}}
 }
 
 func (p *entriesPane) SetSize(w, h int) {
@@ -53,38 +67,98 @@ func (p *entriesPane) ShortHelp() []key.Binding {
 
 func (p *entriesPane) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
 
-// setEntries replaces the list.
-func (p *entriesPane) setEntries(title string, es []model.LogEntry, err error) {
-	p.title, p.entries, p.err, p.loading = title, es, err, false
+// setEntries replaces the list with refs; full, when given, holds every
+// entry already (len(full) == len(refs)).
+func (p *entriesPane) setEntries(title string, refs []string, full []model.LogEntry, err error) {
+	p.title, p.refs, p.err, p.loading, p.pageErr = title, refs, err, false, nil
+	p.gen++
+	p.cache = make(map[int]model.LogEntry, len(full))
+	for i, e := range full {
+		p.cache[i] = e
+	}
 	p.infos = map[int]entryInfo{}
+	p.inflight = map[int]bool{}
 	p.win = window{height: p.win.height}
-	p.win.setLen(len(es))
+	p.win.setLen(len(refs))
 }
 
 func (p *entriesPane) setLoading(title string) {
-	p.title, p.loading, p.err = title, true, nil
-	p.entries = nil
-	p.infos = map[int]entryInfo{}
-	p.win.setLen(0)
+	p.setEntries(title, nil, nil, nil)
+	p.loading = true
+}
+
+// missingPages returns the first row of each page around the visible
+// window that is neither cached nor requested, and marks them requested.
+func (p *entriesPane) missingPages() []int {
+	if len(p.refs) == 0 || p.pageErr != nil {
+		return nil
+	}
+	from, to := p.win.visible()
+	from = max(from-entriesPage/2, 0)
+	to = min(to+entriesPage/2, len(p.refs))
+	var out []int
+	for start := from / entriesPage * entriesPage; start < to; start += entriesPage {
+		if p.inflight[start] {
+			continue
+		}
+		need := false
+		for i := max(start, from); i < min(start+entriesPage, to); i++ {
+			if _, ok := p.cache[i]; !ok {
+				need = true
+				break
+			}
+		}
+		if need {
+			p.inflight[start] = true
+			out = append(out, start)
+		}
+	}
+	return out
+}
+
+// addPage stores a fetched page and evicts entries far from the cursor.
+func (p *entriesPane) addPage(gen, from int, es []model.LogEntry, err error) {
+	if gen != p.gen {
+		return
+	}
+	delete(p.inflight, from)
+	if err != nil {
+		p.pageErr = err
+		return
+	}
+	for i, e := range es {
+		p.cache[from+i] = e
+	}
+	if len(p.cache) > maxCached {
+		lo, hi := p.win.cursor-maxCached/4, p.win.cursor+maxCached/4
+		for i := range p.cache {
+			if i < lo || i > hi {
+				delete(p.cache, i)
+				delete(p.infos, i)
+			}
+		}
+	}
 }
 
 func (p *entriesPane) current() (model.LogEntry, bool) {
-	if p.win.cursor < 0 || p.win.cursor >= len(p.entries) {
-		return model.LogEntry{}, false
-	}
-	return p.entries[p.win.cursor], true
+	e, ok := p.cache[p.win.cursor]
+	return e, ok && p.win.cursor < len(p.refs)
 }
 
-func (p *entriesPane) info(i int) entryInfo {
+func (p *entriesPane) info(i int) (entryInfo, bool) {
 	if in, ok := p.infos[i]; ok {
-		return in
+		return in, true
 	}
-	in := decodeEntry(p.entries[i])
-	if len(p.infos) > 4096 { // bound the cache when scrolling far
-		p.infos = map[int]entryInfo{}
+	e, ok := p.cache[i]
+	if !ok {
+		return entryInfo{}, false
+	}
+	in := decodeEntry(e)
+	if len(p.infos) > maxCached {
+		clear(p.infos)
 	}
 	p.infos[i] = in
-	return in
+	return in, true
 }
 
 func (p *entriesPane) Update(msg tea.Msg) tea.Cmd {
@@ -110,15 +184,15 @@ func (p *entriesPane) Update(msg tea.Msg) tea.Cmd {
 	default:
 		return nil
 	}
-	if p.win.cursor == before || len(p.entries) == 0 {
+	if p.win.cursor == before || len(p.refs) == 0 {
 		return nil
 	}
 	return msgCmd(SelectEntryMsg{Index: p.win.cursor})
 }
 
 func (p *entriesPane) selectedValue() string {
-	if e, ok := p.current(); ok {
-		return e.UUID
+	if p.win.cursor < len(p.refs) {
+		return p.refs[p.win.cursor]
 	}
 	return ""
 }
@@ -127,8 +201,8 @@ func (p *entriesPane) heading() string {
 	t := p.title
 	if si := p.win.scrollInfo(); si != "" {
 		t += " " + si
-	} else if len(p.entries) > 0 {
-		t += " (" + strconv.Itoa(len(p.entries)) + ")"
+	} else if len(p.refs) > 0 {
+		t += " (" + strconv.Itoa(len(p.refs)) + ")"
 	}
 	return t
 }
@@ -144,8 +218,8 @@ func (p *entriesPane) View() string {
 		return clip(wrapLines([]string{st.Pane.Error.Render("✗ " + p.err.Error()), st.Pane.Empty.Render("press r to retry")}, w), w, h)
 	case p.loading:
 		return clip([]string{p.spinner + " searching the log…"}, w, h)
-	case len(p.entries) == 0:
-		msg := "select an image, or press / to search the log"
+	case len(p.refs) == 0:
+		msg := "select an image (enter on a repository, then a tag), or press / to search the log"
 		if p.title != "Entries" {
 			msg = "no log entries"
 		}
@@ -154,9 +228,13 @@ func (p *entriesPane) View() string {
 	// Columns: status, kind, index, time, signer; drop from the right.
 	showTime := w >= 70
 	showKind := w >= 46
+	kindW := 13
+	if w >= 90 {
+		kindW = 18
+	}
 	cols := "S "
 	if showKind {
-		cols += fit("KIND", 13) + " "
+		cols += fit("KIND", kindW) + " "
 	}
 	cols += fit("LOG INDEX", 10) + " "
 	if showTime {
@@ -166,8 +244,19 @@ func (p *entriesPane) View() string {
 	lines := []string{st.List.Header.Render(fit(cols, w))}
 	from, to := p.win.visible()
 	for i := from; i < to; i++ {
-		e := p.entries[i]
-		in := p.info(i)
+		e, ok := p.cache[i]
+		if !ok {
+			row := fit(st.Badge.Pending.Render("…")+" "+st.Pane.Empty.Render("loading "+hexShort(p.refs[i], 24)), w)
+			if p.pageErr != nil {
+				row = fit(st.Pane.Error.Render("✗ "+p.pageErr.Error()+" (r to retry)"), w)
+			}
+			if i == p.win.cursor {
+				row = st.List.SelectedBlurred.Render(row)
+			}
+			lines = append(lines, row)
+			continue
+		}
+		in, _ := p.info(i)
 		v := p.s.results[entryKey(e.UUID)]
 		glyph := st.Badge.Unsigned.Render("·")
 		if v != nil {
@@ -182,7 +271,7 @@ func (p *entriesPane) View() string {
 		}
 		row := glyph + " "
 		if showKind {
-			row += fit(kind, 13) + " "
+			row += fit(kind, kindW) + " "
 		}
 		row += fit(strconv.FormatInt(e.LogIndex, 10), 10) + " "
 		if showTime {

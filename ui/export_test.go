@@ -4,7 +4,7 @@ package ui
 // backend (it imports ui).
 
 func (a *App) SelectedImage() string { return a.selImage }
-func (a *App) EntryCount() int       { return len(a.entries.entries) }
+func (a *App) EntryCount() int       { return len(a.entries.refs) }
 func (a *App) EntryCursor() int      { return a.entries.win.cursor }
 func (a *App) Overlay() int          { return int(a.overlay) }
 func (a *App) ProofMatch() bool      { return a.proof.trace != nil && a.proof.trace.Match() }

@@ -87,7 +87,7 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 		if err != nil {
 			err = fmt.Errorf("reading the log: %w", err)
 		}
-		a.entries.setEntries(msg.title, msg.entries, err)
+		a.entries.setEntries(msg.title, msg.uuids, msg.entries, err)
 		if a.selImage != "" && msg.title == entriesTitle(a.selImage) {
 			m := msg
 			a.imageEntries = &m
@@ -106,7 +106,20 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 		return tea.Batch(a.selectEntryQuiet(0), a.pumpBackground()), true
 
 	case SelectEntryMsg:
+		if msg.Index != a.entries.win.cursor {
+			return nil, true
+		}
 		return a.selectEntry(msg.Index), true
+
+	case pageLoadedMsg:
+		if msg.gen != a.entries.gen {
+			return nil, true // a page of a list since replaced
+		}
+		a.entries.addPage(msg.gen, msg.from, msg.entries, msg.err)
+		if e, ok := a.entries.current(); ok && (a.proof.entry == nil || a.proof.entry.UUID != e.UUID) {
+			return a.selectEntry(a.entries.win.cursor), true
+		}
+		return nil, true
 
 	case logInfoMsg:
 		if msg.id != a.headReq {
@@ -250,7 +263,7 @@ func (a *App) resetSession() {
 	a.selImage, a.imageEntries, a.banner = "", nil, ""
 	a.images.rows, a.images.selected = nil, ""
 	a.images.open = map[string]bool{}
-	a.entries.setEntries("Entries", nil, nil)
+	a.entries.setEntries("Entries", nil, nil, nil)
 	a.proof.setEntry(nil)
 	a.detail.showImage("")
 }

@@ -298,42 +298,74 @@ func (b *Backend) EntriesFor(_ context.Context, img model.Image, _ []model.Attac
 	return out, nil
 }
 
-// Search implements ui.Backend: a digest, a log index, a UUID, or "*" for
-// every entry.
-func (b *Backend) Search(_ context.Context, q string) ([]model.LogEntry, error) {
+// Search implements ui.Backend: a digest, a log index, a UUID (or its
+// end), or "*" for every entry.
+func (b *Backend) Search(_ context.Context, q string) ([]string, error) {
 	if b.Err != nil {
 		return nil, b.Err
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	q = strings.TrimSpace(q)
-	var out []model.LogEntry
+	q = strings.ToLower(strings.TrimSpace(q))
 	n := int(b.size())
+	var idx []int
 	switch {
 	case q == "*":
 		for i := range n {
-			out = append(out, b.entry(i))
+			idx = append(idx, i)
 		}
 	case strings.HasPrefix(q, "sha256:") || len(q) == 64:
 		d := q
 		if !strings.HasPrefix(d, "sha256:") {
 			d = "sha256:" + d
 		}
-		for _, i := range b.byHash[d] {
-			out = append(out, b.entry(i))
-		}
+		idx = b.byHash[d]
 	default:
-		if idx, err := strconv.Atoi(q); err == nil {
-			if idx-1000 < 0 || idx-1000 >= n {
-				return nil, fmt.Errorf("log index %d is outside the log (1000..%d)", idx, 1000+n-1)
+		if li, err := strconv.Atoi(q); err == nil {
+			if li-1000 < 0 || li-1000 >= n {
+				return nil, fmt.Errorf("log index %d is outside the log (1000..%d)", li, 1000+n-1)
 			}
-			return []model.LogEntry{b.entry(idx - 1000)}, nil
+			idx = []int{li - 1000}
+			break
 		}
 		for i := range n {
-			e := b.entry(i)
-			if strings.HasSuffix(e.UUID, strings.ToLower(q)) || e.UUID == q {
-				out = append(out, e)
+			if strings.HasSuffix(b.uuid(i), q) {
+				idx = append(idx, i)
 			}
+		}
+	}
+	out := make([]string, 0, len(idx))
+	for _, i := range idx {
+		if i < n {
+			out = append(out, b.uuid(i))
+		}
+	}
+	return out, nil
+}
+
+func (b *Backend) uuid(i int) string {
+	return fmt.Sprintf("%016x%x", uint64(TreeID), b.tree.LeafHash(uint64(i)))
+}
+
+// Entries implements ui.Backend.
+func (b *Backend) Entries(_ context.Context, uuids []string) ([]model.LogEntry, error) {
+	if b.Err != nil {
+		return nil, b.Err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make([]model.LogEntry, 0, len(uuids))
+	for _, u := range uuids {
+		found := false
+		for i := range int(b.size()) {
+			if b.uuid(i) == u {
+				out = append(out, b.entry(i))
+				found = true
+				break
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("entry %s not found", u)
 		}
 	}
 	return out, nil
@@ -458,4 +490,43 @@ func shortD(d string) string {
 		return d[:19] + "…"
 	}
 	return d
+}
+
+// SyntheticUUIDs returns n entry IDs for SyntheticEntry: the tree ID and
+// the row number.
+func SyntheticUUIDs(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%016x%064x", uint64(TreeID), i)
+	}
+	return out
+}
+
+// SyntheticEntry returns row i of a synthetic log of n entries, shaped like
+// a real log's entry (a hashedrekord body with a key, 17 proof hashes, a
+// checkpoint), for load tests. Its proof is not valid.
+func SyntheticEntry(uuid string, n int) (model.LogEntry, error) {
+	if len(uuid) != 80 {
+		return model.LogEntry{}, fmt.Errorf("synthetic uuid has %d hex digits, want 80", len(uuid))
+	}
+	i, err := strconv.ParseInt(uuid[64:], 16, 64)
+	if err != nil {
+		return model.LogEntry{}, fmt.Errorf("parsing synthetic uuid: %w", err)
+	}
+	keyB64 := base64.StdEncoding.EncodeToString([]byte(keyA))
+	root := sha256.Sum256([]byte("root"))
+	cp := fmt.Sprintf("fake.provscope.test - %d\n%d\n%s\n\n— fake.provscope.test AAAAAA==\n", uint64(TreeID), n, base64.StdEncoding.EncodeToString(root[:]))
+	d := sha256.Sum256([]byte(strconv.FormatInt(i, 10)))
+	body := fmt.Sprintf(`{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{"data":{"hash":{"algorithm":"sha256","value":"%x"}},"signature":{"content":"MEUCIQD%08dAiEA","publicKey":{"content":"%s"}}}}`, d, i, keyB64)
+	hashes := make([][]byte, 17)
+	for j := range hashes {
+		h := sha256.Sum256([]byte{byte(i), byte(i >> 8), byte(i >> 16), byte(j)})
+		hashes[j] = h[:]
+	}
+	return model.LogEntry{
+		UUID: uuid, LogIndex: i, IntegratedTime: epoch.Add(time.Duration(i) * time.Second),
+		LogID: "c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d", Body: []byte(body),
+		Kind: model.KindHashedRekord, APIVersion: "0.0.1", SET: make([]byte, 71),
+		Proof: &model.InclusionProof{LogIndex: i, TreeSize: int64(n), RootHash: root[:], Hashes: hashes, Checkpoint: cp},
+	}, nil
 }
