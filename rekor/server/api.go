@@ -13,13 +13,16 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	cjson "github.com/cyberphone/json-canonicalization/go/src/webpki.org/jsoncanonicalizer"
 	oaerrors "github.com/go-openapi/errors"
-	"github.com/go-openapi/runtime"
+	oaruntime "github.com/go-openapi/runtime"
 	"github.com/go-openapi/strfmt"
 	"github.com/sigstore/rekor/pkg/generated/models"
 	x509pki "github.com/sigstore/rekor/pkg/pki/x509"
@@ -123,7 +126,7 @@ func (l *Log) entryID(leaf []byte) string {
 // readProposed decodes one proposed entry from a request body and checks it
 // against the openapi schema, as Rekor's generated server does.
 func readProposed(r io.Reader) (models.ProposedEntry, error) {
-	pe, err := models.UnmarshalProposedEntry(r, runtime.JSONConsumer())
+	pe, err := models.UnmarshalProposedEntry(r, oaruntime.JSONConsumer())
 	if err != nil {
 		return nil, err
 	}
@@ -141,23 +144,54 @@ type entryResult struct {
 	err    *models.Error
 }
 
-// submit validates, sequences and answers the proposed entries.
+// parallel runs f(0..n-1) on up to GOMAXPROCS goroutines.
+func parallel(n int, f func(i int)) {
+	workers := min(n, runtime.GOMAXPROCS(0))
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// submitEntries validates, sequences and answers the proposed entries.
+// Validation (signature checks) and answers (SET, proof) run in parallel;
+// the sequencer commits them in order.
 func (l *Log) submitEntries(ctx context.Context, pes []models.ProposedEntry) []entryResult {
 	out := make([]entryResult, len(pes))
-	var ps []*prepared
-	var at []int
-	for i, pe := range pes {
-		p, err := canonicalize(ctx, pe, true)
+	prep := make([]*prepared, len(pes))
+	parallel(len(pes), func(i int) {
+		p, err := canonicalize(ctx, pes[i], true)
 		if err != nil {
 			code := http.StatusInternalServerError
 			if errors.Is(err, errEntryInvalid) {
 				code = http.StatusBadRequest
 			}
 			out[i] = entryResult{status: code, err: &models.Error{Code: int64(code), Message: fmt.Sprintf("error processing entry: %v", err)}}
-			continue
+			return
 		}
-		ps = append(ps, p)
-		at = append(at, i)
+		prep[i] = p
+	})
+	var ps []*prepared
+	var at []int
+	for i, p := range prep {
+		if p != nil {
+			ps = append(ps, p)
+			at = append(at, i)
+		}
 	}
 	if len(ps) == 0 {
 		return out
@@ -170,8 +204,8 @@ func (l *Log) submitEntries(ctx context.Context, pes []models.ProposedEntry) []e
 		return out
 	}
 	snap := l.state.Load()
-	for k, i := range at {
-		r := res[k]
+	parallel(len(at), func(k int) {
+		i, r := at[k], res[k]
 		id := l.entryID(ps[k].leaf)
 		switch {
 		case r.err != nil:
@@ -182,11 +216,11 @@ func (l *Log) submitEntries(ctx context.Context, pes []models.ProposedEntry) []e
 			e, err := l.logEntry(ctx, snap, r.index, r.integratedTime, ps[k].body)
 			if err != nil {
 				out[i] = entryResult{status: http.StatusInternalServerError, err: &models.Error{Code: 500, Message: err.Error()}}
-				continue
+				return
 			}
 			out[i] = entryResult{status: http.StatusCreated, id: id, entry: e}
 		}
-	}
+	})
 	return out
 }
 

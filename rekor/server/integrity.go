@@ -165,6 +165,6 @@ func (l *Log) verifyStorage(ctx context.Context) (*tileWriter, error) {
 	if damage != nil {
 		return nil, damage
 	}
-	l.state.Store(&snapshot{size: size, root: root, checkpoint: cpText, edge: tw.copyEdge()})
+	l.state.Store(newSnapshot(size, root, cpText, tw.copyEdge()))
 	return tw, nil
 }

@@ -425,6 +425,6 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 		return fmt.Errorf("committing %d entries: %w", len(inBatch), err)
 	}
 	tw.flushed()
-	l.state.Store(&snapshot{size: size, root: root, checkpoint: cp, edge: tw.copyEdge()})
+	l.state.Store(newSnapshot(size, root, cp, tw.copyEdge()))
 	return nil
 }

@@ -558,3 +558,20 @@ func TestTiles(t *testing.T) {
 	sum := sha256.Sum256(nil)
 	_ = sum
 }
+
+// subtreeRoot hashes a power-of-two run of node hashes up to their root.
+func subtreeRoot(b []byte) []byte {
+	level := make([][]byte, len(b)/hashSize)
+	for i := range level {
+		level[i] = b[i*hashSize : (i+1)*hashSize]
+	}
+	for len(level) > 1 {
+		next := level[:len(level)/2]
+		for i := range next {
+			next[i] = hasher.HashChildren(level[2*i], level[2*i+1])
+		}
+		level = next
+	}
+	return level[0]
+}
+

@@ -43,15 +43,34 @@ type snapshot struct {
 	root       []byte
 	checkpoint []byte     // signed note for (size, root)
 	edge       []edgeTile // right-most tile per level, copies
+	edgeTrees  []tileTree // the edge tiles' internal nodes
 }
 
-// tileAt returns the hashes of tile (level, n) as of this snapshot, or nil
-// when the tile is full and must be read from storage.
-func (s *snapshot) tileAt(level, n uint64) ([]byte, bool) {
-	if level < uint64(len(s.edge)) && s.edge[level].n == n {
-		return s.edge[level].hashes, true
+// newSnapshot publishes a state, precomputing the edge tiles' internal
+// nodes so proofs near the right edge cost no hashing.
+func newSnapshot(size uint64, root, checkpoint []byte, edge []edgeTile) *snapshot {
+	s := &snapshot{size: size, root: root, checkpoint: checkpoint, edge: edge}
+	for _, t := range edge {
+		s.edgeTrees = append(s.edgeTrees, buildTileTree(t.hashes))
 	}
-	return nil, false
+	return s
+}
+
+// tileTree holds the nodes inside one tile: levels[k] are the hashes of the
+// complete subtrees of 2^k tile entries, left to right.
+type tileTree [][]byte
+
+func buildTileTree(h []byte) tileTree {
+	levels := tileTree{h}
+	for cur := h; len(cur) >= 2*hashSize; {
+		next := make([]byte, 0, len(cur)/2)
+		for i := 0; i+2*hashSize <= len(cur); i += 2 * hashSize {
+			next = append(next, hasher.HashChildren(cur[i:i+hashSize], cur[i+hashSize:i+2*hashSize])...)
+		}
+		levels = append(levels, next)
+		cur = next
+	}
+	return levels
 }
 
 // tileWriter is the sequencer's view of the tree: the compact range of all
@@ -155,20 +174,20 @@ func (w *tileWriter) root() ([]byte, error) {
 type tileCache struct {
 	mu    sync.Mutex
 	max   int
-	tiles map[[2]uint64][]byte
+	tiles map[[2]uint64]tileTree
 }
 
 func newTileCache(max int) *tileCache {
-	return &tileCache{max: max, tiles: make(map[[2]uint64][]byte)}
+	return &tileCache{max: max, tiles: make(map[[2]uint64]tileTree)}
 }
 
-func (c *tileCache) get(level, n uint64) []byte {
+func (c *tileCache) get(level, n uint64) tileTree {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.tiles[[2]uint64{level, n}]
 }
 
-func (c *tileCache) put(level, n uint64, b []byte) {
+func (c *tileCache) put(level, n uint64, b tileTree) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.tiles) >= c.max {
@@ -185,8 +204,17 @@ var errNodeMissing = errors.New("tree node missing from storage")
 
 // readTile returns the hashes of tile (level, n) as of snapshot s.
 func (l *Log) readTile(ctx context.Context, s *snapshot, level, n uint64) ([]byte, error) {
-	if t, ok := s.tileAt(level, n); ok {
-		return t, nil
+	t, err := l.readTree(ctx, s, level, n)
+	if err != nil {
+		return nil, err
+	}
+	return t[0], nil
+}
+
+// readTree returns tile (level, n) as of snapshot s with its internal nodes.
+func (l *Log) readTree(ctx context.Context, s *snapshot, level, n uint64) (tileTree, error) {
+	if level < uint64(len(s.edge)) && s.edge[level].n == n {
+		return s.edgeTrees[level], nil
 	}
 	if t := l.tiles.get(level, n); t != nil {
 		return t, nil
@@ -199,52 +227,38 @@ func (l *Log) readTile(ctx context.Context, s *snapshot, level, n uint64) ([]byt
 	if err != nil {
 		return nil, fmt.Errorf("reading tile %d/%d: %w", level, n, err)
 	}
+	t := buildTileTree(b)
 	if len(b) == tileWidth*hashSize {
-		l.tiles.put(level, n, b)
+		l.tiles.put(level, n, t)
 	}
-	return b, nil
+	return t, nil
 }
 
 // node returns the hash of the perfect subtree id, which must lie inside
 // snapshot s.
-func (l *Log) node(ctx context.Context, s *snapshot, id compact.NodeID, memo map[[2]uint64][]byte) ([]byte, error) {
+func (l *Log) node(ctx context.Context, s *snapshot, id compact.NodeID, memo map[[2]uint64]tileTree) ([]byte, error) {
 	tl := uint64(id.Level / tileHeight)
 	sub := id.Level % tileHeight
 	first := id.Index << sub
-	n, off, count := first/tileWidth, first%tileWidth, uint64(1)<<sub
+	n, off := first/tileWidth, first%tileWidth
 	t, ok := memo[[2]uint64{tl, n}]
 	if !ok {
 		var err error
-		if t, err = l.readTile(ctx, s, tl, n); err != nil {
+		if t, err = l.readTree(ctx, s, tl, n); err != nil {
 			return nil, err
 		}
 		memo[[2]uint64{tl, n}] = t
 	}
-	if uint64(len(t)) < (off+count)*hashSize {
-		return nil, fmt.Errorf("%w: node %d/%d needs %d hashes of tile %d/%d, got %d", errNodeMissing, id.Level, id.Index, off+count, tl, n, len(t)/hashSize)
+	k := off >> sub
+	if int(sub) >= len(t) || uint64(len(t[sub])) < (k+1)*hashSize {
+		return nil, fmt.Errorf("%w: node %d/%d not in tile %d/%d of %d hashes", errNodeMissing, id.Level, id.Index, tl, n, len(t[0])/hashSize)
 	}
-	return subtreeRoot(t[off*hashSize : (off+count)*hashSize]), nil
-}
-
-// subtreeRoot hashes a power-of-two run of node hashes up to their root.
-func subtreeRoot(b []byte) []byte {
-	level := make([][]byte, len(b)/hashSize)
-	for i := range level {
-		level[i] = b[i*hashSize : (i+1)*hashSize]
-	}
-	for len(level) > 1 {
-		next := level[:len(level)/2]
-		for i := range next {
-			next[i] = hasher.HashChildren(level[2*i], level[2*i+1])
-		}
-		level = next
-	}
-	return level[0]
+	return t[sub][k*hashSize : (k+1)*hashSize], nil
 }
 
 // fetchProof reads the nodes of p and rehashes them into a proof.
 func (l *Log) fetchProof(ctx context.Context, s *snapshot, p proof.Nodes) ([][]byte, error) {
-	memo := map[[2]uint64][]byte{}
+	memo := map[[2]uint64]tileTree{}
 	hs := make([][]byte, len(p.IDs))
 	for i, id := range p.IDs {
 		h, err := l.node(ctx, s, id, memo)
@@ -286,7 +300,7 @@ func (l *Log) rootAt(ctx context.Context, s *snapshot, size uint64) ([]byte, err
 		return hasher.EmptyRoot(), nil
 	}
 	ids := compact.RangeNodes(0, size, nil)
-	memo := map[[2]uint64][]byte{}
+	memo := map[[2]uint64]tileTree{}
 	hs := make([][]byte, len(ids))
 	for i, id := range ids {
 		h, err := l.node(ctx, s, id, memo)

@@ -1,0 +1,220 @@
+package loadgen
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// BenchOptions configures Bench.
+type BenchOptions struct {
+	// ServerCmd starts the log server as a child process; it must print a
+	// line "URL <base url>" once listening and serve the log in DataDir.
+	ServerCmd func(dataDir string) *exec.Cmd
+	DataDir   string
+	Size      int // entries to reach
+	Single    int // entries posted one per request (part of Size)
+	Reads     int // requests per read phase
+	Out       io.Writer
+}
+
+// Bench starts the server, fills the log to opts.Size entries (first
+// opts.Single with single POSTs at concurrency 8, the rest in batches of
+// 100), measures read latency, storage and idle RSS, and prints figures.
+func Bench(ctx context.Context, opts BenchOptions) error {
+	out := opts.Out
+	cmd, url, err := startServer(opts.ServerCmd(opts.DataDir))
+	if err != nil {
+		return err
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	c := NewClient(url, 16)
+	start, err := c.TreeSize(ctx)
+	if err != nil {
+		return err
+	}
+	g, err := NewGenerator(fmt.Sprintf("bench-%d", time.Now().UnixNano()))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "server pid %d at %s, data %s, starting size %d, target %d\n", cmd.Process.Pid, url, opts.DataDir, start, opts.Size)
+
+	next := 0
+	if need := min(opts.Single, opts.Size-int(start)); need > 0 {
+		es, err := g.Entries(0, need)
+		if err != nil {
+			return err
+		}
+		next = need
+		tp, err := c.PostAll(ctx, es, 8)
+		if err != nil {
+			return fmt.Errorf("single posts: %w", err)
+		}
+		fmt.Fprintf(out, "write, single POST, concurrency 8: %d entries in %.2fs = %.0f entries/s\n", tp.Entries, tp.Duration.Seconds(), tp.PerSecond())
+	}
+	size, err := c.TreeSize(ctx)
+	if err != nil {
+		return err
+	}
+	var batched Throughput
+	var genTime time.Duration
+	for int(size)+batched.Entries < opts.Size {
+		n := min(50000, opts.Size-int(size)-batched.Entries)
+		t0 := time.Now()
+		es, err := g.Entries(next, next+n)
+		if err != nil {
+			return err
+		}
+		genTime += time.Since(t0)
+		next += n
+		tp, err := c.PostAllBatched(ctx, es, 100, 4)
+		if err != nil {
+			return fmt.Errorf("batched posts: %w", err)
+		}
+		batched.Entries += tp.Entries
+		batched.Duration += tp.Duration
+		fmt.Fprintf(os.Stderr, "  ... %d entries\n", int(size)+batched.Entries)
+	}
+	if batched.Entries > 0 {
+		fmt.Fprintf(out, "write, batches of 100, concurrency 4: %d entries in %.2fs = %.0f entries/s (entry generation, %.1fs, not counted)\n",
+			batched.Entries, batched.Duration.Seconds(), batched.PerSecond(), genTime.Seconds())
+	}
+	size, err = c.TreeSize(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "tree size %d\n", size)
+
+	// Reads over entries this run wrote (their digests are known).
+	written := next
+	if written == 0 {
+		return fmt.Errorf("nothing written this run: raise BENCH_SIZE above the current size %d", size)
+	}
+	pick := make([]int, opts.Reads)
+	for i := range pick {
+		pick[i] = rand.IntN(written) //nolint:gosec // sampling, not security
+	}
+	ids := make([]string, opts.Reads)
+	lat, err := Measure(ctx, opts.Reads, 8, func(ctx context.Context, i int) error {
+		got, err := c.SearchHash(ctx, g.Digest(pick[i]))
+		if err != nil {
+			return err
+		}
+		if len(got) != 1 {
+			return fmt.Errorf("search for artifact %d: got %d ids, want 1", pick[i], len(got))
+		}
+		ids[i] = got[0]
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("search by hash: %w", err)
+	}
+	printLat(out, "search by hash", lat, size)
+	lat, err = Measure(ctx, opts.Reads, 8, func(ctx context.Context, i int) error { return c.GetByUUID(ctx, ids[i]) })
+	if err != nil {
+		return fmt.Errorf("get by uuid: %w", err)
+	}
+	printLat(out, "get by UUID", lat, size)
+	lat, err = Measure(ctx, opts.Reads, 8, func(ctx context.Context, _ int) error {
+		return c.GetByIndex(ctx, rand.Int64N(size)) //nolint:gosec // sampling
+	})
+	if err != nil {
+		return fmt.Errorf("get by index: %w", err)
+	}
+	printLat(out, "get by index", lat, size)
+
+	time.Sleep(10 * time.Second)
+	rss, err := rssOf(cmd.Process.Pid)
+	if err != nil {
+		fmt.Fprintf(out, "idle RSS: unavailable (%v)\n", err)
+	} else {
+		fmt.Fprintf(out, "idle RSS of the server after load (10s idle): %.1f MB\n", float64(rss)/1e6)
+	}
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	bytes, err := dirSize(opts.DataDir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "storage: %d bytes for %d entries = %.3f GB per 1M entries (measured at %d entries%s)\n",
+		bytes, size, float64(bytes)/float64(size)*1e6/1e9, size, map[bool]string{true: "", false: ", extrapolated linearly"}[size >= 1_000_000])
+
+	t0 := time.Now()
+	cmd2, _, err := startServer(opts.ServerCmd(opts.DataDir))
+	if err != nil {
+		return fmt.Errorf("restarting: %w", err)
+	}
+	fmt.Fprintf(out, "restart with full integrity check at %d entries: %.2fs\n", size, time.Since(t0).Seconds())
+	_ = cmd2.Process.Kill()
+	_ = cmd2.Wait()
+	return nil
+}
+
+func printLat(out io.Writer, what string, l Latency, size int64) {
+	fmt.Fprintf(out, "read, %s, concurrency 8, %d requests at %d entries: p50 %.2f ms, p99 %.2f ms\n",
+		what, l.N, size, float64(l.P50.Microseconds())/1000, float64(l.P99.Microseconds())/1000)
+}
+
+func startServer(cmd *exec.Cmd) (*exec.Cmd, string, error) {
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, "", fmt.Errorf("starting server: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, "", fmt.Errorf("starting server: %w", err)
+	}
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if u, ok := strings.CutPrefix(sc.Text(), "URL "); ok {
+			go func() { _, _ = io.Copy(io.Discard, stdout) }()
+			return cmd, u, nil
+		}
+	}
+	_ = cmd.Wait()
+	return nil, "", fmt.Errorf("server exited before printing its URL")
+}
+
+// rssOf reads VmRSS from /proc.
+func rssOf(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, fmt.Errorf("reading process status: %w", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			f := strings.Fields(v)
+			kb, err := strconv.ParseInt(f[0], 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("parsing VmRSS %q: %w", v, err)
+			}
+			return kb * 1024, nil
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+}
+
+func dirSize(dir string) (int64, error) {
+	var total int64
+	err := filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		if !info.IsDir() {
+			total += info.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("measuring %s: %w", dir, err)
+	}
+	return total, nil
+}

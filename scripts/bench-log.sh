@@ -1,0 +1,17 @@
+#!/bin/sh
+# bench-log.sh: benchmark provscope's embedded transparency log over loopback.
+# Prints write throughput (single POSTs at concurrency 8, batches of 100),
+# p50/p99 of get-by-index, get-by-UUID and search-by-hash, storage per 1M
+# entries, idle RSS after load and the restart (integrity check) time.
+#
+#   BENCH_SIZE=100000   entries to fill the log to (1000000, 10000000 for the big runs)
+#   BENCH_SINGLE=20000  of which posted one per request
+#   BENCH_READS=5000    requests per read phase
+#   BENCH_DIR=          keep the database here (default: temporary, removed after)
+set -eu
+cd "$(dirname "$0")/.."
+bin="${TMPDIR:-/tmp}/provscope-loadgen.$$"
+go build -o "$bin" ./cmd/provscope-loadgen
+trap 'rm -f "$bin"' EXIT
+echo "provscope log benchmark on $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%MZ)"
+"$bin" "$@"
