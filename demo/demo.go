@@ -84,8 +84,8 @@ type Case struct {
 	// Format is "legacy" (.sig tag, cosign's default), "bundle" (a Sigstore
 	// bundle referrer: verify with --new-bundle-format) or "" when unsigned.
 	Format string
-	// Expect is the verdict verification must reach; Expectation says it in
-	// plain words.
+	// Expect is the verdict verification must reach; Expectation adds the
+	// details in plain words.
 	Expect      model.Verdict
 	Expectation string
 	// Attestation names a predicate type (cosign verify-attestation --type
@@ -339,4 +339,20 @@ func logKeyID(pemBytes []byte) ([]byte, []byte, error) {
 	}
 	id := sha256.Sum256(b.Bytes)
 	return b.Bytes, id[:], nil
+}
+
+// MarkdownTable renders the case table as Markdown (image without the
+// registry host, what is special, the key, what verification must say), for
+// the README; a test keeps README-demo.md in step with it.
+func (w *World) MarkdownTable() string {
+	var b strings.Builder
+	b.WriteString("| image | what is special | key | verification must say |\n|---|---|---|---|\n")
+	for _, c := range w.Cases {
+		key := c.Key
+		if c.Format == "" {
+			key = "—"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | **%s**: %s |\n", strings.TrimPrefix(c.Image, w.RegistryHost+"/"), c.Special, key, c.Expect, c.Expectation)
+	}
+	return b.String()
 }
