@@ -1,0 +1,230 @@
+package inspect
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/provscope/provscope/model"
+)
+
+// ReportSchemaVersion is the version of the report format described by
+// docs/report-schema.json.
+const ReportSchemaVersion = "1"
+
+// Report is the compliance report over many images (`provscope report`),
+// as documented by docs/report-schema.json.
+type Report struct {
+	SchemaVersion string        `json:"schemaVersion"`
+	GeneratedAt   string        `json:"generatedAt"`
+	Tool          ReportTool    `json:"tool"`
+	Log           ReportLog     `json:"log"`
+	Policy        ReportPolicy  `json:"policy"`
+	Totals        ReportTotals  `json:"totals"`
+	Images        []ReportImage `json:"images"`
+}
+
+// ReportTool names the program that wrote the report.
+type ReportTool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// ReportLog is the log the entries were checked against.
+type ReportLog struct {
+	URL            string `json:"url"`
+	KeyFingerprint string `json:"keyFingerprint"`
+	KeySource      string `json:"keySource"`
+}
+
+// ReportPolicy is what counted as a valid signature.
+type ReportPolicy struct {
+	KeyFingerprint string `json:"keyFingerprint,omitempty"`
+	Identity       string `json:"certificateIdentity,omitempty"`
+	Issuer         string `json:"certificateOidcIssuer,omitempty"`
+}
+
+// ReportTotals counts images per verdict.
+type ReportTotals struct {
+	Images    int `json:"images"`
+	Verified  int `json:"verified"`
+	Failed    int `json:"failed"`
+	Unsigned  int `json:"unsigned"`
+	NotLogged int `json:"notLogged"`
+	Error     int `json:"error"`
+}
+
+// ReportImage is one image in the report.
+type ReportImage struct {
+	Reference string        `json:"reference"`
+	Digest    string        `json:"digest"`
+	Verdict   model.Verdict `json:"verdict"`
+	Reason    string        `json:"reason"`
+	Entries   []ReportEntry `json:"entries"`
+}
+
+// ReportEntry is one attachment of an image and its log entry.
+type ReportEntry struct {
+	Kind          model.AttachmentKind `json:"kind"`
+	Source        string               `json:"source"`
+	Digest        string               `json:"digest"`
+	PredicateType string               `json:"predicateType,omitempty"`
+	Signer        string               `json:"signer"`
+	UUID          string               `json:"uuid,omitempty"`
+	LogIndex      *int64               `json:"logIndex,omitempty"`
+	// IntegratedTime is RFC 3339, UTC.
+	IntegratedTime string         `json:"integratedTime,omitempty"`
+	Checkpoint     *CheckpointRef `json:"checkpoint,omitempty"`
+	Verdict        string         `json:"verdict"`
+	Reason         string         `json:"reason"`
+	Steps          []ReportStep   `json:"steps"`
+}
+
+// ReportStep is one verification step of an entry.
+type ReportStep struct {
+	Name   string       `json:"name"`
+	Title  string       `json:"title"`
+	Status model.Status `json:"status"`
+	Detail string       `json:"detail,omitempty"`
+}
+
+// ReportMeta is what a report says besides the images.
+type ReportMeta struct {
+	Generated time.Time
+	Version   string
+	Log       *Log
+	Policy    Policy
+}
+
+// BuildReport assembles the report for images (in the order given).
+func BuildReport(images []*ImageReport, meta ReportMeta) *Report {
+	r := &Report{
+		SchemaVersion: ReportSchemaVersion,
+		GeneratedAt:   meta.Generated.UTC().Format(time.RFC3339),
+		Tool:          ReportTool{Name: "provscope", Version: meta.Version},
+		Images:        make([]ReportImage, 0, len(images)),
+	}
+	if meta.Log != nil {
+		fp, _ := KeyFingerprint(meta.Log.KeyPEM)
+		r.Log = ReportLog{URL: meta.Log.Def.URL, KeyFingerprint: fp, KeySource: meta.Log.KeySource}
+	}
+	if len(meta.Policy.KeyPEM) > 0 {
+		r.Policy.KeyFingerprint, _ = KeyFingerprint(meta.Policy.KeyPEM)
+	}
+	if id := meta.Policy.Identity; id != nil {
+		r.Policy.Identity = firstNonEmpty(id.SAN, id.SANRegexp)
+		r.Policy.Issuer = firstNonEmpty(id.Issuer, id.IssuerRegexp)
+	}
+	for _, img := range images {
+		ri := ReportImage{Reference: img.Reference, Digest: img.Digest, Verdict: img.Verdict, Reason: img.Reason, Entries: []ReportEntry{}}
+		for _, a := range img.Attachments {
+			e := ReportEntry{Kind: a.Kind, Source: a.Source, Digest: a.Digest, PredicateType: a.PredicateType,
+				Signer: a.Signer.String(), UUID: a.EntryUUID, LogIndex: a.LogIndex, Checkpoint: a.Checkpoint, Steps: []ReportStep{}}
+			if a.Signer == (model.Signer{}) {
+				e.Signer = ""
+			}
+			if a.IntegratedTime != nil {
+				e.IntegratedTime = a.IntegratedTime.UTC().Format(time.RFC3339)
+			}
+			if a.Result == nil {
+				e.Verdict, e.Reason = "not-applicable", "attached, not signed"
+			} else {
+				e.Verdict, e.Reason = a.Result.Verdict().String(), a.Result.Reason()
+				for _, s := range a.Result.Steps {
+					e.Steps = append(e.Steps, ReportStep{Name: s.Name, Title: s.Title, Status: s.Status, Detail: s.Detail})
+				}
+			}
+			ri.Entries = append(ri.Entries, e)
+		}
+		r.Images = append(r.Images, ri)
+		r.Totals.Images++
+		switch img.Verdict {
+		case model.VerdictVerified:
+			r.Totals.Verified++
+		case model.VerdictFailed:
+			r.Totals.Failed++
+		case model.VerdictUnsigned:
+			r.Totals.Unsigned++
+		case model.VerdictNotLogged:
+			r.Totals.NotLogged++
+		default:
+			r.Totals.Error++
+		}
+	}
+	return r
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// AllVerified reports whether every image verified.
+func (r *Report) AllVerified() bool { return r.Totals.Verified == r.Totals.Images }
+
+// WriteMarkdown renders the report for humans: a summary table, then each
+// image with its entries and their steps.
+func WriteMarkdown(w io.Writer, r *Report) error {
+	var b strings.Builder
+	esc := func(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ") }
+	fmt.Fprintf(&b, "# Provenance report\n\n")
+	fmt.Fprintf(&b, "Generated %s by %s %s. Log: %s (key %s, %s).\n\n", r.GeneratedAt, r.Tool.Name, r.Tool.Version, r.Log.URL, shortFP(r.Log.KeyFingerprint), r.Log.KeySource)
+	switch {
+	case r.Policy.KeyFingerprint != "":
+		fmt.Fprintf(&b, "Policy: signatures by key %s.\n\n", shortFP(r.Policy.KeyFingerprint))
+	case r.Policy.Identity != "":
+		fmt.Fprintf(&b, "Policy: certificates for %s issued by %s.\n\n", r.Policy.Identity, r.Policy.Issuer)
+	default:
+		b.WriteString("Policy: none given; each signature was checked with the key its own log entry records (proves logging, not who signed).\n\n")
+	}
+	t := r.Totals
+	fmt.Fprintf(&b, "**%d image(s)**: %d verified, %d failed, %d not logged, %d unsigned, %d error.\n\n", t.Images, t.Verified, t.Failed, t.NotLogged, t.Unsigned, t.Error)
+	b.WriteString("| Image | Digest | Verdict | Reason |\n|---|---|---|---|\n")
+	for _, img := range r.Images {
+		fmt.Fprintf(&b, "| %s | `%s` | **%s** | %s |\n", esc(img.Reference), shortDigest(img.Digest), img.Verdict, esc(img.Reason))
+	}
+	for _, img := range r.Images {
+		fmt.Fprintf(&b, "\n## %s\n\nDigest `%s`: **%s**. %s\n", img.Reference, img.Digest, img.Verdict, img.Reason)
+		if len(img.Entries) == 0 {
+			b.WriteString("\nNothing is attached to this digest.\n")
+		}
+		for _, e := range img.Entries {
+			fmt.Fprintf(&b, "\n### %s `%s` (%s): %s\n\n", e.Kind, shortDigest(e.Digest), esc(e.Source), e.Verdict)
+			if e.Signer != "" {
+				fmt.Fprintf(&b, "- Signer: %s\n", e.Signer)
+			}
+			if e.PredicateType != "" {
+				fmt.Fprintf(&b, "- Predicate: %s\n", e.PredicateType)
+			}
+			if e.UUID != "" {
+				fmt.Fprintf(&b, "- Entry: `%s`\n", e.UUID)
+			}
+			if e.LogIndex != nil {
+				fmt.Fprintf(&b, "- Log index: %d, integrated %s\n", *e.LogIndex, e.IntegratedTime)
+			}
+			if c := e.Checkpoint; c != nil {
+				fmt.Fprintf(&b, "- Checkpoint: %s, size %d, root `%s`\n", c.Origin, c.Size, c.RootHash)
+			}
+			if len(e.Steps) > 0 {
+				b.WriteString("\n| | Step | Detail |\n|---|---|---|\n")
+				for _, s := range e.Steps {
+					fmt.Fprintf(&b, "| %s | %s | %s |\n", Mark(s.Status), esc(s.Title), esc(s.Detail))
+				}
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func shortFP(fp string) string {
+	if len(fp) > 16 {
+		return fp[:16]
+	}
+	return fp
+}
