@@ -113,3 +113,18 @@ func (e *InconsistentError) Unwrap() error { return e.err }
 
 // asErr is errors.As for a pointer to a typed-error pointer.
 func asErr[T error](err error, target *T) bool { return errors.As(err, target) }
+
+// HashSizeError reports a hash of the wrong length (RFC 6962 SHA-256
+// hashes are 32 bytes).
+type HashSizeError struct {
+	What      string
+	Got, Want int
+	err       error
+}
+
+func (e *HashSizeError) Error() string {
+	return fmt.Sprintf("%s has %d bytes, want %d", e.What, e.Got, e.Want)
+}
+
+// Unwrap returns the merkle library's own error, when there is one.
+func (e *HashSizeError) Unwrap() error { return e.err }

@@ -117,7 +117,7 @@ func classifyInclusionErr(err error, index, size uint64, leafHash []byte, proofH
 	case index >= size:
 		return &RangeError{Msg: fmt.Sprintf("leaf index %d is beyond tree size %d", index, size), err: err}
 	case len(leafHash) != hashSize:
-		return fmt.Errorf("leaf hash has %d bytes, want %d: %w", len(leafHash), hashSize, err)
+		return &HashSizeError{What: "leaf hash", Got: len(leafHash), Want: hashSize, err: err}
 	}
 	inner, border := decompInclProof(index, size)
 	if len(proofHashes) != inner+border {
