@@ -400,5 +400,4 @@ func fixedSigner(t *testing.T, name string, priv ed25519.PrivateKey) note.Signer
 	return fixedNoteSigner{name: name, hash: k.Hash, priv: priv}
 }
 
-
 func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
