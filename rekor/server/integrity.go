@@ -96,6 +96,10 @@ func (l *Log) verifyStorage(ctx context.Context) (*tileWriter, error) {
 			_ = rows.Close()
 			return nil, fmt.Errorf("reading entry %d: %w", next, err)
 		}
+		if body, err = l.codec.decode(body); err != nil {
+			_ = rows.Close()
+			return nil, &DamageError{Begin: next, End: next + 1, Reason: fmt.Sprintf("stored body does not decode: %v", err)}
+		}
 		if uint64(idx) != next { //nolint:gosec // compared as stored
 			_ = rows.Close()
 			return nil, &DamageError{Begin: next, End: uint64(idx), Reason: "entries are missing"} //nolint:gosec // idx > next >= 0

@@ -40,9 +40,10 @@ var kinds = map[string]kind{
 // prepared is a proposed entry after validation: its canonical body (the
 // leaf stored in the tree), the RFC 6962 leaf hash and its index keys.
 type prepared struct {
-	body []byte
-	leaf []byte
-	keys []string
+	body   []byte
+	stored []byte // body as stored (see codec.go); set for inserts
+	leaf   []byte
+	keys   []string
 }
 
 // errEntryInvalid marks a proposed entry that fails validation (HTTP 400).

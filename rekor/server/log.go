@@ -68,6 +68,7 @@ type Log struct {
 
 	state atomic.Pointer[snapshot]
 	tiles *tileCache
+	codec bodyCodec
 	idem  *idemCache
 	limit *limiter
 
@@ -384,7 +385,7 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 			return fmt.Errorf("looking up leaf: %w", err)
 		}
 		index := tw.rng.End()
-		if _, err := insEntry.ExecContext(ctx, index, now, p.p.body); err != nil {
+		if _, err := insEntry.ExecContext(ctx, index, now, p.p.stored); err != nil {
 			return fmt.Errorf("inserting entry %d: %w", index, err)
 		}
 		if _, err := insLeaf.ExecContext(ctx, p.p.leaf, index); err != nil {

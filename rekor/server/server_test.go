@@ -575,3 +575,44 @@ func subtreeRoot(b []byte) []byte {
 	return level[0]
 }
 
+
+func TestSETPayloadMatchesRekor(t *testing.T) {
+	logID := strings.Repeat("0a", 32)
+	for i, body := range []string{"", "eyJhIjoxfQ==", base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0xfb, 0xff, 0x3e}, 200)), "with \"quote\" and <tag> \u2028"} {
+		for _, n := range []int64{0, 1, 1 << 40, 9007199254740993} {
+			it, idx := n*3+int64(i), n
+			e := &models.LogEntryAnon{Body: body, IntegratedTime: &it, LogID: &logID, LogIndex: &idx}
+			got, err := setPayload(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := rekorSETPayload(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("setPayload(%q, %d) = %s, want %s", body, n, got, want)
+			}
+		}
+	}
+}
+
+func TestBodyCodecRoundTrip(t *testing.T) {
+	var c bodyCodec
+	g := newGen(t)
+	bodies := [][]byte{[]byte(`{}`), []byte(`{"a":1}`), entry(t, g, 1), bytes.Repeat([]byte("x"), 100000)}
+	for _, b := range bodies {
+		enc, err := c.encode(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec, err := c.decode(enc)
+		if err != nil || !bytes.Equal(dec, b) {
+			t.Errorf("decode(encode(%.40q)) = %.40q, %v", b, dec, err)
+		}
+	}
+	enc, _ := c.encode(entry(t, g, 2))
+	if len(enc) > 350 {
+		t.Errorf("hashedrekord body stored in %d bytes, want < 350", len(enc))
+	}
+}

@@ -128,6 +128,10 @@ func (l *Log) getTile(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusInternalServerError, "reading entries")
 			return
 		}
+		if body, err = l.codec.decode(body); err != nil {
+			writeError(w, http.StatusInternalServerError, "reading entries")
+			return
+		}
 		if len(body) > 0xffff {
 			writeError(w, http.StatusInternalServerError, fmt.Sprintf("entry body of %d bytes exceeds the 65535 bytes an entry bundle can frame", len(body)))
 			return
