@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/provscope/provscope/demo"
+	"github.com/provscope/provscope/model"
+)
+
+func startDemo(t *testing.T) *demo.World {
+	t.Helper()
+	w, err := demo.Start(context.Background(), demo.Options{})
+	if err != nil {
+		t.Fatalf("starting the demo world: %v", err)
+	}
+	t.Cleanup(func() { _ = w.Close() })
+	return w
+}
+
+func demoKeyPath(w *demo.World, name string) string {
+	for _, k := range w.Keys {
+		if k.Name == name {
+			return k.PublicKeyPath
+		}
+	}
+	return ""
+}
+
+// TestVerifyDemoWorld runs provscope verify on every image of the demo world
+// with the key its case names: the verdict and exit code must be the case's.
+func TestVerifyDemoWorld(t *testing.T) {
+	isolateEnv(t)
+	w := startDemo(t)
+	logArgs := []string{"--log", w.LogURL, "--log-key", w.LogPublicKeyPath, "--trusted-root", w.TrustedRootPath}
+	for _, c := range w.Cases {
+		t.Run(c.Name, func(t *testing.T) {
+			args := append([]string{"verify", c.Image, "--output", "json"}, logArgs...)
+			if c.Key != "" {
+				args = append(args, "--key", demoKeyPath(w, c.Key))
+			}
+			code, out, errs := runCLI(t, args...)
+			var doc struct {
+				Digest      string `json:"digest"`
+				Verdict     string `json:"verdict"`
+				Attachments []struct {
+					Verdict string `json:"verdict"`
+					Result  *struct {
+						Steps []struct{ Name, Status string } `json:"steps"`
+					} `json:"result"`
+				} `json:"attachments"`
+			}
+			if err := json.Unmarshal([]byte(out), &doc); err != nil {
+				t.Fatalf("verify --output json: %v\n%s%s", err, out, errs)
+			}
+			if doc.Verdict != c.Expect.String() || doc.Digest != c.Digest {
+				t.Fatalf("verify %s = %s (%s), want %s: %s\n%s", c.Image, doc.Verdict, doc.Digest, c.Expect, c.Expectation, out)
+			}
+			wantCode := exitFailed
+			if c.Expect == model.VerdictVerified {
+				wantCode = exitOK
+			}
+			if code != wantCode {
+				t.Errorf("exit %d, want %d", code, wantCode)
+			}
+		})
+	}
+	// Text output shows the steps and the stealth verdict.
+	for _, c := range w.Cases {
+		if c.Name != "stealth" {
+			continue
+		}
+		code, out, _ := runCLI(t, append([]string{"verify", c.Image, "--key", demoKeyPath(w, c.Key)}, logArgs...)...)
+		for _, want := range []string{"✓ Signature", "✗ Log entry", "stealth signing", "Verdict: not-logged"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("verify stealth output lacks %q (exit %d):\n%s", want, code, out)
+			}
+		}
+	}
+	// Usage errors.
+	for _, args := range [][]string{
+		{"verify"},
+		{"verify", "x", "--key", "/nonexistent"},
+		{"verify", "x", "--key", w.LogPublicKeyPath, "--certificate-identity", "a"},
+		{"verify", "x", "--certificate-identity", "a"},
+		append([]string{"verify", w.RegistryHost + "/demo/nope:latest"}, logArgs...),
+	} {
+		if code, _, errs := runCLI(t, args...); code != exitUsageErr {
+			t.Errorf("%v = %d, want %d (%s)", args, code, exitUsageErr, errs)
+		}
+	}
+}
+
+// TestReportDemoWorld reports on a tampered, a stealth-signed and a valid
+// image of the demo world.
+func TestReportDemoWorld(t *testing.T) {
+	dir := isolateEnv(t)
+	w := startDemo(t)
+	want := map[string]string{}
+	var images []string
+	for _, c := range w.Cases {
+		if c.Name == "tampered" || c.Name == "stealth" || c.Name == "signed-legacy" {
+			images = append(images, c.Image)
+			want[c.Image] = c.Expect.String()
+		}
+	}
+	file := filepath.Join(dir, "provenance-report.json")
+	args := append([]string{"report"}, images...)
+	args = append(args, "--log", w.LogURL, "--log-key", w.LogPublicKeyPath, "--key", demoKeyPath(w, "2026"), "-o", file)
+	code, _, errs := runCLI(t, args...)
+	if code != exitFailed {
+		t.Fatalf("report = %d, want %d (not every image verified)\n%s", code, exitFailed, errs)
+	}
+	if !strings.Contains(errs, "1 verified, 1 failed, 1 not logged") {
+		t.Errorf("stderr summary = %q", errs)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		SchemaVersion string `json:"schemaVersion"`
+		GeneratedAt   string `json:"generatedAt"`
+		Tool          struct{ Version string }
+		Images        []struct {
+			Reference, Digest, Verdict string
+			Entries                    []struct {
+				UUID           string `json:"uuid"`
+				LogIndex       *int64 `json:"logIndex"`
+				IntegratedTime string `json:"integratedTime"`
+				Checkpoint     *struct{ Origin string }
+			}
+		}
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.SchemaVersion != "1" || r.Tool.Version != buildVersion() || len(r.Images) != 3 {
+		t.Fatalf("report header = %+v", r)
+	}
+	for i, img := range r.Images {
+		if img.Reference != images[i] || img.Verdict != want[img.Reference] {
+			t.Errorf("image %d = %s %s, want %s %s", i, img.Reference, img.Verdict, images[i], want[images[i]])
+		}
+		if img.Verdict == "verified" && (img.Entries[0].LogIndex == nil || img.Entries[0].IntegratedTime == "" || img.Entries[0].Checkpoint == nil) {
+			t.Errorf("verified image entry lacks index, time or checkpoint: %+v", img.Entries[0])
+		}
+	}
+	// Markdown to stdout.
+	args = append([]string{"report"}, images...)
+	args = append(args, "--log", w.LogURL, "--log-key", w.LogPublicKeyPath, "--key", demoKeyPath(w, "2026"), "--format", "markdown", "--parallel", "2")
+	code, out, _ := runCLI(t, args...)
+	if code != exitFailed || !strings.Contains(out, "# Provenance report") || !strings.Contains(out, "**not-logged**") {
+		t.Errorf("report --format markdown = %d\n%s", code, out)
+	}
+	if code, _, _ := runCLI(t, "report", "x", "--format", "xml"); code != exitUsageErr {
+		t.Errorf("report --format xml = %d, want %d", code, exitUsageErr)
+	}
+}
