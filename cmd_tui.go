@@ -8,12 +8,18 @@ import (
 func newTUICmd() *cobra.Command {
 	var cfg explorerConfig
 	cmd := &cobra.Command{
-		Use:   "tui [IMAGE]",
+		Use:   "tui [REPO:TAG]",
 		Short: "Open the explorer on a registry and a transparency log",
 		Long: `tui opens the explorer: browse the registry's images, see their signatures,
 attestations and SBOMs, the log entries about them, each entry's Merkle
 inclusion proof drawn as a tree, and verify everything step by step.
-Press ? inside for the keys.`,
+Press ? inside for the keys.
+
+The log is --log (a name such as public-good or local, or a URL), else
+$PROVSCOPE_LOG, else $COSIGN_REKOR_URL, else the config file's default, else
+the public-good log.`,
+		Example: `  provscope tui --registry 127.0.0.1:5000 --log http://127.0.0.1:3000
+  provscope tui --registry ghcr.io --log public-good myorg/app:v1`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -23,10 +29,11 @@ Press ? inside for the keys.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.RegistryHost, "registry", "", "registry to browse (host[:port])")
-	f.StringVar(&cfg.LogURL, "log", "", "transparency log: a name (rekor.sigstore.dev) or a URL")
+	f.StringVar(&cfg.RegistryHost, "registry", "", "registry to browse (`HOST[:PORT]`)")
+	f.StringVar(&cfg.LogURL, "log", "", "transparency log: a `NAME` (public-good, local) or a URL")
 	f.BoolVar(&cfg.Insecure, "insecure", false, "allow plain HTTP to a non-loopback registry")
-	f.StringVar(&cfg.ExportDir, "export-dir", "", "folder where e writes evidence (default: the working folder)")
+	f.StringVar(&cfg.TrustedRootPath, "trusted-root", "", "trusted_root.json for Sigstore bundles (`FILE`)")
+	f.StringVar(&cfg.ExportDir, "export-dir", "", "folder where e writes evidence (`DIR`, default: the working folder)")
 	f.BoolVar(&cfg.Fake, "fake", false, "open a built-in fake world (development, screenshots)")
 	_ = f.MarkHidden("fake")
 	return cmd

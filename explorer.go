@@ -1,14 +1,21 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/rekor/logs"
 	"github.com/provscope/provscope/ui"
+	"github.com/provscope/provscope/ui/backend"
 	"github.com/provscope/provscope/ui/fakebackend"
 )
 
@@ -16,7 +23,9 @@ import (
 type explorerConfig struct {
 	// RegistryHost is the registry to browse (host[:port]).
 	RegistryHost string
-	// LogURL is the Rekor log's base URL.
+	// LogURL is the Rekor log's base URL or a log name; empty means the
+	// configured log ($PROVSCOPE_LOG, $COSIGN_REKOR_URL, the config file,
+	// else the public-good log).
 	LogURL string
 	// LogPublicKeyPEM pins the log's key; nil means fetch/configured.
 	LogPublicKeyPEM []byte
@@ -26,6 +35,9 @@ type explorerConfig struct {
 	Insecure bool
 	// LogName labels the log in the header ("demo", a host name).
 	LogName string
+	// TrustedRootPath is a trusted_root.json for Sigstore bundles (the demo
+	// world's, for its --new-bundle-format signatures).
+	TrustedRootPath string
 	// ExportDir is where `e` writes evidence (default: the working folder).
 	ExportDir string
 	// Fake opens the built-in fake world (for development and screenshots).
@@ -34,20 +46,19 @@ type explorerConfig struct {
 
 // runExplorer opens the TUI on cfg and returns when the user quits.
 func runExplorer(cmd *cobra.Command, cfg explorerConfig) error {
-	ctx, cancel := context.WithCancel(cmd.Context())
-	if cmd.Context() == nil {
-		ctx, cancel = context.WithCancel(context.Background())
+	parent := cmd.Context()
+	if parent == nil {
+		parent = context.Background()
 	}
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
-	var b ui.Backend
-	switch {
-	case cfg.Fake:
-		b = fakebackend.New()
-		if cfg.LogName == "" {
-			cfg.LogName = "fake"
-		}
-	default:
-		return fmt.Errorf("the explorer's registry/log adapter is not wired yet; try \"provscope tui --fake\"")
+	// The libraries underneath log to stderr by default; the TUI owns the
+	// terminal now.
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+
+	b, logsCfg, err := openBackend(ctx, &cfg)
+	if err != nil {
+		return err
 	}
 	c := ui.NewCommon(b, true, os.Getenv("NO_COLOR") != "")
 	c.Ctx = ctx
@@ -56,6 +67,21 @@ func runExplorer(cmd *cobra.Command, cfg explorerConfig) error {
 	c.ExportDir = cfg.ExportDir
 	if c.ExportDir == "" {
 		c.ExportDir = "."
+	}
+	if !cfg.Fake {
+		for _, l := range logs.All(logsCfg) {
+			c.Logs = append(c.Logs, ui.LogChoice{Name: l.Name, URL: l.URL})
+		}
+		base := cfg
+		c.OpenLog = func(ctx context.Context, choice ui.LogChoice) (ui.Backend, error) {
+			nc := base
+			nc.LogURL, nc.LogName, nc.LogPublicKeyPEM = choice.URL, choice.Name, nil
+			if choice.URL == base.LogURL {
+				nc.LogPublicKeyPEM = base.LogPublicKeyPEM
+			}
+			b, _, err := openBackend(ctx, &nc)
+			return b, err
+		}
 	}
 	var opts []ui.Option
 	if cfg.Image != "" {
@@ -69,11 +95,74 @@ func runExplorer(cmd *cobra.Command, cfg explorerConfig) error {
 	return nil
 }
 
-// runDefault is provscope with no subcommand: the explorer.
+// openBackend builds the explorer's backend for cfg, filling in the log's
+// name.
+func openBackend(ctx context.Context, cfg *explorerConfig) (ui.Backend, *logs.Config, error) {
+	if cfg.Fake {
+		if cfg.LogName == "" {
+			cfg.LogName = "fake"
+		}
+		return fakebackend.New(), nil, nil
+	}
+	var logsCfg *logs.Config
+	if p, err := logs.ConfigPath(os.Getenv); err == nil {
+		if lc, err := logs.LoadConfig(p); err == nil {
+			logsCfg = lc
+		}
+	}
+	sel, err := logs.Resolve(cfg.LogURL, os.Getenv, logsCfg)
+	if err != nil {
+		return nil, logsCfg, usageErr(fmt.Errorf("choosing the log: %w", err))
+	}
+	if cfg.LogName == "" {
+		cfg.LogName = sel.Log.Name
+		if cfg.LogName == "" {
+			cfg.LogName = sel.Log.URL
+		}
+	}
+	pol := inspect.Policy{}
+	if cfg.TrustedRootPath != "" {
+		tr, err := os.ReadFile(cfg.TrustedRootPath)
+		if err != nil {
+			return nil, logsCfg, usageErr(fmt.Errorf("reading the trusted root: %w", err))
+		}
+		pol.TrustedRoot = tr
+	}
+	b, err := backend.Open(ctx, backend.Config{RegistryHost: cfg.RegistryHost, Insecure: cfg.Insecure,
+		Log: sel.Log, KeyPEM: cfg.LogPublicKeyPEM, Policy: pol})
+	if err != nil {
+		return nil, logsCfg, failed(err)
+	}
+	return b, logsCfg, nil
+}
+
+// runDefault is provscope with no subcommand: the explorer on the image
+// given (its registry is the image's host), or, with nothing given, an
+// offer to start the offline demo world.
 func runDefault(cmd *cobra.Command, args []string) error {
 	cfg := explorerConfig{}
 	if len(args) == 1 {
-		cfg.Image = args[0]
+		host, rest, ok := strings.Cut(args[0], "/")
+		if !ok || !(strings.ContainsAny(host, ".:") || host == "localhost") {
+			return usageErr(fmt.Errorf("image %q has no registry host; want HOST/REPO[:TAG|@DIGEST]", args[0]))
+		}
+		cfg.RegistryHost, cfg.Image = host, rest
+		return runExplorer(cmd, cfg)
 	}
-	return runExplorer(cmd, cfg)
+	out := cmd.OutOrStdout()
+	fmt.Fprintln(out, "provscope: no image or registry given.")
+	fmt.Fprintln(out, "  provscope HOST/REPO:TAG                 explore one image")
+	fmt.Fprintln(out, "  provscope tui --registry HOST [--log L] browse a registry")
+	fmt.Fprintln(out, "  provscope demo                          the offline demo world")
+	fmt.Fprint(out, "\nStart the offline demo world now? [Y/n] ")
+	line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+	if err != nil && line == "" { // no answer (not a terminal): do nothing
+		fmt.Fprintln(out)
+		return nil
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "", "y", "yes":
+		return runDemo(cmd, "", false)
+	}
+	return nil
 }

@@ -1,0 +1,381 @@
+// Package backend adapts provscope's registry/, rekor/ and inspect/
+// packages to the explorer's ui.Backend: the registry client lists and
+// resolves images and discovers their attachments, the Rekor client reads
+// the log (info, search, entries, consistency proofs), and inspect
+// verifies images and entries step by step (trust decided by proof/).
+//
+// Rekor v1 API: https://github.com/sigstore/rekor/blob/v1.5.4/openapi.yaml.
+package backend
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/registry"
+	"github.com/provscope/provscope/rekor/client"
+	"github.com/provscope/provscope/rekor/logs"
+	"github.com/provscope/provscope/ui"
+)
+
+// Config says what a Backend reads.
+type Config struct {
+	// RegistryHost is the registry to browse (host[:port]); empty means no
+	// registry (the images pane says so).
+	RegistryHost string
+	// Insecure allows plain HTTP to a non-loopback registry.
+	Insecure bool
+	// Log is the transparency log; KeyPEM pins its key (else it is fetched).
+	Log    logs.Log
+	KeyPEM []byte
+	// Policy is the signature policy for image verification (key, identity,
+	// trusted root); the zero value checks each signature against the key
+	// its own log entry records.
+	Policy inspect.Policy
+	// Now is the verification clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Backend implements ui.Backend over the real packages. It is safe for
+// concurrent use (its clients are).
+type Backend struct {
+	cfg Config
+	reg *registry.Client
+	log *inspect.Log
+}
+
+var _ ui.Backend = (*Backend)(nil)
+
+// Open connects to the log (fetching its key unless pinned) and prepares
+// the registry client. It does no registry I/O.
+func Open(ctx context.Context, cfg Config) (*Backend, error) {
+	l, err := inspect.OpenLog(ctx, cfg.Log, inspect.LogOptions{KeyPEM: cfg.KeyPEM, UserAgent: "provscope-explorer"})
+	if err != nil {
+		return nil, fmt.Errorf("opening log %s: %w", cfg.Log.URL, err)
+	}
+	if l.Rekor == nil {
+		return nil, fmt.Errorf("log %s is a tiles log: the explorer reads Rekor v1 logs only", cfg.Log.Name)
+	}
+	b := &Backend{cfg: cfg, log: l, reg: registry.New(registry.Config{Insecure: cfg.Insecure, UserAgent: "provscope-explorer"})}
+	return b, nil
+}
+
+// LogName is how the header names the log.
+func (b *Backend) LogName() string { return b.log.Name() }
+
+func (b *Backend) now() time.Time {
+	if b.cfg.Now != nil {
+		return b.cfg.Now()
+	}
+	return time.Now()
+}
+
+// maxPages bounds a listing (catalog or tags) at maxPages×page size names.
+const maxPages = 50
+
+// Repositories implements ui.Backend.
+func (b *Backend) Repositories(ctx context.Context) ([]model.Repository, error) {
+	if b.cfg.RegistryHost == "" {
+		return nil, errors.New("no registry configured (use --registry HOST)")
+	}
+	var out []model.Repository
+	last := ""
+	for range maxPages {
+		p, err := b.reg.Repositories(ctx, b.cfg.RegistryHost, last)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, p.Items...)
+		if p.Next == "" {
+			break
+		}
+		last = p.Next
+	}
+	return out, nil
+}
+
+// Tags implements ui.Backend; cosign's attachment tags (sha256-….sig and
+// friends) are not images and are left out.
+func (b *Backend) Tags(ctx context.Context, repo string) ([]model.Tag, error) {
+	var out []model.Tag
+	last := ""
+	for range maxPages {
+		p, err := b.reg.Tags(ctx, b.cfg.RegistryHost+"/"+repo, last)
+		if err != nil {
+			return out, err
+		}
+		for _, t := range p.Items {
+			if !registry.IsAttachmentTag(t.Name) {
+				out = append(out, t)
+			}
+		}
+		if p.Next == "" {
+			break
+		}
+		last = p.Next
+	}
+	return out, nil
+}
+
+func (b *Backend) fullRef(ref string) string {
+	if b.cfg.RegistryHost == "" || strings.HasPrefix(ref, b.cfg.RegistryHost+"/") {
+		return ref
+	}
+	return b.cfg.RegistryHost + "/" + ref
+}
+
+// Image implements ui.Backend.
+func (b *Backend) Image(ctx context.Context, ref string) (model.Image, []model.Attachment, error) {
+	full := b.fullRef(ref)
+	img, err := b.reg.Resolve(ctx, full)
+	if err != nil {
+		return model.Image{}, nil, err
+	}
+	repo := full
+	if i := strings.Index(repo, "@"); i >= 0 {
+		repo = repo[:i]
+	} else if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
+		repo = repo[:i]
+	}
+	atts, err := b.reg.Discover(ctx, repo+"@"+img.Digest)
+	if err != nil && len(atts) == 0 {
+		return img, nil, fmt.Errorf("discovering attachments: %w", err)
+	}
+	return img, atts, nil
+}
+
+// LogInfo implements ui.Backend. The signed tree head's signature is
+// verified with the log's key: a head that does not verify is an error.
+func (b *Backend) LogInfo(ctx context.Context) (model.LogInfo, error) {
+	li, err := b.log.Rekor.LogInfo(ctx)
+	if err != nil {
+		return model.LogInfo{}, err
+	}
+	if li.SignedTreeHead != "" {
+		if _, err := b.log.VerifyNote(li.SignedTreeHead); err != nil {
+			return *li, fmt.Errorf("verifying the signed tree head: %w", err)
+		}
+	}
+	return *li, nil
+}
+
+// EntriesFor implements ui.Backend: entries whose artifact hash is the
+// image digest, entries over each attachment's signed payload, and the
+// entries cosign's Rekor bundles point to, without duplicates.
+func (b *Backend) EntriesFor(ctx context.Context, img model.Image, atts []model.Attachment) ([]model.LogEntry, error) {
+	hashes := []string{img.Digest}
+	var indexes []int64
+	for _, a := range atts {
+		if len(a.Payload) > 0 {
+			sum := sha256.Sum256(a.Payload)
+			hashes = append(hashes, "sha256:"+hex.EncodeToString(sum[:]))
+		}
+		if a.RekorBundle != nil {
+			indexes = append(indexes, a.RekorBundle.LogIndex)
+		}
+	}
+	seen := map[string]bool{}
+	var uuids []string
+	var errs []error
+	for _, h := range hashes {
+		us, err := b.log.Rekor.Search(ctx, client.SearchQuery{Hash: h})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("searching %s: %w", h, err))
+			continue
+		}
+		for _, u := range us {
+			if k := leafPart(u); !seen[k] {
+				seen[k] = true
+				uuids = append(uuids, u)
+			}
+		}
+	}
+	es, err := b.log.Rekor.Retrieve(ctx, uuids, indexes)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	var out []model.LogEntry
+	got := map[string]bool{}
+	for _, e := range es {
+		if k := leafPart(e.UUID); !got[k] {
+			got[k] = true
+			out = append(out, e)
+		}
+	}
+	if len(out) == 0 && len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+// leafPart is the 64-hex leaf hash of a 64- or 80-hex entry ID.
+func leafPart(uuid string) string {
+	if len(uuid) > 64 {
+		return strings.ToLower(uuid[len(uuid)-64:])
+	}
+	return strings.ToLower(uuid)
+}
+
+var (
+	hex64 = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
+	hex80 = regexp.MustCompile(`^[0-9a-fA-F]{80}$`)
+)
+
+// Search implements ui.Backend. q is a log index, an entry UUID (80 hex),
+// a digest (sha256:… or 64 hex, which may also be a UUID), an email, an
+// identity URI, a PEM public key or the path of a PEM file. Rekor's index
+// matches identities exactly; prefix matching is not something the log
+// offers.
+func (b *Backend) Search(ctx context.Context, q string) ([]string, error) {
+	q = strings.TrimSpace(q)
+	switch {
+	case q == "":
+		return nil, errors.New("empty search")
+	case isDecimal(q):
+		idx, err := strconv.ParseInt(q, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("parsing log index: %w", err)
+		}
+		e, err := b.log.Rekor.EntryByIndex(ctx, idx)
+		if err != nil {
+			return nil, err
+		}
+		return []string{e.UUID}, nil
+	case hex80.MatchString(q):
+		e, err := b.log.Rekor.EntryByUUID(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		return []string{e.UUID}, nil
+	case hex64.MatchString(q) || strings.HasPrefix(q, "sha256:"):
+		out, err := b.log.Rekor.Search(ctx, client.SearchQuery{Hash: q})
+		if hex64.MatchString(q) {
+			if e, uerr := b.log.Rekor.EntryByUUID(ctx, q); uerr == nil {
+				out = append([]string{e.UUID}, out...)
+				err = nil
+			}
+		}
+		return out, err
+	case strings.HasPrefix(q, "-----BEGIN"):
+		return b.log.Rekor.Search(ctx, client.SearchQuery{PublicKey: []byte(q), PublicKeyFormat: "x509"})
+	case strings.HasSuffix(q, ".pem") || strings.HasSuffix(q, ".pub"):
+		pemBytes, err := os.ReadFile(q) // #nosec G304 -- the user names the key file to search for
+		if err != nil {
+			return nil, fmt.Errorf("reading public key file: %w", err)
+		}
+		return b.log.Rekor.Search(ctx, client.SearchQuery{PublicKey: pemBytes, PublicKeyFormat: "x509"})
+	case strings.Contains(q, "@") && !strings.Contains(q, "://"):
+		return b.log.Rekor.Search(ctx, client.SearchQuery{Email: q})
+	default:
+		return b.log.Rekor.Search(ctx, client.SearchQuery{Subject: q})
+	}
+}
+
+func isDecimal(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != "" && len(s) < 19
+}
+
+// Entries implements ui.Backend.
+func (b *Backend) Entries(ctx context.Context, uuids []string) ([]model.LogEntry, error) {
+	es, err := b.log.Rekor.Retrieve(ctx, uuids, nil)
+	if err != nil {
+		return nil, err
+	}
+	byLeaf := make(map[string]model.LogEntry, len(es))
+	for _, e := range es {
+		byLeaf[leafPart(e.UUID)] = e
+	}
+	out := make([]model.LogEntry, 0, len(uuids))
+	for _, u := range uuids {
+		e, ok := byLeaf[leafPart(u)]
+		if !ok {
+			return nil, fmt.Errorf("entry %s: %w", u, client.ErrNotFound)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// ConsistencyProof implements ui.Backend (active shard).
+func (b *Backend) ConsistencyProof(ctx context.Context, first, last int64) ([][]byte, error) {
+	return b.log.Rekor.ConsistencyProof(ctx, first, last, "")
+}
+
+// Verify implements ui.Backend: an entry with inspect's offline entry
+// check (leaf hash, log ID, SET, inclusion proof, checkpoint), an image
+// with inspect.VerifyImage, each step reported as it completes.
+func (b *Backend) Verify(ctx context.Context, s ui.Subject, progress func(model.Step)) (model.Result, error) {
+	if s.Entry != nil {
+		chk := b.log.VerifyEntry(*s.Entry, b.now())
+		res := model.Result{Subject: s.Name()}
+		if chk != nil && chk.Result != nil {
+			res = *chk.Result
+			res.Subject = s.Name()
+		}
+		if progress != nil {
+			for _, st := range res.Steps {
+				progress(st)
+			}
+		}
+		return res, nil
+	}
+	deps := inspect.Deps{Registry: b.reg, Log: b.log, Now: b.now}
+	var labels []string
+	emit := func(ev inspect.Event) {
+		if progress == nil {
+			return
+		}
+		st := ev.Step
+		if ev.Attachment >= 0 {
+			st.Title = attachmentLabel(ev.Attachment, labels) + st.Title
+		}
+		progress(st)
+	}
+	_ = labels
+	rep, err := inspect.VerifyImage(ctx, deps, b.fullRef(s.Ref), b.cfg.Policy, emit)
+	res := model.Result{Subject: s.Name()}
+	if rep == nil {
+		return res, err
+	}
+	for i, a := range rep.Attachments {
+		if a.Result == nil {
+			continue
+		}
+		for _, st := range a.Result.Steps {
+			st.Title = fmt.Sprintf("%s %d · ", a.Kind, i+1) + st.Title
+			res.Steps = append(res.Steps, st)
+		}
+	}
+	res.Override = rep.Verdict
+	if rep.Verdict == model.VerdictError {
+		return res, err
+	}
+	res.Add(model.Step{Name: "image-verdict", Title: "Image", Status: verdictStatus(rep.Verdict), Detail: rep.Reason})
+	if progress != nil {
+		progress(res.Steps[len(res.Steps)-1])
+	}
+	return res, nil
+}
+
+func attachmentLabel(i int, _ []string) string { return fmt.Sprintf("attachment %d · ", i+1) }
+
+func verdictStatus(v model.Verdict) model.Status {
+	if v == model.VerdictVerified {
+		return model.StatusPass
+	}
+	return model.StatusFail
+}
