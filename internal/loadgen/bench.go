@@ -54,18 +54,21 @@ func Bench(ctx context.Context, opts BenchOptions) error {
 			return err
 		}
 		next = need
+		cpu0 := cpuOf(cmd.Process.Pid)
 		tp, err := c.PostAll(ctx, es, 8)
 		if err != nil {
 			return fmt.Errorf("single posts: %w", err)
 		}
-		fmt.Fprintf(out, "write, single POST, concurrency 8: %d entries in %.2fs = %.0f entries/s\n", tp.Entries, tp.Duration.Seconds(), tp.PerSecond())
+		cpu := cpuOf(cmd.Process.Pid) - cpu0
+		fmt.Fprintf(out, "write, single POST, concurrency 8: %d entries in %.2fs = %.0f entries/s; server CPU %.0f µs/entry (= %.0f entries/s per fully available core)\n",
+			tp.Entries, tp.Duration.Seconds(), tp.PerSecond(), perEntry(cpu, tp.Entries), 1e6/perEntry(cpu, tp.Entries))
 	}
 	size, err := c.TreeSize(ctx)
 	if err != nil {
 		return err
 	}
 	var batched Throughput
-	var genTime time.Duration
+	var genTime, batchCPU time.Duration
 	for int(size)+batched.Entries < opts.Size {
 		n := min(50000, opts.Size-int(size)-batched.Entries)
 		t0 := time.Now()
@@ -75,17 +78,19 @@ func Bench(ctx context.Context, opts BenchOptions) error {
 		}
 		genTime += time.Since(t0)
 		next += n
+		cpu0 := cpuOf(cmd.Process.Pid)
 		tp, err := c.PostAllBatched(ctx, es, 100, 4)
 		if err != nil {
 			return fmt.Errorf("batched posts: %w", err)
 		}
+		batchCPU += cpuOf(cmd.Process.Pid) - cpu0
 		batched.Entries += tp.Entries
 		batched.Duration += tp.Duration
 		fmt.Fprintf(os.Stderr, "  ... %d entries\n", int(size)+batched.Entries)
 	}
 	if batched.Entries > 0 {
-		fmt.Fprintf(out, "write, batches of 100, concurrency 4: %d entries in %.2fs = %.0f entries/s (entry generation, %.1fs, not counted)\n",
-			batched.Entries, batched.Duration.Seconds(), batched.PerSecond(), genTime.Seconds())
+		fmt.Fprintf(out, "write, batches of 100, concurrency 4: %d entries in %.2fs = %.0f entries/s; server CPU %.0f µs/entry (= %.0f entries/s per fully available core); entry generation (%.1fs) not counted\n",
+			batched.Entries, batched.Duration.Seconds(), batched.PerSecond(), perEntry(batchCPU, batched.Entries), 1e6/perEntry(batchCPU, batched.Entries), genTime.Seconds())
 	}
 	size, err = c.TreeSize(ctx)
 	if err != nil {
@@ -181,6 +186,27 @@ func startServer(cmd *exec.Cmd) (*exec.Cmd, string, error) {
 	}
 	_ = cmd.Wait()
 	return nil, "", fmt.Errorf("server exited before printing its URL")
+}
+
+func perEntry(d time.Duration, n int) float64 { return float64(d.Microseconds()) / float64(max(n, 1)) }
+
+// cpuOf returns the user+system CPU time of process pid from /proc (0 when
+// unavailable).
+func cpuOf(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the ")" closing the command name: state is field 3,
+	// utime 14 and stime 15 (1-based), in clock ticks (100 per second).
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * 10 * time.Millisecond
 }
 
 // rssOf reads VmRSS from /proc.
