@@ -89,11 +89,11 @@ type App struct {
 
 	focus     Pane
 	prevFocus Pane
-	overlay overlay
-	help    help.Model
-	input   lineInput
-	spin    spinner.Model
-	spinOn  bool
+	overlay   overlay
+	help      help.Model
+	input     lineInput
+	spin      spinner.Model
+	spinOn    bool
 
 	logCursor int
 

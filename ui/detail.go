@@ -238,8 +238,23 @@ func (p *detailPane) renderVerification(v *verification) {
 	case v.err != nil:
 		add(wrapLines([]string{st.Pane.Error.Render("✗ could not verify: " + v.err.Error()), st.Pane.Empty.Render("press v to retry")}, p.w)...)
 	case v.result != nil:
-		add(wrapLines([]string{st.VerdictBadge(v.result.Verdict()) + " — " + v.result.Reason()}, p.w)...)
+		add(wrapLines([]string{st.VerdictBadge(v.result.Verdict()) + " — " + reasonOf(v.result)}, p.w)...)
 	}
+}
+
+// reasonOf is the verdict's reason. An image verifies when one signature
+// does even if another fails; its reason then comes from the image-level
+// step, not from the first failure.
+func reasonOf(r *model.Result) string {
+	if r.Verdict() == model.VerdictVerified {
+		for i := len(r.Steps) - 1; i >= 0; i-- {
+			if r.Steps[i].Name == "image-verdict" && r.Steps[i].Detail != "" {
+				return r.Steps[i].Detail
+			}
+		}
+		return "all checks passed"
+	}
+	return r.Reason()
 }
 
 func stepDetail(s model.Step) string {

@@ -159,3 +159,5 @@ func openImage(t testing.TB, a *ui.App, repo, tag string) {
 }
 
 func currentRow(a *ui.App) string { return a.CurrentImageRow() }
+
+func keyMsgSize(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }

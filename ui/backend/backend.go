@@ -334,18 +334,20 @@ func (b *Backend) Verify(ctx context.Context, s ui.Subject, progress func(model.
 		return res, nil
 	}
 	deps := inspect.Deps{Registry: b.reg, Log: b.log, Now: b.now}
-	var labels []string
 	emit := func(ev inspect.Event) {
 		if progress == nil {
 			return
 		}
 		st := ev.Step
 		if ev.Attachment >= 0 {
-			st.Title = attachmentLabel(ev.Attachment, labels) + st.Title
+			kind := "attachment"
+			if ev.Attachment < len(s.Attachments) {
+				kind = s.Attachments[ev.Attachment].Kind.String()
+			}
+			st.Title = fmt.Sprintf("%s %d · ", kind, ev.Attachment+1) + st.Title
 		}
 		progress(st)
 	}
-	_ = labels
 	rep, err := inspect.VerifyImage(ctx, deps, b.fullRef(s.Ref), b.cfg.Policy, emit)
 	res := model.Result{Subject: s.Name()}
 	if rep == nil {
@@ -370,8 +372,6 @@ func (b *Backend) Verify(ctx context.Context, s ui.Subject, progress func(model.
 	}
 	return res, nil
 }
-
-func attachmentLabel(i int, _ []string) string { return fmt.Sprintf("attachment %d · ", i+1) }
 
 func verdictStatus(v model.Verdict) model.Status {
 	if v == model.VerdictVerified {
