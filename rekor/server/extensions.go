@@ -180,7 +180,7 @@ type bucket struct {
 	last   time.Time
 }
 
-func newLimiter(rate float64, burst int) *limiter {
+func newLimiter(rate float64, burst int, now func() time.Time) *limiter {
 	if rate <= 0 {
 		return nil
 	}
@@ -188,7 +188,7 @@ func newLimiter(rate float64, burst int) *limiter {
 	if b <= 0 {
 		b = math.Max(1, 2*rate)
 	}
-	return &limiter{rate: rate, burst: b, buckets: map[string]*bucket{}, now: time.Now}
+	return &limiter{rate: rate, burst: b, buckets: map[string]*bucket{}, now: now}
 }
 
 // allow takes a token for client; when none is left it returns the seconds

@@ -37,7 +37,8 @@ type Config struct {
 	Hostname string
 	// Logger receives request and lifecycle logs; nil discards them.
 	Logger *slog.Logger
-	// Now is the clock for integratedTime; nil means time.Now.
+	// Now is the clock for integratedTime and rate limiting; nil means
+	// time.Now.
 	Now func() time.Time
 	// MaxBodyBytes bounds every request body (413 beyond it); 0 means 32 MiB.
 	MaxBodyBytes int64
@@ -125,7 +126,6 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		cfg: cfg, log: cfg.Logger, now: cfg.Now, w: w, r: r,
 		tiles:   newTileCache(2048),
 		idem:    newIdemCache(10000),
-		limit:   newLimiter(cfg.RateLimit, cfg.RateBurst),
 		submit:  make(chan *pending, 4096),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
@@ -136,6 +136,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	if l.now == nil {
 		l.now = time.Now
 	}
+	l.limit = newLimiter(cfg.RateLimit, cfg.RateBurst, l.now)
 	fail := func(err error) (*Log, error) {
 		_ = w.Close()
 		_ = r.Close()

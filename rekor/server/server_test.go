@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -501,19 +502,25 @@ func TestBatchAndIdempotency(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
+	var mu sync.Mutex
 	now := time.Unix(1000, 0)
-	_, srv := testLog(t, Config{RateLimit: 1, RateBurst: 2})
-	codes := []int{}
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	_, srv := testLog(t, Config{RateLimit: 1, RateBurst: 2, Now: clock})
+	var codes []int
+	var retry string
 	for range 3 {
-		codes = append(codes, call(t, "GET", srv.URL+"/healthz", nil).status)
+		r := call(t, "GET", srv.URL+"/healthz", nil)
+		codes = append(codes, r.status)
+		retry = r.header.Get("Retry-After")
 	}
-	_ = now
-	if fmt.Sprint(codes) != "[200 200 429]" {
-		t.Errorf("statuses = %v, want [200 200 429]", codes)
+	if fmt.Sprint(codes) != "[200 200 429]" || retry != "1" {
+		t.Errorf("statuses = %v, Retry-After %q; want [200 200 429], 1", codes, retry)
 	}
-	r := call(t, "GET", srv.URL+"/healthz", nil)
-	if r.status == 429 && r.header.Get("Retry-After") == "" {
-		t.Error("429 without Retry-After")
+	mu.Lock()
+	now = now.Add(time.Second)
+	mu.Unlock()
+	if r := call(t, "GET", srv.URL+"/healthz", nil); r.status != 200 {
+		t.Errorf("after a second: %d, want 200", r.status)
 	}
 }
 
