@@ -510,32 +510,57 @@ func (c *Client) Search(ctx context.Context, q SearchQuery) ([]string, error) {
 // already holds it (409), the existing entry is fetched and returned with
 // existed set.
 func (c *Client) Upload(ctx context.Context, proposed models.ProposedEntry) (entry *model.LogEntry, existed bool, err error) {
+	uuid, anon, existed, err := c.UploadAnon(ctx, proposed)
+	if err != nil {
+		return nil, existed, err
+	}
+	e, err := ConvertEntry(uuid, *anon)
+	if err != nil {
+		return nil, existed, fmt.Errorf("uploading entry: %w", err)
+	}
+	return e, existed, nil
+}
+
+// UploadAnon is Upload returning the log's own response object (for
+// writers that embed it, such as cosign's bundle annotation).
+func (c *Client) UploadAnon(ctx context.Context, proposed models.ProposedEntry) (uuid string, entry *models.LogEntryAnon, existed bool, err error) {
 	ctx2, cancel := c.ctx(ctx)
 	defer cancel()
 	params := entries.NewCreateLogEntryParams()
 	params.ProposedEntry = proposed
 	resp, err := c.rekor.Entries.CreateLogEntryContext(ctx2, params)
-	if err != nil {
+	var m models.LogEntry
+	switch {
+	case err == nil:
+		m = resp.Payload
+	default:
 		var conflict *entries.CreateLogEntryConflict
-		if errors.As(err, &conflict) && conflict.Location != "" {
-			loc := string(conflict.Location)
-			uuid := loc[strings.LastIndex(loc, "/")+1:]
-			e, gerr := c.EntryByUUID(ctx, uuid)
-			if gerr != nil {
-				return nil, true, fmt.Errorf("fetching the existing entry: %w", gerr)
-			}
-			return e, true, nil
+		if !errors.As(err, &conflict) || conflict.Location == "" {
+			return "", nil, false, apiErr("uploading entry", err)
 		}
-		return nil, false, apiErr("uploading entry", err)
+		existed = true
+		loc := string(conflict.Location)
+		id := strings.ToLower(loc[strings.LastIndex(loc, "/")+1:])
+		if !ValidUUID(id) {
+			return "", nil, true, fmt.Errorf("uploading entry: conflict location %q names no entry", loc)
+		}
+		ctx3, cancel3 := c.ctx(ctx)
+		defer cancel3()
+		params := entries.NewGetLogEntryByUUIDParams()
+		params.EntryUUID = id
+		got, gerr := c.rekor.Entries.GetLogEntryByUUIDContext(ctx3, params)
+		if gerr != nil {
+			return "", nil, true, apiErr("fetching the existing entry "+id, gerr)
+		}
+		m = got.Payload
 	}
-	es, err := convertEntries(resp.Payload)
-	if err != nil {
-		return nil, false, fmt.Errorf("uploading entry: %w", err)
+	if len(m) != 1 {
+		return "", nil, existed, fmt.Errorf("uploading entry: got %d entries, want 1", len(m))
 	}
-	if len(es) != 1 {
-		return nil, false, fmt.Errorf("uploading entry: got %d entries, want 1", len(es))
+	for k, v := range m {
+		return strings.ToLower(k), &v, existed, nil
 	}
-	return &es[0], false, nil
+	panic("unreachable")
 }
 
 // convertEntries converts a Rekor response map (entry ID → entry) to model
