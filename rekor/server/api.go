@@ -11,10 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"regexp"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -566,7 +568,7 @@ func (l *Log) searchIndex(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	ids := []string{}
-	for idx := range result {
+	for _, idx := range slices.Sorted(maps.Keys(result)) {
 		leaf, err := l.leafAt(ctx, s, idx)
 		if err != nil {
 			l.log.Error("searching index", "err", err)

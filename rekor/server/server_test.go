@@ -582,7 +582,6 @@ func subtreeRoot(b []byte) []byte {
 	return level[0]
 }
 
-
 func TestSETPayloadMatchesRekor(t *testing.T) {
 	logID := strings.Repeat("0a", 32)
 	for i, body := range []string{"", "eyJhIjoxfQ==", base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0xfb, 0xff, 0x3e}, 200)), "with \"quote\" and <tag> \u2028"} {
