@@ -2,6 +2,8 @@ package demo_test
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"context"
 	"os"
 	"os/exec"
@@ -245,5 +247,42 @@ func TestRealCosignSignsIntoTheWorld(t *testing.T) {
 	tc.Format = "bundle"
 	if out, ok := cosignVerify(t, w, home, cosign, tc, "2026"); !ok {
 		t.Errorf("cosign verify --new-bundle-format after cosign sign: %s", out)
+	}
+}
+
+// TestRekorCLISeesTheLoggedTwiceCase searches the demo log with real
+// rekor-cli for the logged-twice payload: two entries. The stealth payload
+// has none.
+func TestRekorCLISeesTheLoggedTwiceCase(t *testing.T) {
+	rekorCLI := testenv.Tool(t, "rekor-cli")
+	w := startWorld(t, "")
+	home := t.TempDir()
+	t.Setenv("REKOR_REKOR_SERVER", w.LogURL)
+	t.Setenv("REKOR_REKOR_SERVER_PUBLIC_KEY", string(w.LogPublicKeyPEM))
+	for _, tc := range w.Cases {
+		if tc.Name != "logged-twice" && tc.Name != "stealth" {
+			continue
+		}
+		atts, err := client().Discover(context.Background(), tc.Image)
+		if err != nil || len(atts) == 0 {
+			t.Fatalf("Discover %s: %v (%d)", tc.Name, err, len(atts))
+		}
+		sum := sha256.Sum256(atts[0].Payload)
+		out, ok := tool(t, w, home, rekorCLI, "search", "--sha", "sha256:"+hex.EncodeToString(sum[:]))
+		n := 0
+		for _, f := range strings.Fields(out) {
+			if len(f) == 80 {
+				n++
+			}
+		}
+		if tc.LogEntries == 0 {
+			if ok && n > 0 {
+				t.Errorf("rekor-cli search found %d entries for the never-logged payload:\n%s", n, out)
+			}
+			continue
+		}
+		if !ok || n != tc.LogEntries {
+			t.Errorf("rekor-cli search for %s: %d entries, want %d\n%s", tc.Name, n, tc.LogEntries, out)
+		}
 	}
 }
