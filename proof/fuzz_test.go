@@ -2,11 +2,14 @@ package proof
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"testing"
 
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
+
+	"github.com/provscope/provscope/model"
 )
 
 // fuzzHashes splits data into up to 70 "hashes": mostly 32-byte chunks, so
@@ -112,6 +115,142 @@ func FuzzLeafHash(f *testing.F) {
 		want := rfc6962.DefaultHasher.HashLeaf(data)
 		if got := LeafHash(data); !bytes.Equal(got, want) {
 			t.Fatalf("LeafHash = %x, want %x", got, want)
+		}
+	})
+}
+
+// FuzzParseCheckpointRoundTrip: parse → marshal → parse gives the same
+// checkpoint and the same bytes; nothing panics.
+func FuzzParseCheckpointRoundTrip(f *testing.F) {
+	f.Add([]byte(testBody))
+	f.Add([]byte("rekor.sigstore.dev - 2605736670972794746\n55510966\nJCi1O53Xmdi9lXnui4Q5SQ+MJSMnWr1Bxn+Q2Qf22tU=\nTimestamp: 1703705040158839214\n"))
+	f.Add([]byte("go.sum database tree\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n"))
+	f.Add([]byte("o\n01\nAAAA\n\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if len(in) > 1<<16 {
+			return
+		}
+		c, err := ParseCheckpoint(in)
+		if err != nil {
+			return
+		}
+		out := MarshalCheckpoint(c)
+		if !bytes.Equal(out, in) {
+			t.Fatalf("MarshalCheckpoint(ParseCheckpoint(%q)) = %q", in, out)
+		}
+		c2, err := ParseCheckpoint(out)
+		if err != nil || c2.Origin != c.Origin || c2.Size != c.Size || !bytes.Equal(c2.RootHash, c.RootHash) || len(c2.Extra) != len(c.Extra) {
+			t.Fatalf("round trip: %+v, %v; want %+v", c2, err, c)
+		}
+	})
+}
+
+// FuzzVerifyCheckpoint: arbitrary notes never panic; a note accepted by
+// VerifyCheckpoint has a log signature that verifies on its own, and any
+// change to an accepted note's text is rejected.
+func FuzzVerifyCheckpoint(f *testing.F) {
+	logS, logK := ed25519Signer(f, "example.com/log")
+	wS, wK := witnessSigner(f, "witness.example")
+	v1 := newRekorV1Signer(f, "rekor.example.dev")
+	keys := []NoteKey{logK, wK, v1.logKey(f)}
+	f.Add(signNote(f, testBody, logS), 0)
+	f.Add(signNote(f, testBody, logS, wS), 3)
+	f.Add(signNote(f, testBody, v1), 20)
+	f.Add([]byte("x\n\n— a AAAAAAA=\n"), 1)
+	f.Fuzz(func(t *testing.T, msg []byte, flip int) {
+		if len(msg) > 1<<16 {
+			return
+		}
+		vc, err := VerifyCheckpoint(msg, keys, CheckpointOptions{})
+		if err != nil {
+			return
+		}
+		if vc.Note.Count(SigVerified, RoleLog) == 0 {
+			t.Fatal("accepted without a verified log signature")
+		}
+		// Flip one bit of the text: must not verify any more.
+		text := []byte(vc.Note.Text)
+		i := flip % len(text)
+		if i < 0 {
+			i = -i
+		}
+		mut := append(append([]byte{}, text...), msg[len(text):]...)
+		mut[i] ^= 0x01
+		if _, err := VerifyCheckpoint(mut, keys, CheckpointOptions{}); err == nil {
+			t.Fatalf("bit %d flipped in the text still verifies: %q", i, mut)
+		}
+	})
+}
+
+// FuzzVerifySET: only the exact signed payload verifies.
+func FuzzVerifySET(f *testing.F) {
+	s := newRekorV1Signer(f, "rekor.example.dev")
+	fp, _ := KeyFingerprint(&s.priv.PublicKey)
+	good := SETPayload{Body: []byte(`{"kind":"hashedrekord"}`), IntegratedTime: 1700000000, LogID: fp, LogIndex: 42}
+	set := signSET(f, s.priv, good)
+	f.Add(good.Body, good.IntegratedTime, good.LogID, good.LogIndex, set)
+	f.Add([]byte{}, int64(-1), "", int64(-1), []byte{0x30})
+	f.Fuzz(func(t *testing.T, body []byte, itime int64, logID string, logIndex int64, sig []byte) {
+		if len(body) > 1<<16 || len(sig) > 1024 || len(logID) > 256 {
+			return
+		}
+		p := SETPayload{Body: body, IntegratedTime: itime, LogID: logID, LogIndex: logIndex}
+		err := VerifySET(sig, p, &s.priv.PublicKey)
+		same := bytes.Equal(body, good.Body) && itime == good.IntegratedTime && logID == good.LogID && logIndex == good.LogIndex
+		if err == nil && !same {
+			t.Fatalf("a different payload verifies: %+v", p)
+		}
+	})
+}
+
+// FuzzParseEntryResponse: arbitrary input never panics, and whatever parses
+// can be verified without panicking.
+func FuzzParseEntryResponse(f *testing.F) {
+	bodies := testBodies(5)
+	l := newTestLog(f, bodies)
+	u, js := l.anon(f, bodies[2], 2)
+	bare, _ := json.Marshal(js)
+	keyed, _ := json.Marshal(map[string]any{u: js})
+	f.Add(bare)
+	f.Add(keyed)
+	f.Add([]byte(`[{}]`))
+	f.Add([]byte(`{"body":"","logIndex":-1}`))
+	keys := LogKeys{Public: &l.signer.priv.PublicKey}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if len(in) > 1<<16 {
+			return
+		}
+		es, err := ParseEntryResponse(in)
+		if err != nil {
+			return
+		}
+		for _, e := range es {
+			if e.LogIndex < 0 || (e.Proof != nil && (e.Proof.LogIndex < 0 || e.Proof.TreeSize < 1)) {
+				t.Fatalf("parser let negative indices through: %+v", e)
+			}
+			r := VerifyEntry(e, keys, EntryOptions{})
+			if r.Verdict() == model.VerdictVerified && !bytes.Equal(e.Body, bodies[2]) {
+				t.Fatalf("a body the log never signed verifies: %q", e.Body)
+			}
+		}
+	})
+}
+
+// FuzzParseNoteKey: key parsing never panics and accepted keys have a
+// verifier.
+func FuzzParseNoteKey(f *testing.F) {
+	f.Add("sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8")
+	f.Add("rekor.sigstore.dev+c0d23d6a+AjBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABNhtmPtrWm3U1eQXBogSMdGvXwBcK5AW5i0hrZLOC96l+smGNM7nwZ4QvFK/4sueRoVj//QP22Ni4Qt9DPfkWLc=")
+	f.Add("a+b+c")
+	f.Fuzz(func(t *testing.T, vkey string) {
+		if len(vkey) > 4096 {
+			return
+		}
+		if k, err := ParseNoteKey(vkey); err == nil && k.Verifier() == nil {
+			t.Fatal("key without verifier")
+		}
+		if k, err := ParseWitnessKey(vkey); err == nil && k.Verifier() == nil {
+			t.Fatal("witness key without verifier")
 		}
 	})
 }
