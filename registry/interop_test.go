@@ -20,6 +20,7 @@ import (
 	"github.com/provscope/provscope/internal/testenv"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/registry"
+	"github.com/provscope/provscope/registry/cosignfmt"
 )
 
 // freeAddr returns a free loopback address.
@@ -146,17 +147,39 @@ func TestCraneAndCosignInterop(t *testing.T) {
 	}
 	runTool(t, dir, env, cosign, "attach", "sbom", "--sbom", "sbom.json", "--type", "spdx", ref)
 
+	// A bundle referrer in a registry without the referrers API lands in
+	// the fallback tag "sha256-<hex>"; Discover must find it there.
+	dref, _ := name.NewDigest(ref)
+	signer := mustSigner(t, "interop")
+	stmt, _ := cosignfmt.CosignSignStatement(digest)
+	envelope, _ := signer.SignDSSE(registry.MediaTypeInToto, stmt)
+	b, _ := signer.DSSEBundle(envelope, nil)
+	if _, err := cosignfmt.WriteBundleReferrer(dref, b, registry.PredicateCosignSign, time.Unix(0, 0)); err != nil {
+		t.Fatalf("writing a referrer to crane's registry: %v", err)
+	}
+
 	c := testClient()
 	atts, err := c.Discover(context.Background(), ref)
 	if err != nil {
 		t.Fatalf("Discover: %v", err)
 	}
 	kinds := map[model.AttachmentKind]model.Attachment{}
+	referrers := 0
 	for _, a := range atts {
 		if a.Err != "" {
 			t.Errorf("attachment %s %s: %s", a.Source, a.Digest, a.Err)
 		}
+		if strings.HasPrefix(a.Source, "referrer:") {
+			referrers++
+			if a.Kind != model.AttachSignature || a.SignedDigest != digest {
+				t.Errorf("fallback-tag referrer parsed as %+v", a)
+			}
+			continue
+		}
 		kinds[a.Kind] = a
+	}
+	if referrers != 1 {
+		t.Errorf("found %d referrers through the fallback tag, want 1", referrers)
 	}
 	if s := kinds[model.AttachSignature]; s.SignedDigest != digest || len(s.Signature) == 0 || s.RekorBundle != nil {
 		t.Errorf("cosign signature parsed as %+v, want digest %s, a signature, no rekor bundle", s, digest)
@@ -170,8 +193,8 @@ func TestCraneAndCosignInterop(t *testing.T) {
 	}
 	tree := cosignTreeArtifacts(runTool(t, dir, env, cosign, "tree", "--experimental-oci11", ref))
 	t.Logf("cosign tree lists %d artifacts: %v", len(tree), tree)
-	if len(tree) != 3 {
-		t.Errorf("cosign tree lists %d artifacts, want 3 (signature, attestation, sbom)", len(tree))
+	if len(tree) != 4 {
+		t.Errorf("cosign tree lists %d artifacts, want 4 (signature, attestation, sbom, bundle referrer)", len(tree))
 	}
 	if got := discoveredArtifacts(atts); !slices.Equal(got, tree) {
 		t.Errorf("Discover = %v\ncosign tree = %v", got, tree)

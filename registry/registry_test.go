@@ -591,3 +591,23 @@ func proxy(w http.ResponseWriter, r *http.Request, host string) {
 	w.WriteHeader(resp.StatusCode)
 	io.Copy(w, resp.Body)
 }
+
+// TestEndlessManifest serves a manifest that never ends: Resolve stops at
+// the size limit with a TooLargeError instead of reading forever.
+func TestEndlessManifest(t *testing.T) {
+	host := newRegistry(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.Contains(r.URL.Path, "/manifests/") {
+				w.Header().Set("Content-Type", string(types.OCIManifestSchema1))
+				streamForever(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	_, err := testClient().Resolve(context.Background(), host+"/app:v1")
+	var tl *registry.TooLargeError
+	if !errors.As(err, &tl) {
+		t.Fatalf("Resolve of an endless manifest: %v, want a TooLargeError", err)
+	}
+}
