@@ -136,12 +136,12 @@ func Bench(ctx context.Context, opts BenchOptions) error {
 	}
 	printLat(out, "get by index", lat, size)
 
-	time.Sleep(10 * time.Second)
+	time.Sleep(15 * time.Second)
 	rss, err := rssOf(cmd.Process.Pid)
 	if err != nil {
 		fmt.Fprintf(out, "idle RSS: unavailable (%v)\n", err)
 	} else {
-		fmt.Fprintf(out, "idle RSS of the server after load (10s idle): %.1f MB\n", float64(rss)/1e6)
+		fmt.Fprintf(out, "idle RSS of the server after load (15s idle): %.1f MB\n", float64(rss)/1e6)
 	}
 	_ = cmd.Process.Kill()
 	_ = cmd.Wait()

@@ -17,6 +17,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -124,7 +125,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	}
 	l := &Log{
 		cfg: cfg, log: cfg.Logger, now: cfg.Now, w: w, r: r,
-		tiles:   newTileCache(2048),
+		tiles:   newTileCache(1024), // at most 16 MB
 		idem:    newIdemCache(10000),
 		submit:  make(chan *pending, 4096),
 		closing: make(chan struct{}),
@@ -287,12 +288,20 @@ func (l *Log) append(ctx context.Context, ps []*prepared) ([]seqResult, error) {
 func (l *Log) sequence(tw *tileWriter) {
 	defer close(l.done)
 	batch := make([]*pending, 0, l.cfg.MaxCommitBatch)
+	// After a burst of writes, give the memory it used back to the OS once
+	// the log has been idle for a while.
+	idle := time.NewTimer(time.Hour)
+	idle.Stop()
+	defer idle.Stop()
 	for {
 		select {
 		case <-l.closing:
 			l.drainClosed()
 			return
+		case <-idle.C:
+			debug.FreeOSMemory()
 		case p := <-l.submit:
+			idle.Reset(5 * time.Second)
 			batch = append(batch[:0], p)
 		fill:
 			for len(batch) < l.cfg.MaxCommitBatch {

@@ -64,7 +64,7 @@ func openDB(ctx context.Context, dir string) (w, r *sql.DB, err error) {
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(OFF)")
-	q.Add("_pragma", "cache_size(-16000)") // 16 MB: the leaf and index-key B-trees take random inserts
+	q.Add("_pragma", "cache_size(-8000)") // 8 MB: the leaf and index-key B-trees take random inserts
 	q.Add("_txlock", "immediate")
 	w, err = sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
