@@ -48,20 +48,20 @@ and the signed checkpoint. Exit code 1 when a check fails.`,
 			if err != nil {
 				return err
 			}
-			if l.Rekor == nil {
-				return usageErr(fmt.Errorf("log %s is a tiles log: get reads Rekor v1 logs", l.Name()))
+			if l.Rekor == nil && !byIndex {
+				return usageErr(fmt.Errorf("log %s is a tiles log: it has no UUID lookup, use --log-index", l.Name()))
 			}
 			var e *model.LogEntry
 			if byIndex {
-				e, err = l.Rekor.EntryByIndex(ctx, index)
+				e, err = l.EntryByIndex(ctx, index)
 			} else {
 				e, err = l.Rekor.EntryByUUID(ctx, uuid)
 			}
-			if errors.Is(err, client.ErrNotFound) {
+			if errors.Is(err, client.ErrNotFound) || errors.Is(err, inspect.ErrNoSuchEntry) {
 				return usageErr(fmt.Errorf("no such entry in %s: %w", l.Name(), err))
 			}
 			if err != nil {
-				return err
+				return failed(err)
 			}
 			c := l.VerifyEntry(*e, time.Now())
 			b, berr := body.Decode(e.Body)

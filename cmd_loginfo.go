@@ -48,7 +48,7 @@ extends the old one (fork) fails loudly with exit code 1.`,
 			}
 			c, err := inspect.CheckLog(ctx, l, inspect.CheckOptions{Store: &state.Store{Dir: dir}, Now: time.Now(), DryRun: dryRun})
 			if err != nil {
-				return fmt.Errorf("checking log %s: %w", l.Name(), err)
+				return failed(fmt.Errorf("checking log %s: %w", l.Name(), err))
 			}
 			w := cmd.OutOrStdout()
 			if out.json() {
@@ -150,7 +150,9 @@ func (f *logFlags) open(ctx context.Context) (*inspect.Log, logs.Selection, erro
 	}
 	l, err := inspect.OpenLog(ctx, sel.Log, inspect.LogOptions{KeyPEM: key, UserAgent: "provscope/" + buildVersion()})
 	if err != nil {
-		return nil, sel, err
+		// The log could not be reached or sent no usable key: nothing
+		// could be verified.
+		return nil, sel, failed(err)
 	}
 	return l, sel, nil
 }

@@ -47,15 +47,12 @@ checkpoint. Exit code 1 when any check fails.`,
 			if err != nil {
 				return err
 			}
-			if l.Rekor == nil {
-				return usageErr(fmt.Errorf("log %s is a tiles log: proof reads Rekor v1 logs", l.Name()))
-			}
-			e, err := l.Rekor.EntryByIndex(ctx, index)
-			if errors.Is(err, client.ErrNotFound) {
+			e, err := l.EntryByIndex(ctx, index)
+			if errors.Is(err, client.ErrNotFound) || errors.Is(err, inspect.ErrNoSuchEntry) {
 				return usageErr(fmt.Errorf("no entry at index %d in %s: %w", index, l.Name(), err))
 			}
 			if err != nil {
-				return err
+				return failed(err)
 			}
 			c := l.VerifyEntry(*e, time.Now())
 			w := cmd.OutOrStdout()

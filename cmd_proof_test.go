@@ -57,3 +57,30 @@ func TestProofTreeAgainstEmbeddedLog(t *testing.T) {
 		t.Errorf("proof without --log-index = %d, want %d", code, exitUsageErr)
 	}
 }
+
+// TestGetAndProofOnTilesLog reads the embedded log through its tlog-tiles
+// API: the entry comes from an entry bundle, the proof is computed from tiles.
+func TestGetAndProofOnTilesLog(t *testing.T) {
+	isolateEnv(t)
+	lg := startEmbeddedLog(t)
+	lg.uploadArtifacts(t, testSigner(t, "dave"), "dave", 5)
+	logArgs := []string{"--log", lg.url + "/api/v2", "--log-key", lg.keyFile}
+	code, out, errs := runCLI(t, append([]string{"proof", "--log-index", "3"}, logArgs...)...)
+	if code != exitOK || !strings.Contains(out, "computed from tiles") || !strings.Contains(out, "(0,3)") || !strings.Contains(out, "Verdict: verified") {
+		t.Fatalf("proof on the tiles API = %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = runCLI(t, append([]string{"get", "--log-index", "4"}, logArgs...)...)
+	if code != exitOK || !strings.Contains(out, "Kind:        hashedrekord 0.0.1") {
+		t.Fatalf("get on the tiles API = %d\n%s%s", code, out, errs)
+	}
+	if code, _, _ := runCLI(t, append([]string{"get", "--log-index", "5"}, logArgs...)...); code != exitUsageErr {
+		t.Errorf("get beyond the tiles log = %d, want %d", code, exitUsageErr)
+	}
+	if code, out, errs := runCLI(t, append([]string{"loginfo"}, logArgs...)...); code != exitOK || !strings.Contains(out, "size 5") {
+		t.Errorf("loginfo on the tiles API = %d\n%s%s", code, out, errs)
+	}
+	// An unreachable log cannot verify anything: exit 1.
+	if code, _, errs := runCLI(t, "loginfo", "--log", "http://127.0.0.1:1"); code != exitFailed {
+		t.Errorf("loginfo on an unreachable log = %d, want %d (%s)", code, exitFailed, errs)
+	}
+}

@@ -80,13 +80,13 @@ match, ten per request, and lists them by log index.`,
 			}
 			uuids, err := l.Rekor.Search(ctx, q)
 			if err != nil {
-				return err
+				return failed(err)
 			}
 			var entries []model.LogEntry
 			if !uuidsOnly {
 				entries, err = l.Rekor.Retrieve(ctx, uuids, nil)
 				if err != nil {
-					return err
+					return failed(err)
 				}
 			}
 			w := cmd.OutOrStdout()

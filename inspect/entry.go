@@ -25,7 +25,13 @@ type EntryCheck struct {
 // proof.ExplainEntry: leaf hash against the entry ID, log ID, SET (global
 // index), inclusion proof (shard index), checkpoint signature and its
 // agreement with the proof. now bounds the integrated time (zero: no bound).
+//
+// Entries of a tiles log (no SET) are checked from the leaf hash through the
+// inclusion proof to the signed checkpoint.
 func (l *Log) VerifyEntry(e model.LogEntry, now time.Time) *EntryCheck {
+	if l.Tiles != nil {
+		return l.verifyTiledEntry(e)
+	}
 	c := &EntryCheck{Entry: e}
 	pub, err := proof.ParsePublicKeyPEM(l.KeyPEM)
 	if err != nil {
