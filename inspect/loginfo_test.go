@@ -100,3 +100,46 @@ func TestCheckLogRejectsWrongKey(t *testing.T) {
 		t.Fatalf("OpenLog without key = %v, source %q", err, l.KeySource)
 	}
 }
+
+// TestCheckLogShards checks every shard of a sharded Rekor v1 log: each has
+// its own remembered checkpoint, and a frozen shard that changes is caught.
+func TestCheckLogShards(t *testing.T) {
+	fake, err := inspecttest.NewFakeLog("fake.example", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.SetInactiveShard(1, inspecttest.History("old", 9))
+	fake.SetHistory(inspecttest.History("new", 4), 4)
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	ctx := context.Background()
+	store := &state.Store{Dir: t.TempDir()}
+	l, err := OpenLog(ctx, logs.Log{URL: srv.URL}, LogOptions{KeyPEM: fake.PublicKeyPEM()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := CheckLog(ctx, l, CheckOptions{Store: store, Now: time.Unix(1, 0)})
+	if err != nil || c.Verdict() != model.VerdictVerified || len(c.Trees) != 2 || c.Trees[1].Active || c.Trees[1].TreeID != "1" {
+		t.Fatalf("CheckLog = %+v, %v; want 2 verified trees, the second inactive", c, err)
+	}
+	for _, id := range []string{"1", "3"} {
+		if p, _ := store.Load(srv.URL, id); p == nil {
+			t.Errorf("tree %s not remembered", id)
+		}
+	}
+	// The active tree grows: fine. The frozen shard shows another history
+	// of the same size: a fork, caught on that shard only.
+	fake.SetHistory(inspecttest.History("new", 6), 6)
+	fake.SetInactiveShard(1, inspecttest.History("evil", 9))
+	c, err = CheckLog(ctx, l, CheckOptions{Store: store, Now: time.Unix(2, 0)})
+	if err != nil || c.Verdict() != model.VerdictFailed {
+		t.Fatalf("CheckLog after the shard changed = %v, %v; want failed", c.Verdict(), err)
+	}
+	if v := c.Trees[0].Result.Verdict(); v != model.VerdictVerified {
+		t.Errorf("active tree = %v, want verified", v)
+	}
+	var fork *ForkError
+	if f := c.Trees[1].Result.FirstFailure(); f == nil || !errors.As(f.Err, &fork) {
+		t.Errorf("inactive shard failure = %+v, want a ForkError", f)
+	}
+}

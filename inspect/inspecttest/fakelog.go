@@ -34,9 +34,31 @@ type FakeLog struct {
 	signer signature.Signer
 	pubPEM []byte
 
-	mu     sync.Mutex
+	mu       sync.Mutex
+	leaves   [][]byte
+	size     uint64
+	inactive []shard
+}
+
+// shard is a frozen earlier tree of the log.
+type shard struct {
+	treeID int64
 	leaves [][]byte
-	size   uint64
+}
+
+// SetInactiveShard adds a frozen shard (listed in inactiveShards) holding
+// leaves, or replaces the leaves of the shard with that tree ID (a frozen
+// shard that changes is a forked log).
+func (f *FakeLog) SetInactiveShard(treeID int64, leaves [][]byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.inactive {
+		if f.inactive[i].treeID == treeID {
+			f.inactive[i].leaves = leaves
+			return
+		}
+	}
+	f.inactive = append(f.inactive, shard{treeID, leaves})
 }
 
 // NewFakeLog returns a fake log with a fresh key.
@@ -85,23 +107,68 @@ func (f *FakeLog) tree() (*testonly.Tree, uint64) {
 	return t, f.size
 }
 
+// shardTree returns the tree of an inactive shard, or nil.
+func (f *FakeLog) shardTree(treeID string) (*testonly.Tree, uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, s := range f.inactive {
+		if strconv.FormatInt(s.treeID, 10) == treeID {
+			t := testonly.New(rfc6962.DefaultHasher)
+			t.AppendData(s.leaves...)
+			return t, uint64(len(s.leaves))
+		}
+	}
+	return nil, 0
+}
+
+func (f *FakeLog) info(treeID int64, t *testonly.Tree, size uint64) (map[string]any, error) {
+	root := t.HashAt(size)
+	cp, err := util.CreateAndSignCheckpoint(context.Background(), f.Hostname, treeID, size, root, f.signer)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{
+		"rootHash":       hex.EncodeToString(root),
+		"treeSize":       size,
+		"signedTreeHead": string(cp),
+		"treeID":         strconv.FormatInt(treeID, 10),
+	}, nil
+}
+
 // ServeHTTP implements the three endpoints.
 func (f *FakeLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t, size := f.tree()
+	if id := r.URL.Query().Get("treeID"); id != "" && id != strconv.FormatInt(f.TreeID, 10) {
+		if t, size = f.shardTree(id); t == nil {
+			http.NotFound(w, r)
+			return
+		}
+	}
 	switch r.URL.Path {
 	case "/api/v1/log":
-		root := t.HashAt(size)
-		cp, err := util.CreateAndSignCheckpoint(context.Background(), f.Hostname, f.TreeID, size, root, f.signer)
+		m, err := f.info(f.TreeID, t, size)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		writeJSON(w, map[string]any{
-			"rootHash":       hex.EncodeToString(root),
-			"treeSize":       size,
-			"signedTreeHead": string(cp),
-			"treeID":         strconv.FormatInt(f.TreeID, 10),
-		})
+		f.mu.Lock()
+		shards := append([]shard(nil), f.inactive...)
+		f.mu.Unlock()
+		var inactive []map[string]any
+		for _, s := range shards {
+			st := testonly.New(rfc6962.DefaultHasher)
+			st.AppendData(s.leaves...)
+			si, err := f.info(s.treeID, st, uint64(len(s.leaves)))
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			inactive = append(inactive, si)
+		}
+		if inactive != nil {
+			m["inactiveShards"] = inactive
+		}
+		writeJSON(w, m)
 	case "/api/v1/log/publicKey":
 		w.Header().Set("Content-Type", "application/x-pem-file")
 		_, _ = w.Write(f.pubPEM)
