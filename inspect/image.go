@@ -230,8 +230,12 @@ func (v *verifier) emit(r *model.Result, from int) {
 
 func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a model.Attachment, ar *AttachmentReport) {
 	r := ar.Result
-	n := 0
-	defer func() { v.emit(r, n) }()
+	n := 0 // steps already reported
+	flush := func() {
+		v.emit(r, n)
+		n = len(r.Steps)
+	}
+	defer flush()
 	if a.Err != "" {
 		r.Fail("parse", "Attachment", errors.New(a.Err))
 		return
@@ -289,6 +293,7 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 	} else {
 		r.Pass(StepSignature, "Signature", "verifies with "+signer.String())
 	}
+	flush()
 	// 2. The digest the payload claims.
 	if a.SignedDigest == imageDigest {
 		r.Pass(StepSignedDigest, "Signed digest", "the payload names this image's digest", model.Evidence{Label: "digest", Value: imageDigest})
@@ -299,6 +304,7 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 		r.Skip(StepLogEntry, "Log entry", "no log configured")
 		return
 	}
+	flush()
 	// 3. The log entry: from the bundle annotation, else by leaf hash.
 	var entry *model.LogEntry
 	if a.RekorBundle != nil {
@@ -362,6 +368,7 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 	ar.EntryUUID = entry.UUID
 	idx, it := entry.LogIndex, entry.IntegratedTime
 	ar.LogIndex, ar.IntegratedTime = &idx, &it
+	flush()
 	// 4. SET, inclusion proof, checkpoint: proof.ExplainEntry.
 	ec := v.deps.Log.VerifyEntry(*entry, v.now)
 	for _, s := range ec.Result.Steps {
@@ -370,6 +377,7 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 		}
 		r.Add(s)
 	}
+	flush()
 	if ec.Checkpoint != nil {
 		ar.Checkpoint = &CheckpointRef{Origin: ec.Checkpoint.Origin, Size: ec.Checkpoint.Size, RootHash: hex.EncodeToString(ec.Checkpoint.RootHash)}
 		v.checkConsistency(ctx, r, *ec.Checkpoint, client.TreeIDOf(entry.UUID))

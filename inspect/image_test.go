@@ -55,6 +55,15 @@ func TestVerifyImageDemoWorld(t *testing.T) {
 				}
 				t.Fatalf("VerifyImage(%s) = %s (%s), want %s: %s", c.Image, rep.Verdict, rep.Reason, c.Expect, c.Expectation)
 			}
+			steps := 0
+			for _, a := range rep.Attachments {
+				if a.Result != nil {
+					steps += len(a.Result.Steps)
+				}
+			}
+			if events != steps {
+				t.Errorf("progress reported %d steps, the report holds %d", events, steps)
+			}
 			if rep.Digest != c.Digest {
 				t.Errorf("digest = %s, want %s", rep.Digest, c.Digest)
 			}
