@@ -56,6 +56,7 @@ func (m *Model) consistencyKey(msg tea.KeyPressMsg) {
 	if !ok {
 		return
 	}
+	m.oldSize, m.newSize = n1, n2
 	switch {
 	case key.Matches(msg, k.Left):
 		m.oldSize, m.newSize, m.consStep = max(n1-1, 1), n2, 0
@@ -69,9 +70,6 @@ func (m *Model) consistencyKey(msg tea.KeyPressMsg) {
 		m.consStep++
 	case key.Matches(msg, k.StepBack) && m.consStep > 0:
 		m.consStep--
-	}
-	if m.oldSize == 0 {
-		m.oldSize = 1
 	}
 }
 

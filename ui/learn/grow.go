@@ -92,12 +92,12 @@ func (m *Model) growView(w, _ int) []string {
 	return out
 }
 
-// leafRange names leaves [b, e): "leaf 3" or "leaves 0‥3".
+// leafRange names leaves [b, e): "leaf 3" or "leaves 0..3".
 func leafRange(b, e uint64) string {
 	if e-b == 1 {
 		return fmt.Sprintf("leaf %d", b)
 	}
-	return fmt.Sprintf("leaves %d‥%d", b, e-1)
+	return fmt.Sprintf("leaves %d..%d", b, e-1)
 }
 
 // coverage returns the leaves [b, e) under a in the tree of size n.

@@ -398,3 +398,27 @@ func BenchmarkViewLargeTree(b *testing.B) {
 		_ = m.View()
 	}
 }
+
+func TestProofTiles(t *testing.T) {
+	for _, tc := range []struct {
+		leaf, size uint64
+		want       string
+	}{
+		// Leaf 1,000: its own full tile, then level-1 hashes 0..3 are
+		// siblings inside tile/1/000; the right side of the tree is
+		// tile/1/000's other hashes, the partial level-1 tile and the
+		// partial level-0 tile.
+		{1000, 70000, "tile/0/003 tile/1/000 tile/0/273.p/112 tile/1/001.p/17"},
+		{0, 1, ""},
+		{0, 2, "tile/0/000.p/2"},
+		{255, 256, "tile/0/000"},
+	} {
+		got, err := proofTiles(tc.leaf, tc.size)
+		if err != nil {
+			t.Fatalf("proofTiles(%d, %d) = %v", tc.leaf, tc.size, err)
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("proofTiles(%d, %d) = %q, want %q", tc.leaf, tc.size, strings.Join(got, " "), tc.want)
+		}
+	}
+}

@@ -79,7 +79,7 @@ func allLessons() []lesson {
 			{"To show leaf 2 is in the tree of 7, the log sends only the 3 underlined hashes, not all 7 entries. Step 0 hashes the leaf: 0x00 ‖ \"entry 2\".", inclusionAt(7, 2, 0)},
 			{"Step 1: leaf 2 is a left child, so it is hashed with proof[0], its sibling leaf (0,3), on the right, giving the parent (1,1).", inclusionAt(7, 2, 1)},
 			{"Step 2: (1,1) is a right child, so proof[1] = (1,0) goes on the left, giving (2,0).", inclusionAt(7, 2, 2)},
-			{"Step 3: proof[2] is (2,1), an ephemeral node standing for leaves 4‥6; hashing it on the right gives the root (3,0).", inclusionAt(7, 2, 3)},
+			{"Step 3: proof[2] is (2,1), an ephemeral node standing for leaves 4..6; hashing it on the right gives the root (3,0).", inclusionAt(7, 2, 3)},
 			{"The rebuilt root equals the checkpoint's root, and the checkpoint's signature verifies with the log's public key: leaf 2 is in the log.", inclusionAt(7, 2, 4)},
 			{"Your turn: press esc to leave the lesson, pick another leaf with ←/→ and press space to step through its proof.", inclusionAt(7, 5, 0)},
 		}},
@@ -107,8 +107,8 @@ func allLessons() []lesson {
 			{"Modern logs (C2SP tlog-tiles) don't compute proofs on request: they publish the tree as files of 256 hashes, called tiles, that anyone can fetch and cache.", tilesAt(70000, 69999)},
 			{"A tree of 70,000 entries is 273 full level-0 tiles plus a partial one of width 112, one full and one partial (width 17) tile at level 1, and a level-2 tile of width 1.", tilesAt(70000, 69999)},
 			{"Leaf 69,999 is position 111 of the partial tile tile/0/273.p/112; it has no level-1 hash yet, because leaves 69,888 to 70,143 are not all there.", tilesAt(70000, 69999)},
-			{"Leaf 1,000 is position 232 of the full tile tile/0/003; above it, node (8,3) is in tile/1/000, and node (16,0), leaves 0‥65,535, is the only hash of tile/2/000.p/1.", tilesAt(70000, 1000)},
-			{"To prove leaf 1,000, a client fetches these few tiles and the checkpoint, and computes the same RFC 6962 proof you stepped through earlier.", tilesAt(70000, 1000)},
+			{"Leaf 1,000 is position 232 of the full tile tile/0/003; above it, node (8,3) is in tile/1/000, and node (16,0), leaves 0..65,535, is the only hash of tile/2/000.p/1.", tilesAt(70000, 1000)},
+			{"To prove leaf 1,000, a client needs just the 4 tiles listed last and the checkpoint; it computes the same RFC 6962 proof you stepped through earlier.", tilesAt(70000, 1000)},
 		}},
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	merkleproof "github.com/transparency-dev/merkle/proof"
 )
 
 // C2SP tlog-tiles geometry (https://c2sp.org/tlog-tiles): tiles are 256
@@ -124,7 +125,7 @@ func (m *Model) tilesView(w, _ int) []string {
 	st := m.st
 	size, leaf := m.tileSize, m.tileLeaf
 	out := []string{st.Heading.Render("Tiles: how C2SP tlog-tiles serves the tree as 256-hash files")}
-	out = append(out, wrap(fmt.Sprintf("Tree size %s. A level-L tile holds 256 hashes of subtrees of 256^L leaves (Merkle level 8·L); the rightmost tiles are partial.", commas(size)), w)...)
+	out = append(out, wrap(fmt.Sprintf("Tree size %s. A level-L tile holds 256 hashes of subtrees of 256^L leaves (Merkle level 8·L); a partial tile at the right edge holds W < 256 and is named .p/W.", commas(size)), w)...)
 	for _, tl := range tileLevels(size) {
 		var parts []string
 		switch tl.full {
@@ -135,7 +136,7 @@ func (m *Model) tilesView(w, _ int) []string {
 			parts = append(parts, fmt.Sprintf("%s … %s (%s full)", tilePath(tl.level, 0, 0), tilePath(tl.level, tl.full-1, 0), commas(tl.full)))
 		}
 		if tl.partial > 0 {
-			parts = append(parts, fmt.Sprintf("%s (partial, width %d)", tilePath(tl.level, tl.full, tl.partial), tl.partial))
+			parts = append(parts, tilePath(tl.level, tl.full, tl.partial)+" (partial)")
 		}
 		out = append(out, truncate(fmt.Sprintf("  level %d  %s", tl.level, strings.Join(parts, " + ")), w))
 	}
@@ -147,21 +148,55 @@ func (m *Model) tilesView(w, _ int) []string {
 		case lt.level == 0:
 			what = fmt.Sprintf("position %d of %d: its leaf hash, node (0,%d)", lt.pos, lt.width, lt.node)
 		case lt.exists:
-			what = fmt.Sprintf("position %d of %d: node (%d,%d) = leaves %s‥%s", lt.pos, lt.width, tileHeight*lt.level, lt.node,
+			what = fmt.Sprintf("position %d of %d: node (%d,%d) = leaves %s..%s", lt.pos, lt.width, tileHeight*lt.level, lt.node,
 				commas(lt.node<<(tileHeight*lt.level)), commas((lt.node+1)<<(tileHeight*lt.level)-1))
 		default:
-			what = fmt.Sprintf("none yet: node (%d,%d) = leaves %s‥%s, not all there",
+			what = fmt.Sprintf("none yet: node (%d,%d) = leaves %s..%s, not all there",
 				tileHeight*lt.level, lt.node, commas(lt.node<<(tileHeight*lt.level)), commas((lt.node+1)<<(tileHeight*lt.level)-1))
 			path = "—"
 		}
 		out = append(out, truncate(fmt.Sprintf("  L%d %-22s %s", lt.level, path, what), w))
 		if lt.level == 0 {
-			out = append(out, "     "+m.tileBar(lt, min(w-5, 64)))
+			out = append(out, "     "+m.tileBar(lt, min(w-22, 64)))
 		}
 	}
 	lt0 := leafTiles(leaf, size)[0]
 	out = append(out, truncate(fmt.Sprintf("  entry bytes: %s, entry %d of the bundle", entriesPath(lt0.tile, lt0.width), lt0.pos), w))
+	if paths, err := proofTiles(leaf, size); err == nil {
+		out = append(out, wrap(fmt.Sprintf("Proving leaf %s's inclusion needs %s: %s.",
+			commas(leaf), plural(len(paths), "tile", "tiles"), strings.Join(paths, ", ")), w)...)
+	}
 	return out
+}
+
+// proofTiles lists the tiles holding the hashes of leaf i's inclusion proof
+// in a tree of size leaves: the tile of every perfect node in
+// transparency-dev/merkle's node list for the proof (an ephemeral proof
+// node is rebuilt from perfect ones in that list). A node at Merkle level
+// 8·t+r is rebuilt from 2^r consecutive hashes of one level-t tile.
+func proofTiles(i, size uint64) ([]string, error) {
+	nodes, err := merkleproof.Inclusion(i, size)
+	if err != nil {
+		return nil, fmt.Errorf("listing proof tiles: %w", err)
+	}
+	levels := tileLevels(size)
+	seen := map[string]bool{}
+	var out []string
+	for _, id := range nodes.IDs {
+		t := id.Level / tileHeight
+		r := id.Level % tileHeight
+		n := (id.Index << r) / tileWidth
+		width := uint64(tileWidth)
+		if int(t) < len(levels) && n >= levels[t].full {
+			width = levels[t].partial
+		}
+		p := tilePath(t, n, width)
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 // tileBar draws a level-0 tile as a bar: filled cells for hashes present,

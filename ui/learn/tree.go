@@ -96,13 +96,13 @@ type treeLayout struct {
 	short  bool
 }
 
-// rangeLabel names the leaves under a collapsed node: "0‥255", or "‥255"
+// rangeLabel names the leaves under a collapsed node: "0..255", or "..255"
 // when space is short.
 func rangeLabel(n *tnode, short bool) string {
 	if short {
-		return fmt.Sprintf("‥%d", n.end-1)
+		return fmt.Sprintf("..%d", n.end-1)
 	}
-	return fmt.Sprintf("%d‥%d", n.begin, n.end-1)
+	return fmt.Sprintf("%d..%d", n.begin, n.end-1)
 }
 
 func (t *treeLayout) slotWidth(n *tnode) int {
