@@ -78,6 +78,7 @@ type Log struct {
 	closing chan struct{}
 	done    chan struct{}
 	closeMu sync.Once
+	release func() // drops the directory lock
 }
 
 // pending is one entry waiting for the sequencer.
@@ -116,11 +117,19 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	if cfg.MaxCommitBatch <= 0 {
 		cfg.MaxCommitBatch = 1000
 	}
-	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil && cfg.Dir != "" {
+	if cfg.Dir == "" {
+		return nil, errors.New("opening log: Config.Dir is empty")
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
+	}
+	release, err := lockDir(cfg.Dir)
+	if err != nil {
+		return nil, err
 	}
 	w, r, err := openDB(ctx, cfg.Dir)
 	if err != nil {
+		release()
 		return nil, err
 	}
 	l := &Log{
@@ -138,9 +147,11 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		l.now = time.Now
 	}
 	l.limit = newLimiter(cfg.RateLimit, cfg.RateBurst, l.now)
+	l.release = release
 	fail := func(err error) (*Log, error) {
 		_ = w.Close()
 		_ = r.Close()
+		release()
 		return nil, err
 	}
 	if err := l.loadIdentity(ctx); err != nil {
@@ -254,7 +265,9 @@ func (l *Log) Checkpoint() []byte { return bytes.Clone(l.state.Load().checkpoint
 func (l *Log) Close() error {
 	l.closeMu.Do(func() { close(l.closing) })
 	<-l.done
-	return errors.Join(l.w.Close(), l.r.Close())
+	err := errors.Join(l.w.Close(), l.r.Close())
+	l.release()
+	return err
 }
 
 // signCheckpoint signs the checkpoint for (size, root).

@@ -622,3 +622,23 @@ func TestBodyCodecRoundTrip(t *testing.T) {
 		t.Errorf("hashedrekord body stored in %d bytes, want < 350", len(enc))
 	}
 }
+
+func TestSecondOpenRefused(t *testing.T) {
+	dir := t.TempDir()
+	l, err := Open(context.Background(), Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l2, err := Open(context.Background(), Config{Dir: dir}); err == nil {
+		_ = l2.Close()
+		t.Error("second Open of an open log succeeded, want an error")
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l3, err := Open(context.Background(), Config{Dir: dir})
+	if err != nil {
+		t.Fatalf("Open after Close = %v", err)
+	}
+	_ = l3.Close()
+}
