@@ -130,21 +130,39 @@ const (
 	BundleStepTimestamps     = "timestamps"
 )
 
-var stepTitles = map[string]string{
-	BundleStepBundleParse:    "Bundle parse",
-	BundleStepMediaType:      "Media type and version",
-	BundleStepTrustedRoot:    "Trusted root",
-	BundleStepCertificate:    "Certificate chain",
-	BundleStepPublicKey:      "Public key",
-	BundleStepSCT:            "Certificate transparency (SCT)",
-	BundleStepIdentity:       "Identity policy",
-	BundleStepSignature:      "Artifact signature",
-	BundleStepBodyBinding:    "Log entry matches bundle",
-	BundleStepTlogEntry:      "Transparency log entry",
-	BundleStepSET:            "Signed entry timestamp (SET)",
-	BundleStepInclusionProof: "Inclusion proof",
-	BundleStepCheckpoint:     "Checkpoint",
-	BundleStepTimestamps:     "Signing time",
+// bundleStepTitle returns the human title of a bundle step.
+func bundleStepTitle(name string) string {
+	switch name {
+	case BundleStepBundleParse:
+		return "Bundle parse"
+	case BundleStepMediaType:
+		return "Media type and version"
+	case BundleStepTrustedRoot:
+		return "Trusted root"
+	case BundleStepCertificate:
+		return "Certificate chain"
+	case BundleStepPublicKey:
+		return "Public key"
+	case BundleStepSCT:
+		return "Certificate transparency (SCT)"
+	case BundleStepIdentity:
+		return "Identity policy"
+	case BundleStepSignature:
+		return "Artifact signature"
+	case BundleStepBodyBinding:
+		return "Log entry matches bundle"
+	case BundleStepTlogEntry:
+		return "Transparency log entry"
+	case BundleStepSET:
+		return "Signed entry timestamp (SET)"
+	case BundleStepInclusionProof:
+		return "Inclusion proof"
+	case BundleStepCheckpoint:
+		return "Checkpoint"
+	case BundleStepTimestamps:
+		return "Signing time"
+	}
+	return name
 }
 
 // ArtifactDigest is an artifact's digest: Algorithm "sha256", "sha384" or
@@ -222,7 +240,7 @@ func (r *bundleRun) set(name string, status model.Status, detail string, err err
 	if _, ok := r.steps[name]; !ok {
 		r.order = append(r.order, name)
 	}
-	r.steps[name] = model.Step{Name: name, Title: stepTitles[name], Status: status, Detail: detail, Err: err, Evidence: ev}
+	r.steps[name] = model.Step{Name: name, Title: bundleStepTitle(name), Status: status, Detail: detail, Err: err, Evidence: ev}
 }
 
 func (r *bundleRun) pass(name, detail string, ev ...model.Evidence) {

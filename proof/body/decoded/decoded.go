@@ -83,10 +83,8 @@ func (b *Body) Signer() model.Signer {
 
 // Fulcio certificate extensions carrying the OIDC issuer: the deprecated
 // raw-string one (…57264.1.1) and the DER UTF8String one (…57264.1.8).
-var (
-	oidIssuerV1 = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 1}
-	oidIssuerV2 = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 8}
-)
+func oidIssuerV1() asn1.ObjectIdentifier { return asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 1} }
+func oidIssuerV2() asn1.ObjectIdentifier { return asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 8} }
 
 // ParseVerifier decodes verification material given as PEM (a certificate
 // or a public key) or as DER (a certificate, then a PKIX public key), and
@@ -133,12 +131,12 @@ func CertificateSigner(cert *x509.Certificate) model.Signer {
 	}
 	for _, ext := range cert.Extensions {
 		switch {
-		case ext.Id.Equal(oidIssuerV2):
+		case ext.Id.Equal(oidIssuerV2()):
 			var v string
 			if _, err := asn1.Unmarshal(ext.Value, &v); err == nil {
 				s.Issuer = v
 			}
-		case ext.Id.Equal(oidIssuerV1) && s.Issuer == "":
+		case ext.Id.Equal(oidIssuerV1()) && s.Issuer == "":
 			s.Issuer = string(ext.Value)
 		}
 	}
