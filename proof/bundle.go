@@ -248,7 +248,8 @@ func (r *bundleRun) pass(name, detail string, ev ...model.Evidence) {
 }
 
 func (r *bundleRun) fail(name string, err error, ev ...model.Evidence) {
-	r.set(name, model.StatusFail, err.Error(), err, ev...)
+	// Library errors may join several lines; a step's detail is one line.
+	r.set(name, model.StatusFail, strings.Join(strings.Fields(err.Error()), " "), err, ev...)
 }
 
 func (r *bundleRun) skip(name, why string) {
