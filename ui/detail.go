@@ -138,7 +138,7 @@ func (p *detailPane) kv(k, v string) []string {
 }
 
 func (p *detailPane) note(s string) []string {
-	return wrapLines([]string{p.c.Styles.Detail.Note.Render(s)}, p.w)
+	return styledWrap(p.c.Styles.Detail.Note, s, p.w)
 }
 
 func (p *detailPane) render() {
@@ -167,7 +167,8 @@ func (p *detailPane) render() {
 		add(p.spinner + " resolving…")
 		return
 	case is.err != nil:
-		add(wrapLines([]string{st.Pane.Error.Render("✗ " + is.err.Error()), st.Pane.Empty.Render("press r to retry")}, p.w)...)
+		add(styledWrap(st.Pane.Error, "✗ "+is.err.Error(), p.w)...)
+		add(styledWrap(st.Pane.Empty, "press r to retry", p.w)...)
 		return
 	}
 	img := is.img
@@ -212,7 +213,7 @@ func (p *detailPane) render() {
 			add(p.kv("  log index", "none recorded in the signature")...)
 		}
 		if a.Err != "" {
-			add(wrapLines([]string{st.Pane.Error.Render("  ✗ " + a.Err)}, p.w)...)
+			add(styledWrap(st.Pane.Error, "  ✗ "+a.Err, p.w)...)
 		}
 	}
 	if len(img.Labels) > 0 {
@@ -230,13 +231,17 @@ func (p *detailPane) renderVerification(v *verification) {
 	head := "Verification · " + v.subject
 	add(st.Detail.Heading.Render(head))
 	for _, s := range v.steps {
+		if s.Name == "image-verdict" {
+			continue // it is the verdict line below
+		}
 		add(wrapLines([]string{st.StepGlyph(s.Status) + " " + s.Title + stepDetail(s)}, p.w)...)
 	}
 	switch {
 	case v.running:
 		add(p.spinner + " verifying…")
 	case v.err != nil:
-		add(wrapLines([]string{st.Pane.Error.Render("✗ could not verify: " + v.err.Error()), st.Pane.Empty.Render("press v to retry")}, p.w)...)
+		add(styledWrap(st.Pane.Error, "✗ could not verify: "+v.err.Error(), p.w)...)
+		add(styledWrap(st.Pane.Empty, "press v to retry", p.w)...)
 	case v.result != nil:
 		add(wrapLines([]string{st.VerdictBadge(v.result.Verdict()) + " — " + reasonOf(v.result)}, p.w)...)
 	}
@@ -270,7 +275,7 @@ func (p *detailPane) renderEntry(e model.LogEntry) {
 	in := decodeEntry(e)
 	add(st.Detail.Heading.Render(fmt.Sprintf("Entry %d · %s %s", e.LogIndex, in.Kind, in.APIVersion)))
 	if in.Err != "" {
-		add(wrapLines([]string{st.Pane.Error.Render("✗ " + in.Err)}, p.w)...)
+		add(styledWrap(st.Pane.Error, "✗ "+in.Err, p.w)...)
 	}
 	if in.ArtifactHash != "" {
 		label := "artifact hash"

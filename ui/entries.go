@@ -215,7 +215,7 @@ func (p *entriesPane) View() string {
 	}
 	switch {
 	case p.err != nil:
-		return clip(wrapLines([]string{st.Pane.Error.Render("✗ " + p.err.Error()), st.Pane.Empty.Render("press r to retry")}, w), w, h)
+		return clip(append(styledWrap(st.Pane.Error, "✗ "+p.err.Error(), w), styledWrap(st.Pane.Empty, "press r to retry", w)...), w, h)
 	case p.loading:
 		return clip([]string{p.spinner + " searching the log…"}, w, h)
 	case len(p.refs) == 0:
@@ -223,7 +223,7 @@ func (p *entriesPane) View() string {
 		if p.title != "Entries" {
 			msg = "no log entries"
 		}
-		return clip(wrapLines([]string{st.Pane.Empty.Render(msg)}, w), w, h)
+		return clip(styledWrap(st.Pane.Empty, msg, w), w, h)
 	}
 	// Columns: status, kind, index, time, signer; drop from the right.
 	showTime := w >= 70

@@ -269,9 +269,9 @@ func (p *imagesPane) View() string {
 	var lines []string
 	switch {
 	case p.s.reposErr != nil:
-		lines = append(lines, st.Pane.Error.Render("✗ "+p.s.reposErr.Error()))
-		lines = append(lines, st.Pane.Empty.Render("press r to retry"))
-		return clip(wrapLines(lines, w), w, h)
+		lines = append(lines, styledWrap(st.Pane.Error, "✗ "+p.s.reposErr.Error(), w)...)
+		lines = append(lines, styledWrap(st.Pane.Empty, "press r to retry", w)...)
+		return clip(lines, w, h)
 	case p.s.reposLoading && len(p.rows) == 0:
 		return clip([]string{p.spinner + " loading repositories…"}, w, h)
 	case len(p.rows) == 0:

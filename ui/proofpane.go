@@ -158,11 +158,11 @@ func (p *proofPane) render() {
 		return
 	}
 	if p.entry == nil {
-		add(wrapLines([]string{st.Pane.Empty.Render("select a log entry to see its inclusion proof; press c to check the log's consistency")}, p.w)...)
+		add(styledWrap(st.Pane.Empty, "select a log entry to see its inclusion proof; press c to check the log's consistency", p.w)...)
 		return
 	}
 	if p.entry.Proof == nil {
-		add(wrapLines([]string{st.Pane.Empty.Render("the log returned no inclusion proof for this entry")}, p.w)...)
+		add(styledWrap(st.Pane.Empty, "the log returned no inclusion proof for this entry", p.w)...)
 		return
 	}
 	t := p.trace
@@ -170,7 +170,7 @@ func (p *proofPane) render() {
 	add(st.Detail.Heading.Render(fmt.Sprintf("leaf %d of %d", pr.LogIndex, pr.TreeSize)) +
 		st.Proof.Label.Render(fmt.Sprintf(" · %d sibling hashes", len(pr.Hashes))))
 	if t.Err != nil {
-		add(wrapLines([]string{st.Proof.Mismatch.Render("✗ " + t.Err.Error())}, p.w)...)
+		add(styledWrap(st.Proof.Mismatch, "✗ "+t.Err.Error(), p.w)...)
 		return
 	}
 	hw := p.hexWidth(26)
@@ -222,7 +222,7 @@ func (p *proofPane) render() {
 		add("└─" + st.Proof.Path.Render("leaf "+t.Leaf.addr()) + " " + st.Proof.Hash.Render(hexShort(hexOf(t.Leaf.Hash), hw)) + st.Proof.Label.Render(" = H(0x00‖body) = root"))
 	}
 	add("")
-	add(wrapLines([]string{st.Detail.Note.Render("(level,index) node address · ~ ephemeral: its subtree reaches past the tree's right edge, so its hash changes as the log grows; others are perfect · leaves hash 0x00‖body, interior nodes 0x01‖left‖right")}, p.w)...)
+	add(styledWrap(st.Detail.Note, "(level,index) node address · ~ ephemeral: its subtree reaches past the tree's right edge, so its hash changes as the log grows; others are perfect · leaves hash 0x00‖body, interior nodes 0x01‖left‖right", p.w)...)
 }
 
 func formulaFor(st Styles, s hashStep, w int) string {
@@ -236,7 +236,8 @@ func (p *proofPane) renderConsistency() {
 	st := p.c.Styles
 	add := func(s ...string) { p.lines = append(p.lines, s...) }
 	if p.consErr != nil && p.cons == nil {
-		add(wrapLines([]string{st.Pane.Error.Render("✗ " + p.consErr.Error()), st.Pane.Empty.Render("press c to retry, esc to go back to the inclusion proof")}, p.w)...)
+		add(styledWrap(st.Pane.Error, "✗ "+p.consErr.Error(), p.w)...)
+		add(styledWrap(st.Pane.Empty, "press c to retry, esc to go back to the inclusion proof", p.w)...)
 		return
 	}
 	t := p.cons
@@ -245,7 +246,7 @@ func (p *proofPane) renderConsistency() {
 	add(st.Proof.Label.Render("remembered root ") + st.Proof.Hash.Render(hexShort(hexOf(t.Root1), hw)))
 	add(st.Proof.Label.Render("current root    ") + st.Proof.Hash.Render(hexShort(hexOf(t.Root2), hw)))
 	if t.Err != nil {
-		add(wrapLines([]string{st.Proof.Mismatch.Render("✗ inconsistent: " + t.Err.Error())}, p.w)...)
+		add(styledWrap(st.Proof.Mismatch, "✗ inconsistent: "+t.Err.Error(), p.w)...)
 	} else {
 		add(st.Proof.Match.Render("✓ consistent") + st.Proof.Label.Render(": the old tree is a prefix of the new one"))
 	}
@@ -265,5 +266,5 @@ func (p *proofPane) renderConsistency() {
 		add(fmt.Sprintf("proof[%d] ", i) + sty.Render(n.Node.addr()) + " " + st.Proof.Hash.Render(hexShort(hexOf(n.Node.Hash), hw)) + extra)
 	}
 	add("")
-	add(wrapLines([]string{st.Detail.Note.Render("RFC 6962 §2.1.2: the proof rebuilds the remembered root from nodes of the old tree, then the current root from them and the new nodes · esc: back to the inclusion proof")}, p.w)...)
+	add(styledWrap(st.Detail.Note, "RFC 6962 §2.1.2: the proof rebuilds the remembered root from nodes of the old tree, then the current root from them and the new nodes · esc: back to the inclusion proof", p.w)...)
 }

@@ -71,3 +71,13 @@ func hexShort(h string, n int) string {
 	}
 	return h[:n] + "…"
 }
+
+// styledWrap wraps plain text to w cells and styles each line, so a style
+// survives line breaks.
+func styledWrap(st lipgloss.Style, s string, w int) []string {
+	ls := wrap(s, w)
+	for i, l := range ls {
+		ls[i] = st.Render(l)
+	}
+	return ls
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# screenshots.sh renders the explorer's main flows on the demo world into
+# screenshots/*.png: it runs provscope in tmux, sends the keys a user would,
+# captures the screen with its colours (tmux capture-pane -e) and turns each
+# capture into a PNG with charmbracelet/freeze.
+#
+#   PROVSCOPE  the binary (default bin/provscope, built if missing)
+#   FREEZE     freeze (default .tools/bin/freeze; scripts/install-tools.sh freeze)
+#   OUT        output folder (default screenshots)
+#   KEEP_ANSI  set to keep the .ansi captures beside the PNGs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PROVSCOPE=${PROVSCOPE:-bin/provscope}
+FREEZE=${FREEZE:-.tools/bin/freeze}
+OUT=${OUT:-screenshots}
+command -v tmux >/dev/null || { echo "screenshots: tmux is required" >&2; exit 2; }
+[[ -x $FREEZE ]] || { echo "screenshots: $FREEZE missing (scripts/install-tools.sh freeze)" >&2; exit 2; }
+[[ -x $PROVSCOPE ]] || go build -o "$PROVSCOPE" .
+mkdir -p "$OUT"
+work=$(mktemp -d)
+session="provscope-shots-$$"
+trap 'tmux kill-session -t "$session" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+start() { # width height
+	tmux kill-session -t "$session" 2>/dev/null || true
+	tmux new-session -d -s "$session" -x "$1" -y "$2" \
+		"cd '$work' && TERM=xterm-256color COLORTERM=truecolor '$PWD/$PROVSCOPE' demo 2>>'$work/stderr.log'; echo \"provscope exited: \$?\" >>'$work/stderr.log'; sleep 30"
+	# Wait until the world is seeded and the explorer is up.
+	for _ in $(seq 1 100); do
+		if tmux capture-pane -t "$session" -p | grep -q "REPOSITORY"; then return; fi
+		sleep 0.2
+	done
+	echo "screenshots: the explorer did not start" >&2
+	tmux capture-pane -t "$session" -p >&2
+	exit 1
+}
+
+keys() { # key… (tmux key names); waits a little after each
+	for k in "$@"; do
+		tmux send-keys -t "$session" "$k"
+		sleep 0.4
+	done
+}
+
+shot() { # name [settle seconds]
+	sleep "${2:-1.5}"
+	local ansi="$work/$1.ansi"
+	if ! tmux capture-pane -t "$session" -p -e >"$ansi"; then
+		echo "screenshots: the session ended before $1" >&2
+		cat "$work/stderr.log" >&2 || true
+		exit 1
+	fi
+	# freeze keeps a colour after SGR 39/49 ("default colour"): reset instead.
+	sed -i -e 's/\x1b\[39m/\x1b[0m/g' -e 's/\x1b\[49m/\x1b[0m/g' "$ansi"
+	[[ -n ${KEEP_ANSI:-} ]] && cp "$ansi" "$OUT/$1.ansi"
+	shots+=("$1")
+}
+shots=()
+
+# 120×40: the whole flow.
+start 120 40
+# Repositories sort as api, base, multiarch, web, worker; web's tags as
+# latest, v1.0.0, v1.1.0, v1.2.0.
+keys Down Down Down Enter
+shot 01-images 3
+keys Down Down Down Down
+shot 02-image-signatures 2
+keys v
+shot 03-verify 2
+keys Tab Enter
+shot 04-proof
+keys BTab BTab G Enter
+sleep 2
+keys Down Down Down Down v
+shot 05-stealth-not-logged 2
+keys '?'
+shot 06-help 0.5
+keys Escape c
+shot 07-consistency 2
+keys T
+shot 08-learn 1
+keys T q
+
+# 80×24: one pane at a time.
+start 80 24
+keys Down Down Down Enter
+sleep 2
+keys Down Down Down Down Tab Enter
+shot 09-proof-80x24 2
+keys q
+
+tmux kill-session -t "$session" 2>/dev/null || true
+# freeze is slow (it rasterises through resvg): two at a time.
+for name in "${shots[@]}"; do
+	"$FREEZE" --language ansi --window=false --padding 20 -o "$OUT/$name.png" "$work/$name.ansi" >/dev/null &
+	while [[ $(jobs -rp | wc -l) -ge 2 ]]; do sleep 0.5; done
+	echo "screenshots: $OUT/$name.png"
+done
+wait
+echo "screenshots: done"
