@@ -2,11 +2,26 @@ package main
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/provscope/provscope/ui/fakebackend"
+	"github.com/provscope/provscope/ui/sshui"
 )
 
 func TestSSHUsageErrors(t *testing.T) {
@@ -94,4 +109,207 @@ func TestSSHEndToEnd(t *testing.T) {
 	if !bytes.Contains(ansi, []byte("\x1b[")) {
 		t.Error("the -e capture carries no colour: styles did not reach the SSH client")
 	}
+}
+
+// BenchmarkSSHSessionMemory measures the heap held per session with 10
+// concurrent sessions (120x40 PTY): "explorer" is the real explorer on the
+// fake world after a short flow (expand an image, move, verify), "minimal" a
+// model that only prints its size, i.e. the SSH + Bubble Tea overhead. The
+// in-process gossh clients are counted too, so the figures are upper bounds
+// for the server. It also reports the bytes sent for one key press that moves
+// the selection: the renderer sends only what changed, which keeps a slow
+// link usable.
+//
+//	go test -run '^$' -bench SSHSessionMemory -benchtime 3x .
+func BenchmarkSSHSessionMemory(b *testing.B) {
+	for _, kind := range []string{"minimal", "explorer"} {
+		b.Run(kind, func(b *testing.B) {
+			// Warm up: the first sessions pay one-time initialisation
+			// (package-level caches, tables) that no later session does.
+			measureSSHSessions(b, kind, 2)
+			var perSession, perKey, goroutines float64
+			for range b.N {
+				m := measureSSHSessions(b, kind, 10)
+				perSession += m.heapPerSession
+				perKey += m.bytesPerKey
+				goroutines += m.goroutinesPerSession
+			}
+			n := float64(b.N)
+			b.ReportMetric(perSession/n, "B/session")
+			b.ReportMetric(perKey/n, "out-B/keypress")
+			b.ReportMetric(goroutines/n, "goroutines/session")
+		})
+	}
+}
+
+type sshMeasure struct {
+	heapPerSession, bytesPerKey, goroutinesPerSession float64
+}
+
+func measureSSHSessions(b *testing.B, kind string, sessions int) sshMeasure {
+	b.Helper()
+	dir := b.TempDir()
+	var ak bytes.Buffer
+	signers := make([]gossh.Signer, sessions)
+	for i := range signers {
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if signers[i], err = gossh.NewSignerFromKey(priv); err != nil {
+			b.Fatal(err)
+		}
+		ak.Write(gossh.MarshalAuthorizedKey(signers[i].PublicKey()))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ak"), ak.Bytes(), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	newModel := func(info sshui.SessionInfo) tea.Model { return sizeModel{info: info} }
+	if kind == "explorer" {
+		newModel = func(info sshui.SessionInfo) tea.Model {
+			return newSSHExplorer(info, fakebackend.New(), explorerConfig{}, "fake", logger)
+		}
+	}
+	srv, err := sshui.New(sshui.Config{
+		HostKeyPath:        filepath.Join(dir, "hk"),
+		AuthorizedKeysPath: filepath.Join(dir, "ak"),
+		MaxSessions:        sessions,
+		Logger:             logger,
+		NewModel:           newModel,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Let the previous run's sessions finish tearing down first, or the
+	// memory they free lands in this run's measurement.
+	idle := runtime.NumGoroutine()
+	var clients []*gossh.Client
+	defer func() {
+		for _, c := range clients {
+			_ = c.Close()
+		}
+		_ = srv.Close()
+		for deadline := time.Now().Add(10 * time.Second); runtime.NumGoroutine() > idle && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	go func() { _ = srv.Serve(l) }()
+
+	before := heapInUse()
+	goroutinesBefore := runtime.NumGoroutine()
+	outs := make([]*countingWriter, sessions)
+	stdins := make([]io.WriteCloser, sessions)
+	for i, s := range signers {
+		c, err := gossh.Dial("tcp", l.Addr().String(), &gossh.ClientConfig{
+			User: "bench", Auth: []gossh.AuthMethod{gossh.PublicKeys(s)},
+			HostKeyCallback: gossh.InsecureIgnoreHostKey(), //nolint:gosec // loopback server started above
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		clients = append(clients, c)
+		sess, err := c.NewSession()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := sess.RequestPty("xterm-256color", 40, 120, nil); err != nil {
+			b.Fatal(err)
+		}
+		outs[i] = &countingWriter{}
+		sess.Stdout = outs[i]
+		if stdins[i], err = sess.StdinPipe(); err != nil {
+			b.Fatal(err)
+		}
+		if err := sess.Shell(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// Walk a short flow in every session: expand the first image, move to
+	// its first tag, verify it.
+	waitQuiet(outs)
+	for _, keys := range []string{"\r", "j", "v"} {
+		for _, in := range stdins {
+			_, _ = io.WriteString(in, keys)
+		}
+		waitQuiet(outs)
+	}
+	after := heapInUse()
+	goroutinesAfter := runtime.NumGoroutine()
+
+	// One key press that moves the selection, in session 0 only.
+	sent := outs[0].n.Load()
+	_, _ = io.WriteString(stdins[0], "k")
+	waitQuiet(outs)
+	perKey := outs[0].n.Load() - sent
+
+	return sshMeasure{
+		heapPerSession:       float64(after-before) / float64(sessions),
+		bytesPerKey:          float64(perKey),
+		goroutinesPerSession: float64(goroutinesAfter-goroutinesBefore) / float64(sessions),
+	}
+}
+
+func heapInUse() int64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapAlloc) //nolint:gosec // heap sizes fit
+}
+
+// waitQuiet waits until no session has received output for 300ms.
+func waitQuiet(outs []*countingWriter) {
+	total := func() (n int64) {
+		for _, o := range outs {
+			n += o.n.Load()
+		}
+		return n
+	}
+	last, quietSince := total(), time.Now()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		if n := total(); n != last {
+			last, quietSince = n, time.Now()
+		} else if time.Since(quietSince) > 300*time.Millisecond {
+			return
+		}
+	}
+}
+
+type countingWriter struct{ n atomic.Int64 }
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.n.Add(int64(len(p)))
+	return len(p), nil
+}
+
+// sizeModel is the smallest useful root model: it shows the session's size.
+type sizeModel struct {
+	info sshui.SessionInfo
+	w, h int
+}
+
+func (m sizeModel) Init() tea.Cmd { return nil }
+
+func (m sizeModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.w, m.h = msg.Width, msg.Height
+	case tea.KeyPressMsg:
+		if msg.String() == "q" {
+			return m, tea.Quit
+		}
+	}
+	return m, nil
+}
+
+func (m sizeModel) View() tea.View {
+	v := tea.NewView(fmt.Sprintf("%s %dx%d", m.info.KeyFingerprint, m.w, m.h))
+	v.AltScreen = true
+	return v
 }

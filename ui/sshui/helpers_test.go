@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -63,12 +62,25 @@ func (m *probeModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-func (m *probeModel) View() tea.View {
-	word := ""
-	if m.selected != "" {
-		word = strings.ToUpper(m.selected) + "-SELECTED"
+// probeWord names the selection on screen. No two words share a letter at
+// the same position, so the renderer, which sends only changed cells, writes
+// each word whole and the tests can find it in the stream.
+func probeWord(key string) string {
+	switch key {
+	case "":
+		return ""
+	case "a":
+		return "alpha"
+	case "b":
+		return "bravo"
+	case "s":
+		return "sierra"
 	}
-	return tea.NewView("probe " + m.info.User + "\n\n" + word + "\n")
+	return "other"
+}
+
+func (m *probeModel) View() tea.View {
+	return tea.NewView("probe " + m.info.User + "\n\n" + probeWord(m.selected) + "\n")
 }
 
 // harness is a server on loopback with a set of client keys, a log buffer

@@ -15,10 +15,15 @@
 // SessionInfo (user, key fingerprint, terminal, size, colour profile, a
 // context cancelled at session end). Nothing mutable is shared between
 // sessions. Limits: MaxSessions concurrent sessions (extra ones are refused
-// with a message), an idle timeout on user input, and per-session memory
-// bounded by clamping the terminal size (the renderer's buffers grow with
-// width×height), capping env variables and recorded verifications, and
-// handing the model Limits.MaxRows for what it caches. Every session ends
+// with a message), an idle timeout on user input, and per-session memory.
+//
+// Memory per session is dominated by the renderer's cell buffers, about
+// 230 bytes per cell: a 120x40 session holds about 1.3 MB in all (measured by
+// BenchmarkSSHSessionMemory in package main, 10 concurrent sessions, client
+// included). So the terminal size a client may claim is clamped (default
+// 320x120, at most about 9 MB per session); env variables, TERM and recorded
+// verifications are capped; and the model gets Limits.MaxRows as the most
+// rows it may cache per list. Every session ends
 // with one structured slog line: who, from where, how long, bytes each way,
 // why it ended and what was verified (SessionInfo.RecordVerification).
 package sshui
@@ -44,13 +49,18 @@ import (
 const (
 	DefaultIdleTimeout      = 15 * time.Minute
 	DefaultMaxSessions      = 16
-	DefaultMaxWidth         = 400
-	DefaultMaxHeight        = 200
+	DefaultMaxWidth         = 320
+	DefaultMaxHeight        = 120
 	DefaultMaxRows          = 10_000
 	DefaultMaxVerifications = 64
 	// handshakeTimeout bounds how long an unauthenticated connection may
 	// hold a goroutine and its buffers.
 	handshakeTimeout = 30 * time.Second
+	// connIdleGrace is how much longer than a session a connection may sit
+	// without traffic: long enough that an idle session is ended (and told
+	// why) before its connection is cut, short enough that connections
+	// without sessions (ssh -N) do not linger.
+	connIdleGrace = time.Minute
 )
 
 // Config configures a Server. HostKeyPath, AuthorizedKeysPath and NewModel
@@ -69,7 +79,7 @@ type Config struct {
 	NewModel func(SessionInfo) tea.Model
 
 	// IdleTimeout ends a session after this long without input from the
-	// client (and a connection after this long without any traffic).
+	// client (and a connection a minute later without any traffic).
 	IdleTimeout time.Duration
 	// MaxSessions is the most sessions open at once across all clients.
 	MaxSessions int
@@ -156,7 +166,7 @@ func New(cfg Config) (*Server, error) {
 		wish.WithPublicKeyAuth(func(_ ssh.Context, key ssh.PublicKey) bool {
 			return s.keys.Authorized(key)
 		}),
-		wish.WithIdleTimeout(cfg.IdleTimeout),
+		wish.WithIdleTimeout(cfg.IdleTimeout+connIdleGrace),
 		// Middleware runs last-listed first (wish options.go), all of it
 		// inside recover: authenticate → logging → activeterm → bubbletea.
 		wish.WithMiddleware(

@@ -33,12 +33,12 @@ func TestTwoSessionsHaveIndependentState(t *testing.T) {
 	if got := h.waitEvent(keyB, "key").text; got != "b" {
 		t.Errorf("session B saw key %q, want %q", got, "b")
 	}
-	waitFor(t, "A's view to show its selection", func() bool { return strings.Contains(a.out.Text(), "A-SELECTED") })
-	waitFor(t, "B's view to show its selection", func() bool { return strings.Contains(b.out.Text(), "B-SELECTED") })
-	if strings.Contains(a.out.Text(), "B-SELECTED") {
+	waitFor(t, "A's view to show its selection", func() bool { return strings.Contains(a.out.Text(), "alpha") })
+	waitFor(t, "B's view to show its selection", func() bool { return strings.Contains(b.out.Text(), "bravo") })
+	if strings.Contains(a.out.Text(), "bravo") {
 		t.Errorf("session A's screen shows B's selection:\n%s", a.out.Text())
 	}
-	if strings.Contains(b.out.Text(), "A-SELECTED") {
+	if strings.Contains(b.out.Text(), "alpha") {
 		t.Errorf("session B's screen shows A's selection:\n%s", b.out.Text())
 	}
 	for _, e := range append(h.drainEvents(keyA), h.drainEvents(keyB)...) {
@@ -312,7 +312,7 @@ func TestIdleTimeoutEndsSessionAndLogs(t *testing.T) {
 		t.Fatal("idle session was not closed")
 	}
 	if !strings.Contains(u.out.Text(), "without input") {
-		t.Errorf("client output lacks the idle message:\n%q", u.out.Text())
+		t.Errorf("client output lacks the idle message:\n%q\nlog:\n%s", u.out.Text(), h.log.String())
 	}
 	waitFor(t, "the session log line", func() bool { return strings.Contains(h.log.String(), "msg=\"ssh session\"") })
 	line := ""
@@ -375,6 +375,10 @@ func TestSessionInfo(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := s.RequestPty("xterm-256color", 33, 111, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Keep input open: the end of input ends a session.
+	if _, err := s.StdinPipe(); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Shell(); err != nil {

@@ -50,7 +50,7 @@ func TestClampRequests(t *testing.T) {
 		wantRows   uint32
 	}{
 		{"normal", 120, 40, 120, 40},
-		{"huge", 1 << 31, 1 << 20, 400, 200},
+		{"huge", 1 << 31, 1 << 20, 400, 200}, // the bounds passed below
 		{"zero means default", 0, 0, defaultColumns, defaultRows},
 		{"one", 1, 1, 1, 1},
 	}
