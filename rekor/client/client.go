@@ -159,7 +159,9 @@ func (e *HTTPError) Error() string {
 }
 
 // Is makes errors.Is(err, ErrNotFound) true for a 404.
-func (e *HTTPError) Is(target error) bool { return target == ErrNotFound && e.Status == http.StatusNotFound }
+func (e *HTTPError) Is(target error) bool {
+	return target == ErrNotFound && e.Status == http.StatusNotFound
+}
 
 // apiErr turns an error from the generated client into an *HTTPError when it
 // carries a status code, and wraps it with op otherwise.
