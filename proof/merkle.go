@@ -150,7 +150,7 @@ func TraceInclusion(index, size uint64, leafHash []byte, proofHashes [][]byte, r
 	if (verdict == nil) != t.Matches() {
 		// The trace must walk exactly the library's path; if it ever does
 		// not, fail closed rather than explain something else.
-		return t, fmt.Errorf("internal error: inclusion trace disagrees with merkle library (index %d, size %d, library: %v)", index, size, verdict)
+		return t, errors.Join(fmt.Errorf("internal error: inclusion trace disagrees with merkle library (index %d, size %d)", index, size), verdict)
 	}
 	return t, verdict
 }
@@ -363,7 +363,7 @@ func siblingAddr(parent NodeAddr, left bool) NodeAddr {
 // closed) if the trace ever disagrees with it.
 func (t *ConsistencyTrace) check(verdict error) error {
 	if (verdict == nil) != t.Matches() {
-		return fmt.Errorf("internal error: consistency trace disagrees with merkle library (sizes %d, %d, library: %v)", t.Size1, t.Size2, verdict)
+		return errors.Join(fmt.Errorf("internal error: consistency trace disagrees with merkle library (sizes %d, %d)", t.Size1, t.Size2), verdict)
 	}
 	return verdict
 }

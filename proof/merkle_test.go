@@ -30,11 +30,11 @@ func largestPow2Below(n int) int {
 
 // mth is MTH(D[lo:hi]) over leaf hashes.
 func (t *refTree) mth(lo, hi int) []byte {
-	switch n := hi - lo; {
-	case n == 0:
+	switch n := hi - lo; n {
+	case 0:
 		h := sha256.Sum256(nil)
 		return h[:]
-	case n == 1:
+	case 1:
 		return t.leaves[lo]
 	default:
 		k := largestPow2Below(n)

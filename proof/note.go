@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
@@ -352,10 +353,12 @@ func OpenNote(msg []byte, keys []NoteKey) (*SignedNote, error) {
 // (it only says "malformed note").
 func noteFormatReason(msg []byte) string {
 	s := string(msg)
-	for i, r := range s {
-		if r < 0x20 && r != '\n' || r == 0xFFFD && strings.HasPrefix(s[i:], "\uFFFD") == false {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r < 0x20 && r != '\n' || r == utf8.RuneError && size == 1 {
 			return fmt.Sprintf("control character or invalid UTF-8 at byte %d", i)
 		}
+		i += size
 	}
 	split := strings.LastIndex(s, "\n\n")
 	if split < 0 {

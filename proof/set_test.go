@@ -56,8 +56,10 @@ func TestVerifySETAgainstRekor(t *testing.T) {
 	}
 	rekor := func(p SETPayload, set []byte) error {
 		body := base64.StdEncoding.EncodeToString(p.Body)
-		e := &models.LogEntryAnon{Body: body, IntegratedTime: &p.IntegratedTime, LogID: &p.LogID, LogIndex: &p.LogIndex,
-			Verification: &models.LogEntryAnonVerification{SignedEntryTimestamp: strfmt.Base64(set)}}
+		e := &models.LogEntryAnon{
+			Body: body, IntegratedTime: &p.IntegratedTime, LogID: &p.LogID, LogIndex: &p.LogIndex,
+			Verification: &models.LogEntryAnonVerification{SignedEntryTimestamp: strfmt.Base64(set)},
+		}
 		return rekorverify.VerifySignedEntryTimestamp(context.Background(), e, v)
 	}
 	mutations := []struct {
