@@ -222,19 +222,25 @@ func TestBundleRealWorld(t *testing.T) {
 			if c.Suite != group {
 				group = "other clients"
 			}
-			tl := counts[group]
-			if tl == nil {
-				tl = &tally{}
-				counts[group] = tl
+			groups := []string{group}
+			if c.Suite != group {
+				groups = append(groups, c.Suite)
 			}
-			tl.total++
-			if gotValid {
-				tl.valid++
-			} else {
-				tl.invalid++
-			}
-			if isPolicy {
-				tl.policy++
+			for _, g := range groups {
+				tl := counts[g]
+				if tl == nil {
+					tl = &tally{}
+					counts[g] = tl
+				}
+				tl.total++
+				if gotValid {
+					tl.valid++
+				} else {
+					tl.invalid++
+				}
+				if isPolicy {
+					tl.policy++
+				}
 			}
 			if gotValid != wantValid {
 				t.Errorf("VerifyBundle(%s) valid = %v, want %v (expect %q, policy %q); reason: %s",
@@ -264,8 +270,17 @@ func TestBundleRealWorld(t *testing.T) {
 	if conf == nil || other == nil {
 		t.Fatalf("missing suites in INDEX.json: %v", counts)
 	}
-	t.Logf("sigstore-conformance: %d cases, %d valid, %d invalid, %d by documented policy", conf.total, conf.valid, conf.invalid, conf.policy)
-	t.Logf("other clients: %d cases, %d valid, %d invalid, %d by documented policy", other.total, other.valid, other.invalid, other.policy)
+	for _, g := range []string{"sigstore-conformance", "sigstore-python", "sigstore-java", "sigstore-js", "sigstore-go", "cosign", "sigstore-rs", "other clients"} {
+		if tl := counts[g]; tl != nil {
+			t.Logf("%-20s %3d cases: %3d valid, %3d invalid, %2d decided by documented policy", g, tl.total, tl.valid, tl.invalid, tl.policy)
+		}
+	}
+	wantTotals := map[string]int{"sigstore-python": 18, "sigstore-java": 31, "sigstore-js": 24, "sigstore-go": 6, "cosign": 1, "sigstore-rs": 1}
+	for g, n := range wantTotals {
+		if tl := counts[g]; tl == nil || tl.total != n {
+			t.Errorf("%s: %v cases, want %d", g, tl, n)
+		}
+	}
 	if conf.total != 70 || other.total != 81 {
 		t.Errorf("case totals = %d conformance + %d others, want 70 + 81", conf.total, other.total)
 	}
