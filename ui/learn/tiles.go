@@ -140,7 +140,7 @@ func (m *Model) tilesView(w, _ int) []string {
 		}
 		out = append(out, truncate(fmt.Sprintf("  level %d  %s", tl.level, strings.Join(parts, " + ")), w))
 	}
-	out = append(out, "", st.Heading.Render(fmt.Sprintf("Leaf %s lives in:", commas(leaf))))
+	out = append(out, st.Heading.Render(fmt.Sprintf("Leaf %s lives in:", commas(leaf))))
 	for _, lt := range leafTiles(leaf, size) {
 		path := tilePath(lt.level, lt.tile, lt.width)
 		var what string
