@@ -377,6 +377,9 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 		}
 		r.Add(s)
 	}
+	if v.pol.Identity != nil {
+		v.checkIdentity(r, a, entry)
+	}
 	flush()
 	if ec.Checkpoint != nil {
 		ar.Checkpoint = &CheckpointRef{Origin: ec.Checkpoint.Origin, Size: ec.Checkpoint.Size, RootHash: hex.EncodeToString(ec.Checkpoint.RootHash)}
@@ -521,4 +524,37 @@ func (v *verifier) verifyBundle(imageDigest string, a model.Attachment, ar *Atta
 			ar.Signer = s
 		}
 	}
+}
+
+// StepIdentity is the step that checks a keyless signature's certificate
+// chain and identity against the policy.
+const StepIdentity = "certificate-identity"
+
+// checkIdentity checks a legacy keyless signature against the identity
+// policy by repackaging it as a Sigstore bundle for proof.VerifyBundle
+// (sigstore-go: Fulcio chain, SCT, SAN and issuer, integrated time inside
+// the certificate's validity).
+func (v *verifier) checkIdentity(r *model.Result, a model.Attachment, entry *model.LogEntry) {
+	const title = "Certificate identity"
+	if a.Kind != model.AttachSignature {
+		r.Fail(StepIdentity, title, errors.New("identity policies are checked for signatures only; this legacy attestation's identity was not checked"))
+		return
+	}
+	if len(a.Certificate) == 0 {
+		r.Fail(StepIdentity, title, errors.New("the signature has no certificate: an identity policy needs a keyless (Fulcio) signature"))
+		return
+	}
+	b, err := legacyBundle(a, entry, nil)
+	if err != nil {
+		r.Fail(StepIdentity, title, fmt.Errorf("repackaging the signature for verification: %w", err))
+		return
+	}
+	d := sha256Digest(a.Payload)
+	res := proof.VerifyBundle(b, proof.BundleOptions{TrustedRoot: v.pol.TrustedRoot, Identity: v.pol.Identity,
+		ArtifactDigest: &proof.ArtifactDigest{Algorithm: d.Algorithm, Hex: d.Hex}})
+	if res.Verdict() != model.VerdictVerified {
+		r.Fail(StepIdentity, title, errors.New(res.Reason()))
+		return
+	}
+	r.Pass(StepIdentity, title, "sigstore-go verified the certificate chain and the identity policy")
 }

@@ -1,0 +1,79 @@
+package inspect
+
+import (
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+
+	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/provscope/provscope/model"
+)
+
+// legacyBundle repackages a cosign legacy signature (simple-signing payload,
+// signature, certificate or key, and its log entry with SET and inclusion
+// proof) as a Sigstore bundle v0.3 with a message signature over the
+// payload, so that proof.VerifyBundle (sigstore-go) can check what the
+// legacy format cannot say alone: the certificate chain, SCTs and identity.
+// keyPEM is used for the key hint when the signature has no certificate.
+func legacyBundle(a model.Attachment, e *model.LogEntry, keyPEM []byte) ([]byte, error) {
+	if e == nil || e.Proof == nil {
+		return nil, errors.New("the signature's log entry has no inclusion proof")
+	}
+	vm := &protobundle.VerificationMaterial{}
+	switch {
+	case len(a.Certificate) > 0:
+		block, _ := pem.Decode(a.Certificate)
+		if block == nil {
+			return nil, errors.New("certificate is not PEM")
+		}
+		if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+			return nil, fmt.Errorf("parsing certificate: %w", err)
+		}
+		vm.Content = &protobundle.VerificationMaterial_Certificate{Certificate: &protocommon.X509Certificate{RawBytes: block.Bytes}}
+	case len(keyPEM) > 0:
+		block, _ := pem.Decode(keyPEM)
+		if block == nil {
+			return nil, errors.New("key is not PEM")
+		}
+		hint := sha256.Sum256(block.Bytes)
+		vm.Content = &protobundle.VerificationMaterial_PublicKey{PublicKey: &protocommon.PublicKeyIdentifier{Hint: base64.StdEncoding.EncodeToString(hint[:])}}
+	default:
+		return nil, errors.New("no certificate or key")
+	}
+	logID, err := hex.DecodeString(e.LogID)
+	if err != nil {
+		return nil, fmt.Errorf("decoding log ID: %w", err)
+	}
+	p := e.Proof
+	vm.TlogEntries = []*protorekor.TransparencyLogEntry{{
+		LogIndex:          e.LogIndex,
+		LogId:             &protocommon.LogId{KeyId: logID},
+		KindVersion:       &protorekor.KindVersion{Kind: string(e.Kind), Version: e.APIVersion},
+		IntegratedTime:    e.IntegratedTime.Unix(),
+		InclusionPromise:  &protorekor.InclusionPromise{SignedEntryTimestamp: e.SET},
+		InclusionProof:    &protorekor.InclusionProof{LogIndex: p.LogIndex, RootHash: p.RootHash, TreeSize: p.TreeSize, Hashes: p.Hashes, Checkpoint: &protorekor.Checkpoint{Envelope: p.Checkpoint}},
+		CanonicalizedBody: e.Body,
+	}}
+	digest := sha256.Sum256(a.Payload)
+	b := &protobundle.Bundle{
+		MediaType:            "application/vnd.dev.sigstore.bundle.v0.3+json",
+		VerificationMaterial: vm,
+		Content: &protobundle.Bundle_MessageSignature{MessageSignature: &protocommon.MessageSignature{
+			MessageDigest: &protocommon.HashOutput{Algorithm: protocommon.HashAlgorithm_SHA2_256, Digest: digest[:]},
+			Signature:     a.Signature,
+		}},
+	}
+	out, err := protojson.Marshal(b)
+	if err != nil {
+		return nil, fmt.Errorf("encoding bundle: %w", err)
+	}
+	return out, nil
+}
