@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -159,5 +160,38 @@ func TestReportDemoWorld(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "report", "x", "--format", "xml"); code != exitUsageErr {
 		t.Errorf("report --format xml = %d, want %d", code, exitUsageErr)
+	}
+}
+
+// TestLogCommandsOnDemoWorld runs loginfo, get, proof and search against the
+// demo world's log.
+func TestLogCommandsOnDemoWorld(t *testing.T) {
+	isolateEnv(t)
+	w := startDemo(t)
+	logArgs := []string{"--log", w.LogURL, "--log-key", w.LogPublicKeyPath}
+	code, out, errs := runCLI(t, append([]string{"loginfo", "--output", "json"}, logArgs...)...)
+	var li struct {
+		Verdict string `json:"verdict"`
+		Trees   []struct {
+			Checkpoint struct{ Size uint64 } `json:"checkpoint"`
+		} `json:"trees"`
+	}
+	if err := json.Unmarshal([]byte(out), &li); err != nil || code != exitOK || li.Verdict != "verified" || li.Trees[0].Checkpoint.Size == 0 {
+		t.Fatalf("loginfo on the demo log = %d %+v %v\n%s", code, li, errs, out)
+	}
+	size := li.Trees[0].Checkpoint.Size
+	for i := uint64(0); i < size; i++ {
+		if code, out, errs := runCLI(t, append([]string{"get", "--log-index", strconv.FormatUint(i, 10)}, logArgs...)...); code != exitOK {
+			t.Errorf("get --log-index %d = %d\n%s%s", i, code, out, errs)
+		}
+	}
+	if code, out, errs := runCLI(t, append([]string{"proof", "--log-index", strconv.FormatUint(size-1, 10)}, logArgs...)...); code != exitOK || !strings.Contains(out, "leaf, the entry") {
+		t.Errorf("proof = %d\n%s%s", code, out, errs)
+	}
+	// Every entry signed with the 2026 key is found by key.
+	code, out, errs = runCLI(t, append([]string{"search", "--public-key", demoKeyPath(w, "2026"), "--output", "json"}, logArgs...)...)
+	var found struct{ Count int }
+	if err := json.Unmarshal([]byte(out), &found); err != nil || code != exitOK || found.Count == 0 || uint64(found.Count) > size {
+		t.Errorf("search --public-key = %d %+v\n%s%s", code, found, out, errs)
 	}
 }
