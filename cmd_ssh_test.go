@@ -116,9 +116,9 @@ func TestSSHEndToEnd(t *testing.T) {
 // fake world after a short flow (expand an image, move, verify), "minimal" a
 // model that only prints its size, i.e. the SSH + Bubble Tea overhead. The
 // in-process gossh clients are counted too, so the figures are upper bounds
-// for the server. It also reports the bytes sent for one key press that moves
-// the selection: the renderer sends only what changed, which keeps a slow
-// link usable.
+// for the server. It also reports the bytes sent for the first full frame and
+// for one key press that moves the selection afterwards: the renderer sends
+// only what changed, which keeps a slow link usable.
 //
 //	go test -run '^$' -bench SSHSessionMemory -benchtime 3x .
 func BenchmarkSSHSessionMemory(b *testing.B) {
@@ -127,9 +127,10 @@ func BenchmarkSSHSessionMemory(b *testing.B) {
 			// Warm up: the first sessions pay one-time initialisation
 			// (package-level caches, tables) that no later session does.
 			measureSSHSessions(b, kind, 2)
-			var perSession, perKey, goroutines float64
+			var firstFrame, perSession, perKey, goroutines float64
 			for range b.N {
 				m := measureSSHSessions(b, kind, 10)
+				firstFrame += m.firstFrame
 				perSession += m.heapPerSession
 				perKey += m.bytesPerKey
 				goroutines += m.goroutinesPerSession
@@ -137,13 +138,14 @@ func BenchmarkSSHSessionMemory(b *testing.B) {
 			n := float64(b.N)
 			b.ReportMetric(perSession/n, "B/session")
 			b.ReportMetric(perKey/n, "out-B/keypress")
+			b.ReportMetric(firstFrame/n, "out-B/first-frame")
 			b.ReportMetric(goroutines/n, "goroutines/session")
 		})
 	}
 }
 
 type sshMeasure struct {
-	heapPerSession, bytesPerKey, goroutinesPerSession float64
+	firstFrame, heapPerSession, bytesPerKey, goroutinesPerSession float64
 }
 
 func measureSSHSessions(b *testing.B, kind string, sessions int) sshMeasure {
@@ -232,6 +234,7 @@ func measureSSHSessions(b *testing.B, kind string, sessions int) sshMeasure {
 	// Walk a short flow in every session: expand the first image, move to
 	// its first tag, verify it.
 	waitQuiet(outs)
+	firstFrame := outs[0].n.Load()
 	for _, keys := range []string{"\r", "j", "v"} {
 		for _, in := range stdins {
 			_, _ = io.WriteString(in, keys)
@@ -248,6 +251,7 @@ func measureSSHSessions(b *testing.B, kind string, sessions int) sshMeasure {
 	perKey := outs[0].n.Load() - sent
 
 	return sshMeasure{
+		firstFrame:           float64(firstFrame),
 		heapPerSession:       float64(after-before) / float64(sessions),
 		bytesPerKey:          float64(perKey),
 		goroutinesPerSession: float64(goroutinesAfter-goroutinesBefore) / float64(sessions),
