@@ -69,7 +69,11 @@ func runExplorer(cmd *cobra.Command, cfg explorerConfig) error {
 		c.ExportDir = "."
 	}
 	if !cfg.Fake {
+		c.Logs = append(c.Logs, ui.LogChoice{Name: cfg.LogName + " (current)", URL: cfg.LogURL})
 		for _, l := range logs.All(logsCfg) {
+			if l.URL == cfg.LogURL {
+				continue
+			}
 			c.Logs = append(c.Logs, ui.LogChoice{Name: l.Name, URL: l.URL})
 		}
 		base := cfg
@@ -77,7 +81,7 @@ func runExplorer(cmd *cobra.Command, cfg explorerConfig) error {
 			nc := base
 			nc.LogURL, nc.LogName, nc.LogPublicKeyPEM = choice.URL, choice.Name, nil
 			if choice.URL == base.LogURL {
-				nc.LogPublicKeyPEM = base.LogPublicKeyPEM
+				nc.LogName, nc.LogPublicKeyPEM = base.LogName, base.LogPublicKeyPEM
 			}
 			b, _, err := openBackend(ctx, &nc)
 			return b, err

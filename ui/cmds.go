@@ -284,6 +284,9 @@ func exportCmd(dir string, now time.Time, ev evidence) tea.Cmd {
 			return exportDoneMsg{err: errors.New("export is disabled in this session")}
 		}
 		name := safeName(ev.name)
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs
+		}
 		out := filepath.Join(dir, "provscope-evidence-"+name+"-"+now.UTC().Format("20060102T150405Z"))
 		if err := os.MkdirAll(out, 0o750); err != nil {
 			return exportDoneMsg{err: fmt.Errorf("creating %s: %w", out, err)}
@@ -360,5 +363,8 @@ func safeName(s string) string {
 			b.WriteRune('_')
 		}
 	}
-	return short(b.String(), 48)
+	if b.Len() > 48 {
+		return b.String()[:48]
+	}
+	return b.String()
 }

@@ -121,7 +121,7 @@ func (p *detailPane) View() string {
 
 func (p *detailPane) kv(k, v string) []string {
 	st := p.c.Styles
-	kw := 14
+	kw := 15
 	if p.w < 50 {
 		kw = 10
 	}
@@ -307,7 +307,7 @@ func (p *detailPane) renderEntry(e model.LogEntry) {
 
 	add("")
 	add(st.Detail.Heading.Render("Identifiers"))
-	add(p.kv("UUID / entry ID", e.UUID)...)
+	add(p.kv("UUID (entry ID)", e.UUID)...)
 	if tid, ok := treeIDFromUUID(e.UUID); ok {
 		add(p.note(fmt.Sprintf("80 hex = tree ID %s (16 hex, the shard) + the RFC 6962 leaf hash (64 hex); rekor-cli accepts either the 80- or the 64-hex form", tid))...)
 	} else {

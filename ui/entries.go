@@ -5,6 +5,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/provscope/provscope/model"
 )
@@ -288,10 +289,12 @@ func (p *entriesPane) View() string {
 		row += signer
 		row = fit(row, w)
 		if i == p.win.cursor {
+			// One style across the whole row: inner styles would cut the
+			// highlight short.
 			if p.focused {
-				row = st.List.Selected.Render(row)
+				row = st.List.Selected.Render(ansi.Strip(row))
 			} else {
-				row = st.List.SelectedBlurred.Render(row)
+				row = st.List.SelectedBlurred.Render(ansi.Strip(row))
 			}
 		}
 		lines = append(lines, row)

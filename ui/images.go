@@ -6,6 +6,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/provscope/provscope/model"
 )
@@ -304,9 +305,9 @@ func (p *imagesPane) View() string {
 		line = fit(line, w)
 		if i == p.win.cursor {
 			if p.focused {
-				line = st.List.Selected.Render(line)
+				line = st.List.Selected.Render(ansi.Strip(line))
 			} else {
-				line = st.List.SelectedBlurred.Render(line)
+				line = st.List.SelectedBlurred.Render(ansi.Strip(line))
 			}
 		}
 		lines = append(lines, line)
