@@ -394,3 +394,19 @@ func noteFormatReason(msg []byte) string {
 	}
 	return "rejected by golang.org/x/mod/sumdb/note"
 }
+
+// LogKeyFromPEM builds a log note key from a PEM public key and the log's
+// checkpoint origin or signer name: for a Rekor v1 origin
+// "<host> - <treeID>" the key is named after the host (Rekor v1 logs sign
+// as their host name); any other value is used as the name as is.
+func LogKeyFromPEM(pemBytes []byte, originOrName string) (NoteKey, error) {
+	pub, err := ParsePublicKeyPEM(pemBytes)
+	if err != nil {
+		return NoteKey{}, err
+	}
+	name := originOrName
+	if host, _, ok := RekorV1Origin(originOrName); ok {
+		name = host
+	}
+	return NewLogKey(name, pub)
+}

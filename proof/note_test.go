@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/pem"
 	"errors"
 	"strings"
 	"testing"
@@ -297,3 +298,31 @@ func TestCheckpointConsistencyErrors(t *testing.T) {
 }
 
 func err2[T any](_ T, err error) error { return err }
+
+func TestLogKeyFromPEM(t *testing.T) {
+	s := newRekorV1Signer(t, "rekor.example.dev")
+	der, _ := x509.MarshalPKIXPublicKey(&s.priv.PublicKey)
+	p := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+	for _, in := range []string{"rekor.example.dev - 1193050959916656506", "rekor.example.dev"} {
+		k, err := LogKeyFromPEM(p, in)
+		if err != nil || k.ID() != s.logKey(t).ID() {
+			t.Errorf("LogKeyFromPEM(%q) = %v, %v; want %s", in, k.ID(), err, s.logKey(t).ID())
+		}
+	}
+	if _, err := VerifyCheckpoint(signNote(t, "rekor.example.dev - 1\n1\n"+base64.StdEncoding.EncodeToString(make([]byte, 32))+"\n", s), []NoteKey{mustKey(LogKeyFromPEM(p, "rekor.example.dev - 1"))}, CheckpointOptions{}); err != nil {
+		t.Errorf("checkpoint with key from PEM: %v", err)
+	}
+	if _, err := LogKeyFromPEM([]byte("junk"), "x"); err == nil {
+		t.Error("LogKeyFromPEM(junk) = nil error")
+	}
+	if _, err := LogKeyFromPEM(p, "go.sum database tree"); err == nil {
+		t.Error("LogKeyFromPEM with spaces in the name = nil error")
+	}
+}
+
+func mustKey(k NoteKey, err error) NoteKey {
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
