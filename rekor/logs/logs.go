@@ -16,6 +16,7 @@ package logs
 
 import (
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/url"
@@ -23,6 +24,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/provscope/provscope/proof"
 )
 
 // Kind is a log's read API.
@@ -66,50 +69,82 @@ const (
 // LocalURL is where `provscope serve` listens by default.
 const LocalURL = "http://127.0.0.1:3000"
 
-// Public keys of Sigstore's production logs, from the production
-// trusted_root.json (sigstore/root-signing targets/trusted_root.json).
-const (
-	rekorV1ProductionKey = `-----BEGIN PUBLIC KEY-----
-MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE2G2Y+2tabdTV5BcGiBIx0a9fAFwr
-kBbmLSGtks4L3qX6yYY0zufBnhC8Ur/iy55GhWP/9A/bY2LhC30M9+RYtw==
------END PUBLIC KEY-----
-`
-	rekorV2Log2025_1Key = `-----BEGIN PUBLIC KEY-----
-MCowBQYDK2VwAyEAt8rlp1knGwjfbcXAYPYAkn0XiLz1x8O4t0YkEhie244=
------END PUBLIC KEY-----
-`
-)
-
-// Builtin returns the built-in logs (a fresh slice each call).
+// Builtin returns the built-in logs (a fresh slice each call): the
+// transparency logs of the production trusted_root.json embedded in proof/
+// (Rekor v1 rekor.sigstore.dev as "public-good", each Rekor v2 shard by the
+// first label of its host, such as "log2025-1"), then "local".
 func Builtin() []Log {
-	return []Log{
-		{
-			Name:      PublicGood,
-			Aliases:   []string{"sigstore", "rekor.sigstore.dev", "https://rekor.sigstore.dev"},
-			URL:       "https://rekor.sigstore.dev",
-			Kind:      KindRekorV1,
-			PublicKey: rekorV1ProductionKey,
-			// 2605736670972794746 was active 2022-2024 and is now an inactive
-			// shard; 1193050959916656506 is the current one.
-			Shards:      []string{"2605736670972794746", "1193050959916656506"},
-			Description: "Sigstore public-good Rekor v1 (all shards, one key)",
-		},
-		{
-			Name:        Log2025_1,
-			Aliases:     []string{"log2025-1.rekor.sigstore.dev", "https://log2025-1.rekor.sigstore.dev"},
-			URL:         "https://log2025-1.rekor.sigstore.dev",
-			Kind:        KindTiles,
-			PublicKey:   rekorV2Log2025_1Key,
-			Origin:      "log2025-1.rekor.sigstore.dev",
-			Description: "Sigstore public-good Rekor v2 shard (tlog-tiles, Ed25519), from the production trusted root",
-		},
-		{
-			Name:        Local,
-			URL:         LocalURL,
-			Kind:        KindRekorV1,
-			Description: "the embedded log started by `provscope serve` (key fetched from the log)",
-		},
+	out, err := FromTrustedRoot(proof.PublicGoodTrustedRoot())
+	if err != nil {
+		// The embedded root is compiled in and tested: failing to read it
+		// is a broken build.
+		panic(fmt.Sprintf("reading the embedded trusted root: %v", err))
 	}
+	return append(out, Log{
+		Name:        Local,
+		URL:         LocalURL,
+		Kind:        KindRekorV1,
+		Description: "the embedded log started by `provscope serve` (key fetched from the log)",
+	})
+}
+
+// publicGoodV1URL is the Rekor v1 public-good log; its shards share one key.
+const publicGoodV1URL = "https://rekor.sigstore.dev"
+
+// FromTrustedRoot lists the transparency logs of a Sigstore
+// trusted_root.json: rekor.sigstore.dev as the Rekor v1 "public-good" log,
+// any other log as a tiles (Rekor v2) log named by the first label of its
+// host, with its origin the host (the C2SP checkpoint origin of Rekor v2).
+func FromTrustedRoot(trustedRootJSON []byte) ([]Log, error) {
+	var tr struct {
+		Tlogs []struct {
+			BaseURL   string `json:"baseUrl"`
+			PublicKey struct {
+				RawBytes   []byte `json:"rawBytes"`
+				KeyDetails string `json:"keyDetails"`
+			} `json:"publicKey"`
+		} `json:"tlogs"`
+	}
+	if err := json.Unmarshal(trustedRootJSON, &tr); err != nil {
+		return nil, fmt.Errorf("parsing trusted root: %w", err)
+	}
+	var out []Log
+	for _, t := range tr.Tlogs {
+		base := strings.TrimRight(t.BaseURL, "/")
+		u, err := url.Parse(base)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("trusted root: tlog base URL %q is not a URL", t.BaseURL)
+		}
+		if len(t.PublicKey.RawBytes) == 0 {
+			return nil, fmt.Errorf("trusted root: tlog %s has no public key", t.BaseURL)
+		}
+		keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: t.PublicKey.RawBytes}))
+		if base == publicGoodV1URL {
+			out = append(out, Log{
+				Name:      PublicGood,
+				Aliases:   []string{"sigstore", "rekor.sigstore.dev"},
+				URL:       publicGoodV1URL,
+				Kind:      KindRekorV1,
+				PublicKey: keyPEM,
+				// 2605736670972794746 was active 2022-2024 and is now an
+				// inactive shard; 1193050959916656506 is the current one.
+				Shards:      []string{"2605736670972794746", "1193050959916656506"},
+				Description: "Sigstore public-good Rekor v1 (all shards, one key)",
+			})
+			continue
+		}
+		name, _, _ := strings.Cut(u.Host, ".")
+		out = append(out, Log{
+			Name:        name,
+			Aliases:     []string{u.Host},
+			URL:         base,
+			Kind:        KindTiles,
+			PublicKey:   keyPEM,
+			Origin:      u.Host,
+			Description: "Sigstore public-good Rekor v2 shard (tlog-tiles, " + t.PublicKey.KeyDetails + "), from the production trusted root",
+		})
+	}
+	return out, nil
 }
 
 // Config is the content of the logs config file.

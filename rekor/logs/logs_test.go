@@ -4,7 +4,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/provscope/provscope/internal/testenv"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -102,5 +105,28 @@ func TestConfigPath(t *testing.T) {
 	p, _ = ConfigPath(env(map[string]string{"HOME": "/h"}))
 	if p != "/h/.config/provscope/logs.json" {
 		t.Errorf("ConfigPath(HOME) = %s", p)
+	}
+}
+
+// TestBuiltinFromTrustedRoot checks the logs read from the embedded
+// production trusted root against the keys published in the real-world
+// vectors.
+func TestBuiltinFromTrustedRoot(t *testing.T) {
+	dir := filepath.Join(testenv.RealWorld(t), "trust")
+	for name, file := range map[string]string{PublicGood: "production_rekor.sigstore.dev.pem", Log2025_1: "production_log2025-1.rekor.sigstore.dev.pem"} {
+		l, err := Lookup(name, nil)
+		if err != nil {
+			t.Fatalf("Lookup(%s): %v", name, err)
+		}
+		want, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.TrimSpace(l.PublicKey) != strings.TrimSpace(string(want)) {
+			t.Errorf("%s key =\n%s\nwant\n%s", name, l.PublicKey, want)
+		}
+	}
+	if _, err := FromTrustedRoot([]byte(`{"tlogs":[{"baseUrl":"::"}]}`)); err == nil {
+		t.Error("FromTrustedRoot(bad URL) succeeded")
 	}
 }
