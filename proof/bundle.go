@@ -17,9 +17,17 @@ package proof
 // to is failed with sigstore-go's words, so the two verdicts always agree.
 //
 // Steps, in order: bundle-parse, media-type, trusted-root, certificate or
-// public-key, sct, identity, signature, body-binding, tlog-entry, set,
-// inclusion-proof, checkpoint, timestamps. Every step runs when its inputs
-// exist, so a result lists every problem, not just the first.
+// public-key, sct, identity, signature, body-binding, tlog-entry,
+// signed-entry-timestamp, inclusion-proof, checkpoint, timestamps. Every
+// step runs when its inputs exist, so a result lists every problem, not
+// just the first. With several log entries, the steps explain the first one
+// from a log in the trusted root (sigstore-go's verdict still covers all).
+// The certificate step includes "signing time inside the certificate's
+// validity" for every verified time (SET integrated time, RFC 3161 times).
+//
+// sigstore-go's compatibility signature verifier writes one line to
+// stderr ("Failed to verify signature with default verifier…") when it
+// falls back; that is the library's, not a verdict.
 //
 // Policy where official clients disagree (see the real-world vectors'
 // README, "Policy-dependent"). provscope follows sigstore-go v1.3.0
@@ -68,9 +76,15 @@ package proof
 // ../shared/testdata/realworld, each verdict also checked against
 // sigstore-go run on its own):
 //
-//	source                     cases  valid  invalid  decided by policy above
-//	sigstore-conformance          70     21       49                        0
-//	other clients (INDEX.json)    81     42       39                       13
+//	source                 cases  valid  invalid  decided by policy above
+//	sigstore-conformance      70     21       49                        0
+//	sigstore-python           18      7       11                        1
+//	sigstore-java             31     16       15                        2
+//	sigstore-js               24     12       12                       10
+//	sigstore-go                6      5        1                        0
+//	cosign                     1      1        0                        0
+//	sigstore-rs                1      1        0                        0
+//	other clients, total      81     42       39                       13
 //
 // Every failing conformance case is caught by a named step (never only by
 // sigstore-go's final verdict), and the step is pinned per case.
