@@ -201,6 +201,9 @@ func (m *Model) tamperView(w, h int) []string {
 		}
 	}
 	out = append(out, truncate(fmt.Sprintf("Proof for leaf %d %s", m.leaf, verdict), w))
+	if in.trace != nil && h-len(out) >= len(in.trace.Steps)+8 {
+		out = append(out, m.tamperSteps(in, first, w)...)
+	}
 	out = append(out, wrap(fmt.Sprintf("It goes wrong at %s. Inclusion proofs that now fail: %d of %d, every leaf's.", why, t.failing, n), w)...)
 	if t.consAfterOK {
 		out = append(out, m.consLine(t.consAfter, w))
@@ -209,6 +212,27 @@ func (m *Model) tamperView(w, h int) []string {
 		out = append(out, m.consLine(t.consBefore, w))
 	}
 	return out
+}
+
+// tamperSteps lists the probe proof's hash steps, marking those whose
+// output differs from the honest tree's from the first changed input on.
+func (m *Model) tamperSteps(in inclusion, first, w int) []string {
+	mark := func(i int) string {
+		if first >= 0 && i >= first {
+			return m.st.Fail.Render(" ✗ changed ")
+		}
+		return m.st.Pass.Render(" ✓ as signed")
+	}
+	rows := []string{truncate(fmt.Sprintf("    0  %-8s = SHA-256(0x00 ‖ %q) = %s", proof.NodeAddr{Index: in.index}, in.entry, short(in.trace.LeafHash)), w-11) + mark(0)}
+	inputs := in.inputs()
+	for i, s := range in.trace.Steps {
+		left, right := inputs[i].String(), fmt.Sprintf("proof[%d] %s", s.ProofIndex, addr(in.nodes[s.ProofIndex].ID))
+		if s.SiblingOnLeft {
+			left, right = right, left
+		}
+		rows = append(rows, truncate(fmt.Sprintf("    %-2d %-8s = SHA-256(0x01 ‖ %s ‖ %s) = %s", i+1, s.Node, left, right, short(s.Out)), w-11)+mark(i+1))
+	}
+	return rows
 }
 
 // consLine is one verdict of an old checkpoint against the tampered tree.
