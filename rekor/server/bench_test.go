@@ -52,3 +52,32 @@ func cpuTime() time.Duration {
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkSinglePost measures one-entry POSTs from 8 concurrent clients
+// over loopback HTTP.
+func BenchmarkSinglePost(b *testing.B) {
+	l, err := Open(context.Background(), Config{Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	srv := httptest.NewServer(l.Handler())
+	defer srv.Close()
+	g, err := loadgen.NewGenerator(b.Name())
+	if err != nil {
+		b.Fatal(err)
+	}
+	es, err := g.Entries(0, b.N)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := loadgen.NewClient(srv.URL, 8)
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	tp, err := c.PostAll(context.Background(), es, 8)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(tp.PerSecond(), "entries/s")
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/entry(client+server)")
+}

@@ -23,26 +23,35 @@ var bodyDict = []byte(`{"apiVersion":"0.0.1","kind":"intoto","spec":{"content":{
 	`"}},"signature":{"content":"MEUCI","publicKey":{"content":"LS0tLS1CRUdJTiBQVUJMSUMgS0VZLS0tLS0KTUZrd0V3WUhLb1pJemowQ0FRWUlLb1pJemowREFRY0RRZ0FF` +
 	`"}}}}`)
 
-// bodyCodec pools DEFLATE writers and readers (a writer holds about 1 MB).
+// bodyCodec pools DEFLATE writers and readers. Writers are costly to make
+// and the GC empties a sync.Pool, so a small fixed set is kept.
 type bodyCodec struct {
-	writers sync.Pool
+	once    sync.Once
+	writers chan *flate.Writer
 	readers sync.Pool
 }
 
 func (c *bodyCodec) encode(body []byte) ([]byte, error) {
-	w, _ := c.writers.Get().(*flate.Writer)
+	c.once.Do(func() { c.writers = make(chan *flate.Writer, 4) })
 	var buf bytes.Buffer
 	buf.Grow(len(body)/2 + 16)
 	buf.WriteByte(bodyDeflate)
-	if w == nil {
+	var w *flate.Writer
+	select {
+	case w = <-c.writers:
+		w.Reset(&buf)
+	default:
 		var err error
 		if w, err = flate.NewWriterDict(&buf, flate.BestCompression, bodyDict); err != nil {
 			return nil, fmt.Errorf("compressing body: %w", err)
 		}
-	} else {
-		w.Reset(&buf)
 	}
-	defer c.writers.Put(w)
+	defer func() {
+		select {
+		case c.writers <- w:
+		default:
+		}
+	}()
 	if _, err := w.Write(body); err != nil {
 		return nil, fmt.Errorf("compressing body: %w", err)
 	}

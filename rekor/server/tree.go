@@ -79,7 +79,6 @@ func buildTileTree(h []byte) tileTree {
 type tileWriter struct {
 	rng   *compact.Range
 	edge  []edgeTile
-	dirty map[uint64]bool // levels whose edge tile changed
 	full  []tileBlob      // tiles completed since the last flush
 	err   error
 }
@@ -90,7 +89,7 @@ type tileBlob struct {
 }
 
 func newTileWriter() *tileWriter {
-	return &tileWriter{rng: rangeFactory.NewEmptyRange(0), dirty: map[uint64]bool{}}
+	return &tileWriter{rng: rangeFactory.NewEmptyRange(0)}
 }
 
 // visit records a node computed by the compact range when it lies on a
@@ -113,7 +112,6 @@ func (w *tileWriter) visit(id compact.NodeID, hash []byte) {
 		return
 	}
 	t.hashes = append(t.hashes, hash...)
-	w.dirty[level] = true
 	if pos == tileWidth-1 {
 		w.full = append(w.full, tileBlob{level: level, n: n, hashes: t.hashes})
 	}
@@ -126,23 +124,16 @@ func (w *tileWriter) append(leaf []byte) error {
 	return w.err
 }
 
-// pendingTiles lists every tile to write: completed tiles and the current
-// edge tiles that changed.
+// pendingTiles lists the tiles completed since the last flush. Only full
+// tiles are stored: the partial right-edge tile of each level lives in
+// memory (in every snapshot) and is rebuilt from the entries on start, so a
+// commit never rewrites a partial tile.
 func (w *tileWriter) pendingTiles() []tileBlob {
-	out := append([]tileBlob(nil), w.full...)
-	for level := range w.dirty {
-		t := w.edge[level]
-		if len(t.hashes) == tileWidth*hashSize {
-			continue // already in full
-		}
-		out = append(out, tileBlob{level: level, n: t.n, hashes: t.hashes})
-	}
-	return out
+	return w.full
 }
 
 func (w *tileWriter) flushed() {
-	w.full = w.full[:0]
-	clear(w.dirty)
+	w.full = nil
 }
 
 // clone copies the writer so a failed transaction can be rolled back.
@@ -151,7 +142,7 @@ func (w *tileWriter) clone() *tileWriter {
 	if err != nil {
 		panic(fmt.Sprintf("cloning a valid compact range: %v", err)) // broken invariant
 	}
-	c := &tileWriter{rng: rng, dirty: map[uint64]bool{}, edge: w.copyEdge()}
+	c := &tileWriter{rng: rng, edge: w.copyEdge()}
 	return c
 }
 
