@@ -757,9 +757,12 @@ func (c *bundleChecks) checkBodyBinding(canonical []byte) {
 				return
 			}
 		case model.KindDSSE, model.KindIntoto:
-			if err := body.CheckPayloadHash(bd, payload); err != nil {
+			if err := body.AttachEnvelope(bd, env.PayloadType, payload); err != nil {
 				fail(err)
 				return
+			}
+			if bd.PredicateType != "" {
+				bodyEv = append(bodyEv, ev("predicate", bd.PredicateType))
 			}
 			if !(bd.Kind == model.KindIntoto && bd.APIVersion == "0.0.1") {
 				if err := body.CheckSignatures(bd, sigs); err != nil {

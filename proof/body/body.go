@@ -348,6 +348,22 @@ func short(b []byte) string {
 	return hex.EncodeToString(b)
 }
 
+// AttachEnvelope records what a DSSE envelope adds to a dsse or intoto body:
+// after checking that the body's payload hash is the payload's, it sets the
+// payload type and, for in-toto statements, the statement and predicate
+// types.
+func AttachEnvelope(b *Body, payloadType string, payload []byte) error {
+	if err := CheckPayloadHash(b, payload); err != nil {
+		return err
+	}
+	if b.PayloadType != "" && b.PayloadType != payloadType {
+		return &MismatchError{Field: "payload type", Body: b.PayloadType, Presented: payloadType}
+	}
+	b.PayloadType = payloadType
+	b.StatementType, b.PredicateType = Statement(payloadType, payload)
+	return nil
+}
+
 // Statement returns the in-toto statement type and predicate type of a DSSE
 // payload, or empty strings when the payload is not an in-toto statement.
 func Statement(payloadType string, payload []byte) (statementType, predicateType string) {

@@ -131,8 +131,11 @@ func checkRecordedSignature(d *body.Body, b *realBundle) error {
 		}
 		return body.VerifyDSSESignature(b.DsseEnvelope.PayloadType, b.DsseEnvelope.Payload, d.Signatures[0].Sig, d.Signatures[0].VerifierPEM)
 	case b.DsseEnvelope != nil:
-		if err := body.CheckPayloadHash(d, b.DsseEnvelope.Payload); err != nil {
+		if err := body.AttachEnvelope(d, b.DsseEnvelope.PayloadType, b.DsseEnvelope.Payload); err != nil {
 			return err
+		}
+		if b.DsseEnvelope.PayloadType == "application/vnd.in-toto+json" && (d.StatementType == "" || d.PredicateType == "") {
+			return fmt.Errorf("in-toto payload without statement or predicate type: %q %q", d.StatementType, d.PredicateType)
 		}
 		for i, s := range d.Signatures {
 			if err := body.VerifyDSSESignature(b.DsseEnvelope.PayloadType, b.DsseEnvelope.Payload, s.Sig, s.VerifierPEM); err != nil {

@@ -69,8 +69,13 @@ type Body struct {
 	// Signatures are the signatures with their verification material.
 	Signatures []Signature `json:"signatures"`
 	// PayloadType is the DSSE payload type when the body records it
-	// (intoto 0.0.2).
+	// (intoto 0.0.2) or an envelope was attached (body.AttachEnvelope).
 	PayloadType string `json:"payloadType,omitempty"`
+	// StatementType and PredicateType are the in-toto statement's _type and
+	// predicateType, known once an envelope whose payload is an in-toto
+	// statement was attached: canonical bodies do not keep the payload.
+	StatementType string `json:"statementType,omitempty"`
+	PredicateType string `json:"predicateType,omitempty"`
 }
 
 // Signer returns the first signature's signer, or the zero Signer.
