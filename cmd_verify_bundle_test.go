@@ -113,3 +113,36 @@ func TestVerifyBundleCmdJSON(t *testing.T) {
 		t.Errorf("reason %q does not mention the root hash", rep.Reason)
 	}
 }
+
+// TestVerifyBundleCmdSelfmade runs without the real-world vectors, on the
+// self-made key-signed fixture of proof/testdata/bundle/selfmade.
+func TestVerifyBundleCmdSelfmade(t *testing.T) {
+	dir := filepath.Join("proof", "testdata", "bundle", "selfmade")
+	bundlePath := filepath.Join(dir, "bundle.sigstore.json")
+	common := []string{"verify-bundle", bundlePath, "--key", filepath.Join(dir, "key.pub"), "--trusted-root", filepath.Join(dir, "trusted_root.json")}
+	other := filepath.Join(t.TempDir(), "other.txt")
+	if err := os.WriteFile(other, []byte("not the artifact\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     string
+	}{
+		{"artifact", append(common, "--artifact", filepath.Join(dir, "artifact.txt")), exitOK, "VERIFIED: all checks passed"},
+		{"other artifact", append(common, "--artifact", other), exitFailed, "First failure: Artifact signature"},
+		{"production root", []string{"verify-bundle", bundlePath, "--key", filepath.Join(dir, "key.pub"), "--artifact", filepath.Join(dir, "artifact.txt")}, exitFailed, "First failure: Transparency log entry"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			if code := run(tc.args, &out, &errb); code != tc.wantCode {
+				t.Fatalf("exit = %d, want %d\n%s%s", code, tc.wantCode, out.String(), errb.String())
+			}
+			if !strings.Contains(out.String(), tc.want) {
+				t.Errorf("output lacks %q:\n%s", tc.want, out.String())
+			}
+		})
+	}
+}
