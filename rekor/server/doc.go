@@ -40,10 +40,14 @@
 //
 // Durability: an entry is answered 201 only after the SQLite transaction
 // holding it, its tree nodes and the new signed checkpoint has committed
-// (WAL, synchronous=FULL). On every start Open recomputes every leaf hash
-// and the root from the stored bodies and checks them against the stored
-// tiles and the last signed checkpoint; on a mismatch it refuses to serve
-// and returns a *DamageError naming the damaged index range.
+// (WAL, synchronous=FULL). The log keeps a signed checkpoint each time the
+// tree crosses a multiple of 1024 entries. On every start Open recomputes
+// every leaf hash and root from the stored bodies and checks them against
+// the stored tiles, the kept checkpoints and the last signed checkpoint; on
+// a mismatch it refuses to serve and returns a *DamageError naming the
+// damaged index range (down to the entry when a body no longer matches its
+// stored leaf hash, else between the last matching signed root and the
+// first mismatching one). Only one process may open a log directory.
 //
 // Immutability: the log is append-only. There is no delete and no retention
 // purge: removing an entry would change every later root and break every

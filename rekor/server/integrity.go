@@ -47,7 +47,7 @@ func (l *Log) verifyStorage(ctx context.Context) (*tileWriter, error) {
 			damage.End = max(damage.End, end)
 		}
 	}
-	const levelCheckpoint = 1 << 10
+	const levelHistory, levelCheckpoint = 1 << 9, 1 << 10
 	checkTiles := func(tiles []tileBlob) error {
 		for _, t := range tiles {
 			var stored []byte
@@ -84,6 +84,35 @@ func (l *Log) verifyStorage(ctx context.Context) (*tileWriter, error) {
 		return nil
 	}
 
+	verifier, err := signature.LoadVerifier(l.pub, crypto.SHA256)
+	if err != nil {
+		return nil, fmt.Errorf("loading log verifier: %w", err)
+	}
+	history, err := l.loadHistory(ctx, verifier)
+	if err != nil {
+		return nil, err
+	}
+	var lastGood uint64 // largest size whose recomputed root matched a signed one
+	checkHistory := func() error {
+		size := tw.rng.End()
+		if len(history) == 0 || history[0].Size != size {
+			return nil
+		}
+		h := history[0]
+		history = history[1:]
+		root, err := tw.root()
+		if err != nil {
+			return fmt.Errorf("computing root at %d: %w", size, err)
+		}
+		if bytes.Equal(root, h.Hash) {
+			lastGood = size
+			return nil
+		}
+		note(levelHistory, lastGood, size, fmt.Sprintf("recomputed root at size %d differs from the checkpoint signed for that size (the root at size %d matched its signed checkpoint)", size, lastGood))
+		history = nil // later roots differ too
+		return nil
+	}
+
 	rows, err := l.r.QueryContext(ctx, `SELECT idx, body FROM entries ORDER BY idx`)
 	if err != nil {
 		return nil, fmt.Errorf("reading entries: %w", err)
@@ -109,6 +138,10 @@ func (l *Log) verifyStorage(ctx context.Context) (*tileWriter, error) {
 			return nil, err
 		}
 		next++
+		if err := checkHistory(); err != nil {
+			_ = rows.Close()
+			return nil, err
+		}
 		if len(tw.full) > 0 {
 			if err := checkTiles(tw.full); err != nil {
 				_ = rows.Close()
@@ -145,10 +178,6 @@ func (l *Log) verifyStorage(ctx context.Context) (*tileWriter, error) {
 	if err := sc.UnmarshalText(cpText); err != nil {
 		return nil, &DamageError{Begin: 0, End: size, Reason: fmt.Sprintf("stored checkpoint does not parse: %v", err)}
 	}
-	verifier, err := signature.LoadVerifier(l.pub, crypto.SHA256)
-	if err != nil {
-		return nil, fmt.Errorf("loading log verifier: %w", err)
-	}
 	if !sc.Verify(verifier) {
 		return nil, &DamageError{Begin: 0, End: max(size, sc.Size), Reason: "stored checkpoint signature does not verify with the log key"}
 	}
@@ -161,11 +190,35 @@ func (l *Log) verifyStorage(ctx context.Context) (*tileWriter, error) {
 	case sc.Size > size:
 		note(levelCheckpoint, size, sc.Size, fmt.Sprintf("signed checkpoint has size %d but only %d entries are stored", sc.Size, size))
 	case !bytes.Equal(sc.Hash, root):
-		note(levelCheckpoint, 0, size, fmt.Sprintf("recomputed root %s differs from signed checkpoint root %s", hex.EncodeToString(root), hex.EncodeToString(sc.Hash)))
+		note(levelCheckpoint, lastGood, size, fmt.Sprintf("recomputed root %s differs from signed checkpoint root %s", hex.EncodeToString(root), hex.EncodeToString(sc.Hash)))
 	}
 	if damage != nil {
 		return nil, damage
 	}
 	l.state.Store(newSnapshot(size, root, cpText, tw.copyEdge()))
 	return tw, nil
+}
+
+// loadHistory reads the kept signed checkpoints in size order. One that does
+// not parse or verify is itself damage.
+func (l *Log) loadHistory(ctx context.Context, v signature.Verifier) ([]util.SignedCheckpoint, error) {
+	rows, err := l.r.QueryContext(ctx, `SELECT size, note FROM checkpoints ORDER BY size`)
+	if err != nil {
+		return nil, fmt.Errorf("reading checkpoints: %w", err)
+	}
+	defer rows.Close()
+	var out []util.SignedCheckpoint
+	for rows.Next() {
+		var size int64
+		var text []byte
+		if err := rows.Scan(&size, &text); err != nil {
+			return nil, fmt.Errorf("reading checkpoints: %w", err)
+		}
+		var sc util.SignedCheckpoint
+		if err := sc.UnmarshalText(text); err != nil || !sc.Verify(v) || sc.Size != uint64(size) || sc.Origin != l.Origin() { //nolint:gosec // stored positive
+			return nil, &DamageError{Begin: 0, End: uint64(size), Reason: fmt.Sprintf("kept checkpoint for size %d does not parse or verify with the log key", size)} //nolint:gosec // stored positive
+		}
+		out = append(out, sc)
+	}
+	return out, rows.Err()
 }

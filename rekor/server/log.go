@@ -393,6 +393,7 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 	defer insKey.Close()
 
 	now := l.now().Unix()
+	oldSize := tw.rng.End()
 	inBatch := make(map[string]uint64, len(batch))
 	for i, p := range batch {
 		if idx, ok := inBatch[string(p.p.leaf)]; ok {
@@ -444,6 +445,11 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 	}
 	if err := putMeta(ctx, tx, metaCheckpoint, cp); err != nil {
 		return err
+	}
+	if size/checkpointEvery != oldSize/checkpointEvery {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO checkpoints(size, note) VALUES(?, ?)`, size, cp); err != nil {
+			return fmt.Errorf("keeping checkpoint %d: %w", size, err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("committing %d entries: %w", len(inBatch), err)

@@ -642,3 +642,74 @@ func TestSecondOpenRefused(t *testing.T) {
 	}
 	_ = l3.Close()
 }
+
+// TestDamageLocatedBySignedCheckpoints rewrites entries together with the
+// stored tiles (so only the kept signed checkpoints can tell) and checks the
+// damage is located between two signed roots.
+func TestDamageLocatedBySignedCheckpoints(t *testing.T) {
+	if testing.Short() {
+		t.Skip("appends 2100 entries")
+	}
+	ctx := context.Background()
+	g := newGen(t)
+	entries, err := g.Entries(0, 2100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill := func(t *testing.T) string {
+		dir := t.TempDir()
+		l, err := Open(ctx, Config{Dir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(l.Handler())
+		c := loadgen.NewClient(srv.URL, 2)
+		for i := 0; i < len(entries); i += 100 {
+			if _, err := c.PostBatch(ctx, entries[i:i+100]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		srv.Close()
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	// rewrite replaces entry idx's body and, if its tile is stored, the
+	// leaf hash in it.
+	rewrite := func(t *testing.T, dir string, idx int) {
+		w, _, err := openDB(ctx, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		body := []byte(`{"rewritten":true}`)
+		if _, err := w.ExecContext(ctx, `UPDATE entries SET body = ? WHERE idx = ?`, body, idx); err != nil {
+			t.Fatal(err)
+		}
+		var tile []byte
+		if err := w.QueryRowContext(ctx, `SELECT hashes FROM tiles WHERE level = 0 AND n = ?`, idx/256).Scan(&tile); err == nil {
+			copy(tile[(idx%256)*32:], hasher.HashLeaf(body))
+			if _, err := w.ExecContext(ctx, `UPDATE tiles SET hashes = ? WHERE level = 0 AND n = ?`, tile, idx/256); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		idx        int
+		begin, end uint64
+	}{
+		{1050, 0, 1100},    // before the first kept checkpoint (size 1100)
+		{2060, 1100, 2100}, // after it
+	} {
+		t.Run(fmt.Sprint(tc.idx), func(t *testing.T) {
+			dir := fill(t)
+			rewrite(t, dir, tc.idx)
+			_, err := Open(ctx, Config{Dir: dir})
+			var de *DamageError
+			if !errors.As(err, &de) || de.Begin != tc.begin || de.End != tc.end {
+				t.Errorf("Open() after rewriting entry %d and its tile = %v, want DamageError [%d, %d)", tc.idx, err, tc.begin, tc.end)
+			}
+		})
+	}
+}

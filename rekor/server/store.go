@@ -36,6 +36,10 @@ CREATE TABLE IF NOT EXISTS idxkeys(
 	idx INTEGER NOT NULL,
 	PRIMARY KEY(k, idx)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkpoints(
+	size INTEGER PRIMARY KEY,
+	note BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS tiles(
 	level  INTEGER NOT NULL,
 	n      INTEGER NOT NULL,
@@ -43,6 +47,11 @@ CREATE TABLE IF NOT EXISTS tiles(
 	PRIMARY KEY(level, n)
 ) WITHOUT ROWID;
 `
+
+// checkpointEvery: a signed checkpoint is kept in the checkpoints table each
+// time the tree crosses a multiple of this size, so that on start damage can
+// be located between two signed roots.
+const checkpointEvery = 1024
 
 // Meta keys.
 const (
