@@ -440,6 +440,17 @@ func (a *App) cycle(d int) Pane {
 
 func (a *App) setFocus(p Pane) {
 	a.focus = p
+	// The detail pane explains what the focused list selects.
+	switch p {
+	case PaneImages:
+		if a.selImage != "" && (a.detail.entry != nil || a.detail.imageRef != a.selImage) {
+			a.detail.showImage(a.selImage)
+		}
+	case PaneEntries, PaneProof:
+		if e, ok := a.entries.current(); ok && (a.detail.entry == nil || a.detail.entry.UUID != e.UUID) {
+			a.detail.showEntry(&e)
+		}
+	}
 	a.images.focused = p == PaneImages
 	a.entries.focused = p == PaneEntries
 	a.proof.focused = p == PaneProof

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/provscope/provscope/model"
 )
@@ -74,7 +75,7 @@ type Subject struct {
 func (s Subject) Name() string {
 	switch {
 	case s.Entry != nil:
-		return "entry " + short(s.Entry.UUID, 16)
+		return "entry " + strconv.FormatInt(s.Entry.LogIndex, 10)
 	case s.Ref != "":
 		return s.Ref
 	case s.Image != nil:
