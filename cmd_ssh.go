@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/rekor/logs"
 	"github.com/provscope/provscope/ui"
 	"github.com/provscope/provscope/ui/fakebackend"
 	"github.com/provscope/provscope/ui/sshui"
@@ -65,9 +66,10 @@ duration, why it ended and what was verified.`,
 	f.StringVar(&o.listen, "listen", "127.0.0.1:2222", "address to listen on (host:port)")
 	f.StringVar(&o.authorizedKeys, "authorized-keys", "", "OpenSSH authorized_keys file of the keys allowed in (required)")
 	f.StringVar(&o.hostKey, "host-key", "", "host private key, generated when missing (default: provscope/ssh_host_ed25519_key in the user config dir)")
-	f.StringVar(&o.explorer.LogURL, "log", "", "transparency log: a name (rekor.sigstore.dev) or a URL")
-	f.StringVar(&o.explorer.RegistryHost, "registry", "", "registry to browse (host[:port])")
+	f.StringVar(&o.explorer.LogURL, "log", "", "transparency log: a `NAME` (public-good, local) or a URL")
+	f.StringVar(&o.explorer.RegistryHost, "registry", "", "registry to browse (`HOST[:PORT]`)")
 	f.BoolVar(&o.explorer.Insecure, "insecure", false, "allow plain HTTP to a non-loopback registry")
+	f.StringVar(&o.explorer.TrustedRootPath, "trusted-root", "", "trusted_root.json for Sigstore bundles (`FILE`)")
 	f.DurationVar(&o.idleTimeout, "idle-timeout", sshui.DefaultIdleTimeout, "end a session after this long without input")
 	f.IntVar(&o.maxSessions, "max-sessions", sshui.DefaultMaxSessions, "most sessions open at once; more are refused")
 	f.BoolVar(&o.jsonLogs, "json-logs", false, "write the log lines as JSON")
@@ -93,15 +95,21 @@ func runSSH(cmd *cobra.Command, o sshOptions) error {
 		}
 		o.hostKey = filepath.Join(dir, "provscope", "ssh_host_ed25519_key")
 	}
-	newBackend, logName, err := sshBackend(o.explorer)
-	if err != nil {
-		return usageErr(err)
-	}
 	var handler slog.Handler = slog.NewTextHandler(cmd.ErrOrStderr(), nil)
 	if o.jsonLogs {
 		handler = slog.NewJSONHandler(cmd.ErrOrStderr(), nil)
 	}
 	logger := slog.New(handler)
+	// Libraries underneath (charm.land/ssh among them) log through the
+	// default logger: send them to the same place, in the same format.
+	slog.SetDefault(logger)
+
+	ctx, stop := signal.NotifyContext(contextOf(cmd), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	explorer, err := openSSHExplorer(ctx, o.explorer, logger)
+	if err != nil {
+		return err
+	}
 
 	srv, err := sshui.New(sshui.Config{
 		Addr:               o.listen,
@@ -110,19 +118,15 @@ func runSSH(cmd *cobra.Command, o sshOptions) error {
 		IdleTimeout:        o.idleTimeout,
 		MaxSessions:        o.maxSessions,
 		Logger:             logger,
-		NewModel: func(info sshui.SessionInfo) tea.Model {
-			return newSSHExplorer(info, newBackend(), o.explorer, logName, logger)
-		},
+		NewModel:           explorer.newModel,
 	})
 	if err != nil {
 		return usageErr(err)
 	}
-	ctx, stop := signal.NotifyContext(contextOf(cmd), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	logger.Info("provscope ssh listening", "addr", o.listen, "host_key", srv.HostKeyFingerprint(),
-		"authorized_keys", o.authorizedKeys, "log", logName, "registry", o.explorer.RegistryHost)
+		"authorized_keys", o.authorizedKeys, "log", explorer.cfg.LogName, "registry", o.explorer.RegistryHost)
 
 	select {
 	case err := <-errc:
@@ -148,24 +152,47 @@ func contextOf(cmd *cobra.Command) context.Context {
 	return context.Background()
 }
 
-// sshBackend returns what builds each session's backend, and the log's label.
-// Every session gets its own backend: nothing mutable is shared between
-// sessions.
-//
-// TODO(lead): when the registry/log adapter lands in explorer.go, build it
-// here from cfg the same way runExplorer does.
-func sshBackend(cfg explorerConfig) (func() ui.Backend, string, error) {
-	if cfg.Fake {
-		return func() ui.Backend { return fakebackend.New() }, "fake", nil
-	}
-	return nil, "", errors.New("the explorer's registry/log adapter is not wired yet; try \"provscope ssh --fake\"")
+// sshExplorer is what every session's explorer opens on. The real backend
+// is opened once, at start, and shared: it holds only clients and settings
+// and is safe for concurrent use, so sessions share nothing mutable through
+// it. The fake world is mutable, so each session gets its own.
+type sshExplorer struct {
+	cfg    explorerConfig
+	shared ui.Backend // nil with --fake
+	logs   []ui.LogChoice
+	logger *slog.Logger
 }
 
-// newSSHExplorer builds one session's explorer: its own Common (size,
-// colours from the client's terminal, a context that ends with the session,
-// no evidence export since files would land on the server) and a backend
-// that reports every verification to the session's log line.
-func newSSHExplorer(info sshui.SessionInfo, b ui.Backend, cfg explorerConfig, logName string, logger *slog.Logger) tea.Model {
+// openSSHExplorer opens the backend for cfg (failing early when the log is
+// unknown or unreachable) and the log picker's choices.
+func openSSHExplorer(ctx context.Context, cfg explorerConfig, logger *slog.Logger) (*sshExplorer, error) {
+	b, logsCfg, err := openBackend(ctx, &cfg)
+	if err != nil {
+		return nil, err
+	}
+	e := &sshExplorer{cfg: cfg, logger: logger}
+	if cfg.Fake {
+		return e, nil
+	}
+	e.shared = b
+	e.logs = append(e.logs, ui.LogChoice{Name: cfg.LogName + " (current)", URL: cfg.LogURL})
+	for _, l := range logs.All(logsCfg) {
+		if l.URL != cfg.LogURL {
+			e.logs = append(e.logs, ui.LogChoice{Name: l.Name, URL: l.URL})
+		}
+	}
+	return e, nil
+}
+
+// newModel builds one session's explorer: its own Common (size, colours
+// from the client's terminal, a context that ends with the session, no
+// evidence export since files would land on the server) over a backend that
+// reports every verification to the session's log line.
+func (e *sshExplorer) newModel(info sshui.SessionInfo) tea.Model {
+	b := e.shared
+	if b == nil {
+		b = fakebackend.New()
+	}
 	noColor := info.ColorProfile <= colorprofile.ASCII || slices.ContainsFunc(info.Environ, func(kv string) bool {
 		v, ok := strings.CutPrefix(kv, "NO_COLOR=")
 		return ok && v != ""
@@ -173,10 +200,26 @@ func newSSHExplorer(info sshui.SessionInfo, b ui.Backend, cfg explorerConfig, lo
 	c := ui.NewCommon(&reportingBackend{Backend: b, info: info}, true, noColor)
 	c.Ctx = info.Context
 	c.Width, c.Height = info.Width, info.Height
-	c.Logger = logger.With("session", info.ID)
-	c.RegistryHost = cfg.RegistryHost
-	c.LogName = logName
+	c.Logger = e.logger.With("session", info.ID)
+	c.RegistryHost = e.cfg.RegistryHost
+	c.LogName = e.cfg.LogName
 	c.ExportDir = ""
+	if len(e.logs) > 0 {
+		c.Logs = e.logs
+		base := e.cfg
+		c.OpenLog = func(ctx context.Context, choice ui.LogChoice) (ui.Backend, error) {
+			if choice.URL == base.LogURL {
+				return &reportingBackend{Backend: e.shared, info: info}, nil
+			}
+			nc := base
+			nc.LogURL, nc.LogName, nc.LogPublicKeyPEM = choice.URL, choice.Name, nil
+			b, _, err := openBackend(ctx, &nc)
+			if err != nil {
+				return nil, err
+			}
+			return &reportingBackend{Backend: b, info: info}, nil
+		}
+	}
 	return ui.New(c)
 }
 

@@ -20,7 +20,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	gossh "golang.org/x/crypto/ssh"
 
-	"github.com/provscope/provscope/ui/fakebackend"
 	"github.com/provscope/provscope/ui/sshui"
 )
 
@@ -40,7 +39,7 @@ func TestSSHUsageErrors(t *testing.T) {
 		{"zero sessions", []string{"ssh", "--fake", "--authorized-keys", ak, "--max-sessions", "0"}, "--max-sessions 0"},
 		{"bad idle timeout", []string{"ssh", "--fake", "--authorized-keys", ak, "--idle-timeout", "0s"}, "--idle-timeout"},
 		{"missing authorized keys file", []string{"ssh", "--fake", "--host-key", hk, "--authorized-keys", filepath.Join(dir, "nope")}, "no such file"},
-		{"no backend", []string{"ssh", "--authorized-keys", ak, "--host-key", hk}, "adapter is not wired"},
+		{"unknown log", []string{"ssh", "--authorized-keys", ak, "--host-key", hk, "--log", "no-such-log"}, "unknown log"},
 		{"arguments", []string{"ssh", "extra"}, "unknown command"},
 	}
 	for _, tt := range tests {
@@ -169,9 +168,8 @@ func measureSSHSessions(b *testing.B, kind string, sessions int) sshMeasure {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	newModel := func(info sshui.SessionInfo) tea.Model { return sizeModel{info: info} }
 	if kind == "explorer" {
-		newModel = func(info sshui.SessionInfo) tea.Model {
-			return newSSHExplorer(info, fakebackend.New(), explorerConfig{}, "fake", logger)
-		}
+		e := &sshExplorer{cfg: explorerConfig{Fake: true, LogName: "fake"}, logger: logger}
+		newModel = e.newModel
 	}
 	srv, err := sshui.New(sshui.Config{
 		HostKeyPath:        filepath.Join(dir, "hk"),
