@@ -170,13 +170,17 @@ func drawnAddrs(m *Model) []string {
 
 // TestDrawnProofNodesAreVisible checks, at 80 columns, for every leaf of
 // every size up to 128 and for the first, middle and last leaf and four
-// others of every size up to 1000, that each node of the drawn inclusion proof and each
+// others of every size up to 1000 (300 with -short), that each node of the drawn inclusion proof and each
 // step's output is drawn (not hidden in a collapsed subtree) and that the
 // proof node under each step is that node's child in the drawn tree.
 func TestDrawnProofNodesAreVisible(t *testing.T) {
 	m := newTestModel(80, 24)
-	m.resetLog(1000)
-	for size := uint64(1); size <= 1000; size++ {
+	maxSize := uint64(1000)
+	if testing.Short() {
+		maxSize = 300
+	}
+	m.resetLog(maxSize)
+	for size := uint64(1); size <= maxSize; size++ {
 		root, _ := m.log.Root(size)
 		leaves := []uint64{0, size / 2, size - 1}
 		for j := range uint64(4) {
@@ -360,7 +364,11 @@ func TestRandomKeys(t *testing.T) {
 			r := rand.New(rand.NewPCG(seed, uint64(sz.w)))
 			m := New(Config{Seed: seed, MaxEntries: 300})
 			m, _ = m.Update(tea.WindowSizeMsg{Width: sz.w, Height: sz.h})
-			for range 400 {
+			presses := 400
+			if testing.Short() {
+				presses = 100
+			}
+			for range presses {
 				m = press(m, allKeys[r.IntN(len(allKeys))])
 				v := m.View()
 				if gw, gh := lipgloss.Size(v); gw > sz.w || gh > sz.h {

@@ -221,7 +221,7 @@ func (m *Model) tamperSteps(in inclusion, first, w int) []string {
 		if first >= 0 && i >= first {
 			return m.st.Fail.Render(" ✗ changed ")
 		}
-		return m.st.Pass.Render(" ✓ as signed")
+		return m.st.Pass.Render(" ✓ unchanged")
 	}
 	rows := []string{truncate(fmt.Sprintf("    0  %-8s = SHA-256(0x00 ‖ %q) = %s", proof.NodeAddr{Index: in.index}, in.entry, short(in.trace.LeafHash)), w-11) + mark(0)}
 	inputs := in.inputs()
