@@ -13,7 +13,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
-	"github.com/sigstore/rekor/pkg/generated/models"
 
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/registry"
@@ -371,31 +370,13 @@ func (s *seeder) signLegacy(d name.Digest, o legacyOpts) error {
 // signBundle signs d the way cosign --new-bundle-format does and stores the
 // bundle as a referrer.
 func (s *seeder) signBundle(d name.Digest, kn string) error {
-	k := s.key(kn)
-	stmt, err := cosignfmt.CosignSignStatement(d.DigestStr())
-	if err != nil {
-		return err
-	}
-	env, err := k.SignDSSE(registry.MediaTypeInToto, stmt)
-	if err != nil {
-		return err
-	}
-	_, e, err := s.upload(s.ctx, cosignfmt.DSSEEntry(env, k.PublicKeyPEM()))
-	if err != nil {
-		return fmt.Errorf("logging bundle signature of %s: %w", d, err)
-	}
-	b, err := k.DSSEBundle(env, e)
-	if err != nil {
-		return err
-	}
-	_, err = cosignfmt.WriteBundleReferrer(d, b, registry.PredicateCosignSign, integrated(e), s.ropts...)
+	_, err := cosignfmt.SignImageBundle(s.ctx, d, s.key(kn), s.upload, s.ropts...)
 	return err
 }
 
 // attestProvenance attaches a SLSA v0.2 provenance attestation (what cosign
 // attest --type slsaprovenance writes), logged as a dsse entry.
 func (s *seeder) attestProvenance(d name.Digest, kn string) error {
-	k := s.key(kn)
 	pred := map[string]any{
 		"builder":   map[string]any{"id": "https://github.com/provscope/demo/.github/workflows/release.yml@refs/heads/main"},
 		"buildType": "https://github.com/slsa-framework/slsa-github-generator/container@v1",
@@ -406,35 +387,12 @@ func (s *seeder) attestProvenance(d name.Digest, kn string) error {
 			map[string]any{"uri": "git+https://github.com/provscope/demo@refs/heads/main", "digest": map[string]string{"sha1": "6b8c3a1e9f4d2b7a0c5e8f1d3a6b9c2e4f7a0d1b"}},
 		},
 	}
-	stmt, err := cosignfmt.Statement(d.Context().Name(), d.DigestStr(), registry.PredicateSLSAv02, pred)
-	if err != nil {
-		return err
-	}
-	env, err := k.SignDSSE(registry.MediaTypeInToto, stmt)
-	if err != nil {
-		return err
-	}
-	_, e, err := s.upload(s.ctx, cosignfmt.DSSEEntry(env, k.PublicKeyPEM()))
-	if err != nil {
-		return fmt.Errorf("logging attestation of %s: %w", d, err)
-	}
-	bundle, err := cosignfmt.LegacyBundleAnnotation(e)
-	if err != nil {
-		return err
-	}
-	return cosignfmt.WriteAttached(d, registry.SuffixAttestation,
-		[]cosignfmt.Layer{cosignfmt.AttestationLayer(env, registry.PredicateSLSAv02, bundle)}, false, s.ropts...)
+	_, err := cosignfmt.AttestImage(s.ctx, d, s.key(kn), registry.PredicateSLSAv02, pred, s.upload, s.ropts...)
+	return err
 }
 
 func (s *seeder) sbom(d name.Digest, mediaType string, doc []byte) error {
-	return cosignfmt.WriteAttached(d, registry.SuffixSBOM, []cosignfmt.Layer{{Content: doc, MediaType: mediaType}}, false, s.ropts...)
-}
-
-func integrated(e *models.LogEntryAnon) time.Time {
-	if e == nil || e.IntegratedTime == nil {
-		return time.Unix(0, 0)
-	}
-	return time.Unix(*e.IntegratedTime, 0)
+	return cosignfmt.AttachSBOM(d, mediaType, doc, s.ropts...)
 }
 
 func spdxDoc(name, version string, pkgs []string) []byte {
