@@ -61,6 +61,10 @@ const (
 	maxBg        = 2 // background verifications in flight
 )
 
+// RefreshHeadMsg asks the App to re-read the log head now (and check the
+// new checkpoint's consistency with the previous one).
+type RefreshHeadMsg struct{}
+
 // Option configures an App.
 type Option func(*App)
 
@@ -286,6 +290,8 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		return cmd
 	case tea.KeyPressMsg:
 		return a.handleKey(msg)
+	case RefreshHeadMsg:
+		return a.refreshHead()
 	case tea.PasteMsg:
 		if a.overlay == overlaySearch || a.overlay == overlayLogs {
 			a.input.Update(msg)

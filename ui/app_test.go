@@ -1,14 +1,19 @@
 package ui_test
 
 import (
+	"context"
+	"errors"
+	"image/color"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/provscope/provscope/ui"
+	"github.com/provscope/provscope/ui/fakebackend"
 )
 
 func TestStartListsRepositoriesAndVerifiesInBackground(t *testing.T) {
@@ -285,5 +290,90 @@ func TestStaleEntriesAreDropped(t *testing.T) {
 	s := screen(t, a, 120, 40)
 	if !strings.Contains(s, "Entries · demo/app:v1.1") {
 		t.Errorf("entries pane shows another image's entries:\n%s", s)
+	}
+}
+
+func TestNoColorHasNoColourCodes(t *testing.T) {
+	fb := fakebackend.New()
+	c := ui.NewCommon(fb, true, true)
+	c.RefreshInterval = 0
+	a := ui.New(c)
+	run(t, a, a.Init())
+	send(t, a, tea.WindowSizeMsg{Width: 120, Height: 40})
+	openImage(t, a, "demo/app", "v1.0")
+	press(t, a, ui.DefaultKeyMap().Verify)
+	v := a.View().Content
+	for _, sgr := range []string{"[38;", "[48;", "[3" + "1m", "[32m"} {
+		if strings.Contains(v, sgr) {
+			t.Fatalf("NO_COLOR view contains colour sequence %q", sgr)
+		}
+	}
+	if !strings.Contains(ansi.Strip(v), "✓ verified") {
+		t.Error("without colour the verdict must still read as glyph and word")
+	}
+}
+
+func TestLightAndDarkBackgrounds(t *testing.T) {
+	a, _ := newTestApp(t, 80, 24)
+	dark := a.View().Content
+	send(t, a, tea.BackgroundColorMsg{Color: color.White})
+	light := a.View().Content
+	if dark == light {
+		t.Error("a light background did not change the palette")
+	}
+	if ansi.Strip(dark) != ansi.Strip(light) {
+		t.Error("the palette changed the layout")
+	}
+}
+
+func TestLogPickerSwitchesLogs(t *testing.T) {
+	fb := fakebackend.New()
+	other := fakebackend.New()
+	other.AppendNoise(100)
+	c := ui.NewCommon(fb, true, false)
+	c.RefreshInterval = 0
+	c.LogName = "first"
+	c.Logs = []ui.LogChoice{{Name: "first", URL: "http://127.0.0.1:1"}, {Name: "second", URL: "http://127.0.0.1:2"}}
+	c.OpenLog = func(_ context.Context, lc ui.LogChoice) (ui.Backend, error) {
+		if lc.Name != "second" {
+			return nil, errors.New("unexpected choice " + lc.Name)
+		}
+		return other, nil
+	}
+	a := ui.New(c)
+	run(t, a, a.Init())
+	send(t, a, tea.WindowSizeMsg{Width: 80, Height: 24})
+	press(t, a, ui.DefaultKeyMap().LogPicker)
+	typeText(t, a, "scd") // fuzzy: s…c…d in "second"
+	send(t, a, keyMsg("enter"))
+	if got := a.Common().LogName; got != "second" {
+		t.Fatalf("LogName = %q, want second (status %q)", got, a.Status())
+	}
+	if s := screen(t, a, 80, 24); !strings.Contains(s, "size 129") {
+		t.Errorf("header does not show the new log's head:\n%s", s)
+	}
+}
+
+func TestRetryAfterError(t *testing.T) {
+	a, fb := newTestApp(t, 80, 24)
+	fb.Err = errors.New("connection refused")
+	press(t, a, ui.DefaultKeyMap().Refresh)
+	if s := screen(t, a, 80, 24); !strings.Contains(s, "connection refused") {
+		t.Fatalf("no error shown:\n%s", s)
+	}
+	fb.Err = nil
+	press(t, a, ui.DefaultKeyMap().Refresh)
+	if s := screen(t, a, 80, 24); strings.Contains(s, "connection refused") || !strings.Contains(s, "demo/app") {
+		t.Errorf("r did not recover:\n%s", s)
+	}
+}
+
+func TestHeadRefreshDetectsRewrittenHistory(t *testing.T) {
+	a, fb := newTestApp(t, 80, 24)
+	fb.AppendNoise(5)
+	fb.Rewrite() // same entries count, different history
+	send(t, a, ui.RefreshHeadMsg{})
+	if a.Banner() == "" {
+		t.Fatal("no banner after the log rewrote its history")
 	}
 }

@@ -186,6 +186,19 @@ func (b *Backend) AppendNoise(n int) {
 	}
 }
 
+// Rewrite changes the first entry and rebuilds the tree: the log now shows
+// a history inconsistent with every checkpoint it signed before.
+func (b *Backend) Rewrite() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.bodies[0] = append([]byte(nil), b.bodies[0]...)
+	b.bodies[0][len(b.bodies[0])-3] ^= 1
+	b.tree = testonly.New(rfc6962.DefaultHasher)
+	for _, body := range b.bodies {
+		b.tree.AppendData(body)
+	}
+}
+
 var _ ui.Backend = (*Backend)(nil)
 
 // Repositories implements ui.Backend.
