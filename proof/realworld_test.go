@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -309,6 +310,10 @@ func TestRealWorldCheckpoints(t *testing.T) {
 	if agree != len(index.Checkpoints) {
 		t.Errorf("checkpoints: %d/%d as expected", agree, len(index.Checkpoints))
 	}
+	// The package doc's table reports these counts.
+	if want := map[string]int{"verified": 24, "malformed": 13, "unknown key": 4}; !reflect.DeepEqual(counts, want) {
+		t.Errorf("checkpoint outcomes %v, want %v (update the package doc)", counts, want)
+	}
 	t.Logf("checkpoints: %d/%d as expected; outcomes %v", agree, len(index.Checkpoints), counts)
 }
 
@@ -419,6 +424,9 @@ func TestRealWorldSumDB(t *testing.T) {
 	}
 	if ok != len(index.SumDB) {
 		t.Errorf("sumdb notes: %d/%d as expected", ok, len(index.SumDB))
+	}
+	if want := map[string]int{"verified": 9, "bad signature": 1}; !reflect.DeepEqual(counts, want) {
+		t.Errorf("sumdb outcomes %v, want %v (update the package doc)", counts, want)
 	}
 	t.Logf("sumdb notes: %d/%d as expected; outcomes %v", ok, len(index.SumDB), counts)
 }
