@@ -1,6 +1,7 @@
 package registry_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -609,5 +610,36 @@ func TestEndlessManifest(t *testing.T) {
 	var tl *registry.TooLargeError
 	if !errors.As(err, &tl) {
 		t.Fatalf("Resolve of an endless manifest: %v, want a TooLargeError", err)
+	}
+}
+
+// TestSignImageLegacyAppends signs one image with two keys through the
+// high-level helper: cosign appends to the .sig image, and so must we.
+func TestSignImageLegacyAppends(t *testing.T) {
+	host := newRegistry(t, nil)
+	d := pushImage(t, host+"/app:v1", "app", "amd64")
+	for _, seed := range []string{"a", "b", "a"} {
+		if _, err := cosignfmt.SignImageLegacy(context.Background(), d, mustSigner(t, seed), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := cosignfmt.AttestImage(context.Background(), d, mustSigner(t, "a"), registry.PredicateSLSAv1,
+		map[string]any{"runDetails": map[string]any{"builder": map[string]any{"id": "b1"}},
+			"buildDefinition": map[string]any{"buildType": "t1", "resolvedDependencies": []any{map[string]any{"uri": "u", "digest": map[string]string{"sha256": "00"}}}}},
+		nil); err != nil {
+		t.Fatal(err)
+	}
+	atts, err := testClient().Discover(context.Background(), d.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(atts) != 3 || atts[0].Kind != model.AttachSignature || atts[1].Kind != model.AttachSignature {
+		t.Fatalf("Discover = %d attachments, want 2 signatures (the repeated one not duplicated) and 1 attestation", len(atts))
+	}
+	if bytes.Equal(atts[0].Signature, atts[1].Signature) || atts[0].RekorBundle != nil {
+		t.Error("want two distinct, unlogged signatures")
+	}
+	if a := atts[2]; a.Builder != "b1" || a.BuildType != "t1" || !slices.Equal(a.Materials, []string{"u@sha256:00"}) {
+		t.Errorf("SLSA v1 provenance parsed as builder %q buildType %q materials %v", a.Builder, a.BuildType, a.Materials)
 	}
 }
