@@ -2,9 +2,9 @@ package demo_test
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"

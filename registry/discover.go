@@ -71,7 +71,9 @@ func (c *Client) Discover(ctx context.Context, ref string) ([]model.Attachment, 
 	}
 	sources := []func() ([]model.Attachment, error){
 		func() ([]model.Attachment, error) { return c.cosignTag(ctx, d, SuffixSignature, model.AttachSignature) },
-		func() ([]model.Attachment, error) { return c.cosignTag(ctx, d, SuffixAttestation, model.AttachAttestation) },
+		func() ([]model.Attachment, error) {
+			return c.cosignTag(ctx, d, SuffixAttestation, model.AttachAttestation)
+		},
 		func() ([]model.Attachment, error) { return c.cosignTag(ctx, d, SuffixSBOM, model.AttachSBOM) },
 		func() ([]model.Attachment, error) { return c.referrers(ctx, d) },
 	}

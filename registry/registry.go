@@ -270,7 +270,10 @@ func (g *guardTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // limitedBody fails a read once more than limit bytes have come.
 type limitedBody struct {
-	rc    interface{ Read([]byte) (int, error); Close() error }
+	rc interface {
+		Read([]byte) (int, error)
+		Close() error
+	}
 	left  int64
 	limit int64
 	what  string
