@@ -71,6 +71,7 @@ type Log struct {
 	state atomic.Pointer[snapshot]
 	tiles *tileCache
 	codec bodyCodec
+	stmts writerStmts
 	idem  *idemCache
 	limit *limiter
 
@@ -155,6 +156,9 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		return nil, err
 	}
 	if err := l.loadIdentity(ctx); err != nil {
+		return fail(err)
+	}
+	if err := l.stmts.prepare(ctx, w); err != nil {
 		return fail(err)
 	}
 	tw, err := l.verifyStorage(ctx)
@@ -265,7 +269,7 @@ func (l *Log) Checkpoint() []byte { return bytes.Clone(l.state.Load().checkpoint
 func (l *Log) Close() error {
 	l.closeMu.Do(func() { close(l.closing) })
 	<-l.done
-	err := errors.Join(l.w.Close(), l.r.Close())
+	err := errors.Join(l.stmts.close(), l.w.Close(), l.r.Close())
 	l.release()
 	return err
 }
@@ -371,26 +375,10 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 			_ = tx.Rollback()
 		}
 	}()
-	findLeaf, err := tx.PrepareContext(ctx, `SELECT idx FROM leaves WHERE h = ?`)
-	if err != nil {
-		return fmt.Errorf("preparing statement: %w", err)
-	}
-	defer findLeaf.Close()
-	insEntry, err := tx.PrepareContext(ctx, `INSERT INTO entries(idx, t, body) VALUES(?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("preparing statement: %w", err)
-	}
-	defer insEntry.Close()
-	insLeaf, err := tx.PrepareContext(ctx, `INSERT INTO leaves(h, idx) VALUES(?, ?)`)
-	if err != nil {
-		return fmt.Errorf("preparing statement: %w", err)
-	}
-	defer insLeaf.Close()
-	insKey, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO idxkeys(k, idx) VALUES(?, ?)`)
-	if err != nil {
-		return fmt.Errorf("preparing statement: %w", err)
-	}
-	defer insKey.Close()
+	findLeaf := tx.StmtContext(ctx, l.stmts.findLeaf)
+	insEntry := tx.StmtContext(ctx, l.stmts.insEntry)
+	insLeaf := tx.StmtContext(ctx, l.stmts.insLeaf)
+	insKey := tx.StmtContext(ctx, l.stmts.insKey)
 
 	now := l.now().Unix()
 	oldSize := tw.rng.End()
@@ -457,4 +445,39 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 	tw.flushed()
 	l.state.Store(newSnapshot(size, root, cp, tw.copyEdge()))
 	return nil
+}
+
+// writerStmts are the sequencer's statements, prepared once on the single
+// writer connection.
+type writerStmts struct {
+	findLeaf, insEntry, insLeaf, insKey *sql.Stmt
+}
+
+func (s *writerStmts) prepare(ctx context.Context, w *sql.DB) error {
+	for _, p := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&s.findLeaf, `SELECT idx FROM leaves WHERE h = ?`},
+		{&s.insEntry, `INSERT INTO entries(idx, t, body) VALUES(?, ?, ?)`},
+		{&s.insLeaf, `INSERT INTO leaves(h, idx) VALUES(?, ?)`},
+		{&s.insKey, `INSERT OR IGNORE INTO idxkeys(k, idx) VALUES(?, ?)`},
+	} {
+		st, err := w.PrepareContext(ctx, p.query)
+		if err != nil {
+			return fmt.Errorf("preparing %q: %w", p.query, err)
+		}
+		*p.dst = st
+	}
+	return nil
+}
+
+func (s *writerStmts) close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{s.findLeaf, s.insEntry, s.insLeaf, s.insKey} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
 }
