@@ -69,12 +69,13 @@ func (c *Client) Discover(ctx context.Context, ref string) ([]model.Attachment, 
 		atts []model.Attachment
 		err  error
 	}
+	tag := func(suffix string, kind model.AttachmentKind) func() ([]model.Attachment, error) {
+		return func() ([]model.Attachment, error) { return c.cosignTag(ctx, d, suffix, kind) }
+	}
 	sources := []func() ([]model.Attachment, error){
-		func() ([]model.Attachment, error) { return c.cosignTag(ctx, d, SuffixSignature, model.AttachSignature) },
-		func() ([]model.Attachment, error) {
-			return c.cosignTag(ctx, d, SuffixAttestation, model.AttachAttestation)
-		},
-		func() ([]model.Attachment, error) { return c.cosignTag(ctx, d, SuffixSBOM, model.AttachSBOM) },
+		tag(SuffixSignature, model.AttachSignature),
+		tag(SuffixAttestation, model.AttachAttestation),
+		tag(SuffixSBOM, model.AttachSBOM),
 		func() ([]model.Attachment, error) { return c.referrers(ctx, d) },
 	}
 	results := make([]result, len(sources))

@@ -29,6 +29,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -270,10 +271,7 @@ func (g *guardTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // limitedBody fails a read once more than limit bytes have come.
 type limitedBody struct {
-	rc interface {
-		Read([]byte) (int, error)
-		Close() error
-	}
+	rc    io.ReadCloser
 	left  int64
 	limit int64
 	what  string
