@@ -77,10 +77,10 @@ func buildTileTree(h []byte) tileTree {
 // leaves and the right-edge tiles, plus the tiles touched since the last
 // flush.
 type tileWriter struct {
-	rng   *compact.Range
-	edge  []edgeTile
-	full  []tileBlob      // tiles completed since the last flush
-	err   error
+	rng  *compact.Range
+	edge []edgeTile
+	full []tileBlob // tiles completed since the last flush
+	err  error
 }
 
 type tileBlob struct {
