@@ -66,11 +66,14 @@ func (m *Model) growView(w, _ int) []string {
 	}
 	spec := treeSpec{size: n, focus: []uint64{m.leaf}, label: labeler(m.log, n, m.showHash), class: cls.fn(), marker: marker}
 	out = append(out, renderTree(spec, w, st)...)
-	out = append(out, m.legend(w, "─ perfect node", "╌ ephemeral node", "┆ collapsed perfect subtree", "▲ selected leaf"))
+	out = append(out, m.legend(w, "─ perfect", "╌ ephemeral", "┆ collapsed perfect subtree", "▲ selected leaf", "highlighted: selected node"))
 
 	root, _ := m.log.Root(n)
 	b, e, _ := coverage(sel, n)
 	kind := "perfect: all its leaves exist, its hash will never change"
+	if e-b == 1 {
+		kind = "a leaf: its hash will never change"
+	}
 	if !sel.Perfect(n) {
 		kind = "ephemeral: the log has not filled it yet, its hash changes as leaves arrive"
 	}

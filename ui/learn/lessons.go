@@ -182,7 +182,7 @@ func (m *Model) menuView(w int) []string {
 	if m.status != "" {
 		out = append(out, st.Pass.Render(m.status))
 	}
-	out = append(out, st.Muted.Render("↑/↓ choose · enter start · esc free play (tabs 1–5 above)"))
+	out = append(out, st.Muted.Render(truncate("Or press esc to play freely with the screens in the tabs above.", w)))
 	return out
 }
 
