@@ -55,8 +55,9 @@ func TestSSHUsageErrors(t *testing.T) {
 	}
 }
 
-// TestSSHEndToEnd runs scripts/ssh-e2e.sh: a real OpenSSH client in tmux
-// against a freshly built provscope ssh on loopback. It skips when ssh,
+// TestSSHEndToEnd runs scripts/ssh-e2e.sh: real OpenSSH clients in tmux
+// against a freshly built provscope ssh serving the demo world on loopback
+// (two concurrent sessions, refusals, resize, log lines). It skips when ssh,
 // ssh-keygen or tmux is missing (Debian: apt-get install -y openssh-client
 // tmux) and in -short mode.
 func TestSSHEndToEnd(t *testing.T) {
@@ -86,9 +87,11 @@ func TestSSHEndToEnd(t *testing.T) {
 	}
 	// The script asserts as it goes; check the captured screens here too.
 	screens := map[string][]string{
-		"01-start.txt":    {"Images", "demo/app", "demo/tampered"},
-		"03-verified.txt": {"Entries · demo/app:v1.0", "Inclusion proof", "all checks passed"},
-		"05-quit.txt":     {"SSH-EXITED-0"},
+		"01-alice-start.txt":    {"Images", "demo/web", "demo/worker"},
+		"03-alice-verified.txt": {"Entries · demo/web:latest", "Inclusion proof", "demo/web:latest: verified"},
+		"03-bob-selected.txt":   {"Entries · demo/worker:latest", "not logged"},
+		"06-alice-quit.txt":     {"SSH-EXITED-0"},
+		"06-bob-quit.txt":       {"SSH-EXITED-0"},
 	}
 	for name, wants := range screens {
 		b, err := os.ReadFile(filepath.Join(outDir, name))
@@ -101,7 +104,7 @@ func TestSSHEndToEnd(t *testing.T) {
 			}
 		}
 	}
-	ansi, err := os.ReadFile(filepath.Join(outDir, "03-verified.ansi"))
+	ansi, err := os.ReadFile(filepath.Join(outDir, "03-alice-verified.ansi"))
 	if err != nil {
 		t.Fatal(err)
 	}
