@@ -300,6 +300,23 @@ func requireTerminal(next ssh.Handler) ssh.Handler {
 	}
 }
 
+// filterMsg replaces the filter bm.MakeOptions installs (a program has one):
+// it keeps that filter's rule (a client cannot suspend the server's program:
+// SuspendMsg becomes ResumeMsg) and drops 0x0 sizes, which wish's resize
+// loop sends once the client has closed the channel, so no model ever lays
+// itself out for an empty screen.
+func filterMsg(_ tea.Model, msg tea.Msg) tea.Msg {
+	switch msg := msg.(type) {
+	case tea.SuspendMsg:
+		return tea.ResumeMsg{}
+	case tea.WindowSizeMsg:
+		if msg.Width <= 0 || msg.Height <= 0 {
+			return nil
+		}
+	}
+	return msg
+}
+
 // newProgram is the bubbletea middleware's program handler: one model from
 // Config.NewModel and one tea.Program per session, told to quit when the
 // session's context ends (idle timeout, shutdown, disconnect).
@@ -314,7 +331,7 @@ func (s *Server) newProgram(sess ssh.Session) *tea.Program {
 		fmt.Fprint(sess.Stderr(), "provscope: no explorer to serve\r\n")
 		return nil
 	}
-	p := tea.NewProgram(m, bm.MakeOptions(sess)...)
+	p := tea.NewProgram(m, append(bm.MakeOptions(sess), tea.WithFilter(filterMsg))...)
 	ctx := ts.info.Context
 	go func() {
 		<-ctx.Done()

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -101,4 +102,25 @@ func TestRecordVerificationIsCapped(t *testing.T) {
 		t.Errorf("recorded %d listed %d, want 5 counted and 2 listed", rec.verified, len(rec.verifications))
 	}
 	SessionInfo{}.RecordVerification("x", 1) // zero value: no panic
+}
+
+func TestFilterMsg(t *testing.T) {
+	tests := []struct {
+		name string
+		in   tea.Msg
+		want tea.Msg
+	}{
+		{"suspend becomes resume", tea.SuspendMsg{}, tea.ResumeMsg{}},
+		{"empty size dropped", tea.WindowSizeMsg{}, nil},
+		{"zero width dropped", tea.WindowSizeMsg{Width: 0, Height: 10}, nil},
+		{"size kept", tea.WindowSizeMsg{Width: 80, Height: 24}, tea.WindowSizeMsg{Width: 80, Height: 24}},
+		{"key kept", tea.KeyPressMsg{Code: 'a', Text: "a"}, tea.KeyPressMsg{Code: 'a', Text: "a"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := filterMsg(nil, tt.in); got != tt.want {
+				t.Errorf("filterMsg(%#v) = %#v, want %#v", tt.in, got, tt.want)
+			}
+		})
+	}
 }
