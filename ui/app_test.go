@@ -377,3 +377,12 @@ func TestHeadRefreshDetectsRewrittenHistory(t *testing.T) {
 		t.Fatal("no banner after the log rewrote its history")
 	}
 }
+
+func TestOpenWithImage(t *testing.T) {
+	for _, ref := range []string{"demo/stealth:v1", "demo/app@" + fakebackend.DigestOf("demo/app:v1.0")} {
+		a, _ := newTestApp(t, 120, 40, ui.WithImage(ref))
+		if got := a.SelectedImage(); got != ref {
+			t.Errorf("WithImage(%q): selected %q", ref, got)
+		}
+	}
+}

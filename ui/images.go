@@ -139,10 +139,17 @@ func (p *imagesPane) selectRef(ref string) tea.Cmd {
 			return p.selectionCmd()
 		}
 	}
+	var cmds []tea.Cmd
 	if p.s.tags[repo] == nil {
-		return msgCmd(LoadTagsMsg{Repo: repo})
+		cmds = append(cmds, msgCmd(LoadTagsMsg{Repo: repo}))
 	}
-	return nil
+	if strings.Contains(ref, "@") && p.selected != ref {
+		// A digest has no row of its own until its tag is known: select
+		// it directly.
+		p.selected = ref
+		cmds = append(cmds, msgCmd(SelectImageMsg{Ref: ref}))
+	}
+	return tea.Batch(cmds...)
 }
 
 func msgCmd(m tea.Msg) tea.Cmd { return func() tea.Msg { return m } }

@@ -113,6 +113,9 @@ func New() *Backend {
 	return b
 }
 
+// DigestOf is the digest the fake world gives the image named s.
+func DigestOf(s string) string { return digestOf(s) }
+
 func digestOf(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return "sha256:" + hex.EncodeToString(sum[:])
