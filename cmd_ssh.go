@@ -57,13 +57,13 @@ generated (ed25519) on first start and kept in --host-key.
 
 One log line per session goes to stderr: key fingerprint, remote address,
 duration, why it ended and what was verified.`,
-		Example: `  provscope ssh --authorized-keys ~/.ssh/authorized_keys --log rekor.sigstore.dev --registry ghcr.io
+		Example: `  provscope ssh --authorized-keys ~/.ssh/authorized_keys --log public-good --registry ghcr.io
   ssh -p 2222 127.0.0.1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runSSH(cmd, o) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.listen, "listen", "127.0.0.1:2222", "address to listen on (host:port)")
+	f.StringVar(&o.listen, "listen", "127.0.0.1:2222", "`HOST:PORT` to listen on")
 	f.StringVar(&o.authorizedKeys, "authorized-keys", "", "OpenSSH authorized_keys file of the keys allowed in (required)")
 	f.StringVar(&o.hostKey, "host-key", "", "host private key, generated when missing (default: provscope/ssh_host_ed25519_key in the user config dir)")
 	f.StringVar(&o.explorer.LogURL, "log", "", "transparency log: a `NAME` (public-good, local) or a URL")
