@@ -96,7 +96,7 @@ func (m *Model) consistencyView(w, h int) []string {
 		reused[a] = true
 	}
 	// Highlights for a tree of the given size (old or new).
-	mkClass := func(size uint64, steps []proof.HashStep, taken int) func(proof.NodeAddr) nodeClass {
+	mkClass := func(size uint64, steps []proof.HashStep, taken int, current bool) func(proof.NodeAddr) nodeClass {
 		cls := classes{}
 		for _, p := range c.nodes {
 			if !reused[addr(p.ID)] {
@@ -106,7 +106,7 @@ func (m *Model) consistencyView(w, h int) []string {
 		for i := 0; i < taken && i < len(steps); i++ {
 			cls.set(steps[i].Node, clsDone)
 		}
-		if taken >= 1 && taken <= len(steps) {
+		if current && taken >= 1 && taken <= len(steps) {
 			cls.set(steps[taken-1].Node, clsCurrent)
 		}
 		for a := range reused {
@@ -132,8 +132,8 @@ func (m *Model) consistencyView(w, h int) []string {
 	if stage > s1 {
 		newTaken = stage - s1
 	}
-	oldSpec := treeSpec{size: n1, focus: []uint64{n1 - 1}, label: labeler(m.log, n1, m.showHash), class: mkClass(n1, t.Steps1, oldTaken), marker: marker}
-	newSpec := treeSpec{size: n2, focus: []uint64{n1 - 1, n2 - 1}, label: labeler(m.log, n2, m.showHash), class: mkClass(n2, t.Steps2, newTaken), marker: marker}
+	oldSpec := treeSpec{size: n1, focus: []uint64{n1 - 1}, label: labeler(m.log, n1, m.showHash), class: mkClass(n1, t.Steps1, oldTaken, stage <= s1), marker: marker}
+	newSpec := treeSpec{size: n2, focus: []uint64{n1 - 1, n2 - 1}, label: labeler(m.log, n2, m.showHash), class: mkClass(n2, t.Steps2, newTaken, stage > s1), marker: marker}
 	oldRows := int(proof.RootAddr(n1).Level) + 3
 	newRows := int(proof.RootAddr(n2).Level) + 3
 	both := oldRows+newRows+8 <= h
