@@ -699,7 +699,7 @@ func (l *Log) healthz(w http.ResponseWriter, _ *http.Request) {
 
 func (l *Log) getVersion(w http.ResponseWriter, _ *http.Request) {
 	v := "devel"
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		v = bi.Main.Version
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"version": "provscope-" + v, "apiCompatibility": "rekor v1.5.4"})
