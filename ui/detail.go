@@ -220,7 +220,7 @@ func (p *detailPane) render() {
 		add("")
 		add(st.Detail.Heading.Render("Labels"))
 		for _, k := range sortedKeys(img.Labels) {
-			add(p.kv(k, img.Labels[k])...)
+			add(wrap(st.Detail.Key.Render(k+" = ")+img.Labels[k], p.w)...)
 		}
 	}
 }
