@@ -2,10 +2,10 @@ package learn
 
 import (
 	"fmt"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"golang.org/x/mod/sumdb/note"
 
 	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/ui/learn/memlog"
@@ -175,23 +175,55 @@ func (m *Model) checkpointLines(in inclusion, w int) []string {
 	return out
 }
 
-// noteLines shows a signed checkpoint and verifies it with keys.
+// noteLines shows a signed checkpoint and verifies it with the proof
+// package's checkpoint verifier, trusting exactly keys (the log's, and any
+// witness's). Signature lines are cut to the signer and the first bytes of
+// the signature: the key hash, then (for cosignatures) the timestamp.
 func (m *Model) noteLines(cp []byte, w int, keys ...memlog.Key) []string {
 	st := m.st
 	var out []string
 	for _, l := range splitLines(string(cp)) {
+		if strings.HasPrefix(l, "— ") {
+			if f := strings.Fields(l); len(f) == 3 && len(f[2]) > 8 {
+				l = f[0] + " " + f[1] + " " + f[2][:8] + "…"
+			}
+		}
 		out = append(out, st.Muted.Render("  │ ")+st.Hash.Render(truncate(l, w-4)))
 	}
-	vs := make([]note.Verifier, len(keys))
-	for i, k := range keys {
-		vs[i] = k.Verifier
+	var trusted []proof.NoteKey
+	witnesses := 0
+	for _, k := range keys {
+		parse := proof.ParseNoteKey
+		if k.Witness {
+			parse = proof.ParseWitnessKey
+			witnesses++
+		}
+		nk, err := parse(k.VerifierKey)
+		if err != nil {
+			return append(out, st.Fail.Render(truncate("✗ "+err.Error(), w)))
+		}
+		trusted = append(trusted, nk)
 	}
-	n, err := note.Open(cp, note.VerifierList(vs...))
+	vc, err := proof.VerifyCheckpoint(cp, trusted, proof.CheckpointOptions{Origin: m.origin, MinWitnesses: witnesses})
+	if vc != nil && vc.Note != nil {
+		for _, s := range vc.Note.Signatures {
+			what := "signature"
+			if s.Key != nil {
+				what = s.Key.Alg + " signature"
+				if s.Key.Role == proof.RoleWitness {
+					what = s.Key.Alg
+				}
+			}
+			line := fmt.Sprintf("%s by %s: %s", what, s.Name, s.Status)
+			if s.Status == proof.SigVerified {
+				out = append(out, st.Pass.Render(truncate("✓ "+line, w)))
+			} else {
+				out = append(out, st.Fail.Render(truncate("✗ "+line, w)))
+			}
+		}
+	}
 	if err != nil {
-		return append(out, st.Fail.Render(truncate("✗ signature: "+err.Error(), w)))
-	}
-	for _, s := range n.Sigs {
-		out = append(out, st.Pass.Render(truncate(fmt.Sprintf("✓ Ed25519 signature by %s verified", s.Name), w)))
+		out = append(out, st.Fail.Render(truncate("✗ checkpoint: "+err.Error(), w)))
 	}
 	return out
 }

@@ -265,7 +265,7 @@ func TestInclusionStepsToCheckpoint(t *testing.T) {
 		m = press(m, "space")
 	}
 	v := ansi.Strip(m.View())
-	for _, want := range []string{"✓ equal", "✓ Ed25519 signature by learn.provscope.example/log verified", "\n11\n"} {
+	for _, want := range []string{"✓ equal", "✓ ed25519 signature by learn.provscope.example/log: verified", "\n11\n"} {
 		if !strings.Contains(strings.ReplaceAll(v, "  │ ", "\n"), want) {
 			t.Errorf("final inclusion view lacks %q:\n%s", want, v)
 		}
@@ -314,7 +314,7 @@ func TestConsistencyKeys(t *testing.T) {
 	for range 10 {
 		m = press(m, "space")
 	}
-	if v := ansi.Strip(m.View()); !strings.Contains(v, "✓ Ed25519 signature by witness.provscope.example verified") {
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "✓ cosignature/v1 by witness.provscope.example: verified") {
 		t.Errorf("final consistency view lacks the witness cosignature:\n%s", v)
 	}
 }

@@ -99,7 +99,7 @@ func allLessons() []lesson {
 		}},
 		{"Witnesses", []lessonStep{
 			{"A log could show different trees to different people. Witnesses are independent servers that remember the last checkpoint they saw; this one saw size 3 and checked the proof to size 7.", consistencyAt(7, 3, 5)},
-			{"Only after that check does the witness add its own signature: the checkpoint now carries two signature lines, the log's and the witness's, and both verify.", consistencyAt(7, 3, 6)},
+			{"Only after that check does the witness add its own line, a cosignature/v1 that also records when it signed: the checkpoint now carries two signature lines, and both verify.", consistencyAt(7, 3, 6)},
 			{"A witness that saw size 3 before leaf 2 was changed refuses the changed tree: the consistency check fails, so it never cosigns.", tamperAt(7, 2, 2)},
 			{"Clients can require several witness signatures, so a log that forks its history would have to fool every witness at once.", consistencyAt(7, 3, 6)},
 		}},

@@ -143,7 +143,7 @@ func New(c Config) *Model {
 	if m.logKey, err = memlog.NewKey(c.Origin, c.Seed); err != nil {
 		m.status = err.Error()
 	}
-	if m.witKey, err = memlog.NewKey("witness.provscope.example", c.Seed+1); err != nil {
+	if m.witKey, err = memlog.NewWitnessKey("witness.provscope.example", c.Seed+1); err != nil {
 		m.status = err.Error()
 	}
 	m.lessons = allLessons()

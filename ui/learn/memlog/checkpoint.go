@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -14,6 +15,8 @@ type Key struct {
 	Verifier note.Verifier
 	// VerifierKey is the public "<name>+<hash>+<keydata>" string.
 	VerifierKey string
+	// Witness keys sign C2SP tlog-cosignature (cosignature/v1) lines.
+	Witness bool
 }
 
 // NewKey derives an Ed25519 note key named name from seed. The same seed
@@ -40,6 +43,33 @@ func NewKey(name string, seed uint64) (Key, error) {
 		return Key{}, fmt.Errorf("loading verifier %q: %w", name, err)
 	}
 	return Key{Signer: signer, Verifier: verifier, VerifierKey: vkey}, nil
+}
+
+// NewWitnessKey derives, like NewKey, an Ed25519 key named name that
+// cosigns checkpoints as a C2SP witness does (https://c2sp.org/tlog-cosignature,
+// cosignature/v1: the signature carries the time of cosigning, so each
+// cosignature differs).
+func NewWitnessKey(name string, seed uint64) (Key, error) {
+	k, err := NewKey(name, seed)
+	if err != nil {
+		return Key{}, err
+	}
+	var s [32]byte
+	for i := range 4 {
+		v := seed + uint64(i)*0x9e3779b97f4a7c15
+		for j := range 8 {
+			s[i*8+j] = byte(v >> (8 * j))
+		}
+	}
+	skey, _, err := note.GenerateKey(rand.NewChaCha8(s), name)
+	if err != nil {
+		return Key{}, fmt.Errorf("generating witness key %q: %w", name, err)
+	}
+	cs, err := fnote.NewSignerForCosignatureV1(skey)
+	if err != nil {
+		return Key{}, fmt.Errorf("loading witness signer %q: %w", name, err)
+	}
+	return Key{Signer: cs, Verifier: cs.Verifier(), VerifierKey: k.VerifierKey, Witness: true}, nil
 }
 
 // CheckpointBody is the unsigned C2SP tlog-checkpoint text: origin, tree

@@ -326,6 +326,17 @@ func TestCheckpointSignsAndVerifies(t *testing.T) {
 	if want := CheckpointBody("log.example", 7, root); n.Text != want || len(n.Sigs) != 2 {
 		t.Errorf("checkpoint = %q with %d sigs, want %q with 2", n.Text, len(n.Sigs), want)
 	}
+	cw, err := NewWitnessKey("witness.example", 3)
+	if err != nil || !cw.Witness {
+		t.Fatalf("NewWitnessKey = %+v, %v", cw, err)
+	}
+	cp2, err := l.Checkpoint("log.example", 7, logKey, cw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := note.Open(cp2, note.VerifierList(logKey.Verifier, cw.Verifier)); err != nil || len(n.Sigs) != 2 {
+		t.Errorf("note.Open(cosigned) = %v, want 2 verified signatures", err)
+	}
 	bad := bytes.Replace(cp, []byte("\n7\n"), []byte("\n8\n"), 1)
 	if _, err := note.Open(bad, note.VerifierList(logKey.Verifier)); err == nil {
 		t.Errorf("note.Open(altered size) = nil error, want a signature failure")
