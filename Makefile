@@ -86,6 +86,10 @@ screenshots: build ## Render the TUI flows into screenshots/*.png
 	scripts/screenshots.sh
 	@if [ -x scripts/screenshots-learn.sh ]; then scripts/screenshots-learn.sh; fi
 
+.PHONY: ssh-e2e
+ssh-e2e: build ## Drive a real OpenSSH client in tmux against provscope ssh (screens into .data/ssh-e2e)
+	PROVSCOPE_BIN=$(BIN) scripts/ssh-e2e.sh .data/ssh-e2e
+
 .PHONY: clean
 clean: ## Remove build output (keeps the cached tools)
 	rm -rf bin
