@@ -67,8 +67,10 @@ func runDemoUntilReady(t *testing.T, args []string, check func(out string)) {
 func TestDemoNoTUIPrintsTheWorld(t *testing.T) {
 	var dataDir string
 	runDemoUntilReady(t, []string{"--no-tui"}, func(out string) {
-		for _, want := range []string{"registry", "SIGSTORE_REKOR_PUBLIC_KEY=", "REKOR_REKOR_SERVER=", "crane catalog 127.0.0.1:",
-			"cosign verify --key", "--new-bundle-format --trusted-root", "demo/worker:v1.0.0", "not-logged", "BEGIN PUBLIC KEY"} {
+		for _, want := range []string{
+			"registry", "SIGSTORE_REKOR_PUBLIC_KEY=", "REKOR_REKOR_SERVER=", "crane catalog 127.0.0.1:",
+			"cosign verify --key", "--new-bundle-format --trusted-root", "demo/worker:v1.0.0", "not-logged", "BEGIN PUBLIC KEY",
+		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("demo output lacks %q", want)
 			}

@@ -8,9 +8,10 @@ import (
 	"os"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof"
-	"github.com/spf13/cobra"
 )
 
 // verifyBundleFlags are verify-bundle's flags.

@@ -34,26 +34,56 @@ func TestVerifyBundleCmd(t *testing.T) {
 		wantCode int
 		wantOut  []string
 	}{
-		{"happy path with artifact", append([]string{conf("happy-path-v0.3"), "--artifact", artifact}, idFlags...), exitOK,
-			[]string{"✓ Inclusion proof", "✓ Checkpoint", "VERIFIED"}},
-		{"happy path with digest and regexps", []string{conf("happy-path-v0.2"), "--digest", confDigest,
-			"--certificate-identity-regexp", "^https://github.com/sigstore-conformance/", "--certificate-oidc-issuer-regexp", "githubusercontent"}, exitOK,
-			[]string{"✓ Identity policy", "VERIFIED"}},
-		{"key-signed bundle", []string{conf("managed-key-happy-path"), "--artifact", artifact,
-			"--key", filepath.Join(rw, "conformance", "bundle-verify", "managed-key-happy-path", "key.pub")}, exitOK,
-			[]string{"✓ Public key", "VERIFIED"}},
-		{"key-signed bundle and its own trusted root", []string{conf("managed-key-and-trusted-root"), "--artifact", artifact,
-			"--key", filepath.Join(rw, "conformance", "bundle-verify", "managed-key-and-trusted-root", "key.pub"),
-			"--trusted-root", filepath.Join(rw, "conformance", "bundle-verify", "managed-key-and-trusted-root", "trusted_root.json")}, exitOK,
-			[]string{"given by the caller", "VERIFIED"}},
-		{"entry for another artifact", append([]string{conf("wrong-hashedrekord-entry_fail"), "--artifact", artifact}, idFlags...), exitFailed,
-			[]string{"✗ Log entry matches bundle", "First failure: Log entry matches bundle", "NOT VERIFIED"}},
-		{"wrong identity", []string{conf("happy-path-v0.3"), "--artifact", artifact, "--certificate-identity", "someone@example.com", "--certificate-oidc-issuer", confIssuer}, exitFailed,
-			[]string{"✗ Identity policy", "First failure: Identity policy"}},
-		{"bad SET", append([]string{conf("set-invalid-signature_fail"), "--artifact", artifact}, idFlags...), exitFailed,
-			[]string{"✗ Signed entry timestamp (SET)"}},
-		{"bundle not JSON", append([]string{garbage, "--artifact", artifact}, idFlags...), exitUsageErr,
-			[]string{"✗ Bundle parse"}},
+		{
+			"happy path with artifact", append([]string{conf("happy-path-v0.3"), "--artifact", artifact}, idFlags...), exitOK,
+			[]string{"✓ Inclusion proof", "✓ Checkpoint", "VERIFIED"},
+		},
+		{
+			"happy path with digest and regexps",
+			[]string{
+				conf("happy-path-v0.2"), "--digest", confDigest,
+				"--certificate-identity-regexp", "^https://github.com/sigstore-conformance/", "--certificate-oidc-issuer-regexp", "githubusercontent",
+			},
+			exitOK,
+			[]string{"✓ Identity policy", "VERIFIED"},
+		},
+		{
+			"key-signed bundle",
+			[]string{
+				conf("managed-key-happy-path"), "--artifact", artifact,
+				"--key", filepath.Join(rw, "conformance", "bundle-verify", "managed-key-happy-path", "key.pub"),
+			},
+			exitOK,
+			[]string{"✓ Public key", "VERIFIED"},
+		},
+		{
+			"key-signed bundle and its own trusted root",
+			[]string{
+				conf("managed-key-and-trusted-root"), "--artifact", artifact,
+				"--key", filepath.Join(rw, "conformance", "bundle-verify", "managed-key-and-trusted-root", "key.pub"),
+				"--trusted-root", filepath.Join(rw, "conformance", "bundle-verify", "managed-key-and-trusted-root", "trusted_root.json"),
+			},
+			exitOK,
+			[]string{"given by the caller", "VERIFIED"},
+		},
+		{
+			"entry for another artifact", append([]string{conf("wrong-hashedrekord-entry_fail"), "--artifact", artifact}, idFlags...), exitFailed,
+			[]string{"✗ Log entry matches bundle", "First failure: Log entry matches bundle", "NOT VERIFIED"},
+		},
+		{
+			"wrong identity",
+			[]string{conf("happy-path-v0.3"), "--artifact", artifact, "--certificate-identity", "someone@example.com", "--certificate-oidc-issuer", confIssuer},
+			exitFailed,
+			[]string{"✗ Identity policy", "First failure: Identity policy"},
+		},
+		{
+			"bad SET", append([]string{conf("set-invalid-signature_fail"), "--artifact", artifact}, idFlags...), exitFailed,
+			[]string{"✗ Signed entry timestamp (SET)"},
+		},
+		{
+			"bundle not JSON", append([]string{garbage, "--artifact", artifact}, idFlags...), exitUsageErr,
+			[]string{"✗ Bundle parse"},
+		},
 		{"unreadable bundle", append([]string{filepath.Join(t.TempDir(), "absent.json"), "--artifact", artifact}, idFlags...), exitUsageErr, nil},
 		{"unreadable artifact", append([]string{conf("happy-path-v0.3"), "--artifact", filepath.Join(t.TempDir(), "absent")}, idFlags...), exitUsageErr, nil},
 		{"no artifact or digest", append([]string{conf("happy-path-v0.3")}, idFlags...), exitUsageErr, nil},
@@ -87,8 +117,10 @@ func TestVerifyBundleCmdJSON(t *testing.T) {
 	rw := testenv.RealWorld(t)
 	bundlePath := filepath.Join(rw, "conformance", "bundle-verify", "checkpoint-wrong-roothash_fail", "bundle.sigstore.json")
 	var out, errb bytes.Buffer
-	code := run([]string{"verify-bundle", bundlePath, "--digest", confDigest,
-		"--certificate-identity", confIdentity, "--certificate-oidc-issuer", confIssuer, "--output", "json"}, &out, &errb)
+	code := run([]string{
+		"verify-bundle", bundlePath, "--digest", confDigest,
+		"--certificate-identity", confIdentity, "--certificate-oidc-issuer", confIssuer, "--output", "json",
+	}, &out, &errb)
 	if code != exitFailed {
 		t.Fatalf("exit = %d, want %d (stderr %q)", code, exitFailed, errb.String())
 	}

@@ -350,9 +350,11 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 		online, err := v.deps.Log.Rekor.EntryByUUID(ctx, leaf)
 		switch {
 		case errors.Is(err, client.ErrNotFound):
-			r.Add(model.Step{Name: StepLogEntry, Title: "Log entry", Status: model.StatusFail,
+			r.Add(model.Step{
+				Name: StepLogEntry, Title: "Log entry", Status: model.StatusFail,
 				Detail:   "no log entry records this signature: it was never uploaded (stealth signing)",
-				Evidence: []model.Evidence{{Label: "looked up leaf hash", Value: leaf}, {Label: "log", Value: v.deps.Log.Def.URL}}})
+				Evidence: []model.Evidence{{Label: "looked up leaf hash", Value: leaf}, {Label: "log", Value: v.deps.Log.Def.URL}},
+			})
 			if sigErr == nil && r.FirstFailure().Name == StepLogEntry {
 				r.Override = model.VerdictNotLogged
 			}
@@ -506,8 +508,10 @@ func (v *verifier) proveConsistent(ctx context.Context, treeID string, a, b mode
 // against the image digest.
 func (v *verifier) verifyBundle(imageDigest string, a model.Attachment, ar *AttachmentReport) {
 	alg, hx, _ := strings.Cut(imageDigest, ":")
-	opts := proof.BundleOptions{TrustedRoot: v.pol.TrustedRoot, Key: v.pol.KeyPEM, Identity: v.pol.Identity,
-		ArtifactDigest: &proof.ArtifactDigest{Algorithm: alg, Hex: hx}}
+	opts := proof.BundleOptions{
+		TrustedRoot: v.pol.TrustedRoot, Key: v.pol.KeyPEM, Identity: v.pol.Identity,
+		ArtifactDigest: &proof.ArtifactDigest{Algorithm: alg, Hex: hx},
+	}
 	res := proof.VerifyBundle(a.Bundle, opts)
 	res.Subject = ar.Result.Subject
 	*ar.Result = *res
@@ -550,8 +554,10 @@ func (v *verifier) checkIdentity(r *model.Result, a model.Attachment, entry *mod
 		return
 	}
 	d := sha256Digest(a.Payload)
-	res := proof.VerifyBundle(b, proof.BundleOptions{TrustedRoot: v.pol.TrustedRoot, Identity: v.pol.Identity,
-		ArtifactDigest: &proof.ArtifactDigest{Algorithm: d.Algorithm, Hex: d.Hex}})
+	res := proof.VerifyBundle(b, proof.BundleOptions{
+		TrustedRoot: v.pol.TrustedRoot, Identity: v.pol.Identity,
+		ArtifactDigest: &proof.ArtifactDigest{Algorithm: d.Algorithm, Hex: d.Hex},
+	})
 	if res.Verdict() != model.VerdictVerified {
 		r.Fail(StepIdentity, title, errors.New(res.Reason()))
 		return

@@ -236,13 +236,15 @@ func (l *Log) checkConsistency(ctx context.Context, r *model.Result, treeID stri
 	}
 	if err := proof.VerifyConsistency(old.Size, cur.Size, hashes, old.RootHash, cur.RootHash); err != nil {
 		trace, _ := proof.TraceConsistency(old.Size, cur.Size, hashes, old.RootHash, cur.RootHash)
-		r.Add(model.Step{Name: StepConsistency, Title: "Consistency", Status: model.StatusFail,
+		r.Add(model.Step{
+			Name: StepConsistency, Title: "Consistency", Status: model.StatusFail,
 			Detail: (&InconsistentError{Old: old, New: cur, Proof: hashes, Trace: trace, Err: err}).Error(),
 			Err:    &InconsistentError{Old: old, New: cur, Proof: hashes, Trace: trace, Err: err},
 			Evidence: []model.Evidence{
 				{Label: "remembered", Value: fmt.Sprintf("size %d root %x", old.Size, old.RootHash)},
 				{Label: "current", Value: fmt.Sprintf("size %d root %x", cur.Size, cur.RootHash)},
-			}})
+			},
+		})
 		return false
 	}
 	r.Pass(StepConsistency, "Consistency", fmt.Sprintf("proof with %d hashes links size %d to %d", len(hashes), old.Size, cur.Size),

@@ -119,8 +119,10 @@ func BuildReport(images []*ImageReport, meta ReportMeta) *Report {
 	for _, img := range images {
 		ri := ReportImage{Reference: img.Reference, Digest: img.Digest, Verdict: img.Verdict, Reason: img.Reason, Entries: []ReportEntry{}}
 		for _, a := range img.Attachments {
-			e := ReportEntry{Kind: a.Kind, Source: a.Source, Digest: a.Digest, PredicateType: a.PredicateType,
-				Signer: a.Signer.String(), UUID: a.EntryUUID, LogIndex: a.LogIndex, Checkpoint: a.Checkpoint, Steps: []ReportStep{}}
+			e := ReportEntry{
+				Kind: a.Kind, Source: a.Source, Digest: a.Digest, PredicateType: a.PredicateType,
+				Signer: a.Signer.String(), UUID: a.EntryUUID, LogIndex: a.LogIndex, Checkpoint: a.Checkpoint, Steps: []ReportStep{},
+			}
 			if a.Signer == (model.Signer{}) {
 				e.Signer = ""
 			}

@@ -108,8 +108,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/provscope/provscope/model"
-	"github.com/provscope/provscope/proof/body"
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	rekortilesnote "github.com/sigstore/rekor-tiles/v2/pkg/note"
 	rekortilesverify "github.com/sigstore/rekor-tiles/v2/pkg/verify"
@@ -121,6 +119,9 @@ import (
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/proof/body"
 )
 
 // MaxBundleSize bounds the bundle JSON VerifyBundle reads.

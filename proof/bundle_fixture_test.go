@@ -16,11 +16,12 @@ import (
 	"testing"
 
 	"github.com/cyberphone/json-canonicalization/go/src/webpki.org/jsoncanonicalizer"
-	"github.com/provscope/provscope/proof"
-	"github.com/provscope/provscope/proof/body"
 	"github.com/sigstore/rekor/pkg/util"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/provscope/provscope/proof"
+	"github.com/provscope/provscope/proof/body"
 )
 
 // updateBundleFixture regenerates testdata/bundle/selfmade: a key-signed

@@ -11,14 +11,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provscope/provscope/internal/testenv"
-	"github.com/provscope/provscope/model"
-	"github.com/provscope/provscope/proof"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/verify"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/provscope/provscope/internal/testenv"
+	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/proof"
 )
 
 // indexBundle is one bundle case of the real-world INDEX.json.
@@ -46,32 +47,58 @@ var policyVerdicts = map[string]struct {
 	valid bool
 	why   string
 }{
-	"sigstore-java/bundles/bundle.v1.no.inclusion.sigstore": {true,
-		"v0.1 bundle with a valid SET and no inclusion proof: spec-valid, accepted (sigstore-java's own policy rejects)"},
-	"sigstore-java/bundles/bundle-no-digest.sigstore": {false,
-		"v0.3 bundle carrying x509CertificateChain: the v0.3 spec requires a single certificate"},
-	"sigstore-js/fixtures-converted/client_bundles_valid__v1__dsse__withSigningCert.sigstore.json": {false,
-		"DSSE payload text/plain is not an in-toto statement: nothing binds it to an artifact"},
-	"sigstore-js/fixtures-converted/client_bundles_valid__v3__dsse__withSigningCert.sigstore.json": {false,
-		"DSSE payload text/plain is not an in-toto statement: nothing binds it to an artifact"},
-	"sigstore-js/fixtures-converted/client_bundles_valid__v1__dsse__withPublicKey.sigstore.json": {false,
-		"text/plain DSSE payload (not in-toto), and a key-hint bundle whose log entry records a certificate"},
-	"sigstore-js/fixtures-converted/verify_bundles__V1__MESSAGE_SIGNATURE__WITH_PUBLIC_KEY.sigstore.json": {false,
-		"key-hint bundle whose log entry records a certificate, not the key"},
-	"sigstore-js/fixtures-converted/verify_bundles__V1__MESSAGE_SIGNATURE__WITH_SIGNING_CERT.sigstore.json": {false,
-		"RFC 3161 timestamp from sigstore-js's mock TSA, untrusted under the production root (its own root lacks tlog validity starts, which sigstore-go refuses)"},
-	"sigstore-js/fixtures-converted/verify_bundles__V1__DSSE__WITH_SIGNING_CERT__TLOG_INTOTO.sigstore.json": {false,
-		"RFC 3161 timestamp from sigstore-js's mock TSA, untrusted under the production root"},
-	"sigstore-js/fixtures-converted/verify_bundles__V1__DSSE__WITH_SIGNING_CERT__TLOG_DSSE.sigstore.json": {false,
-		"RFC 3161 timestamp from sigstore-js's mock TSA, untrusted under the production root"},
-	"sigstore-js/fixtures-converted/verify_bundles__V3__DSSE__WITH_SIGNING_CERT__TLOG_DSSEV002.sigstore.json": {false,
-		"dsse/0.0.2 on Rekor v2: only hashedrekord/0.0.2 over the PAE is accepted (sigstore-go, sigstore-java, conformance)"},
-	"sigstore-js/fixtures-converted/verify_bundles__V3__MESSAGE_SIGNATURE__TLOG_HASHEDREKORDV002.sigstore.json": {false,
-		"certificate bundle whose Rekor v2 entry records a bare public key"},
-	"sigstore-js/fixtures-converted/verify_bundles__V3__MESSAGE_SIGNATURE__WITH_SIGNING_CERT.sigstore.json": {false,
-		"no transparency-log entry"},
-	"sigstore-python/tsa/bundle.txt.sigstore": {false,
-		"the timestamp's embedded TSA certificate differs from the one in sigstore-python's trust config"},
+	"sigstore-java/bundles/bundle.v1.no.inclusion.sigstore": {
+		true,
+		"v0.1 bundle with a valid SET and no inclusion proof: spec-valid, accepted (sigstore-java's own policy rejects)",
+	},
+	"sigstore-java/bundles/bundle-no-digest.sigstore": {
+		false,
+		"v0.3 bundle carrying x509CertificateChain: the v0.3 spec requires a single certificate",
+	},
+	"sigstore-js/fixtures-converted/client_bundles_valid__v1__dsse__withSigningCert.sigstore.json": {
+		false,
+		"DSSE payload text/plain is not an in-toto statement: nothing binds it to an artifact",
+	},
+	"sigstore-js/fixtures-converted/client_bundles_valid__v3__dsse__withSigningCert.sigstore.json": {
+		false,
+		"DSSE payload text/plain is not an in-toto statement: nothing binds it to an artifact",
+	},
+	"sigstore-js/fixtures-converted/client_bundles_valid__v1__dsse__withPublicKey.sigstore.json": {
+		false,
+		"text/plain DSSE payload (not in-toto), and a key-hint bundle whose log entry records a certificate",
+	},
+	"sigstore-js/fixtures-converted/verify_bundles__V1__MESSAGE_SIGNATURE__WITH_PUBLIC_KEY.sigstore.json": {
+		false,
+		"key-hint bundle whose log entry records a certificate, not the key",
+	},
+	"sigstore-js/fixtures-converted/verify_bundles__V1__MESSAGE_SIGNATURE__WITH_SIGNING_CERT.sigstore.json": {
+		false,
+		"RFC 3161 timestamp from sigstore-js's mock TSA, untrusted under the production root (its own root lacks tlog validity starts, which sigstore-go refuses)",
+	},
+	"sigstore-js/fixtures-converted/verify_bundles__V1__DSSE__WITH_SIGNING_CERT__TLOG_INTOTO.sigstore.json": {
+		false,
+		"RFC 3161 timestamp from sigstore-js's mock TSA, untrusted under the production root",
+	},
+	"sigstore-js/fixtures-converted/verify_bundles__V1__DSSE__WITH_SIGNING_CERT__TLOG_DSSE.sigstore.json": {
+		false,
+		"RFC 3161 timestamp from sigstore-js's mock TSA, untrusted under the production root",
+	},
+	"sigstore-js/fixtures-converted/verify_bundles__V3__DSSE__WITH_SIGNING_CERT__TLOG_DSSEV002.sigstore.json": {
+		false,
+		"dsse/0.0.2 on Rekor v2: only hashedrekord/0.0.2 over the PAE is accepted (sigstore-go, sigstore-java, conformance)",
+	},
+	"sigstore-js/fixtures-converted/verify_bundles__V3__MESSAGE_SIGNATURE__TLOG_HASHEDREKORDV002.sigstore.json": {
+		false,
+		"certificate bundle whose Rekor v2 entry records a bare public key",
+	},
+	"sigstore-js/fixtures-converted/verify_bundles__V3__MESSAGE_SIGNATURE__WITH_SIGNING_CERT.sigstore.json": {
+		false,
+		"no transparency-log entry",
+	},
+	"sigstore-python/tsa/bundle.txt.sigstore": {
+		false,
+		"the timestamp's embedded TSA certificate differs from the one in sigstore-python's trust config",
+	},
 }
 
 // conformanceFirstFailure is the step each failing conformance case must

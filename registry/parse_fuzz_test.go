@@ -22,7 +22,8 @@ func FuzzParseRekorBundle(f *testing.F) {
 			return
 		}
 		b, err := json.Marshal(map[string]any{"SignedEntryTimestamp": rb.SignedEntryTimestamp, "Payload": map[string]any{
-			"body": rb.Body, "integratedTime": rb.IntegratedTime, "logIndex": rb.LogIndex, "logID": rb.LogID}})
+			"body": rb.Body, "integratedTime": rb.IntegratedTime, "logIndex": rb.LogIndex, "logID": rb.LogID,
+		}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -533,8 +533,10 @@ func TestHangingRegistryTimesOut(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(block)
-	c := registry.New(registry.Config{Keychain: authn.NewMultiKeychain(), Timeout: 300 * time.Millisecond,
-		Retry: remote.Backoff{Duration: time.Millisecond, Steps: 1}})
+	c := registry.New(registry.Config{
+		Keychain: authn.NewMultiKeychain(), Timeout: 300 * time.Millisecond,
+		Retry: remote.Backoff{Duration: time.Millisecond, Steps: 1},
+	})
 	start := time.Now()
 	_, err := c.Resolve(context.Background(), strings.TrimPrefix(srv.URL, "http://")+"/x:v1")
 	if err == nil {
@@ -624,8 +626,10 @@ func TestSignImageLegacyAppends(t *testing.T) {
 		}
 	}
 	if _, err := cosignfmt.AttestImage(context.Background(), d, mustSigner(t, "a"), registry.PredicateSLSAv1,
-		map[string]any{"runDetails": map[string]any{"builder": map[string]any{"id": "b1"}},
-			"buildDefinition": map[string]any{"buildType": "t1", "resolvedDependencies": []any{map[string]any{"uri": "u", "digest": map[string]string{"sha256": "00"}}}}},
+		map[string]any{
+			"runDetails":      map[string]any{"builder": map[string]any{"id": "b1"}},
+			"buildDefinition": map[string]any{"buildType": "t1", "resolvedDependencies": []any{map[string]any{"uri": "u", "digest": map[string]string{"sha256": "00"}}}},
+		},
 		nil); err != nil {
 		t.Fatal(err)
 	}

@@ -25,13 +25,14 @@ import (
 	"hash"
 	"strings"
 
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
+	"github.com/sigstore/sigstore/pkg/signature"
+	"github.com/sigstore/sigstore/pkg/signature/options"
+
 	"github.com/provscope/provscope/proof/body/decoded"
 	"github.com/provscope/provscope/proof/body/dsse"
 	"github.com/provscope/provscope/proof/body/hashedrekord"
 	"github.com/provscope/provscope/proof/body/intoto"
-	"github.com/sigstore/sigstore/pkg/cryptoutils"
-	"github.com/sigstore/sigstore/pkg/signature"
-	"github.com/sigstore/sigstore/pkg/signature/options"
 )
 
 // Body, Digest and Signature are the decoded view every decoder returns.

@@ -18,10 +18,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
+
 	"github.com/provscope/provscope/internal/testenv"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof/body"
-	"github.com/sigstore/sigstore/pkg/cryptoutils"
 )
 
 const confIdentity = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"

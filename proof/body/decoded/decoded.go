@@ -19,8 +19,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/provscope/provscope/model"
 	"github.com/sigstore/rekor-tiles/v2/pkg/generated/protobuf"
+
+	"github.com/provscope/provscope/model"
 )
 
 // MaxBodySize bounds the canonical body a decoder accepts (Rekor v1 limits
@@ -89,6 +90,7 @@ func (b *Body) Signer() model.Signer {
 // Fulcio certificate extensions carrying the OIDC issuer: the deprecated
 // raw-string one (…57264.1.1) and the DER UTF8String one (…57264.1.8).
 func oidIssuerV1() asn1.ObjectIdentifier { return asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 1} }
+
 func oidIssuerV2() asn1.ObjectIdentifier { return asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 8} }
 
 // ParseVerifier decodes verification material given as PEM (a certificate

@@ -14,12 +14,13 @@ import (
 	"strings"
 
 	"github.com/go-openapi/strfmt"
-	"github.com/provscope/provscope/model"
-	"github.com/provscope/provscope/proof/body/decoded"
 	"github.com/sigstore/rekor-tiles/v2/pkg/generated/protobuf"
 	"github.com/sigstore/rekor/pkg/generated/models"
 	v001 "github.com/sigstore/rekor/pkg/types/dsse/v0.0.1"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/proof/body/decoded"
 )
 
 // DecodeV001 decodes a canonical dsse 0.0.1 body.

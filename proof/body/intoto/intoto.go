@@ -11,11 +11,12 @@ import (
 	"strings"
 
 	"github.com/go-openapi/strfmt"
-	"github.com/provscope/provscope/model"
-	"github.com/provscope/provscope/proof/body/decoded"
 	"github.com/sigstore/rekor/pkg/generated/models"
 	v001 "github.com/sigstore/rekor/pkg/types/intoto/v0.0.1"
 	v002 "github.com/sigstore/rekor/pkg/types/intoto/v0.0.2"
+
+	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/proof/body/decoded"
 )
 
 // DecodeV001 decodes a canonical intoto 0.0.1 body. It records no signature:
