@@ -8,12 +8,14 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/provscope/provscope/inspect"
 	"github.com/provscope/provscope/rekor/logs"
+	"github.com/provscope/provscope/rekor/state"
 	"github.com/provscope/provscope/ui"
 	"github.com/provscope/provscope/ui/backend"
 	"github.com/provscope/provscope/ui/fakebackend"
@@ -67,6 +69,13 @@ func runExplorer(cmd *cobra.Command, cfg explorerConfig) error {
 	c.ExportDir = cfg.ExportDir
 	if c.ExportDir == "" {
 		c.ExportDir = "."
+	}
+	if rb, ok := b.(*backend.Backend); ok {
+		if dir, err := state.DefaultDir(os.Getenv); err == nil {
+			rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
+			c.Remembered, _ = rb.Remembered(rctx, state.Store{Dir: dir}) // none remembered: the first head
+			rcancel()
+		}
 	}
 	if !cfg.Fake {
 		c.Logs = append(c.Logs, ui.LogChoice{Name: cfg.LogName + " (current)", URL: cfg.LogURL})

@@ -146,6 +146,10 @@ func New(c Common, opts ...Option) *App {
 	for _, o := range opts {
 		o(a)
 	}
+	if c.Remembered != nil {
+		r := *c.Remembered
+		a.s.remembered = &r
+	}
 	a.applyStyles()
 	if c.Width > 0 && c.Height > 0 {
 		a.layout()

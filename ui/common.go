@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"time"
+
+	"github.com/provscope/provscope/model"
 )
 
 // Common is the per-session context every pane gets in its constructor:
@@ -39,6 +41,10 @@ type Common struct {
 	// ExportDir is where `e` writes evidence; empty disables export (for
 	// example over SSH, where the files would land on the server).
 	ExportDir string
+	// Remembered is the checkpoint remembered from an earlier run (as
+	// `provscope loginfo` keeps them), which `c` checks the current head
+	// against; nil means the first head this session sees.
+	Remembered *model.LogInfo
 	// RefreshInterval is how often the log head is polled; 0 disables it.
 	RefreshInterval time.Duration
 	// Ctx bounds every request of the session; cancelling it abandons them.

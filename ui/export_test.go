@@ -51,3 +51,11 @@ func (a *App) CurrentImageRow() string {
 	}
 	return rowID(r)
 }
+
+// ConsistencySizes are the sizes of the consistency proof shown.
+func (a *App) ConsistencySizes() (uint64, uint64) {
+	if a.proof.cons == nil {
+		return 0, 0
+	}
+	return a.proof.cons.Size1, a.proof.cons.Size2
+}

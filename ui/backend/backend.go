@@ -24,6 +24,7 @@ import (
 	"github.com/provscope/provscope/registry"
 	"github.com/provscope/provscope/rekor/client"
 	"github.com/provscope/provscope/rekor/logs"
+	"github.com/provscope/provscope/rekor/state"
 	"github.com/provscope/provscope/ui"
 )
 
@@ -77,6 +78,26 @@ func (b *Backend) now() time.Time {
 		return b.cfg.Now()
 	}
 	return time.Now()
+}
+
+// Remembered loads the checkpoint remembered for the log's active tree in
+// the state store (rekor/state, as `provscope loginfo` keeps them): the
+// explorer's `c` proves the current head consistent with it. It returns nil
+// when none is remembered.
+func (b *Backend) Remembered(ctx context.Context, store state.Store) (*model.LogInfo, error) {
+	li, err := b.log.Rekor.LogInfo(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cp, err := store.Load(b.cfg.Log.URL, li.TreeID)
+	if err != nil || cp == nil {
+		return nil, err
+	}
+	root, err := hex.DecodeString(cp.RootHash)
+	if err != nil {
+		return nil, fmt.Errorf("decoding the remembered root: %w", err)
+	}
+	return &model.LogInfo{TreeID: cp.TreeID, TreeSize: int64(cp.Size), RootHash: root, SignedTreeHead: cp.Note}, nil
 }
 
 // maxPages bounds a listing (catalog or tags) at maxPages×page size names.
