@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+
 	"github.com/spf13/cobra"
 )
 
@@ -25,15 +27,18 @@ the public-good log.`,
 			if len(args) == 1 {
 				cfg.Image = args[0]
 			}
+			if cfg.RegistryHost == "" {
+				cfg.RegistryHost = os.Getenv("PROVSCOPE_REGISTRY")
+			}
 			return runExplorer(cmd, cfg)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.RegistryHost, "registry", "", "registry to browse (`HOST[:PORT]`)")
+	f.StringVar(&cfg.RegistryHost, "registry", "", "browse the registry at `HOST[:PORT]` (default $PROVSCOPE_REGISTRY)")
 	f.StringVar(&cfg.LogURL, "log", "", "transparency log: a `NAME` (public-good, local) or a URL")
 	f.BoolVar(&cfg.Insecure, "insecure", false, "allow plain HTTP to a non-loopback registry")
-	f.StringVar(&cfg.TrustedRootPath, "trusted-root", "", "trusted_root.json for Sigstore bundles (`FILE`)")
-	f.StringVar(&cfg.ExportDir, "export-dir", "", "folder where e writes evidence (`DIR`, default: the working folder)")
+	f.StringVar(&cfg.TrustedRootPath, "trusted-root", "", "verify Sigstore bundles with the trusted root in `FILE` (trusted_root.json)")
+	f.StringVar(&cfg.ExportDir, "export-dir", "", "e writes evidence into `DIR` (default: the working folder)")
 	f.BoolVar(&cfg.Fake, "fake", false, "open a built-in fake world (development, screenshots)")
 	_ = f.MarkHidden("fake")
 	return cmd

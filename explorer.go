@@ -162,8 +162,12 @@ func runDefault(cmd *cobra.Command, args []string) error {
 		cfg.RegistryHost, cfg.Image = host, rest
 		return runExplorer(cmd, cfg)
 	}
+	if host := os.Getenv("PROVSCOPE_REGISTRY"); host != "" {
+		cfg.RegistryHost = host
+		return runExplorer(cmd, cfg)
+	}
 	out := cmd.OutOrStdout()
-	fmt.Fprintln(out, "provscope: no image or registry given.")
+	fmt.Fprintln(out, "provscope: no image or registry given ($PROVSCOPE_REGISTRY is unset).")
 	fmt.Fprintln(out, "  provscope HOST/REPO:TAG                 explore one image")
 	fmt.Fprintln(out, "  provscope tui --registry HOST [--log L] browse a registry")
 	fmt.Fprintln(out, "  provscope demo                          the offline demo world")
