@@ -162,7 +162,9 @@ func (m *Model) tilesView(w, _ int) []string {
 	}
 	lt0 := leafTiles(leaf, size)[0]
 	out = append(out, truncate(fmt.Sprintf("  entry bytes: %s, entry %d of the bundle", entriesPath(lt0.tile, lt0.width), lt0.pos), w))
-	if paths, err := proofTiles(leaf, size); err == nil {
+	if paths, err := proofTiles(leaf, size); err == nil && len(paths) == 0 {
+		out = append(out, "A one-leaf tree's root is that leaf's hash: its proof is empty and needs no tiles.")
+	} else if err == nil {
 		out = append(out, wrap(fmt.Sprintf("Proving leaf %s's inclusion needs %s: %s.",
 			commas(leaf), plural(len(paths), "tile", "tiles"), strings.Join(paths, ", ")), w)...)
 	}
