@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -235,6 +236,7 @@ func (b *Backend) EntriesFor(ctx context.Context, img model.Image, atts []model.
 	if len(out) == 0 && len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].LogIndex < out[j].LogIndex })
 	return out, nil
 }
 
