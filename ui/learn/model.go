@@ -67,14 +67,21 @@ const (
 	numScreens
 )
 
-var screenNames = [...]string{"Grow", "Inclusion", "Consistency", "Tamper", "Tiles"}
-
 // String returns the screen's tab name.
 func (s Screen) String() string {
-	if s < 0 || s >= numScreens {
-		return fmt.Sprintf("Screen(%d)", int(s))
+	switch s {
+	case ScreenGrow:
+		return "Grow"
+	case ScreenInclusion:
+		return "Inclusion"
+	case ScreenConsistency:
+		return "Consistency"
+	case ScreenTamper:
+		return "Tamper"
+	case ScreenTiles:
+		return "Tiles"
 	}
-	return screenNames[s]
+	return fmt.Sprintf("Screen(%d)", int(s))
 }
 
 // Model is the teaching mode pane.
