@@ -9,6 +9,10 @@ import (
 	"testing"
 	"time"
 
+	// Registers -update, so `go test ./ui/... -update` (make golden) runs
+	// here too.
+	_ "github.com/charmbracelet/x/exp/golden"
+
 	"github.com/provscope/provscope/demo"
 	"github.com/provscope/provscope/inspect"
 	"github.com/provscope/provscope/model"
