@@ -137,6 +137,11 @@ func (m *Model) inclusionView(w, h int) []string {
 	if m.inclStep > len(steps) {
 		rows = rows[len(rows)-1:] // room for the checkpoint
 	}
+	// Keep the current step in view when the list does not fit.
+	if room := max(h-len(out)-1, 3); len(rows) > room {
+		from := min(max(m.inclStep-room/2, 0), len(rows)-room)
+		rows = rows[from : from+room]
+	}
 	out = append(out, rows...)
 	if m.inclStep <= len(steps) {
 		out = append(out, st.Muted.Render(truncate("space: next step · ⌫: back · ←/→: another leaf", w)))

@@ -308,6 +308,32 @@ func renderTree(spec treeSpec, width int, s Styles) []string {
 	styles = append(styles,
 		s.Node.Normal, s.Node.Old, s.Node.Path, s.Node.Done, s.Node.Reused,
 		s.Node.Sibling, s.Node.Changed, s.Node.Selected, s.Node.Current)
+	// When the tree is wider than the view, scroll it so that the first
+	// focus leaf stays in view; ◀ and ▶ mark the cut sides.
+	offset := 0
+	if x > width && len(spec.focus) > 0 {
+		var fc int
+		for _, f := range front {
+			if spec.focus[0] >= f.begin && spec.focus[0] < f.end {
+				fc = f.center
+			}
+		}
+		offset = min(max(fc-t.prefix-(width-t.prefix)/2, 0), x-width)
+	}
+	if offset > 0 || x > width {
+		for y := range h {
+			row, sty := c.cells[y], c.style[y]
+			c.cells[y] = append(append([]rune{}, row[:t.prefix]...), row[t.prefix+offset:]...)
+			c.style[y] = append(append([]int{}, sty[:t.prefix]...), sty[t.prefix+offset:]...)
+		}
+		if offset > 0 {
+			c.put(t.prefix-1, leafRow, '◀', stLevel)
+		}
+		if x-offset > width {
+			c.put(width-1, leafRow, '▶', stLevel)
+		}
+	}
+
 	lines := make([]string, h)
 	for y := range h {
 		row, sty := c.cells[y], c.style[y]
