@@ -430,3 +430,30 @@ func TestProofTiles(t *testing.T) {
 		}
 	}
 }
+
+// TestWideTreeKeepsSelectedLeafInView renders a 4096-leaf tree at 80
+// columns with a leaf at the far right selected: the drawing scrolls so the
+// leaf and its marker are on screen.
+func TestWideTreeKeepsSelectedLeafInView(t *testing.T) {
+	m := newTestModel(80, 24)
+	m.resetLog(4096)
+	for _, leaf := range []uint64{0, 2047, 4093} {
+		spec := treeSpec{size: 4096, focus: []uint64{leaf}, label: labeler(m.log, 4096, false),
+			class: classes{}.fn(), marker: func(l uint64) string {
+				if l == leaf {
+					return "▲"
+				}
+				return ""
+			}}
+		lines := renderTree(spec, 80, m.st)
+		leafRow, markRow := ansi.Strip(lines[len(lines)-2]), ansi.Strip(lines[len(lines)-1])
+		if !strings.Contains(leafRow, fmt.Sprint(leaf)) || !strings.Contains(markRow, "▲") {
+			t.Errorf("leaf %d: not in view:\n%s\n%s", leaf, leafRow, markRow)
+		}
+		for i, l := range lines {
+			if w := lipgloss.Width(l); w > 80 {
+				t.Errorf("leaf %d: line %d is %d wide", leaf, i, w)
+			}
+		}
+	}
+}
