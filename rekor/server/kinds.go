@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/go-openapi/strfmt"
 	"github.com/sigstore/rekor/pkg/generated/models"
 	"github.com/sigstore/rekor/pkg/types"
 	"github.com/sigstore/rekor/pkg/types/dsse"
@@ -61,7 +62,7 @@ func canonicalize(ctx context.Context, pe models.ProposedEntry, forInsert bool) 
 	if !ok {
 		return nil, fmt.Errorf("%w: entry kind %q is not supported by this log (supported: hashedrekord, dsse, intoto)", errEntryInvalid, pe.Kind())
 	}
-	ei, err := k.newType().UnmarshalEntry(pe)
+	ei, err := unmarshalEntry(k, pe)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errEntryInvalid, err)
 	}
@@ -89,6 +90,29 @@ func canonicalize(ctx context.Context, pe models.ProposedEntry, forInsert bool) 
 		}
 	}
 	return &prepared{body: body, leaf: rfc6962.DefaultHasher.HashLeaf(body), keys: keys}, nil
+}
+
+// unmarshalEntry decodes pe into its rekor type. Rekor's UnmarshalEntry
+// for hashedrekord 0.0.1 verifies the signature, and Canonicalize verifies
+// it again; ECDSA verification is the largest cost of a submission, so for
+// that kind (nearly every entry cosign and rekor-cli send) this does what
+// V001Entry.Unmarshal does except the cross-field validation, which
+// Canonicalize (always called next, see canonicalize) performs in full,
+// signature check included. The canonical body is the same bytes either
+// way; every other kind and version takes Rekor's path unchanged.
+func unmarshalEntry(k kind, pe models.ProposedEntry) (types.EntryImpl, error) {
+	hr, ok := pe.(*models.Hashedrekord)
+	if !ok || hr == nil || hr.APIVersion == nil || *hr.APIVersion != hashedrekord001.APIVERSION {
+		return k.newType().UnmarshalEntry(pe)
+	}
+	e := &hashedrekord001.V001Entry{}
+	if err := hashedrekord001.DecodeEntry(hr.Spec, &e.HashedRekordObj); err != nil {
+		return nil, err
+	}
+	if err := e.HashedRekordObj.Validate(strfmt.Default); err != nil {
+		return nil, err
+	}
+	return e, nil
 }
 
 // indexKeyHash maps an index key (lower-cased, as Rekor's index storage
