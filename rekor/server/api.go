@@ -349,7 +349,7 @@ func (l *Log) entryByIndex(ctx context.Context, s *snapshot, index uint64) (stri
 	}
 	var t int64
 	var body []byte
-	if err := l.r.QueryRowContext(ctx, `SELECT t, body FROM entries WHERE idx = ?`, index).Scan(&t, &body); err != nil {
+	if err := l.reads.entry.QueryRowContext(ctx, index).Scan(&t, &body); err != nil {
 		return "", nil, fmt.Errorf("reading entry %d: %w", index, err)
 	}
 	body, err := l.codec.decode(body)
@@ -366,7 +366,7 @@ func (l *Log) entryByIndex(ctx context.Context, s *snapshot, index uint64) (stri
 // entryByLeaf finds the entry with leaf hash leaf.
 func (l *Log) entryByLeaf(ctx context.Context, s *snapshot, leaf []byte) (string, *models.LogEntryAnon, error) {
 	var idx int64
-	if err := l.r.QueryRowContext(ctx, `SELECT idx FROM leaves WHERE h = ?`, leaf).Scan(&idx); err != nil {
+	if err := l.reads.leaf.QueryRowContext(ctx, leaf).Scan(&idx); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return "", nil, errNotFound
 		}
@@ -583,7 +583,7 @@ func (l *Log) searchIndex(w http.ResponseWriter, r *http.Request) {
 // lookupKey returns the indices of entries indexed under key, up to the
 // snapshot size.
 func (l *Log) lookupKey(ctx context.Context, s *snapshot, key string) (map[uint64]bool, error) {
-	rows, err := l.r.QueryContext(ctx, `SELECT idx FROM idxkeys WHERE k = ? AND idx < ?`, indexKeyHash(key), s.size)
+	rows, err := l.reads.key.QueryContext(ctx, indexKeyHash(key), s.size)
 	if err != nil {
 		return nil, fmt.Errorf("querying index: %w", err)
 	}

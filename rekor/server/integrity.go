@@ -195,7 +195,7 @@ func (l *Log) verifyStorage(ctx context.Context) (*tileWriter, error) {
 	if damage != nil {
 		return nil, damage
 	}
-	l.state.Store(newSnapshot(size, root, cpText, tw.copyEdge()))
+	l.state.Store(newSnapshot(nil, size, root, cpText, tw.copyEdge()))
 	return tw, nil
 }
 

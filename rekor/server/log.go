@@ -49,7 +49,8 @@ type Config struct {
 	// RateBurst is the token bucket size; 0 means max(1, 2*RateLimit).
 	RateBurst int
 	// MaxCommitBatch bounds how many entries one transaction commits; 0
-	// means 1000.
+	// means 1000. A request's entries are never split across
+	// transactions, so one may hold up to MaxCommitBatch+99.
 	MaxCommitBatch int
 }
 
@@ -72,10 +73,11 @@ type Log struct {
 	tiles *tileCache
 	codec bodyCodec
 	stmts writerStmts
+	reads readStmts
 	idem  *idemCache
 	limit *limiter
 
-	submit  chan *pending
+	submit  chan []*pending // one request's entries, committed together
 	closing chan struct{}
 	done    chan struct{}
 	closeMu sync.Once
@@ -137,7 +139,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		cfg: cfg, log: cfg.Logger, now: cfg.Now, w: w, r: r,
 		tiles:   newTileCache(1024), // at most 16 MB
 		idem:    newIdemCache(10000),
-		submit:  make(chan *pending, 4096),
+		submit:  make(chan []*pending, 1024),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
 	}
@@ -159,6 +161,10 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		return fail(err)
 	}
 	if err := l.stmts.prepare(ctx, w); err != nil {
+		return fail(err)
+	}
+	if err := l.reads.prepare(ctx, r); err != nil {
+		_ = l.stmts.close()
 		return fail(err)
 	}
 	tw, err := l.verifyStorage(ctx)
@@ -269,7 +275,7 @@ func (l *Log) Checkpoint() []byte { return bytes.Clone(l.state.Load().checkpoint
 func (l *Log) Close() error {
 	l.closeMu.Do(func() { close(l.closing) })
 	<-l.done
-	err := errors.Join(l.stmts.close(), l.w.Close(), l.r.Close())
+	err := errors.Join(l.stmts.close(), l.reads.close(), l.w.Close(), l.r.Close())
 	l.release()
 	return err
 }
@@ -285,11 +291,13 @@ func (l *Log) append(ctx context.Context, ps []*prepared) ([]seqResult, error) {
 	waits := make([]*pending, len(ps))
 	for i, p := range ps {
 		waits[i] = &pending{p: p, done: make(chan seqResult, 1)}
-		select {
-		case l.submit <- waits[i]:
-		case <-l.closing:
-			return nil, errClosed
-		}
+	}
+	// One channel send for the whole request: its entries are sequenced
+	// contiguously and committed in one transaction.
+	select {
+	case l.submit <- waits:
+	case <-l.closing:
+		return nil, errClosed
 	}
 	out := make([]seqResult, len(ps))
 	for i, w := range waits {
@@ -317,14 +325,14 @@ func (l *Log) sequence(tw *tileWriter) {
 			return
 		case <-idle.C:
 			debug.FreeOSMemory()
-		case p := <-l.submit:
+		case ps := <-l.submit:
 			idle.Reset(5 * time.Second)
-			batch = append(batch[:0], p)
+			batch = append(batch[:0], ps...)
 		fill:
 			for len(batch) < l.cfg.MaxCommitBatch {
 				select {
-				case p := <-l.submit:
-					batch = append(batch, p)
+				case ps := <-l.submit:
+					batch = append(batch, ps...)
 				default:
 					break fill
 				}
@@ -337,8 +345,10 @@ func (l *Log) sequence(tw *tileWriter) {
 func (l *Log) drainClosed() {
 	for {
 		select {
-		case p := <-l.submit:
-			p.done <- seqResult{err: errClosed}
+		case ps := <-l.submit:
+			for _, p := range ps {
+				p.done <- seqResult{err: errClosed}
+			}
 		default:
 			return
 		}
@@ -443,7 +453,7 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 		return fmt.Errorf("committing %d entries: %w", len(inBatch), err)
 	}
 	tw.flushed()
-	l.state.Store(newSnapshot(size, root, cp, tw.copyEdge()))
+	l.state.Store(newSnapshot(l.state.Load(), size, root, cp, tw.copyEdge()))
 	return nil
 }
 
@@ -475,6 +485,43 @@ func (s *writerStmts) prepare(ctx context.Context, w *sql.DB) error {
 func (s *writerStmts) close() error {
 	var errs []error
 	for _, st := range []*sql.Stmt{s.findLeaf, s.insEntry, s.insLeaf, s.insKey} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// readStmts are the read path's statements, prepared once on the read pool
+// (database/sql prepares each on a pooled connection the first time that
+// connection runs it), so a read skips SQL parsing and planning.
+type readStmts struct {
+	entry, leaf, key, tile *sql.Stmt
+}
+
+func (s *readStmts) prepare(ctx context.Context, r *sql.DB) error {
+	for _, p := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&s.entry, `SELECT t, body FROM entries WHERE idx = ?`},
+		{&s.leaf, `SELECT idx FROM leaves WHERE h = ?`},
+		{&s.key, `SELECT idx FROM idxkeys WHERE k = ? AND idx < ?`},
+		{&s.tile, `SELECT hashes FROM tiles WHERE level = ? AND n = ?`},
+	} {
+		st, err := r.PrepareContext(ctx, p.query)
+		if err != nil {
+			_ = s.close()
+			return fmt.Errorf("preparing %q: %w", p.query, err)
+		}
+		*p.dst = st
+	}
+	return nil
+}
+
+func (s *readStmts) close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{s.entry, s.leaf, s.key, s.tile} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -47,11 +48,17 @@ type snapshot struct {
 }
 
 // newSnapshot publishes a state, precomputing the edge tiles' internal
-// nodes so proofs near the right edge cost no hashing.
-func newSnapshot(size uint64, root, checkpoint []byte, edge []edgeTile) *snapshot {
+// nodes so proofs near the right edge cost no hashing. Nodes of prev (the
+// state published before, or nil) whose tile only grew are reused, so a
+// commit hashes only the nodes its entries completed.
+func newSnapshot(prev *snapshot, size uint64, root, checkpoint []byte, edge []edgeTile) *snapshot {
 	s := &snapshot{size: size, root: root, checkpoint: checkpoint, edge: edge}
-	for _, t := range edge {
-		s.edgeTrees = append(s.edgeTrees, buildTileTree(t.hashes))
+	for level, t := range edge {
+		var old tileTree
+		if prev != nil && level < len(prev.edge) && prev.edge[level].n == t.n && bytes.HasPrefix(t.hashes, prev.edge[level].hashes) {
+			old = prev.edgeTrees[level]
+		}
+		s.edgeTrees = append(s.edgeTrees, extendTileTree(old, t.hashes))
 	}
 	return s
 }
@@ -60,12 +67,22 @@ func newSnapshot(size uint64, root, checkpoint []byte, edge []edgeTile) *snapsho
 // complete subtrees of 2^k tile entries, left to right.
 type tileTree [][]byte
 
-func buildTileTree(h []byte) tileTree {
+func buildTileTree(h []byte) tileTree { return extendTileTree(nil, h) }
+
+// extendTileTree builds the tile tree of hashes h, copying the nodes of
+// prev, the tree of a prefix of h, instead of hashing them again.
+func extendTileTree(prev tileTree, h []byte) tileTree {
 	levels := tileTree{h}
-	for cur := h; len(cur) >= 2*hashSize; {
-		next := make([]byte, 0, len(cur)/2)
-		for i := 0; i+2*hashSize <= len(cur); i += 2 * hashSize {
-			next = append(next, hasher.HashChildren(cur[i:i+hashSize], cur[i+hashSize:i+2*hashSize])...)
+	for k, cur := 1, h; len(cur) >= 2*hashSize; k++ {
+		nodes := len(cur) / (2 * hashSize)
+		next := make([]byte, 0, nodes*hashSize)
+		done := 0
+		if k < len(prev) {
+			done = min(len(prev[k])/hashSize, nodes)
+			next = append(next, prev[k][:done*hashSize]...)
+		}
+		for i := done; i < nodes; i++ {
+			next = append(next, hasher.HashChildren(cur[2*i*hashSize:(2*i+1)*hashSize], cur[(2*i+1)*hashSize:(2*i+2)*hashSize])...)
 		}
 		levels = append(levels, next)
 		cur = next
@@ -211,7 +228,7 @@ func (l *Log) readTree(ctx context.Context, s *snapshot, level, n uint64) (tileT
 		return t, nil
 	}
 	var b []byte
-	err := l.r.QueryRowContext(ctx, `SELECT hashes FROM tiles WHERE level = ? AND n = ?`, level, n).Scan(&b)
+	err := l.reads.tile.QueryRowContext(ctx, level, n).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%w: tile %d/%d", errNodeMissing, level, n)
 	}
