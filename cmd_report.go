@@ -72,10 +72,10 @@ Exit code 0 when every image verified, 1 otherwise, 2 for a usage error.`,
 			images := verifyImages(ctx, deps, args, pol, parallel, bar.step)
 			bar.done()
 			r := inspect.BuildReport(images, inspect.ReportMeta{Generated: time.Now(), Version: buildVersion(), Log: l, Policy: pol})
-			var w io.Writer = cmd.OutOrStdout()
+			w := cmd.OutOrStdout()
 			var f *os.File
 			if outFile != "" && outFile != "-" {
-				f, err = os.Create(outFile)
+				f, err = os.Create(outFile) //nolint:gosec // G304: the user names this file
 				if err != nil {
 					return usageErr(fmt.Errorf("creating report file: %w", err))
 				}

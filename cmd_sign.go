@@ -74,7 +74,7 @@ integrated time) is written to provenance-entry.json.`,
 				signer = s
 				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s and %s\n", filepath.Join(keyDir, "cosign.key"), filepath.Join(keyDir, "cosign.pub"))
 			} else {
-				b, err := os.ReadFile(keyPath)
+				b, err := os.ReadFile(keyPath) //nolint:gosec // G304: the user names this file
 				if err != nil {
 					return usageErr(fmt.Errorf("reading --key: %w", err))
 				}
@@ -99,7 +99,7 @@ integrated time) is written to provenance-entry.json.`,
 				return err
 			}
 			if entryFile != "" {
-				if err := os.WriteFile(entryFile, b, 0o644); err != nil {
+				if err := os.WriteFile(entryFile, b, 0o600); err != nil { //nolint:gosec // G703: the user names this file
 					return fmt.Errorf("writing %s: %w", entryFile, err)
 				}
 			}
@@ -160,10 +160,10 @@ func generateKeyPair(dir string, password []byte) (*cosignfmt.Signer, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", dir, err)
 	}
-	if err := os.WriteFile(priv, enc, 0o600); err != nil {
+	if err := os.WriteFile(priv, enc, 0o600); err != nil { //nolint:gosec // G703: the user names the key directory
 		return nil, fmt.Errorf("writing private key: %w", err)
 	}
-	if err := os.WriteFile(pub, s.PublicKeyPEM(), 0o644); err != nil {
+	if err := os.WriteFile(pub, s.PublicKeyPEM(), 0o600); err != nil {
 		return nil, fmt.Errorf("writing public key: %w", err)
 	}
 	return s, nil

@@ -142,12 +142,12 @@ func Start(ctx context.Context, opts Options) (_ *World, err error) {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
 	if !w.tempDir {
-		opts = rememberAddrs(w.Dir, opts)
+		opts = rememberAddrs(ctx, w.Dir, opts)
 	}
 	if w.log, err = server.Open(ctx, server.Config{Dir: filepath.Join(w.Dir, "log")}); err != nil {
 		return nil, fmt.Errorf("opening the demo log: %w", err)
 	}
-	if err := w.serveLog(opts.LogAddr); err != nil {
+	if err := w.serveLog(ctx, opts.LogAddr); err != nil {
 		return nil, err
 	}
 	if w.reg, err = embedded.Start(opts.RegistryAddr); err != nil {
@@ -180,11 +180,11 @@ func Start(ctx context.Context, opts Options) (_ *World, err error) {
 	return w, nil
 }
 
-func (w *World) serveLog(addr string) error {
+func (w *World) serveLog(ctx context.Context, addr string) error {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listening for the demo log on %s: %w", addr, err)
 	}
@@ -199,7 +199,7 @@ func (w *World) serveLog(addr string) error {
 // root into the data directory, for cosign and rekor-cli.
 func (w *World) writeClientFiles() error {
 	w.LogPublicKeyPath = filepath.Join(w.Dir, "log.pub")
-	if err := os.WriteFile(w.LogPublicKeyPath, w.LogPublicKeyPEM, 0o644); err != nil {
+	if err := os.WriteFile(w.LogPublicKeyPath, w.LogPublicKeyPEM, 0o600); err != nil {
 		return fmt.Errorf("writing log key: %w", err)
 	}
 	for _, k := range keySeeds {
@@ -212,7 +212,7 @@ func (w *World) writeClientFiles() error {
 			return err
 		}
 		p := filepath.Join(w.Dir, "key-"+k.name+".pub")
-		if err := os.WriteFile(p, s.PublicKeyPEM(), 0o644); err != nil {
+		if err := os.WriteFile(p, s.PublicKeyPEM(), 0o600); err != nil {
 			return fmt.Errorf("writing public key: %w", err)
 		}
 		w.Keys = append(w.Keys, Key{Name: k.name, PublicKeyPEM: s.PublicKeyPEM(), Fingerprint: s.KeyFingerprint(), PublicKeyPath: p, signer: s})
@@ -222,7 +222,7 @@ func (w *World) writeClientFiles() error {
 		return err
 	}
 	w.TrustedRootPath = filepath.Join(w.Dir, "trusted_root.json")
-	if err := os.WriteFile(w.TrustedRootPath, tr, 0o644); err != nil {
+	if err := os.WriteFile(w.TrustedRootPath, tr, 0o600); err != nil {
 		return fmt.Errorf("writing trusted root: %w", err)
 	}
 	return nil
@@ -294,8 +294,8 @@ type addrs struct {
 
 // rememberAddrs fills empty addresses in opts from the data directory when
 // those ports are free again.
-func rememberAddrs(dir string, opts Options) Options {
-	b, err := os.ReadFile(filepath.Join(dir, addrsFile))
+func rememberAddrs(ctx context.Context, dir string, opts Options) Options {
+	b, err := os.ReadFile(filepath.Join(dir, addrsFile)) //nolint:gosec // G304: the data directory is the user's
 	if err != nil {
 		return opts
 	}
@@ -304,7 +304,7 @@ func rememberAddrs(dir string, opts Options) Options {
 		return opts
 	}
 	free := func(addr string) bool {
-		ln, err := net.Listen("tcp", addr)
+		ln, err := new(net.ListenConfig).Listen(ctx, "tcp", addr)
 		if err != nil {
 			return false
 		}
@@ -322,7 +322,7 @@ func rememberAddrs(dir string, opts Options) Options {
 
 func saveAddrs(dir, registry, log string) error {
 	b, _ := json.Marshal(addrs{Registry: registry, Log: log})
-	if err := os.WriteFile(filepath.Join(dir, addrsFile), b, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, addrsFile), b, 0o600); err != nil {
 		return fmt.Errorf("saving addresses: %w", err)
 	}
 	return nil

@@ -49,11 +49,15 @@ func (l *Log) EntryByIndex(ctx context.Context, index int64) (*model.LogEntry, e
 	if err != nil {
 		return nil, fmt.Errorf("computing inclusion proof of entry %d: %w", index, err)
 	}
+	size, err := int64Size(cp.Size)
+	if err != nil {
+		return nil, fmt.Errorf("reading checkpoint: %w", err)
+	}
 	e := &model.LogEntry{
 		UUID:     hex.EncodeToString(proof.LeafHash(b)),
 		LogIndex: index,
 		Body:     b,
-		Proof:    &model.InclusionProof{LogIndex: index, TreeSize: int64(cp.Size), RootHash: cp.RootHash, Hashes: hashes, Checkpoint: string(note)},
+		Proof:    &model.InclusionProof{LogIndex: index, TreeSize: size, RootHash: cp.RootHash, Hashes: hashes, Checkpoint: string(note)},
 	}
 	if kv, err := body.Peek(b); err == nil {
 		e.Kind, e.APIVersion = model.EntryKind(kv.Kind), kv.Version

@@ -493,7 +493,7 @@ func (v *verifier) proveConsistent(ctx context.Context, treeID string, a, b mode
 	if a.Size == 0 {
 		return nil
 	}
-	hashes, err := v.deps.Log.Rekor.ConsistencyProof(ctx, int64(a.Size), int64(b.Size), treeID)
+	hashes, err := rekorConsistencyProof(ctx, v.deps.Log.Rekor, a.Size, b.Size, treeID)
 	if err != nil {
 		return fmt.Errorf("fetching consistency proof %d → %d: %w", a.Size, b.Size, err)
 	}

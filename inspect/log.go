@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 
@@ -107,4 +108,27 @@ func (l *Log) Name() string {
 		return l.Def.Name + " (" + l.Def.URL + ")"
 	}
 	return l.Def.URL
+}
+
+// rekorConsistencyProof fetches a Rekor v1 consistency proof between two
+// checkpoint sizes.
+func rekorConsistencyProof(ctx context.Context, c *client.Client, from, to uint64, treeID string) ([][]byte, error) {
+	f, err := int64Size(from)
+	if err != nil {
+		return nil, err
+	}
+	t, err := int64Size(to)
+	if err != nil {
+		return nil, err
+	}
+	return c.ConsistencyProof(ctx, f, t, treeID)
+}
+
+// int64Size converts a checkpoint's tree size for the Rekor v1 API, whose
+// sizes and indices are int64. A size above 2^63-1 is no Rekor v1 tree.
+func int64Size(n uint64) (int64, error) {
+	if n > math.MaxInt64 {
+		return 0, fmt.Errorf("tree size %d exceeds the Rekor v1 limit of %d", n, int64(math.MaxInt64))
+	}
+	return int64(n), nil
 }

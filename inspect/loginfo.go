@@ -224,7 +224,7 @@ func (l *Log) checkConsistency(ctx context.Context, r *model.Result, treeID stri
 	var hashes [][]byte
 	var err error
 	if l.Rekor != nil {
-		hashes, err = l.Rekor.ConsistencyProof(ctx, int64(old.Size), int64(cur.Size), treeID)
+		hashes, err = rekorConsistencyProof(ctx, l.Rekor, old.Size, cur.Size, treeID)
 	} else {
 		hashes, err = l.Tiles.ConsistencyProof(ctx, old.Size, cur.Size)
 	}

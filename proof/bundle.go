@@ -271,11 +271,6 @@ func (r *bundleRun) skip(name, why string) {
 	r.set(name, model.StatusSkipped, why, nil)
 }
 
-func (r *bundleRun) failed(name string) bool {
-	s, ok := r.steps[name]
-	return ok && s.Status == model.StatusFail
-}
-
 // skipRest marks every step not yet set as skipped with why.
 func (r *bundleRun) skipRest(why string) {
 	for _, n := range bundleStepOrder() {
@@ -586,16 +581,17 @@ func (c *bundleChecks) checkTlog() {
 		return
 	}
 	ip := tle.GetInclusionProof()
+	index, size := ip.GetLogIndex(), ip.GetTreeSize()
 	leaf := LeafHash(tle.GetCanonicalizedBody())
 	ipEv := []model.Evidence{
-		ev("leaf index (in tree)", strconv.FormatInt(ip.GetLogIndex(), 10)),
-		ev("tree size", strconv.FormatInt(ip.GetTreeSize(), 10)),
+		ev("leaf index (in tree)", strconv.FormatInt(index, 10)),
+		ev("tree size", strconv.FormatInt(size, 10)),
 		ev("leaf hash", hex.EncodeToString(leaf)),
 		ev("root hash", hex.EncodeToString(ip.GetRootHash())),
 		ev("proof hashes", strconv.Itoa(len(ip.GetHashes()))),
 	}
-	if ip.GetLogIndex() >= 0 && ip.GetTreeSize() >= 0 {
-		if trace, _ := TraceInclusion(uint64(ip.GetLogIndex()), uint64(ip.GetTreeSize()), leaf, ip.GetHashes(), ip.GetRootHash()); trace != nil {
+	if index >= 0 && size >= 0 {
+		if trace, _ := TraceInclusion(uint64(index), uint64(size), leaf, ip.GetHashes(), ip.GetRootHash()); trace != nil {
 			for _, st := range trace.Steps {
 				ipEv = append(ipEv, ev("node "+st.Node.String(), describeHashStep(st)))
 			}
@@ -604,14 +600,14 @@ func (c *bundleChecks) checkTlog() {
 	}
 	merkleOK := false
 	switch {
-	case ip.GetLogIndex() < 0 || ip.GetTreeSize() < 0:
-		run.fail(BundleStepInclusionProof, fmt.Errorf("negative index %d or tree size %d", ip.GetLogIndex(), ip.GetTreeSize()), ipEv...)
+	case index < 0 || size < 0:
+		run.fail(BundleStepInclusionProof, fmt.Errorf("negative index %d or tree size %d", index, size), ipEv...)
 	default:
-		if err := VerifyInclusion(uint64(ip.GetLogIndex()), uint64(ip.GetTreeSize()), leaf, ip.GetHashes(), ip.GetRootHash()); err != nil {
+		if err := VerifyInclusion(uint64(index), uint64(size), leaf, ip.GetHashes(), ip.GetRootHash()); err != nil {
 			run.fail(BundleStepInclusionProof, fmt.Errorf("verifying inclusion: %w", err), ipEv...)
 		} else {
 			merkleOK = true
-			run.pass(BundleStepInclusionProof, fmt.Sprintf("leaf %d is in the tree of size %d with the given root", ip.GetLogIndex(), ip.GetTreeSize()), ipEv...)
+			run.pass(BundleStepInclusionProof, fmt.Sprintf("leaf %d is in the tree of size %d with the given root", index, size), ipEv...)
 		}
 	}
 	cp := ip.GetCheckpoint().GetEnvelope()
@@ -651,7 +647,7 @@ func (c *bundleChecks) checkTlog() {
 		run.fail(BundleStepCheckpoint, fmt.Errorf("verifying the checkpoint signature: %w", err), ev("origin expected", u.Hostname()))
 		return
 	}
-	if ckpt.Size != uint64(ip.GetTreeSize()) || !bytes.Equal(ckpt.Hash, ip.GetRootHash()) {
+	if size < 0 || ckpt.Size != uint64(size) || !bytes.Equal(ckpt.Hash, ip.GetRootHash()) {
 		run.fail(BundleStepCheckpoint, fmt.Errorf("checkpoint is for size %d root %x, the proof for size %d root %x", ckpt.Size, ckpt.Hash, ip.GetTreeSize(), ip.GetRootHash()))
 		return
 	}
@@ -765,7 +761,7 @@ func (c *bundleChecks) checkBodyBinding(canonical []byte) {
 			if bd.PredicateType != "" {
 				bodyEv = append(bodyEv, ev("predicate", bd.PredicateType))
 			}
-			if !(bd.Kind == model.KindIntoto && bd.APIVersion == "0.0.1") {
+			if bd.Kind != model.KindIntoto || bd.APIVersion != "0.0.1" {
 				if err := body.CheckSignatures(bd, sigs); err != nil {
 					fail(err)
 					return

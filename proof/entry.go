@@ -421,7 +421,7 @@ func ExplainEntry(e model.LogEntry, keys LogKeys, opts EntryOptions) *EntryRepor
 	}
 	var mismatch error
 	switch _, tid, isV1 := RekorV1Origin(vc.Origin); {
-	case vc.Size != uint64(p.TreeSize):
+	case p.TreeSize < 0 || vc.Size != uint64(p.TreeSize):
 		mismatch = &CheckpointMismatchError{Field: "tree size", Got: strconv.FormatUint(vc.Size, 10), Want: strconv.FormatInt(p.TreeSize, 10)}
 	case !bytes.Equal(vc.RootHash, p.RootHash):
 		mismatch = &CheckpointMismatchError{Field: "root hash", Got: hex.EncodeToString(vc.RootHash), Want: hex.EncodeToString(p.RootHash)}

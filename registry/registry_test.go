@@ -313,10 +313,10 @@ func mustSigner(t testing.TB, seed string) *cosignfmt.Signer {
 // answers the same full page: the listing must end, not loop.
 func TestListIgnoredLast(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.URL.Path == "/v2/":
-		case r.URL.Path == "/v2/_catalog":
-			io.WriteString(w, `{"repositories":["b","a"]}`)
+		switch r.URL.Path {
+		case "/v2/":
+		case "/v2/_catalog":
+			_, _ = io.WriteString(w, `{"repositories":["b","a"]}`) // test server: the client sees any failure
 		default:
 			http.NotFound(w, r)
 		}
@@ -382,7 +382,7 @@ func TestStatusErrors(t *testing.T) {
 					}
 					w.Header().Set("Content-Type", "application/json")
 					w.WriteHeader(tc.status)
-					io.WriteString(w, `{"errors":[{"code":"DENIED","message":"no"}]}`)
+					_, _ = io.WriteString(w, `{"errors":[{"code":"DENIED","message":"no"}]}`) // test server: the client sees any failure
 				})
 			})
 			_, err := testClient().Resolve(context.Background(), host+"/x:v1")
@@ -508,7 +508,7 @@ func TestManifestLiesAboutSize(t *testing.T) {
 	host2 := strings.TrimPrefix(httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.Contains(r.URL.Path, "/referrers/") {
 			w.Header().Set("Content-Type", string(types.OCIImageIndex))
-			w.Write(raw)
+			_, _ = w.Write(raw) // test server: the client sees any failure
 			return
 		}
 		r.URL.Host = host
@@ -592,7 +592,7 @@ func proxy(w http.ResponseWriter, r *http.Request, host string) {
 		w.Header()[k] = v
 	}
 	w.WriteHeader(resp.StatusCode)
-	io.Copy(w, resp.Body)
+	_, _ = io.Copy(w, resp.Body) // test proxy: the client sees any failure
 }
 
 // TestEndlessManifest serves a manifest that never ends: Resolve stops at

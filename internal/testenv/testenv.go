@@ -24,7 +24,7 @@ func RepoRoot() string {
 // neither exists.
 func RealWorldDir() string {
 	if d := os.Getenv("PROVSCOPE_REALWORLD"); d != "" {
-		if st, err := os.Stat(d); err == nil && st.IsDir() {
+		if st, err := os.Stat(d); err == nil && st.IsDir() { //nolint:gosec // G703: the test runner names this directory
 			return d
 		}
 		return ""
@@ -58,7 +58,7 @@ func ToolPath(name string) string {
 	dirs = append(dirs, filepath.Join(RepoRoot(), ".tools", "bin"))
 	for _, d := range dirs {
 		p := filepath.Join(d, name)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+		if st, err := os.Stat(p); err == nil && !st.IsDir() { //nolint:gosec // G703: the test runner names the tools directory
 			return p
 		}
 	}

@@ -24,12 +24,12 @@ type Uploader func(ctx context.Context, pe models.ProposedEntry) (uuid string, e
 // existing entry.
 func RekorUploader(rc *client.Rekor) Uploader {
 	return func(ctx context.Context, pe models.ProposedEntry) (string, *models.LogEntryAnon, error) {
-		resp, err := rc.Entries.CreateLogEntry(entries.NewCreateLogEntryParamsWithContext(ctx).WithProposedEntry(pe))
+		resp, err := rc.Entries.CreateLogEntryContext(ctx, entries.NewCreateLogEntryParams().WithProposedEntry(pe))
 		var conflict *entries.CreateLogEntryConflict
 		if errors.As(err, &conflict) {
 			loc := conflict.Location.String()
 			uuid := loc[strings.LastIndex(loc, "/")+1:]
-			got, err := rc.Entries.GetLogEntryByUUID(entries.NewGetLogEntryByUUIDParamsWithContext(ctx).WithEntryUUID(uuid))
+			got, err := rc.Entries.GetLogEntryByUUIDContext(ctx, entries.NewGetLogEntryByUUIDParams().WithEntryUUID(uuid))
 			if err != nil {
 				return "", nil, fmt.Errorf("fetching existing entry %s: %w", uuid, err)
 			}

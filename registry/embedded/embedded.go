@@ -13,6 +13,7 @@
 package embedded
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,7 +45,7 @@ func Start(addr string) (*Registry, error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := new(net.ListenConfig).Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listening on %s: %w", addr, err)
 	}
@@ -103,7 +104,8 @@ func paginate(inner http.Handler, w http.ResponseWriter, r *http.Request) {
 			w.Header()[k] = v
 		}
 		w.WriteHeader(rec.Code)
-		w.Write(rec.Body.Bytes())
+		// The status is already sent; a failed write means the client went away.
+		_, _ = w.Write(rec.Body.Bytes())
 		return
 	}
 	var body map[string]any
@@ -134,7 +136,8 @@ func paginate(inner http.Handler, w http.ResponseWriter, r *http.Request) {
 	}
 	body[key] = items
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(body)
+	// The header is already sent; a failed write means the client went away.
+	_ = json.NewEncoder(w).Encode(body)
 }
 
 // Host returns "127.0.0.1:<port>", the registry part of image references.

@@ -532,8 +532,8 @@ func (c *Client) UploadAnon(ctx context.Context, proposed models.ProposedEntry) 
 	params.ProposedEntry = proposed
 	resp, err := c.rekor.Entries.CreateLogEntryContext(ctx2, params)
 	var m models.LogEntry
-	switch {
-	case err == nil:
+	switch err {
+	case nil:
 		m = resp.Payload
 	default:
 		var conflict *entries.CreateLogEntryConflict

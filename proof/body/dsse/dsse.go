@@ -68,6 +68,11 @@ func DecodeV001(canonical []byte) (*decoded.Body, error) {
 }
 
 // DecodeV002 decodes a canonical dsse 0.0.2 body (Rekor v2).
+//
+// rekor-tiles marks the dsse 0.0.2 type deprecated for new entries; logs
+// still hold them, so reading them stays supported.
+//
+//nolint:staticcheck // SA1019: decoding existing dsse 0.0.2 entries needs the deprecated accessors
 func DecodeV002(canonical []byte) (*decoded.Body, error) {
 	if len(canonical) > decoded.MaxBodySize {
 		return nil, fmt.Errorf("body of %d bytes exceeds the %d-byte limit", len(canonical), decoded.MaxBodySize)
