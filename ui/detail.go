@@ -207,6 +207,32 @@ func (p *detailPane) render() {
 		}
 		add("• " + line)
 		add(p.kv("  found via", a.Source)...)
+		if a.SignedDigest != "" {
+			add(p.kv("  signs", a.SignedDigest)...)
+		}
+		if a.PayloadType != "" {
+			add(p.kv("  payload type", a.PayloadType)...)
+		}
+		if a.Builder != "" {
+			add(p.kv("  builder", a.Builder)...)
+		}
+		if a.BuildType != "" {
+			add(p.kv("  build type", a.BuildType)...)
+		}
+		for i, m := range a.Materials {
+			if i == 3 {
+				add(p.kv("", fmt.Sprintf("… %d more materials", len(a.Materials)-3))...)
+				break
+			}
+			label := ""
+			if i == 0 {
+				label = "  materials"
+			}
+			add(p.kv(label, m)...)
+		}
+		if len(a.Certificate) > 0 {
+			add(p.kv("  signer", certSummary(a.Certificate))...)
+		}
 		if a.RekorBundle != nil {
 			add(p.kv("  log index", strconv.FormatInt(a.RekorBundle.LogIndex, 10)+" (from the signature's Rekor bundle)")...)
 		} else if a.Kind != model.AttachSBOM {
@@ -363,4 +389,14 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// certSummary names a PEM certificate's identity and OIDC issuer, for the
+// attachments list; verification happens in proof/.
+func certSummary(pemCert []byte) string {
+	var in entryInfo
+	if err := in.readVerifier(base64.StdEncoding.EncodeToString(pemCert)); err != nil {
+		return "unreadable certificate: " + err.Error()
+	}
+	return in.Signer.String()
 }

@@ -45,6 +45,9 @@ type Config struct {
 	Policy inspect.Policy
 	// Now is the verification clock; nil means time.Now.
 	Now func() time.Time
+	// Store holds the checkpoints remembered by earlier runs; image
+	// verification proves consistency with them (read only). Nil skips it.
+	Store *state.Store
 }
 
 // Backend implements ui.Backend over the real packages. It is safe for
@@ -356,7 +359,7 @@ func (b *Backend) Verify(ctx context.Context, s ui.Subject, progress func(model.
 		}
 		return res, nil
 	}
-	deps := inspect.Deps{Registry: b.reg, Log: b.log, Now: b.now}
+	deps := inspect.Deps{Registry: b.reg, Log: b.log, Now: b.now, Store: b.cfg.Store}
 	emit := func(ev inspect.Event) {
 		if progress == nil {
 			return
