@@ -13,11 +13,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/go-openapi/strfmt"
-	"github.com/sigstore/rekor-tiles/v2/pkg/generated/protobuf"
-	"github.com/sigstore/rekor/pkg/generated/models"
 	v001 "github.com/sigstore/rekor/pkg/types/dsse/v0.0.1"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof/body/decoded"
@@ -25,16 +21,9 @@ import (
 
 // DecodeV001 decodes a canonical dsse 0.0.1 body.
 func DecodeV001(canonical []byte) (*decoded.Body, error) {
-	spec, err := decoded.Spec(canonical, string(model.KindDSSE), "0.0.1")
+	obj, err := decoded.V1Schema(canonical, string(model.KindDSSE), "0.0.1", v001.DecodeEntry)
 	if err != nil {
 		return nil, err
-	}
-	var obj models.DSSEV001Schema
-	if err := v001.DecodeEntry(spec, &obj); err != nil {
-		return nil, fmt.Errorf("decoding dsse spec: %w", err)
-	}
-	if err := obj.Validate(strfmt.Default); err != nil {
-		return nil, fmt.Errorf("validating dsse spec: %w", err)
 	}
 	if obj.PayloadHash == nil || obj.PayloadHash.Value == nil || obj.PayloadHash.Algorithm == nil {
 		return nil, errors.New("dsse body has no payload hash")
@@ -74,15 +63,9 @@ func DecodeV001(canonical []byte) (*decoded.Body, error) {
 //
 //nolint:staticcheck // SA1019: decoding existing dsse 0.0.2 entries needs the deprecated accessors
 func DecodeV002(canonical []byte) (*decoded.Body, error) {
-	if len(canonical) > decoded.MaxBodySize {
-		return nil, fmt.Errorf("body of %d bytes exceeds the %d-byte limit", len(canonical), decoded.MaxBodySize)
-	}
-	var e protobuf.Entry
-	if err := protojson.Unmarshal(canonical, &e); err != nil {
-		return nil, fmt.Errorf("decoding dsse 0.0.2 body: %w", err)
-	}
-	if e.GetKind() != string(model.KindDSSE) || e.GetApiVersion() != "0.0.2" {
-		return nil, fmt.Errorf("body is %s/%s, want dsse/0.0.2", e.GetKind(), e.GetApiVersion())
+	e, err := decoded.V2Entry(canonical, string(model.KindDSSE), "0.0.2")
+	if err != nil {
+		return nil, err
 	}
 	d := e.GetSpec().GetDsseV002()
 	if d == nil {

@@ -9,50 +9,23 @@ package hashedrekord
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/go-openapi/strfmt"
-	"github.com/sigstore/rekor-tiles/v2/pkg/generated/protobuf"
 	"github.com/sigstore/rekor/pkg/generated/models"
 	v001 "github.com/sigstore/rekor/pkg/types/hashedrekord/v0.0.1"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof/body/decoded"
 )
 
-// envelope is the outer shape shared by every Rekor v1 body.
-type envelope struct {
-	APIVersion string          `json:"apiVersion"`
-	Kind       string          `json:"kind"`
-	Spec       json.RawMessage `json:"spec"`
-}
-
 // DecodeV001 decodes a canonical hashedrekord 0.0.1 body.
 func DecodeV001(canonical []byte) (*decoded.Body, error) {
-	if len(canonical) > decoded.MaxBodySize {
-		return nil, fmt.Errorf("body of %d bytes exceeds the %d-byte limit", len(canonical), decoded.MaxBodySize)
-	}
-	var env envelope
-	if err := json.Unmarshal(canonical, &env); err != nil {
-		return nil, fmt.Errorf("decoding hashedrekord body: %w", err)
-	}
-	if env.Kind != string(model.KindHashedRekord) || env.APIVersion != "0.0.1" {
-		return nil, fmt.Errorf("body is %s/%s, want hashedrekord/0.0.1", env.Kind, env.APIVersion)
-	}
-	var spec map[string]any
-	if err := json.Unmarshal(env.Spec, &spec); err != nil {
-		return nil, fmt.Errorf("decoding hashedrekord spec: %w", err)
-	}
-	var obj models.HashedrekordV001Schema
-	if err := v001.DecodeEntry(spec, &obj); err != nil {
-		return nil, fmt.Errorf("decoding hashedrekord spec: %w", err)
-	}
-	if err := obj.Validate(strfmt.Default); err != nil {
-		return nil, fmt.Errorf("validating hashedrekord spec: %w", err)
+	obj, err := decoded.V1Schema(canonical, string(model.KindHashedRekord), "0.0.1", v001.DecodeEntry)
+	if err != nil {
+		return nil, err
 	}
 	if obj.Signature == nil || obj.Signature.PublicKey == nil || len(obj.Signature.PublicKey.Content) == 0 {
 		return nil, errors.New("hashedrekord body has no public key")
@@ -80,15 +53,9 @@ func DecodeV001(canonical []byte) (*decoded.Body, error) {
 
 // DecodeV002 decodes a canonical hashedrekord 0.0.2 body (Rekor v2).
 func DecodeV002(canonical []byte) (*decoded.Body, error) {
-	if len(canonical) > decoded.MaxBodySize {
-		return nil, fmt.Errorf("body of %d bytes exceeds the %d-byte limit", len(canonical), decoded.MaxBodySize)
-	}
-	var e protobuf.Entry
-	if err := protojson.Unmarshal(canonical, &e); err != nil {
-		return nil, fmt.Errorf("decoding hashedrekord 0.0.2 body: %w", err)
-	}
-	if e.GetKind() != string(model.KindHashedRekord) || e.GetApiVersion() != "0.0.2" {
-		return nil, fmt.Errorf("body is %s/%s, want hashedrekord/0.0.2", e.GetKind(), e.GetApiVersion())
+	e, err := decoded.V2Entry(canonical, string(model.KindHashedRekord), "0.0.2")
+	if err != nil {
+		return nil, err
 	}
 	hr := e.GetSpec().GetHashedRekordV002()
 	if hr == nil {

@@ -10,8 +10,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/go-openapi/strfmt"
-	"github.com/sigstore/rekor/pkg/generated/models"
 	v001 "github.com/sigstore/rekor/pkg/types/intoto/v0.0.1"
 	v002 "github.com/sigstore/rekor/pkg/types/intoto/v0.0.2"
 
@@ -22,16 +20,9 @@ import (
 // DecodeV001 decodes a canonical intoto 0.0.1 body. It records no signature:
 // the returned Body has one Signature with an empty Sig and the public key.
 func DecodeV001(canonical []byte) (*decoded.Body, error) {
-	spec, err := decoded.Spec(canonical, string(model.KindIntoto), "0.0.1")
+	obj, err := decoded.V1Schema(canonical, string(model.KindIntoto), "0.0.1", v001.DecodeEntry)
 	if err != nil {
 		return nil, err
-	}
-	var obj models.IntotoV001Schema
-	if err := v001.DecodeEntry(spec, &obj); err != nil {
-		return nil, fmt.Errorf("decoding intoto spec: %w", err)
-	}
-	if err := obj.Validate(strfmt.Default); err != nil {
-		return nil, fmt.Errorf("validating intoto spec: %w", err)
 	}
 	if obj.PublicKey == nil || obj.Content == nil {
 		return nil, errors.New("intoto 0.0.1 body has no public key or content")
@@ -57,16 +48,9 @@ func DecodeV001(canonical []byte) (*decoded.Body, error) {
 // DecodeV002 decodes a canonical intoto 0.0.2 body. Rekor stores each
 // signature base64-encoded twice; the returned Sig is the raw signature.
 func DecodeV002(canonical []byte) (*decoded.Body, error) {
-	spec, err := decoded.Spec(canonical, string(model.KindIntoto), "0.0.2")
+	obj, err := decoded.V1Schema(canonical, string(model.KindIntoto), "0.0.2", v002.DecodeEntry)
 	if err != nil {
 		return nil, err
-	}
-	var obj models.IntotoV002Schema
-	if err := v002.DecodeEntry(spec, &obj); err != nil {
-		return nil, fmt.Errorf("decoding intoto spec: %w", err)
-	}
-	if err := obj.Validate(strfmt.Default); err != nil {
-		return nil, fmt.Errorf("validating intoto spec: %w", err)
 	}
 	if obj.Content == nil || obj.Content.Envelope == nil {
 		return nil, errors.New("intoto 0.0.2 body has no envelope")
