@@ -99,7 +99,7 @@ integrated time) is written to provenance-entry.json.`,
 				return err
 			}
 			if entryFile != "" {
-				if err := os.WriteFile(entryFile, b, 0o600); err != nil { //nolint:gosec // G703: the user names this file
+				if err := os.WriteFile(entryFile, b, 0o644); err != nil { //nolint:gosec // G306, G703: the user names this file; a log entry is public
 					return fmt.Errorf("writing %s: %w", entryFile, err)
 				}
 			}
@@ -163,7 +163,7 @@ func generateKeyPair(dir string, password []byte) (*cosignfmt.Signer, error) {
 	if err := os.WriteFile(priv, enc, 0o600); err != nil { //nolint:gosec // G703: the user names the key directory
 		return nil, fmt.Errorf("writing private key: %w", err)
 	}
-	if err := os.WriteFile(pub, s.PublicKeyPEM(), 0o600); err != nil {
+	if err := os.WriteFile(pub, s.PublicKeyPEM(), 0o644); err != nil { //nolint:gosec // G306: a public key, meant to be read by others
 		return nil, fmt.Errorf("writing public key: %w", err)
 	}
 	return s, nil

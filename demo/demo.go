@@ -199,7 +199,7 @@ func (w *World) serveLog(ctx context.Context, addr string) error {
 // root into the data directory, for cosign and rekor-cli.
 func (w *World) writeClientFiles() error {
 	w.LogPublicKeyPath = filepath.Join(w.Dir, "log.pub")
-	if err := os.WriteFile(w.LogPublicKeyPath, w.LogPublicKeyPEM, 0o600); err != nil {
+	if err := os.WriteFile(w.LogPublicKeyPath, w.LogPublicKeyPEM, 0o644); err != nil { //nolint:gosec // G306: a public key, meant to be read by others
 		return fmt.Errorf("writing log key: %w", err)
 	}
 	for _, k := range keySeeds {
@@ -212,7 +212,7 @@ func (w *World) writeClientFiles() error {
 			return err
 		}
 		p := filepath.Join(w.Dir, "key-"+k.name+".pub")
-		if err := os.WriteFile(p, s.PublicKeyPEM(), 0o600); err != nil {
+		if err := os.WriteFile(p, s.PublicKeyPEM(), 0o644); err != nil { //nolint:gosec // G306: a public key, meant to be read by others
 			return fmt.Errorf("writing public key: %w", err)
 		}
 		w.Keys = append(w.Keys, Key{Name: k.name, PublicKeyPEM: s.PublicKeyPEM(), Fingerprint: s.KeyFingerprint(), PublicKeyPath: p, signer: s})
@@ -222,7 +222,7 @@ func (w *World) writeClientFiles() error {
 		return err
 	}
 	w.TrustedRootPath = filepath.Join(w.Dir, "trusted_root.json")
-	if err := os.WriteFile(w.TrustedRootPath, tr, 0o600); err != nil {
+	if err := os.WriteFile(w.TrustedRootPath, tr, 0o644); err != nil { //nolint:gosec // G306: a trusted root holds public keys only, meant to be read by others
 		return fmt.Errorf("writing trusted root: %w", err)
 	}
 	return nil
