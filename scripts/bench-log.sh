@@ -2,7 +2,9 @@
 # bench-log.sh: benchmark provscope's embedded transparency log over loopback.
 # Prints write throughput (single POSTs at concurrency 8, batches of 100),
 # p50/p99 of get-by-index, get-by-UUID and search-by-hash, storage per 1M
-# entries, idle RSS after load and the restart (integrity check) time.
+# entries, idle RSS after load and the restart (integrity check) time, then
+# the same figures as a table next to the targets of issue 3, with the
+# machine load average (other builds share the CPUs and inflate figures).
 #
 #   BENCH_SIZE=100000   entries to fill the log to (1000000, 10000000 for the big runs)
 #   BENCH_SINGLE=20000  of which posted one per request

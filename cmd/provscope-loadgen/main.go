@@ -57,8 +57,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "provscope-loadgen:", err)
 		os.Exit(1)
 	}
-	err = loadgen.Bench(context.Background(), loadgen.BenchOptions{
-		ServerCmd: func(d string) *exec.Cmd { return exec.Command(self, "-serve", d) }, //nolint:gosec // our own binary
+	ctx := context.Background()
+	err = loadgen.Bench(ctx, loadgen.BenchOptions{
+		ServerCmd: func(d string) *exec.Cmd { return exec.CommandContext(ctx, self, "-serve", d) }, //nolint:gosec // our own binary
 		DataDir:   *dir, Size: *size, Single: *single, Reads: *reads, Out: os.Stdout,
 	})
 	if err != nil {
@@ -68,12 +69,14 @@ func main() {
 }
 
 func runServer(dir string) error {
-	l, err := server.Open(context.Background(), server.Config{Dir: dir})
+	ctx := context.Background()
+	l, err := server.Open(ctx, server.Config{Dir: dir})
 	if err != nil {
 		return err
 	}
 	defer l.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 )
 
@@ -31,6 +33,13 @@ type BenchOptions struct {
 // 100), measures read latency, storage and idle RSS, and prints figures.
 func Bench(ctx context.Context, opts BenchOptions) error {
 	out := opts.Out
+	var rows []row
+	load0 := loadAvg()
+	defer func() {
+		if len(rows) > 0 {
+			printTable(out, rows, load0, loadAvg())
+		}
+	}()
 	cmd, url, err := startServer(opts.ServerCmd(opts.DataDir))
 	if err != nil {
 		return err
@@ -62,6 +71,9 @@ func Bench(ctx context.Context, opts BenchOptions) error {
 		cpu := cpuOf(cmd.Process.Pid) - cpu0
 		fmt.Fprintf(out, "write, single POST, concurrency 8: %d entries in %.2fs = %.0f entries/s; server CPU %.0f µs/entry (= %.0f entries/s per fully available core)\n",
 			tp.Entries, tp.Duration.Seconds(), tp.PerSecond(), perEntry(cpu, tp.Entries), 1e6/perEntry(cpu, tp.Entries))
+		rows = append(rows,
+			row{"write: single POSTs, concurrency 8", fmt.Sprintf("%.0f entries/s", tp.PerSecond()), ">= 3,000 entries/s"},
+			row{"  server CPU per entry", fmt.Sprintf("%.0f µs", perEntry(cpu, tp.Entries)), ""})
 	}
 	size, err := c.TreeSize(ctx)
 	if err != nil {
@@ -91,6 +103,9 @@ func Bench(ctx context.Context, opts BenchOptions) error {
 	if batched.Entries > 0 {
 		fmt.Fprintf(out, "write, batches of 100, concurrency 4: %d entries in %.2fs = %.0f entries/s; server CPU %.0f µs/entry (= %.0f entries/s per fully available core); entry generation (%.1fs) not counted\n",
 			batched.Entries, batched.Duration.Seconds(), batched.PerSecond(), perEntry(batchCPU, batched.Entries), 1e6/perEntry(batchCPU, batched.Entries), genTime.Seconds())
+		rows = append(rows,
+			row{"write: batches of 100, concurrency 4", fmt.Sprintf("%.0f entries/s", batched.PerSecond()), ">= 10,000 entries/s"},
+			row{"  server CPU per entry", fmt.Sprintf("%.0f µs", perEntry(batchCPU, batched.Entries)), ""})
 	}
 	size, err = c.TreeSize(ctx)
 	if err != nil {
@@ -123,11 +138,13 @@ func Bench(ctx context.Context, opts BenchOptions) error {
 		return fmt.Errorf("search by hash: %w", err)
 	}
 	printLat(out, "search by hash", lat, size)
+	rows = append(rows, latRow("search by hash", lat, size))
 	lat, err = Measure(ctx, opts.Reads, 8, func(ctx context.Context, i int) error { return c.GetByUUID(ctx, ids[i]) })
 	if err != nil {
 		return fmt.Errorf("get by uuid: %w", err)
 	}
 	printLat(out, "get by UUID", lat, size)
+	rows = append(rows, latRow("get by UUID", lat, size))
 	lat, err = Measure(ctx, opts.Reads, 8, func(ctx context.Context, _ int) error {
 		return c.GetByIndex(ctx, rand.Int64N(size)) //nolint:gosec // sampling
 	})
@@ -135,6 +152,7 @@ func Bench(ctx context.Context, opts BenchOptions) error {
 		return fmt.Errorf("get by index: %w", err)
 	}
 	printLat(out, "get by index", lat, size)
+	rows = append(rows, latRow("get by index", lat, size))
 
 	time.Sleep(15 * time.Second)
 	rss, err := rssOf(cmd.Process.Pid)
@@ -142,6 +160,7 @@ func Bench(ctx context.Context, opts BenchOptions) error {
 		fmt.Fprintf(out, "idle RSS: unavailable (%v)\n", err)
 	} else {
 		fmt.Fprintf(out, "idle RSS of the server after load (15s idle): %.1f MB\n", float64(rss)/1e6)
+		rows = append(rows, row{"idle RSS after load (15 s idle)", fmt.Sprintf("%.1f MB", float64(rss)/1e6), "<= 100 MB"})
 	}
 	_ = cmd.Process.Kill()
 	_ = cmd.Wait()
@@ -151,6 +170,7 @@ func Bench(ctx context.Context, opts BenchOptions) error {
 	}
 	fmt.Fprintf(out, "storage: %d bytes for %d entries = %.3f GB per 1M entries (measured at %d entries%s)\n",
 		bytes, size, float64(bytes)/float64(size)*1e6/1e9, size, map[bool]string{true: "", false: ", extrapolated linearly"}[size >= 1_000_000])
+	rows = append(rows, row{"storage per 1M entries", fmt.Sprintf("%.3f GB", float64(bytes)/float64(size)*1e6/1e9), "<= 0.6 GB"})
 
 	t0 := time.Now()
 	cmd2, _, err := startServer(opts.ServerCmd(opts.DataDir))
@@ -158,9 +178,47 @@ func Bench(ctx context.Context, opts BenchOptions) error {
 		return fmt.Errorf("restarting: %w", err)
 	}
 	fmt.Fprintf(out, "restart with full integrity check at %d entries: %.2fs\n", size, time.Since(t0).Seconds())
+	rows = append(rows, row{fmt.Sprintf("restart with integrity check (%d entries)", size), fmt.Sprintf("%.2f s", time.Since(t0).Seconds()), ""})
 	_ = cmd2.Process.Kill()
 	_ = cmd2.Wait()
 	return nil
+}
+
+// row is one line of the summary table.
+type row struct{ metric, value, target string }
+
+func latRow(what string, l Latency, size int64) row {
+	return row{
+		fmt.Sprintf("read: %s p50 / p99 (%d entries)", what, size),
+		fmt.Sprintf("%.2f / %.2f ms", float64(l.P50.Microseconds())/1000, float64(l.P99.Microseconds())/1000),
+		"p99 <= 5 ms",
+	}
+}
+
+// printTable prints the figures as a table, with the machine load before
+// and after (other processes share the CPUs and inflate the figures).
+func printTable(out io.Writer, rows []row, load0, load1 string) {
+	fmt.Fprintf(out, "\nsummary (%d CPUs; load average %s before, %s after):\n\n", runtime.NumCPU(), load0, load1)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "metric\tmeasured\ttarget (issue 3)")
+	fmt.Fprintln(tw, "------\t--------\t----------------")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.metric, r.value, r.target)
+	}
+	_ = tw.Flush()
+}
+
+// loadAvg returns the 1-minute load average from /proc/loadavg, or "?".
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
 }
 
 func printLat(out io.Writer, what string, l Latency, size int64) {

@@ -146,8 +146,11 @@ func (c *Client) Post(ctx context.Context, entry []byte) (string, error) {
 		return "", err
 	}
 	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil || len(m) != 1 {
-		return "", fmt.Errorf("decoding entry response: got %d keys: %v", len(m), err)
+	if err := json.Unmarshal(b, &m); err != nil {
+		return "", fmt.Errorf("decoding entry response: %w", err)
+	}
+	if len(m) != 1 {
+		return "", fmt.Errorf("decoding entry response: got %d keys, want 1", len(m))
 	}
 	for id := range m {
 		return id, nil

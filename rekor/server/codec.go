@@ -186,7 +186,7 @@ func decodeHashedRekord(b []byte) ([]byte, error) {
 	digest, rest := b[1:33], b[33:]
 	field := func() ([]byte, bool) {
 		n, k := binary.Uvarint(rest)
-		if k <= 0 || n > uint64(len(rest)-k) {
+		if k <= 0 || n > uint64(len(rest)-k) { //nolint:gosec // 0 < k <= len(rest)
 			return nil, false
 		}
 		f := rest[k : k+int(n)] //nolint:gosec // n <= len(rest)

@@ -79,7 +79,8 @@ func (l *Log) verifyStorage(ctx context.Context) (*tileWriter, error) {
 				note(0, begin, end, "stored entry bodies do not hash to the stored leaf hashes")
 				continue
 			}
-			note(int(t.level), begin, end, fmt.Sprintf("stored tree tile %d/%d differs from the one recomputed from the entries", t.level, t.n))
+			level := int(t.level) //nolint:gosec // tile levels are below 8 (64-bit indices)
+			note(level, begin, end, fmt.Sprintf("stored tree tile %d/%d differs from the one recomputed from the entries", t.level, t.n))
 		}
 		return nil
 	}
