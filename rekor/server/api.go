@@ -219,7 +219,7 @@ func (l *Log) submitEntries(ctx context.Context, pes []models.ProposedEntry) []e
 		case r.duplicate:
 			out[i] = entryResult{status: http.StatusConflict, id: id, err: &models.Error{Code: 409, Message: fmt.Sprintf("an equivalent entry already exists in the transparency log with UUID %s", id)}}
 		default:
-			e, err := l.logEntry(ctx, snap, r.index, r.integratedTime, ps[k].body)
+			e, err := l.logEntry(ctx, snap, r.index, r.integratedTime, ps[k].body, r.set)
 			if err != nil {
 				out[i] = entryResult{status: http.StatusInternalServerError, err: &models.Error{Code: 500, Message: err.Error()}}
 				return
@@ -252,7 +252,9 @@ func (l *Log) createEntry(w http.ResponseWriter, r *http.Request) {
 
 // logEntry builds the full response for entry index of snapshot s (which
 // must contain it): body, SET and inclusion proof with signed checkpoint.
-func (l *Log) logEntry(ctx context.Context, s *snapshot, index uint64, integratedTime int64, body []byte) (*models.LogEntryAnon, error) {
+// set is the SET stored with the entry; nil (entries stored before SETs
+// were kept) signs one now, as Rekor does on every read.
+func (l *Log) logEntry(ctx context.Context, s *snapshot, index uint64, integratedTime int64, body, set []byte) (*models.LogEntryAnon, error) {
 	idx := int64(index) //nolint:gosec // indices fit int64
 	e := &models.LogEntryAnon{
 		Body:           base64.StdEncoding.EncodeToString(body),
@@ -260,9 +262,11 @@ func (l *Log) logEntry(ctx context.Context, s *snapshot, index uint64, integrate
 		LogID:          &l.logID,
 		LogIndex:       &idx,
 	}
-	set, err := l.signEntry(ctx, e)
-	if err != nil {
-		return nil, err
+	if set == nil {
+		var err error
+		if set, err = l.signEntry(ctx, e); err != nil {
+			return nil, err
+		}
 	}
 	hashes, err := l.inclusionProof(ctx, s, index)
 	if err != nil {
@@ -296,6 +300,17 @@ func (l *Log) signEntry(_ context.Context, e *models.LogEntryAnon) ([]byte, erro
 		return nil, fmt.Errorf("signing entry: %w", err)
 	}
 	return sig, nil
+}
+
+// signSET signs the SET of a new entry.
+func (l *Log) signSET(body []byte, integratedTime int64, index uint64) ([]byte, error) {
+	idx := int64(index) //nolint:gosec // indices fit int64
+	return l.signEntry(context.Background(), &models.LogEntryAnon{
+		Body:           base64.StdEncoding.EncodeToString(body),
+		IntegratedTime: &integratedTime,
+		LogID:          &l.logID,
+		LogIndex:       &idx,
+	})
 }
 
 // setPayload returns the bytes the SET signs. Rekor computes them as
@@ -348,15 +363,15 @@ func (l *Log) entryByIndex(ctx context.Context, s *snapshot, index uint64) (stri
 		return "", nil, errNotFound
 	}
 	var t int64
-	var body []byte
-	if err := l.reads.entry.QueryRowContext(ctx, index).Scan(&t, &body); err != nil {
+	var body, set []byte
+	if err := l.reads.entry.QueryRowContext(ctx, index).Scan(&t, &body, &set); err != nil {
 		return "", nil, fmt.Errorf("reading entry %d: %w", index, err)
 	}
 	body, err := l.codec.decode(body)
 	if err != nil {
 		return "", nil, fmt.Errorf("reading entry %d: %w", index, err)
 	}
-	e, err := l.logEntry(ctx, s, index, t, body)
+	e, err := l.logEntry(ctx, s, index, t, body, set)
 	if err != nil {
 		return "", nil, err
 	}

@@ -95,6 +95,7 @@ type pending struct {
 type seqResult struct {
 	index          uint64
 	integratedTime int64
+	set            []byte // the signed entry timestamp, for a new entry
 	duplicate      bool
 	err            error
 }
@@ -393,6 +394,7 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 	now := l.now().Unix()
 	oldSize := tw.rng.End()
 	inBatch := make(map[string]uint64, len(batch))
+	var added []int // positions in batch of the new entries
 	for i, p := range batch {
 		if idx, ok := inBatch[string(p.p.leaf)]; ok {
 			results[i] = seqResult{index: idx, duplicate: true}
@@ -407,7 +409,33 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 			return fmt.Errorf("looking up leaf: %w", err)
 		}
 		index := tw.rng.End()
-		if _, err := insEntry.ExecContext(ctx, index, now, p.p.stored); err != nil {
+		if err := tw.append(p.p.leaf); err != nil {
+			return err
+		}
+		inBatch[string(p.p.leaf)] = index
+		results[i] = seqResult{index: index, integratedTime: now}
+		added = append(added, i)
+	}
+	if len(added) == 0 {
+		return tx.Commit()
+	}
+	// Each new entry's SET is signed once, here on all CPUs, and stored
+	// with it: reads serve it instead of signing again.
+	var signErr atomic.Pointer[error]
+	parallel(len(added), func(k int) {
+		i := added[k]
+		set, err := l.signSET(batch[i].p.body, results[i].integratedTime, results[i].index)
+		if err != nil {
+			signErr.CompareAndSwap(nil, &err)
+		}
+		results[i].set = set
+	})
+	if e := signErr.Load(); e != nil {
+		return *e
+	}
+	for _, i := range added {
+		p, index := batch[i], results[i].index
+		if _, err := insEntry.ExecContext(ctx, index, now, p.p.stored, results[i].set); err != nil {
 			return fmt.Errorf("inserting entry %d: %w", index, err)
 		}
 		if _, err := insLeaf.ExecContext(ctx, p.p.leaf, index); err != nil {
@@ -418,14 +446,6 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 				return fmt.Errorf("inserting index key of entry %d: %w", index, err)
 			}
 		}
-		if err := tw.append(p.p.leaf); err != nil {
-			return err
-		}
-		inBatch[string(p.p.leaf)] = index
-		results[i] = seqResult{index: index, integratedTime: now}
-	}
-	if len(inBatch) == 0 {
-		return tx.Commit()
 	}
 	for _, t := range tw.pendingTiles() {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO tiles(level, n, hashes) VALUES(?, ?, ?) ON CONFLICT(level, n) DO UPDATE SET hashes = excluded.hashes`, t.level, t.n, t.hashes); err != nil {
@@ -469,7 +489,7 @@ func (s *writerStmts) prepare(ctx context.Context, w *sql.DB) error {
 		query string
 	}{
 		{&s.findLeaf, `SELECT idx FROM leaves WHERE h = ?`},
-		{&s.insEntry, `INSERT INTO entries(idx, t, body) VALUES(?, ?, ?)`},
+		{&s.insEntry, `INSERT INTO entries(idx, t, body, sets) VALUES(?, ?, ?, ?)`},
 		{&s.insLeaf, `INSERT INTO leaves(h, idx) VALUES(?, ?)`},
 		{&s.insKey, `INSERT OR IGNORE INTO idxkeys(k, idx) VALUES(?, ?)`},
 	} {
@@ -504,7 +524,7 @@ func (s *readStmts) prepare(ctx context.Context, r *sql.DB) error {
 		dst   **sql.Stmt
 		query string
 	}{
-		{&s.entry, `SELECT t, body FROM entries WHERE idx = ?`},
+		{&s.entry, `SELECT t, body, sets FROM entries WHERE idx = ?`},
 		{&s.leaf, `SELECT idx FROM leaves WHERE h = ?`},
 		{&s.key, `SELECT idx FROM idxkeys WHERE k = ? AND idx < ?`},
 		{&s.tile, `SELECT hashes FROM tiles WHERE level = ? AND n = ?`},

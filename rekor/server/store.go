@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS meta(
 CREATE TABLE IF NOT EXISTS entries(
 	idx  INTEGER PRIMARY KEY,
 	t    INTEGER NOT NULL,
-	body BLOB NOT NULL
+	body BLOB NOT NULL,
+	sets BLOB -- the signed entry timestamp; NULL in logs made before it was kept
 );
 CREATE TABLE IF NOT EXISTS leaves(
 	h   BLOB PRIMARY KEY,
@@ -84,6 +85,10 @@ func openDB(ctx context.Context, dir string) (w, r *sql.DB, err error) {
 		_ = w.Close()
 		return nil, nil, fmt.Errorf("creating log schema in %s: %w", path, err)
 	}
+	if err := addSETColumn(ctx, w); err != nil {
+		_ = w.Close()
+		return nil, nil, fmt.Errorf("upgrading log schema in %s: %w", path, err)
+	}
 	rq := url.Values{}
 	rq.Add("_pragma", "busy_timeout(10000)")
 	rq.Add("_pragma", "query_only(1)")
@@ -117,6 +122,21 @@ type execer interface {
 func putMeta(ctx context.Context, db execer, k string, v []byte) error {
 	if _, err := db.ExecContext(ctx, `INSERT INTO meta(k, v) VALUES(?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v`, k, v); err != nil {
 		return fmt.Errorf("writing meta %q: %w", k, err)
+	}
+	return nil
+}
+
+// addSETColumn adds entries.sets to a log created before SETs were stored.
+func addSETColumn(ctx context.Context, w *sql.DB) error {
+	var n int
+	if err := w.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('entries') WHERE name = 'sets'`).Scan(&n); err != nil {
+		return fmt.Errorf("reading entries columns: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	if _, err := w.ExecContext(ctx, `ALTER TABLE entries ADD COLUMN sets BLOB`); err != nil {
+		return fmt.Errorf("adding entries.sets: %w", err)
 	}
 	return nil
 }
