@@ -140,7 +140,7 @@ func (f *logFlags) open(ctx context.Context) (*inspect.Log, logs.Selection, erro
 	}
 	var key []byte
 	if f.logKey != "" {
-		key, err = os.ReadFile(f.logKey)
+		key, err = readFileBounded(f.logKey, maxKeyFile)
 		if err != nil {
 			return nil, sel, usageErr(fmt.Errorf("reading --log-key: %w", err))
 		}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,7 +21,8 @@ import (
 func newReportCmd() *cobra.Command {
 	var lf logFlags
 	var pf policyFlags
-	var outFile, format, output string
+	var outFile, format string
+	var out outputFlag
 	var parallel int
 	cmd := &cobra.Command{
 		Use:   "report IMAGE...",
@@ -42,12 +42,14 @@ Exit code 0 when every image verified, 1 otherwise, 2 for a usage error.`,
 			switch {
 			case cmd.Flags().Changed("output") && cmd.Flags().Changed("format"):
 				return usageErr(errors.New("give --format or --output, not both"))
-			case output == "json":
-				format = "json"
-			case output == "text":
+			case out.format != "":
+				if err := out.check(); err != nil {
+					return err
+				}
 				format = "markdown"
-			case output != "":
-				return usageErr(fmt.Errorf("--output %q: want text or json", output))
+				if out.json() {
+					format = "json"
+				}
 			}
 			if format != "json" && format != "markdown" {
 				return usageErr(fmt.Errorf("--format %q: want json or markdown", format))
@@ -55,23 +57,15 @@ Exit code 0 when every image verified, 1 otherwise, 2 for a usage error.`,
 			if parallel < 1 || parallel > 64 {
 				return usageErr(fmt.Errorf("--parallel %d: want 1..64", parallel))
 			}
-			pol, err := pf.policy()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			l, _, err := lf.open(ctx)
-			if err != nil {
-				return err
-			}
-			deps, err := pf.deps(l)
+			pol, deps, err := pf.open(ctx, &lf)
 			if err != nil {
 				return err
 			}
 			bar := newProgressBar(cmd.ErrOrStderr(), len(args))
 			images := verifyImages(ctx, deps, args, pol, parallel, bar.step)
 			bar.done()
-			r := inspect.BuildReport(images, inspect.ReportMeta{Generated: time.Now(), Version: buildVersion(), Log: l, Policy: pol})
+			r := inspect.BuildReport(images, inspect.ReportMeta{Generated: time.Now(), Version: buildVersion(), Log: deps.Log, Policy: pol})
 			w := cmd.OutOrStdout()
 			var f *os.File
 			if outFile != "" && outFile != "-" {
@@ -82,9 +76,7 @@ Exit code 0 when every image verified, 1 otherwise, 2 for a usage error.`,
 				w = f
 			}
 			if format == "json" {
-				enc := json.NewEncoder(w)
-				enc.SetIndent("", "  ")
-				err = enc.Encode(r)
+				err = writeJSONValue(w, r)
 			} else {
 				err = inspect.WriteMarkdown(w, r)
 			}
@@ -110,7 +102,7 @@ Exit code 0 when every image verified, 1 otherwise, 2 for a usage error.`,
 	f := cmd.Flags()
 	f.StringVarP(&outFile, "out", "o", "", "write the report to this file (default: stdout)")
 	f.StringVar(&format, "format", "json", "report format: json or markdown")
-	f.StringVar(&output, "output", "", "json (same as --format json) or text (same as --format markdown)")
+	f.StringVar(&out.format, "output", "", "json (same as --format json) or text (same as --format markdown)")
 	f.IntVar(&parallel, "parallel", 4, "images verified at a time")
 	return cmd
 }

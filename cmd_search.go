@@ -60,7 +60,7 @@ match, ten per request, and lists them by log index.`,
 				q.Hash = "sha256:" + hex.EncodeToString(sum)
 			}
 			if pubKey != "" {
-				b, err := os.ReadFile(pubKey) //nolint:gosec // G304: the user names this file
+				b, err := readFileBounded(pubKey, maxSearchKeyFile)
 				if err != nil {
 					return usageErr(fmt.Errorf("reading --public-key: %w", err))
 				}

@@ -74,7 +74,7 @@ integrated time) is written to provenance-entry.json.`,
 				signer = s
 				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s and %s\n", filepath.Join(keyDir, "cosign.key"), filepath.Join(keyDir, "cosign.pub"))
 			} else {
-				b, err := os.ReadFile(keyPath) //nolint:gosec // G304: the user names this file
+				b, err := readFileBounded(keyPath, maxKeyFile)
 				if err != nil {
 					return usageErr(fmt.Errorf("reading --key: %w", err))
 				}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -41,16 +42,8 @@ or not logged, 2 for a usage or input error.`,
 			if err := out.check(); err != nil {
 				return err
 			}
-			pol, err := pf.policy()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			l, _, err := lf.open(ctx)
-			if err != nil {
-				return err
-			}
-			deps, err := pf.deps(l)
+			pol, deps, err := pf.open(ctx, &lf)
 			if err != nil {
 				return err
 			}
@@ -107,7 +100,7 @@ func (p *policyFlags) policy() (inspect.Policy, error) {
 		return pol, usageErr(errors.New("give --key or a certificate identity, not both"))
 	}
 	if p.key != "" {
-		b, err := os.ReadFile(p.key)
+		b, err := readFileBounded(p.key, maxKeyFile)
 		if err != nil {
 			return pol, usageErr(fmt.Errorf("reading --key: %w", err))
 		}
@@ -123,7 +116,7 @@ func (p *policyFlags) policy() (inspect.Policy, error) {
 		pol.Identity = &proof.IdentityPolicy{SAN: p.identity, SANRegexp: p.identityRegexp, Issuer: p.issuer, IssuerRegexp: p.issuerRegexp}
 	}
 	if p.trustedRoot != "" {
-		b, err := os.ReadFile(p.trustedRoot)
+		b, err := readFileBounded(p.trustedRoot, maxTrustedRootFile)
 		if err != nil {
 			return pol, usageErr(fmt.Errorf("reading --trusted-root: %w", err))
 		}
@@ -132,12 +125,23 @@ func (p *policyFlags) policy() (inspect.Policy, error) {
 	return pol, nil
 }
 
-func (p *policyFlags) deps(l *inspect.Log) (inspect.Deps, error) {
+// open reads the policy, then opens the log lf names, and returns what
+// verifying images needs: the registry, the log and the checkpoint store.
+// Errors are already usage or failure errors.
+func (p *policyFlags) open(ctx context.Context, lf *logFlags) (inspect.Policy, inspect.Deps, error) {
+	pol, err := p.policy()
+	if err != nil {
+		return pol, inspect.Deps{}, err
+	}
+	l, _, err := lf.open(ctx)
+	if err != nil {
+		return pol, inspect.Deps{}, err
+	}
 	dir, err := state.DefaultDir(os.Getenv)
 	if err != nil {
-		return inspect.Deps{}, usageErr(err)
+		return pol, inspect.Deps{}, usageErr(err)
 	}
-	return inspect.Deps{
+	return pol, inspect.Deps{
 		Registry: registry.New(registry.Config{Insecure: p.insecureRegistry, UserAgent: "provscope/" + buildVersion()}),
 		Log:      l,
 		Store:    &state.Store{Dir: dir},

@@ -107,12 +107,12 @@ func (f verifyBundleFlags) bundleOptions() (proof.BundleOptions, error) {
 		opts.ArtifactDigest = d
 	}
 	if f.trustedRoot != "" {
-		if opts.TrustedRoot, err = os.ReadFile(f.trustedRoot); err != nil { // #nosec G304 -- the user names the file
+		if opts.TrustedRoot, err = readFileBounded(f.trustedRoot, maxTrustedRootFile); err != nil {
 			return opts, fmt.Errorf("reading the trusted root: %w", err)
 		}
 	}
 	if f.key != "" {
-		if opts.Key, err = os.ReadFile(f.key); err != nil { // #nosec G304 -- the user names the file
+		if opts.Key, err = readFileBounded(f.key, maxKeyFile); err != nil {
 			return opts, fmt.Errorf("reading the public key: %w", err)
 		}
 	}
@@ -194,12 +194,7 @@ func writeBundleResult(w io.Writer, path string, res *model.Result) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s (%s)\n", path, res.Subject)
 	for _, s := range res.Steps {
-		mark := map[model.Status]string{model.StatusPass: "✓", model.StatusFail: "✗", model.StatusSkipped: "-", model.StatusPending: "?"}[s.Status]
-		fmt.Fprintf(&b, "  %s %s", mark, s.Title)
-		if s.Detail != "" {
-			fmt.Fprintf(&b, ": %s", s.Detail)
-		}
-		b.WriteByte('\n')
+		writeStepLine(&b, s)
 		if s.Status == model.StatusSkipped {
 			continue
 		}

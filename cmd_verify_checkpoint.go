@@ -109,7 +109,7 @@ Exit status: 0 verified, 1 verification failed, 2 usage or input error
 // names a file, else the argument itself.
 func readKeyArg(arg string) (string, error) {
 	if st, err := os.Stat(arg); err == nil && !st.IsDir() {
-		b, err := readBounded(arg, 64<<10)
+		b, err := readBounded(arg, maxKeyFile)
 		if err != nil {
 			return "", err
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/provscope/provscope/inspect"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof"
 )
@@ -48,7 +49,7 @@ Exit status: 0 verified, 1 verification failed, 2 usage or input error.`,
 			if logKeyPath == "" {
 				return usageErr(errors.New("--log-key is required (the log's PEM public key, e.g. rekor.sigstore.dev's)"))
 			}
-			keyPEM, err := readBounded(logKeyPath, 64<<10)
+			keyPEM, err := readBounded(logKeyPath, maxKeyFile)
 			if err != nil {
 				return usageErr(fmt.Errorf("reading log key: %w", err))
 			}
@@ -97,41 +98,53 @@ Exit status: 0 verified, 1 verification failed, 2 usage or input error.`,
 	return cmd
 }
 
+// Bounds on the files the commands read whole.
+const (
+	maxKeyFile         = 64 << 10 // a PEM key or a verifier key string
+	maxTrustedRootFile = 4 << 20  // trusted_root.json; the public-good one is about 20 KiB
+	maxSearchKeyFile   = 4 << 20  // search --public-key: PGP keyrings and TUF roots outgrow PEM keys
+)
+
 // readBounded reads a file ("-" for stdin), refusing more than limit bytes.
 func readBounded(path string, limit int64) ([]byte, error) {
-	var r io.Reader
 	if path == "-" {
-		r = os.Stdin
-	} else {
-		f, err := os.Open(path) //nolint:gosec // G304: the user names this file
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		r = f
+		return readAllBounded(os.Stdin, path, limit)
 	}
+	return readFileBounded(path, limit)
+}
+
+// readFileBounded reads the file at path, refusing more than limit bytes.
+// Unlike readBounded, "-" is a file name.
+func readFileBounded(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path) //nolint:gosec // G304: the user names this file
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readAllBounded(f, path, limit)
+}
+
+func readAllBounded(r io.Reader, name string, limit int64) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, err
 	}
 	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s is larger than the %d-byte limit", path, limit)
+		return nil, fmt.Errorf("%s is larger than the %d-byte limit", name, limit)
 	}
 	return b, nil
 }
 
 // Text rendering.
 
-func statusMark(s model.Status) string {
-	switch s {
-	case model.StatusPass:
-		return "✓"
-	case model.StatusFail:
-		return "✗"
-	case model.StatusSkipped:
-		return "–"
+// writeStepLine prints one step as "  ✓ Title: detail", with the marks
+// every command uses (inspect.Mark).
+func writeStepLine(b *strings.Builder, s model.Step) {
+	fmt.Fprintf(b, "  %s %s", inspect.Mark(s.Status), s.Title)
+	if s.Detail != "" {
+		fmt.Fprintf(b, ": %s", s.Detail)
 	}
-	return "·"
+	b.WriteByte('\n')
 }
 
 // writeStepReport prints a result's steps with their evidence and the
@@ -140,11 +153,7 @@ func writeStepReport(w io.Writer, r *model.Result) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", r.Subject)
 	for _, s := range r.Steps {
-		fmt.Fprintf(&b, "  %s %s", statusMark(s.Status), s.Title)
-		if s.Detail != "" {
-			fmt.Fprintf(&b, ": %s", s.Detail)
-		}
-		b.WriteByte('\n')
+		writeStepLine(&b, s)
 		for _, e := range s.Evidence {
 			fmt.Fprintf(&b, "      %-22s %s\n", e.Label+":", e.Value)
 		}
