@@ -20,9 +20,7 @@ package demo
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +37,7 @@ import (
 	rekorclient "github.com/sigstore/rekor/pkg/client"
 
 	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/registry/cosignfmt"
 	"github.com/provscope/provscope/registry/embedded"
 	"github.com/provscope/provscope/rekor/server"
@@ -330,15 +329,12 @@ func saveAddrs(dir, registry, log string) error {
 
 // logKeyID returns the SHA-256 of a PEM public key's DER SPKI.
 func logKeyID(pemBytes []byte) ([]byte, []byte, error) {
-	b, _ := pem.Decode(pemBytes)
-	if b == nil {
-		return nil, nil, errors.New("log public key: no pem block")
-	}
-	if _, err := x509.ParsePKIXPublicKey(b.Bytes); err != nil {
+	der, err := proof.PublicKeyDER(pemBytes)
+	if err != nil {
 		return nil, nil, fmt.Errorf("log public key: %w", err)
 	}
-	id := sha256.Sum256(b.Bytes)
-	return b.Bytes, id[:], nil
+	id := sha256.Sum256(der)
+	return der, id[:], nil
 }
 
 // MarkdownTable renders the case table as Markdown (image without the

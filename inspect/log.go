@@ -3,15 +3,13 @@ package inspect
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/hex"
-	"encoding/pem"
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
 	"strings"
 
+	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/rekor/client"
 	"github.com/provscope/provscope/rekor/logs"
 	"github.com/provscope/provscope/rekor/tiles"
@@ -91,14 +89,11 @@ func OpenLog(ctx context.Context, def logs.Log, opts LogOptions) (*Log, error) {
 // KeyFingerprint returns the hex SHA-256 of a PEM public key's DER SPKI
 // (for Rekor v1 logs, the log ID).
 func KeyFingerprint(keyPEM []byte) (string, error) {
-	block, _ := pem.Decode(keyPEM)
-	if block == nil {
-		return "", errors.New("no PEM block found")
+	der, err := proof.PublicKeyDER(keyPEM)
+	if err != nil {
+		return "", err
 	}
-	if _, err := x509.ParsePKIXPublicKey(block.Bytes); err != nil {
-		return "", fmt.Errorf("parsing public key: %w", err)
-	}
-	sum := sha256.Sum256(block.Bytes)
+	sum := sha256.Sum256(der)
 	return hex.EncodeToString(sum[:]), nil
 }
 

@@ -200,6 +200,20 @@ func ParsePublicKeyPEM(b []byte) (crypto.PublicKey, error) {
 	return pub, nil
 }
 
+// PublicKeyDER returns the DER SubjectPublicKeyInfo in the first PEM block
+// of b after checking that it parses as a public key. Unlike
+// ParsePublicKeyPEM it accepts any block type.
+func PublicKeyDER(b []byte) ([]byte, error) {
+	block, _ := pem.Decode(b)
+	if block == nil {
+		return nil, errors.New("no PEM block found")
+	}
+	if _, err := x509.ParsePKIXPublicKey(block.Bytes); err != nil {
+		return nil, fmt.Errorf("parsing public key: %w", err)
+	}
+	return block.Bytes, nil
+}
+
 // KeyFingerprint returns the hex SHA-256 of the key's DER SPKI: the Rekor v1
 // log ID when pub is a Rekor v1 log key.
 func KeyFingerprint(pub crypto.PublicKey) (string, error) {

@@ -11,6 +11,7 @@ import (
 	"encoding/binary"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -325,4 +326,41 @@ func mustKey(k NoteKey, err error) NoteKey {
 		panic(err)
 	}
 	return k
+}
+
+// TestPublicKeyDER checks that PublicKeyDER returns the block's SPKI, whose
+// SHA-256 is KeyFingerprint, accepts any block type and rejects what is not
+// a public key.
+func TestPublicKeyDER(t *testing.T) {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp, err := KeyFingerprint(&priv.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range []string{"PUBLIC KEY", "EC PUBLIC KEY"} {
+		got, err := PublicKeyDER(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}))
+		if err != nil {
+			t.Fatalf("PublicKeyDER(%q block) = %v", typ, err)
+		}
+		if sum := sha256.Sum256(got); fmt.Sprintf("%x", sum) != fp {
+			t.Errorf("PublicKeyDER(%q block): sha256 %x, want %s", typ, sum, fp)
+		}
+	}
+	for name, in := range map[string][]byte{
+		"no block":   []byte("junk"),
+		"not a key":  pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: []byte("junk")}),
+		"truncated":  pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der[:len(der)-1]}),
+		"empty file": nil,
+	} {
+		if _, err := PublicKeyDER(in); err == nil {
+			t.Errorf("PublicKeyDER(%s) = nil error", name)
+		}
+	}
 }

@@ -42,6 +42,9 @@ import (
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
 	sigdsse "github.com/sigstore/sigstore/pkg/signature/dsse"
+
+	"github.com/provscope/provscope/proof"
+	"github.com/provscope/provscope/registry"
 )
 
 // Signer signs with an ECDSA P-256 key, deterministically (RFC 6979). It
@@ -89,8 +92,8 @@ func (s *Signer) PublicKey(...signature.PublicKeyOption) (crypto.PublicKey, erro
 
 // KeyFingerprint is the hex SHA-256 of the public key's DER SPKI.
 func (s *Signer) KeyFingerprint() string {
-	der, _ := x509.MarshalPKIXPublicKey(&s.key.PublicKey)
-	return fmt.Sprintf("%x", sha256.Sum256(der))
+	fp, _ := proof.KeyFingerprint(&s.key.PublicKey) // a P-256 key always encodes
+	return fp
 }
 
 // SignMessage implements signature.Signer: an ASN.1 ECDSA signature over
@@ -170,19 +173,7 @@ func ImportEncryptedPrivateKey(pemBytes, password []byte) (*Signer, error) {
 // digest ("sha256:<hex>") in repository dockerRef, with optional
 // annotations, exactly as cosign marshals it.
 func SimpleSigningPayload(dockerRef, digest string, annotations map[string]any) ([]byte, error) {
-	type critical struct {
-		Identity struct {
-			DockerReference string `json:"docker-reference"`
-		} `json:"identity"`
-		Image struct {
-			DockerManifestDigest string `json:"docker-manifest-digest"`
-		} `json:"image"`
-		Type string `json:"type"`
-	}
-	var p struct {
-		Critical critical       `json:"critical"`
-		Optional map[string]any `json:"optional"`
-	}
+	var p registry.SimpleSigning
 	p.Critical.Identity.DockerReference = dockerRef
 	p.Critical.Image.DockerManifestDigest = digest
 	p.Critical.Type = "cosign container image signature"
