@@ -1,7 +1,6 @@
 package demo_test
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -110,7 +109,7 @@ func TestCosignAgreesWithTheTable(t *testing.T) {
 				found = append(found, a.Source+" "+a.Digest)
 			}
 			slices.Sort(found)
-			if tree := treeArtifacts(out); !slices.Equal(found, tree) {
+			if tree := testenv.CosignTreeArtifacts(out); !slices.Equal(found, tree) {
 				t.Errorf("registry/ discovers %v\ncosign tree lists %v", found, tree)
 			}
 		})
@@ -161,29 +160,6 @@ var cosignReasons = map[string]string{
 	"moved-tag": "no signatures found",
 	"stealth":   "signature not found in transparency log",
 	"unsigned":  "no signatures found",
-}
-
-// treeArtifacts parses `cosign tree` output into "source layer-digest"
-// pairs named the way registry/ names Attachment.Source.
-func treeArtifacts(out string) []string {
-	var got []string
-	source := ""
-	sc := bufio.NewScanner(strings.NewReader(out))
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.Contains(line, "for an image tag: "):
-			ref := line[strings.Index(line, "for an image tag: ")+len("for an image tag: "):]
-			source = "tag:" + ref[strings.LastIndex(ref, ":")+1:]
-		case strings.Contains(line, "via OCI referrer: "):
-			ref := line[strings.Index(line, "via OCI referrer: ")+len("via OCI referrer: "):]
-			source = "referrer:" + ref[strings.LastIndex(ref, "@")+1:]
-		case strings.Contains(line, "🍒 "):
-			got = append(got, source+" "+strings.TrimSpace(line[strings.Index(line, "🍒 ")+len("🍒 "):]))
-		}
-	}
-	slices.Sort(got)
-	return got
 }
 
 func lastLines(s string, n int) string {

@@ -1,7 +1,6 @@
 package registry_test
 
 import (
-	"bufio"
 	"context"
 	"net"
 	"net/http"
@@ -75,29 +74,6 @@ func runTool(t *testing.T, dir string, env []string, bin string, args ...string)
 // toolEnv is a sandbox for cosign: a fresh HOME and TUF root, no password.
 func toolEnv(dir string) []string {
 	return []string{"HOME=" + dir, "TUF_ROOT=" + filepath.Join(dir, "tuf"), "COSIGN_PASSWORD=", "COSIGN_YES=true", "DOCKER_CONFIG=" + filepath.Join(dir, "docker")}
-}
-
-// CosignTreeArtifacts parses `cosign tree --experimental-oci11` output into
-// "source layer-digest" pairs, using registry's Source naming.
-func cosignTreeArtifacts(out string) []string {
-	var got []string
-	source := ""
-	sc := bufio.NewScanner(strings.NewReader(out))
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.Contains(line, "for an image tag: "):
-			ref := line[strings.Index(line, "for an image tag: ")+len("for an image tag: "):]
-			source = "tag:" + ref[strings.LastIndex(ref, ":")+1:]
-		case strings.Contains(line, "via OCI referrer: "):
-			ref := line[strings.Index(line, "via OCI referrer: ")+len("via OCI referrer: "):]
-			source = "referrer:" + ref[strings.LastIndex(ref, "@")+1:]
-		case strings.Contains(line, "🍒 "):
-			got = append(got, source+" "+strings.TrimSpace(line[strings.Index(line, "🍒 ")+len("🍒 "):]))
-		}
-	}
-	slices.Sort(got)
-	return got
 }
 
 func discoveredArtifacts(atts []model.Attachment) []string {
@@ -191,7 +167,7 @@ func TestCraneAndCosignInterop(t *testing.T) {
 	if s := kinds[model.AttachSBOM]; s.SBOMFormat != "spdx" || s.SBOMPackages != 2 {
 		t.Errorf("cosign sbom parsed as format %q packages %d, want spdx 2", s.SBOMFormat, s.SBOMPackages)
 	}
-	tree := cosignTreeArtifacts(runTool(t, dir, env, cosign, "tree", "--experimental-oci11", ref))
+	tree := testenv.CosignTreeArtifacts(runTool(t, dir, env, cosign, "tree", "--experimental-oci11", ref))
 	t.Logf("cosign tree lists %d artifacts: %v", len(tree), tree)
 	if len(tree) != 4 {
 		t.Errorf("cosign tree lists %d artifacts, want 4 (signature, attestation, sbom, bundle referrer)", len(tree))
