@@ -4,9 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/provscope/provscope/demo"
 	"github.com/provscope/provscope/registry"
-	"github.com/provscope/provscope/rekor/logs"
 )
 
 // BenchmarkVerifyImage verifies the demo world's signed image (signature,
@@ -14,27 +12,8 @@ import (
 // lookups and every proof. Run: go test -run ^$ -bench VerifyImage -benchtime 50x ./inspect
 func BenchmarkVerifyImage(b *testing.B) {
 	ctx := context.Background()
-	w, err := demo.Start(ctx, demo.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer w.Close()
-	l, err := OpenLog(ctx, logs.Log{URL: w.LogURL}, LogOptions{KeyPEM: w.LogPublicKeyPEM})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var c demo.Case
-	for _, x := range w.Cases {
-		if x.Name == "signed-legacy" {
-			c = x
-		}
-	}
-	var key []byte
-	for _, k := range w.Keys {
-		if k.Name == c.Key {
-			key = k.PublicKeyPEM
-		}
-	}
+	w, l := startDemo(b)
+	c, key := demoCase(b, w, "signed-legacy")
 	deps := Deps{Registry: registry.New(registry.Config{}), Log: l}
 	b.ResetTimer()
 	for b.Loop() {

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provscope/provscope/demo"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/registry"
 	"github.com/provscope/provscope/rekor/logs"
@@ -18,11 +17,7 @@ import (
 // failed, stealth → not-logged, unsigned, moved tag → unsigned…
 func TestVerifyImageDemoWorld(t *testing.T) {
 	ctx := context.Background()
-	w, err := demo.Start(ctx, demo.Options{})
-	if err != nil {
-		t.Fatalf("starting the demo world: %v", err)
-	}
-	defer w.Close()
+	w := startDemoWorld(t)
 	l, err := OpenLog(ctx, logs.Log{Name: "demo", URL: w.LogURL, Kind: logs.KindRekorV1}, LogOptions{KeyPEM: w.LogPublicKeyPEM})
 	if err != nil {
 		t.Fatal(err)

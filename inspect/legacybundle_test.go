@@ -8,12 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provscope/provscope/demo"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/proof/body"
 	"github.com/provscope/provscope/registry"
-	"github.com/provscope/provscope/rekor/logs"
 )
 
 // TestLegacyBundleVerifiesWithSigstoreGo repackages the demo world's legacy
@@ -22,28 +20,9 @@ import (
 // the verification material.
 func TestLegacyBundleVerifiesWithSigstoreGo(t *testing.T) {
 	ctx := context.Background()
-	w, err := demo.Start(ctx, demo.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w, l := startDemo(t)
 	tr, _ := os.ReadFile(w.TrustedRootPath)
-	l, err := OpenLog(ctx, logs.Log{URL: w.LogURL}, LogOptions{KeyPEM: w.LogPublicKeyPEM})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c demo.Case
-	for _, x := range w.Cases {
-		if x.Name == "signed-legacy" {
-			c = x
-		}
-	}
-	var key []byte
-	for _, k := range w.Keys {
-		if k.Name == c.Key {
-			key = k.PublicKeyPEM
-		}
-	}
+	c, key := demoCase(t, w, "signed-legacy")
 	reg := registry.New(registry.Config{})
 	atts, err := reg.Discover(ctx, digestRef(c.Image, c.Digest))
 	if err != nil {

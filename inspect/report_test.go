@@ -9,10 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provscope/provscope/demo"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/registry"
-	"github.com/provscope/provscope/rekor/logs"
 )
 
 // TestReportOfDemoWorld reports on a tampered, a stealth-signed and a valid
@@ -20,21 +18,9 @@ import (
 // Markdown rendering naming them.
 func TestReportOfDemoWorld(t *testing.T) {
 	ctx := context.Background()
-	w, err := demo.Start(ctx, demo.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	l, err := OpenLog(ctx, logs.Log{URL: w.LogURL}, LogOptions{KeyPEM: w.LogPublicKeyPEM})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var key []byte
-	for _, k := range w.Keys {
-		if k.Name == "2026" {
-			key = k.PublicKeyPEM
-		}
-	}
+	w, l := startDemo(t)
+	k, _ := w.Key("2026")
+	key := k.PublicKeyPEM
 	cases := map[string]model.Verdict{}
 	var images []*ImageReport
 	for _, c := range w.Cases {
