@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	cjson "github.com/cyberphone/json-canonicalization/go/src/webpki.org/jsoncanonicalizer"
 	oaerrors "github.com/go-openapi/errors"
@@ -63,6 +64,7 @@ func (l *Log) Handler() http.Handler {
 // middleware adds panic recovery, rate limiting and the body size limit.
 func (l *Log) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l.lastRequest.Store(time.Now().UnixNano())
 		defer func() {
 			if v := recover(); v != nil {
 				l.log.Error("panic serving request", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))

@@ -79,9 +79,11 @@ type Log struct {
 
 	submit  chan []*pending // one request's entries, committed together
 	closing chan struct{}
-	done    chan struct{}
-	closeMu sync.Once
-	release func() // drops the directory lock
+	// lastRequest is when the last request arrived (Unix nanoseconds).
+	lastRequest atomic.Int64
+	done        chan struct{}
+	closeMu     sync.Once
+	release     func() // drops the directory lock
 }
 
 // pending is one entry waiting for the sequencer.
@@ -99,6 +101,10 @@ type seqResult struct {
 	duplicate      bool
 	err            error
 }
+
+// idleAfter is how long the log must go without requests, after a write,
+// before the sequencer trims its memory (see trimMemory).
+const idleAfter = 5 * time.Second
 
 // errClosed is returned to submissions arriving after Close.
 var errClosed = errors.New("log is closed")
@@ -325,9 +331,15 @@ func (l *Log) sequence(tw *tileWriter) {
 			l.drainClosed()
 			return
 		case <-idle.C:
-			debug.FreeOSMemory()
+			// Reads count as activity too: trimming drops caches the
+			// readers are using.
+			if since := time.Since(time.Unix(0, l.lastRequest.Load())); since < idleAfter {
+				idle.Reset(idleAfter - since)
+				continue
+			}
+			l.trimMemory()
 		case ps := <-l.submit:
-			idle.Reset(5 * time.Second)
+			idle.Reset(idleAfter)
 			batch = append(batch[:0], ps...)
 		fill:
 			for len(batch) < l.cfg.MaxCommitBatch {
@@ -341,6 +353,21 @@ func (l *Log) sequence(tw *tileWriter) {
 			tw = l.commit(tw, batch)
 		}
 	}
+}
+
+// trimMemory gives back what a burst of traffic used once the log is idle:
+// the tile cache, the SQLite page caches of the read connections (closed;
+// the pool opens new ones on demand) and of the writer, and the Go heap.
+// The idle sequencer calls it; it is safe at any time (database/sql
+// serialises the single writer connection), only slower for the next reads.
+func (l *Log) trimMemory() {
+	l.tiles.clear()
+	l.r.SetMaxIdleConns(0)
+	l.r.SetMaxIdleConns(readConns)
+	if _, err := l.w.ExecContext(context.Background(), `PRAGMA shrink_memory`); err != nil {
+		l.log.Warn("shrinking the writer's page cache", "err", err)
+	}
+	debug.FreeOSMemory()
 }
 
 func (l *Log) drainClosed() {

@@ -61,6 +61,9 @@ const (
 	metaCheckpoint = "checkpoint"
 )
 
+// readConns is the size of the read connection pool.
+const readConns = 8
+
 // openDB opens the log database in dir: one writer connection (synchronous=FULL,
 // so a committed transaction survives power loss and kill -9) and a pool of
 // read-only connections that read the WAL snapshot concurrently.
@@ -98,8 +101,8 @@ func openDB(ctx context.Context, dir string) (w, r *sql.DB, err error) {
 		_ = w.Close()
 		return nil, nil, fmt.Errorf("opening log database %s for reading: %w", path, err)
 	}
-	r.SetMaxOpenConns(8)
-	r.SetMaxIdleConns(8)
+	r.SetMaxOpenConns(readConns)
+	r.SetMaxIdleConns(readConns)
 	return w, r, nil
 }
 

@@ -195,6 +195,12 @@ func (c *tileCache) get(level, n uint64) tileTree {
 	return c.tiles[[2]uint64{level, n}]
 }
 
+func (c *tileCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.tiles)
+}
+
 func (c *tileCache) put(level, n uint64, b tileTree) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
