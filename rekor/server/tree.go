@@ -216,13 +216,24 @@ func (c *tileCache) put(level, n uint64, b tileTree) {
 // errNodeMissing means storage lacks a node the snapshot says exists.
 var errNodeMissing = errors.New("tree node missing from storage")
 
-// readTile returns the hashes of tile (level, n) as of snapshot s.
+// readTile returns the hashes of tile (level, n) as of snapshot s. Unlike
+// readTree it does not hash a tile it reads from storage into its tree.
 func (l *Log) readTile(ctx context.Context, s *snapshot, level, n uint64) ([]byte, error) {
-	t, err := l.readTree(ctx, s, level, n)
-	if err != nil {
-		return nil, err
+	if level < uint64(len(s.edge)) && s.edge[level].n == n {
+		return s.edgeTrees[level][0], nil
 	}
-	return t[0], nil
+	if t := l.tiles.get(level, n); t != nil {
+		return t[0], nil
+	}
+	var b []byte
+	err := l.reads.tile.QueryRowContext(ctx, level, n).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%w: tile %d/%d", errNodeMissing, level, n)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading tile %d/%d: %w", level, n, err)
+	}
+	return b, nil
 }
 
 // readTree returns tile (level, n) as of snapshot s with its internal nodes.
