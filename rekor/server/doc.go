@@ -63,7 +63,8 @@
 // codec.go). Reads use prepared statements on a pool of WAL read
 // connections and never wait for the writer; proofs read stored tiles
 // (full tiles cached, the right edge kept in memory and extended per
-// commit).
+// commit). Five seconds after the last request following writes, the log
+// drops its caches and gives the memory back (trimMemory).
 //
 // Measured with BENCH_SIZE=100000 scripts/bench-log.sh (make bench-log) on
 // the 2-core development machine, the load generator on the same cores;
@@ -79,23 +80,24 @@
 //	read p50/p99, get by UUID         1.84/9.04 ms    0.80-0.96/5.31-5.96 ms
 //	read p50/p99, get by index        1.68/8.24 ms    0.59-0.69/4.76-5.34 ms
 //	storage per 1M entries            0.513 GB        0.489-0.492 GB
-//	idle RSS after load               92.3 MB         87.6-87.7 MB
+//	idle RSS after load               92.3 MB         36.7 MB (trimmed when idle)
 //	restart with integrity check      2.78 s          0.74-0.80 s
 //
-// With BENCH_SIZE=1000000 (load average 2 to 3.4): single POSTs 1,694/s,
-// batches 2,866/s (the rate falls as the leaf and index B-trees outgrow
-// the page cache; 337 µs of server CPU per entry), read p50/p99 1.75/9.69
-// ms by hash, 2.19/9.62 ms by UUID, 1.81/8.65 ms by index, 0.437 GB per 1M
-// entries measured, idle RSS 105.7 MB, restart 7.42 s.
+// With BENCH_SIZE=1000000 (load average about 2; the single POSTs shared
+// the cores with a test run): batches 4,302/s (the rate falls as the leaf
+// and index B-trees outgrow the page cache; 310 µs of server CPU per
+// entry), read p50/p99 1.04/7.55 ms by hash, 1.65/9.27 ms by UUID,
+// 1.65/8.26 ms by index, 0.437 GB per 1M entries measured, idle RSS 39.1
+// MB, restart with integrity check 5.95 s.
 //
 // Not reached: the write targets of issue 3 (10,000/s batched, 3,000/s
 // single) on 2 cores. The two ECDSA P-256 operations every entry needs
 // (verifying the submitted signature, about 75 µs, and signing its SET,
 // about 35 µs) alone bound a log to about 18,000 entries/s with both cores
 // to itself, and the load generator (signing, HTTP, JSON) shares them.
-// Read p99 is at the 5 ms target at 100,000 entries, about 9.5 ms at 1M
-// (entry and leaf lookups leave SQLite's page cache), and idle RSS at 1M
-// is 105.7 MB against 100.
+// Read p99 is near the 5 ms target at 100,000 entries and 7.5 to 9.3 ms
+// at 1M (lookups leave SQLite's page cache, and only 1024 of the 3,900
+// leaf tiles are cached); it moves with the machine's load.
 //
 // Immutability: the log is append-only. There is no delete and no retention
 // purge: removing an entry would change every later root and break every
