@@ -141,8 +141,10 @@ func openBackend(ctx context.Context, cfg *explorerConfig) (ui.Backend, *logs.Co
 		}
 		pol.TrustedRoot = tr
 	}
-	bc := backend.Config{RegistryHost: cfg.RegistryHost, Insecure: cfg.Insecure,
-		Log: sel.Log, KeyPEM: cfg.LogPublicKeyPEM, Policy: pol}
+	bc := backend.Config{
+		RegistryHost: cfg.RegistryHost, Insecure: cfg.Insecure,
+		Log: sel.Log, KeyPEM: cfg.LogPublicKeyPEM, Policy: pol,
+	}
 	if dir, err := state.DefaultDir(os.Getenv); err == nil {
 		bc.Store = &state.Store{Dir: dir}
 	}

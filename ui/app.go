@@ -140,8 +140,10 @@ func New(c Common, opts ...Option) *App {
 		detail:  newDetailPane(cc, s),
 		help:    help.New(),
 		spin:    spinner.New(spinner.WithSpinner(spinner.MiniDot)),
-		learn: learn.New(learn.Config{IsDark: c.IsDark, NoColor: c.NoColor,
-			Seed: uint64(c.now().UnixNano()), NoLessonMenu: false}),
+		learn: learn.New(learn.Config{
+			IsDark: c.IsDark, NoColor: c.NoColor,
+			Seed: uint64(c.now().UnixNano()), NoLessonMenu: false,
+		}),
 	}
 	for _, o := range opts {
 		o(a)

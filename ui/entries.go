@@ -48,8 +48,10 @@ const entriesPage = 50
 const maxCached = 4 * 1024
 
 func newEntriesPane(c *Common, s *session) *entriesPane {
-	return &entriesPane{c: c, s: s, title: "Entries", cache: map[int]model.LogEntry{},
-		infos: map[int]entryInfo{}, inflight: map[int]bool{}}
+	return &entriesPane{
+		c: c, s: s, title: "Entries", cache: map[int]model.LogEntry{},
+		infos: map[int]entryInfo{}, inflight: map[int]bool{},
+	}
 }
 
 func (p *entriesPane) SetSize(w, h int) {

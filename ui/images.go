@@ -96,8 +96,10 @@ func (p *imagesPane) rebuild() {
 			if st := p.s.images[ref]; st != nil {
 				for i := range st.img.Children {
 					ch := &st.img.Children[i]
-					p.rows = append(p.rows, imgRow{kind: rowPlatform, repo: repo.Name, tag: t,
-						ref: repo.Name + "@" + ch.Digest, child: ch})
+					p.rows = append(p.rows, imgRow{
+						kind: rowPlatform, repo: repo.Name, tag: t,
+						ref: repo.Name + "@" + ch.Digest, child: ch,
+					})
 				}
 			}
 		}

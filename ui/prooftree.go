@@ -92,8 +92,10 @@ func traceInclusion(index, size uint64, leaf []byte, proof [][]byte, root []byte
 			st.Left, st.Right, st.SiblingLeft = sib, cur, true
 		}
 		oi := index >> (lvl + 1)
-		st.Out = treeNode{Level: lvl + 1, Index: oi, Ephemeral: ephemeral(lvl+1, oi, size),
-			Hash: h.HashChildren(st.Left.Hash, st.Right.Hash)}
+		st.Out = treeNode{
+			Level: lvl + 1, Index: oi, Ephemeral: ephemeral(lvl+1, oi, size),
+			Hash: h.HashChildren(st.Left.Hash, st.Right.Hash),
+		}
 		t.Steps = append(t.Steps, st)
 		cur = st.Out
 	}
@@ -108,9 +110,13 @@ func traceInclusion(index, size uint64, leaf []byte, proof [][]byte, root []byte
 		cur.Ephemeral = ephemeral(lvl, cur.Index, size)
 		sib := treeNode{Level: lvl, Index: cur.Index - 1, Hash: proof[j]}
 		oi := index >> (lvl + 1)
-		st := hashStep{Left: sib, Right: cur, SiblingLeft: true, ProofIndex: j,
-			Out: treeNode{Level: lvl + 1, Index: oi, Ephemeral: ephemeral(lvl+1, oi, size),
-				Hash: h.HashChildren(sib.Hash, cur.Hash)}}
+		st := hashStep{
+			Left: sib, Right: cur, SiblingLeft: true, ProofIndex: j,
+			Out: treeNode{
+				Level: lvl + 1, Index: oi, Ephemeral: ephemeral(lvl+1, oi, size),
+				Hash: h.HashChildren(sib.Hash, cur.Hash),
+			},
+		}
 		t.Steps = append(t.Steps, st)
 		cur = st.Out
 		lvl++

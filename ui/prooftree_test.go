@@ -122,9 +122,11 @@ func TestTraceConsistency(t *testing.T) {
 }
 
 func TestDecodeEntryNeverFails(t *testing.T) {
-	for _, body := range []string{"", "{", `{"kind":"x"}`, `{"kind":"hashedrekord","spec":1}`,
+	for _, body := range []string{
+		"", "{", `{"kind":"x"}`, `{"kind":"hashedrekord","spec":1}`,
 		`{"kind":"hashedrekord","spec":{"signature":{"publicKey":{"content":"!!"}}}}`,
-		`{"kind":"dsse","spec":{"signatures":[{"verifier":"bm90IHBlbQ=="}]}}`} {
+		`{"kind":"dsse","spec":{"signatures":[{"verifier":"bm90IHBlbQ=="}]}}`,
+	} {
 		in := decodeEntry(modelEntry(body))
 		if in.Err == "" {
 			t.Errorf("decodeEntry(%q): no error", body)

@@ -39,9 +39,11 @@ func TestBackendOnDemoWorld(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := backend.Open(ctx, backend.Config{RegistryHost: w.RegistryHost,
-		Log:    logs.Log{Name: "demo", URL: w.LogURL, Kind: logs.KindRekorV1},
-		KeyPEM: w.LogPublicKeyPEM, Policy: inspect.Policy{TrustedRoot: tr}})
+	b, err := backend.Open(ctx, backend.Config{
+		RegistryHost: w.RegistryHost,
+		Log:          logs.Log{Name: "demo", URL: w.LogURL, Kind: logs.KindRekorV1},
+		KeyPEM:       w.LogPublicKeyPEM, Policy: inspect.Policy{TrustedRoot: tr},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

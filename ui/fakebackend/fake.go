@@ -104,8 +104,10 @@ func New() *Backend {
 	b.addImage("demo/moved", "v1", keyA, "signed")
 	// The tag moved after signing: v1 now points to an unsigned digest.
 	b.tags["demo/moved"][0].Digest = digestOf("demo/moved:v1-new")
-	b.images[digestOf("demo/moved:v1-new")] = image{img: model.Image{Reference: "demo/moved:v1", Digest: digestOf("demo/moved:v1-new"),
-		MediaType: "application/vnd.oci.image.manifest.v1+json", Platform: &model.Platform{OS: "linux", Architecture: "amd64"}, LayerCount: 3, Size: 31 << 20}}
+	b.images[digestOf("demo/moved:v1-new")] = image{img: model.Image{
+		Reference: "demo/moved:v1", Digest: digestOf("demo/moved:v1-new"),
+		MediaType: "application/vnd.oci.image.manifest.v1+json", Platform: &model.Platform{OS: "linux", Architecture: "amd64"}, LayerCount: 3, Size: 31 << 20,
+	}}
 	noise(7)
 	for _, r := range []string{"demo/app", "demo/moved", "demo/stealth", "demo/tampered", "demo/unsigned"} {
 		b.repos = append(b.repos, model.Repository{Registry: "127.0.0.1:5000", Name: r})
@@ -138,19 +140,25 @@ func (b *Backend) appendEntry(digest, pubPEM string, cert bool) int {
 func (b *Backend) addImage(repo, tag, key, kind string) {
 	ref := repo + ":" + tag
 	d := digestOf(ref)
-	img := model.Image{Reference: ref, Digest: d, MediaType: "application/vnd.oci.image.manifest.v1+json",
+	img := model.Image{
+		Reference: ref, Digest: d, MediaType: "application/vnd.oci.image.manifest.v1+json",
 		Platform: &model.Platform{OS: "linux", Architecture: "amd64"}, Created: epoch.Add(-24 * time.Hour),
-		LayerCount: 4, Size: 48 << 20, Labels: map[string]string{"org.opencontainers.image.source": "https://example.com/" + repo}}
+		LayerCount: 4, Size: 48 << 20, Labels: map[string]string{"org.opencontainers.image.source": "https://example.com/" + repo},
+	}
 	var atts []model.Attachment
 	if kind != "unsigned" {
-		atts = append(atts, model.Attachment{Kind: model.AttachSignature, Source: "tag:" + strings.Replace(d, ":", "-", 1) + ".sig",
-			Digest: digestOf("sig:" + ref), MediaType: "application/vnd.dev.cosign.simplesigning.v1+json", SignedDigest: d})
+		atts = append(atts, model.Attachment{
+			Kind: model.AttachSignature, Source: "tag:" + strings.Replace(d, ":", "-", 1) + ".sig",
+			Digest: digestOf("sig:" + ref), MediaType: "application/vnd.dev.cosign.simplesigning.v1+json", SignedDigest: d,
+		})
 	}
 	switch kind {
 	case "signed":
 		b.appendEntry(d, key, false)
-		atts = append(atts, model.Attachment{Kind: model.AttachAttestation, Source: "tag:" + strings.Replace(d, ":", "-", 1) + ".att",
-			Digest: digestOf("att:" + ref), PredicateType: "https://slsa.dev/provenance/v1", SignedDigest: d},
+		atts = append(atts, model.Attachment{
+			Kind: model.AttachAttestation, Source: "tag:" + strings.Replace(d, ":", "-", 1) + ".att",
+			Digest: digestOf("att:" + ref), PredicateType: "https://slsa.dev/provenance/v1", SignedDigest: d,
+		},
 			model.Attachment{Kind: model.AttachSBOM, Source: "referrer", Digest: digestOf("sbom:" + ref), SBOMFormat: "spdx", SBOMPackages: 142})
 	case "tampered":
 		b.appendEntry(d, key, false)
@@ -168,14 +176,18 @@ func (b *Backend) addIndex(repo, tag, key string) {
 	idx := model.Image{Reference: ref, Digest: d, MediaType: "application/vnd.oci.image.index.v1+json"}
 	for _, arch := range []string{"amd64", "arm64"} {
 		cd := digestOf(ref + "/" + arch)
-		child := model.Image{Reference: repo + "@" + cd, Digest: cd, MediaType: "application/vnd.oci.image.manifest.v1+json",
-			Platform: &model.Platform{OS: "linux", Architecture: arch}, LayerCount: 4, Size: 40 << 20}
+		child := model.Image{
+			Reference: repo + "@" + cd, Digest: cd, MediaType: "application/vnd.oci.image.manifest.v1+json",
+			Platform: &model.Platform{OS: "linux", Architecture: arch}, LayerCount: 4, Size: 40 << 20,
+		}
 		idx.Children = append(idx.Children, child)
 		b.images[cd] = image{img: child}
 	}
 	b.appendEntry(d, key, false)
-	atts := []model.Attachment{{Kind: model.AttachSignature, Source: "referrer", Digest: digestOf("sig:" + ref),
-		MediaType: "application/vnd.dev.sigstore.bundle.v0.3+json", SignedDigest: d}}
+	atts := []model.Attachment{{
+		Kind: model.AttachSignature, Source: "referrer", Digest: digestOf("sig:" + ref),
+		MediaType: "application/vnd.dev.sigstore.bundle.v0.3+json", SignedDigest: d,
+	}}
 	b.tags[repo] = append(b.tags[repo], model.Tag{Repository: repo, Name: tag, Digest: d})
 	b.images[d] = image{img: idx, atts: atts}
 }
@@ -271,8 +283,10 @@ func (b *Backend) LogInfo(context.Context) (model.LogInfo, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	n := b.size()
-	return model.LogInfo{TreeID: strconv.FormatUint(TreeID, 10), TreeSize: int64(n), RootHash: b.tree.HashAt(n),
-		SignedTreeHead: b.checkpoint(n)}, nil
+	return model.LogInfo{
+		TreeID: strconv.FormatUint(TreeID, 10), TreeSize: int64(n), RootHash: b.tree.HashAt(n),
+		SignedTreeHead: b.checkpoint(n),
+	}, nil
 }
 
 func (b *Backend) checkpoint(n uint64) string {
@@ -293,8 +307,10 @@ func (b *Backend) entry(i int) model.LogEntry {
 		Kind:           model.KindHashedRekord,
 		APIVersion:     "0.0.1",
 		SET:            []byte("fake-set"),
-		Proof: &model.InclusionProof{LogIndex: int64(i), TreeSize: int64(n), RootHash: b.tree.HashAt(n), Hashes: p,
-			Checkpoint: b.checkpoint(n)},
+		Proof: &model.InclusionProof{
+			LogIndex: int64(i), TreeSize: int64(n), RootHash: b.tree.HashAt(n), Hashes: p,
+			Checkpoint: b.checkpoint(n),
+		},
 	}
 }
 
@@ -457,8 +473,10 @@ func (b *Backend) Verify(ctx context.Context, s ui.Subject, progress func(model.
 	}
 	if len(entries) == 0 {
 		res.Override = model.VerdictNotLogged
-		return res, step(model.Step{Name: "log-entry", Title: "Log entry", Status: model.StatusFail,
-			Detail: "no log entry records a signature over " + shortD(img.Digest) + " (signed, never logged: stealth signing)"})
+		return res, step(model.Step{
+			Name: "log-entry", Title: "Log entry", Status: model.StatusFail,
+			Detail: "no log entry records a signature over " + shortD(img.Digest) + " (signed, never logged: stealth signing)",
+		})
 	}
 	if err := step(model.Step{Name: "log-entry", Title: "Log entry", Status: model.StatusPass, Detail: fmt.Sprintf("found at log index %d", entries[0].LogIndex)}); err != nil {
 		return res, err
@@ -485,8 +503,10 @@ func (b *Backend) verifyEntry(e model.LogEntry, step func(model.Step) error) err
 	if err != nil {
 		return step(model.Step{Name: "inclusion-proof", Title: "Inclusion proof", Status: model.StatusFail, Detail: err.Error(), Err: err})
 	}
-	if err := step(model.Step{Name: "inclusion-proof", Title: "Inclusion proof", Status: model.StatusPass,
-		Detail: fmt.Sprintf("leaf %d is in the tree of size %d", e.Proof.LogIndex, e.Proof.TreeSize)}); err != nil {
+	if err := step(model.Step{
+		Name: "inclusion-proof", Title: "Inclusion proof", Status: model.StatusPass,
+		Detail: fmt.Sprintf("leaf %d is in the tree of size %d", e.Proof.LogIndex, e.Proof.TreeSize),
+	}); err != nil {
 		return err
 	}
 	b.mu.Lock()

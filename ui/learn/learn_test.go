@@ -352,8 +352,10 @@ func TestTiles70000(t *testing.T) {
 	}
 }
 
-var allKeys = []string{"a", "A", "i", "x", "t", "r", "n", "p", "L", "1", "2", "3", "4", "5", "[", "]", "g", "G",
-	"space", "backspace", "left", "right", "up", "down", "home", "end", "enter", "esc", "tab", "shift+tab", "h", "q", "z"}
+var allKeys = []string{
+	"a", "A", "i", "x", "t", "r", "n", "p", "L", "1", "2", "3", "4", "5", "[", "]", "g", "G",
+	"space", "backspace", "left", "right", "up", "down", "home", "end", "enter", "esc", "tab", "shift+tab", "h", "q", "z",
+}
 
 // TestRandomKeys presses random keys at many sizes, tiny ones included, and
 // renders after each: nothing may panic and the view must fit.
@@ -438,13 +440,15 @@ func TestWideTreeKeepsSelectedLeafInView(t *testing.T) {
 	m := newTestModel(80, 24)
 	m.resetLog(4096)
 	for _, leaf := range []uint64{0, 2047, 4093} {
-		spec := treeSpec{size: 4096, focus: []uint64{leaf}, label: labeler(m.log, 4096, false),
+		spec := treeSpec{
+			size: 4096, focus: []uint64{leaf}, label: labeler(m.log, 4096, false),
 			class: classes{}.fn(), marker: func(l uint64) string {
 				if l == leaf {
 					return "▲"
 				}
 				return ""
-			}}
+			},
+		}
 		lines := renderTree(spec, 80, m.st)
 		leafRow, markRow := ansi.Strip(lines[len(lines)-2]), ansi.Strip(lines[len(lines)-1])
 		if !strings.Contains(leafRow, fmt.Sprint(leaf)) || !strings.Contains(markRow, "▲") {

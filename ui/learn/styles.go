@@ -17,9 +17,9 @@ type Styles struct {
 	NoColor bool
 
 	Title, Tab, TabActive, Muted, Text, Heading, Key, Hash lipgloss.Style
-	Pass, Fail, Warn                                      lipgloss.Style
-	Lesson, LessonTitle                                   lipgloss.Style
-	Input                                                 lipgloss.Style
+	Pass, Fail, Warn                                       lipgloss.Style
+	Lesson, LessonTitle                                    lipgloss.Style
+	Input                                                  lipgloss.Style
 
 	// Tree node classes, see nodeClass.
 	Node struct {
