@@ -77,8 +77,8 @@ fmt: ## Format the code (gofmt -s; golangci-lint fmt when installed)
 	@if command -v golangci-lint >/dev/null; then golangci-lint fmt ./...; fi
 
 .PHONY: golden
-golden: ## Rewrite the UI golden files after an intended change (review the diff!)
-	$(GO) test ./ui/... -update
+golden: ## Rewrite the UI goldens and the README world table after an intended change (review the diff!)
+	$(GO) test ./ui/ ./ui/learn/ ./demo/ -update
 
 .PHONY: screenshots
 screenshots: build ## Render the TUI flows into screenshots/*.png

@@ -60,6 +60,7 @@ func runDemo(cmd *cobra.Command, dataDir string, noTUI bool) error {
 			LogURL:          w.LogURL,
 			LogPublicKeyPEM: w.LogPublicKeyPEM,
 			LogName:         "demo",
+			TrustedRootPath: w.TrustedRootPath,
 		})
 		if err == nil || !explorerUnavailable(err) {
 			return err

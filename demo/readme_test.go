@@ -10,9 +10,9 @@ import (
 	"github.com/provscope/provscope/internal/testenv"
 )
 
-var updateReadme = flag.Bool("update", false, "rewrite the world table in README-demo.md")
+var updateReadme = flag.Bool("update", false, "rewrite the world table in README.md")
 
-// TestReadmeTable keeps the world table in README-demo.md identical to the
+// TestReadmeTable keeps the world table in README.md identical to the
 // case table the demo seeds. Regenerate with `go test ./demo -run
 // TestReadmeTable -update`.
 func TestReadmeTable(t *testing.T) {
@@ -20,7 +20,7 @@ func TestReadmeTable(t *testing.T) {
 		t.Fatal("-update is not allowed in CI")
 	}
 	w := startWorld(t, "")
-	path := filepath.Join(testenv.RepoRoot(), "README-demo.md")
+	path := filepath.Join(testenv.RepoRoot(), "README.md")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +29,7 @@ func TestReadmeTable(t *testing.T) {
 	s := string(b)
 	i, j := strings.Index(s, begin), strings.Index(s, end)
 	if i < 0 || j < i {
-		t.Fatalf("README-demo.md lacks the %q … %q markers", strings.TrimSpace(begin), end)
+		t.Fatalf("README.md lacks the %q … %q markers", strings.TrimSpace(begin), end)
 	}
 	got, want := s[i+len(begin):j], w.MarkdownTable()
 	if got == want {
@@ -41,5 +41,5 @@ func TestReadmeTable(t *testing.T) {
 		}
 		return
 	}
-	t.Errorf("README-demo.md world table is stale; run go test ./demo -run TestReadmeTable -update\ngot:\n%s\nwant:\n%s", got, want)
+	t.Errorf("README.md world table is stale; run go test ./demo -run TestReadmeTable -update\ngot:\n%s\nwant:\n%s", got, want)
 }

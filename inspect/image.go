@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"strings"
@@ -508,8 +510,15 @@ func (v *verifier) proveConsistent(ctx context.Context, treeID string, a, b mode
 // against the image digest.
 func (v *verifier) verifyBundle(imageDigest string, a model.Attachment, ar *AttachmentReport) {
 	alg, hx, _ := strings.Cut(imageDigest, ":")
+	keyPEM := v.pol.KeyPEM
+	if len(keyPEM) == 0 && v.pol.Identity == nil {
+		// No policy: as for legacy signatures, check a key-signed bundle
+		// against the key its own log entry records. That proves the
+		// signature was logged, not who signed it.
+		keyPEM = bundleEntryKey(a)
+	}
 	opts := proof.BundleOptions{
-		TrustedRoot: v.pol.TrustedRoot, Key: v.pol.KeyPEM, Identity: v.pol.Identity,
+		TrustedRoot: v.pol.TrustedRoot, Key: keyPEM, Identity: v.pol.Identity,
 		ArtifactDigest: &proof.ArtifactDigest{Algorithm: alg, Hex: hx},
 	}
 	res := proof.VerifyBundle(a.Bundle, opts)
@@ -528,6 +537,36 @@ func (v *verifier) verifyBundle(imageDigest string, a model.Attachment, ar *Atta
 			ar.Signer = s
 		}
 	}
+}
+
+// bundleEntryKey returns the public key (never a certificate) that a
+// bundle's first log entry records, or nil.
+func bundleEntryKey(a model.Attachment) []byte {
+	raw := []byte(nil)
+	if a.RekorBundle != nil {
+		raw = a.RekorBundle.Body
+	} else {
+		var b struct {
+			VerificationMaterial struct {
+				TlogEntries []struct {
+					CanonicalizedBody []byte `json:"canonicalizedBody"`
+				} `json:"tlogEntries"`
+			} `json:"verificationMaterial"`
+		}
+		if json.Unmarshal(a.Bundle, &b) != nil || len(b.VerificationMaterial.TlogEntries) == 0 {
+			return nil
+		}
+		raw = b.VerificationMaterial.TlogEntries[0].CanonicalizedBody
+	}
+	eb, err := body.Decode(raw)
+	if err != nil || len(eb.Signatures) == 0 {
+		return nil
+	}
+	pemb := eb.Signatures[0].VerifierPEM
+	if blk, _ := pem.Decode(pemb); blk == nil || blk.Type != "PUBLIC KEY" {
+		return nil
+	}
+	return pemb
 }
 
 // StepIdentity is the step that checks a keyless signature's certificate

@@ -79,3 +79,32 @@ func TestVerifyImageDemoWorld(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyImageWithoutPolicy runs the demo world as the explorer does
+// without a key: every signature, legacy or bundle, is checked against the
+// key its own log entry records, so each case still gets its verdict (the
+// rotation cases verify with either key because no key is pinned).
+func TestVerifyImageWithoutPolicy(t *testing.T) {
+	ctx := context.Background()
+	w := startDemoWorld(t)
+	l, err := OpenLog(ctx, logs.Log{Name: "demo", URL: w.LogURL, Kind: logs.KindRekorV1}, LogOptions{KeyPEM: w.LogPublicKeyPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := os.ReadFile(w.TrustedRootPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := Deps{Registry: registry.New(registry.Config{}), Log: l}
+	for _, c := range w.Cases {
+		t.Run(c.Name, func(t *testing.T) {
+			rep, err := VerifyImage(ctx, deps, c.Image, Policy{TrustedRoot: tr}, nil)
+			if err != nil {
+				t.Fatalf("VerifyImage(%s): %v", c.Image, err)
+			}
+			if rep.Verdict != c.Expect {
+				t.Fatalf("VerifyImage(%s) without a key = %s (%s), want %s", c.Image, rep.Verdict, rep.Reason, c.Expect)
+			}
+		})
+	}
+}
