@@ -256,7 +256,9 @@ func TestReplaceChangesOnlyThePath(t *testing.T) {
 		if i == 5 {
 			e = []byte("changed")
 		}
-		fresh.Append(e)
+		if _, err := fresh.Append(e); err != nil {
+			t.Fatalf("fresh Append(%d) = %v", i, err)
+		}
 	}
 	for size := uint64(1); size <= 13; size++ {
 		a, _ := c.Root(size)
@@ -347,7 +349,9 @@ func BenchmarkAppend(b *testing.B) {
 	for b.Loop() {
 		l := New(4096)
 		for i := range uint64(4096) {
-			l.Append(entry(i))
+			if _, err := l.Append(entry(i)); err != nil {
+				b.Fatalf("Append(%d) = %v", i, err)
+			}
 		}
 	}
 }
@@ -356,6 +360,8 @@ func BenchmarkInclusion4096(b *testing.B) {
 	l, _ := build(b, 4096)
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		l.Inclusion(uint64(i)%4096, 4096)
+		if _, err := l.Inclusion(uint64(i)%4096, 4096); err != nil {
+			b.Fatalf("Inclusion(%d, 4096) = %v", uint64(i)%4096, err)
+		}
 	}
 }
