@@ -162,7 +162,7 @@ func runDefault(cmd *cobra.Command, args []string) error {
 	cfg := explorerConfig{}
 	if len(args) == 1 {
 		host, rest, ok := strings.Cut(args[0], "/")
-		if !ok || !(strings.ContainsAny(host, ".:") || host == "localhost") {
+		if !ok || (!strings.ContainsAny(host, ".:") && host != "localhost") {
 			return usageErr(fmt.Errorf("image %q has no registry host; want HOST/REPO[:TAG|@DIGEST]", args[0]))
 		}
 		cfg.RegistryHost, cfg.Image = host, rest

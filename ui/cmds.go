@@ -78,7 +78,6 @@ type verifyEventMsg struct {
 	res  model.Result
 	err  error
 	next <-chan verifyEventMsg
-	bg   bool
 }
 
 // backgroundDoneMsg is a background job's image resolution and verdict.

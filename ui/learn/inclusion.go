@@ -97,8 +97,8 @@ func (m *Model) inclusionView(w, h int) []string {
 		cls.set(addr(p.ID), clsSibling)
 	}
 	leafAddr := proof.NodeAddr{Index: m.leaf}
-	switch {
-	case m.inclStep == 0:
+	switch m.inclStep {
+	case 0:
 		cls.set(leafAddr, clsCurrent)
 	default:
 		cls.set(leafAddr, clsDone)

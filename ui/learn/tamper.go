@@ -151,10 +151,10 @@ func (m *Model) tamperView(w, h int) []string {
 		return clsNormal
 	}
 	marker := func(l uint64) string {
-		switch {
-		case l == t.leaf:
+		switch l {
+		case t.leaf:
 			return "✗"
-		case l == m.leaf:
+		case m.leaf:
 			return "▲"
 		}
 		return ""
