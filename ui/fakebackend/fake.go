@@ -284,7 +284,7 @@ func (b *Backend) LogInfo(context.Context) (model.LogInfo, error) {
 	defer b.mu.Unlock()
 	n := b.size()
 	return model.LogInfo{
-		TreeID: strconv.FormatUint(TreeID, 10), TreeSize: int64(n), RootHash: b.tree.HashAt(n),
+		TreeID: strconv.FormatUint(TreeID, 10), TreeSize: int64(n), RootHash: b.tree.HashAt(n), //nolint:gosec // G115: the fake log holds a few dozen entries
 		SignedTreeHead: b.checkpoint(n),
 	}, nil
 }
@@ -296,8 +296,8 @@ func (b *Backend) checkpoint(n uint64) string {
 
 func (b *Backend) entry(i int) model.LogEntry {
 	n := b.size()
-	leaf := b.tree.LeafHash(uint64(i))
-	p, _ := b.tree.InclusionProof(uint64(i), n)
+	leaf := b.tree.LeafHash(uint64(i))          //nolint:gosec // G115: i indexes the fake's few dozen entries
+	p, _ := b.tree.InclusionProof(uint64(i), n) //nolint:gosec // G115: i indexes the fake's few dozen entries
 	return model.LogEntry{
 		UUID:           fmt.Sprintf("%016x%x", uint64(TreeID), leaf),
 		LogIndex:       int64(i) + 1000, // one earlier shard of 1000 entries
@@ -308,7 +308,7 @@ func (b *Backend) entry(i int) model.LogEntry {
 		APIVersion:     "0.0.1",
 		SET:            []byte("fake-set"),
 		Proof: &model.InclusionProof{
-			LogIndex: int64(i), TreeSize: int64(n), RootHash: b.tree.HashAt(n), Hashes: p,
+			LogIndex: int64(i), TreeSize: int64(n), RootHash: b.tree.HashAt(n), Hashes: p, //nolint:gosec // G115: the fake log holds a few dozen entries
 			Checkpoint: b.checkpoint(n),
 		},
 	}
@@ -323,7 +323,7 @@ func (b *Backend) EntriesFor(_ context.Context, img model.Image, _ []model.Attac
 	defer b.mu.Unlock()
 	var out []model.LogEntry
 	for _, i := range b.byHash[img.Digest] {
-		if uint64(i) < b.size() {
+		if uint64(i) < b.size() { //nolint:gosec // G115: i indexes the fake's few dozen entries
 			out = append(out, b.entry(i))
 		}
 	}
@@ -339,7 +339,7 @@ func (b *Backend) Search(_ context.Context, q string) ([]string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	q = strings.ToLower(strings.TrimSpace(q))
-	n := int(b.size())
+	n := int(b.size()) //nolint:gosec // G115: the fake log holds a few dozen entries
 	var idx []int
 	switch {
 	case q == "*":
@@ -376,7 +376,7 @@ func (b *Backend) Search(_ context.Context, q string) ([]string, error) {
 }
 
 func (b *Backend) uuid(i int) string {
-	return fmt.Sprintf("%016x%x", uint64(TreeID), b.tree.LeafHash(uint64(i)))
+	return fmt.Sprintf("%016x%x", uint64(TreeID), b.tree.LeafHash(uint64(i))) //nolint:gosec // G115: TreeID is a positive constant; i indexes the fake's entries
 }
 
 // Entries implements ui.Backend.
@@ -389,7 +389,7 @@ func (b *Backend) Entries(_ context.Context, uuids []string) ([]model.LogEntry, 
 	out := make([]model.LogEntry, 0, len(uuids))
 	for _, u := range uuids {
 		found := false
-		for i := range int(b.size()) {
+		for i := range int(b.size()) { //nolint:gosec // G115: the fake log holds a few dozen entries
 			if b.uuid(i) == u {
 				out = append(out, b.entry(i))
 				found = true
@@ -410,10 +410,10 @@ func (b *Backend) ConsistencyProof(_ context.Context, first, last int64) ([][]by
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if first < 0 || last < first || uint64(last) > b.tree.Size() {
+	if first < 0 || last < first || uint64(last) > b.tree.Size() { //nolint:gosec // G115: first and last are checked non-negative first
 		return nil, fmt.Errorf("bad sizes %d..%d for a tree of %d", first, last, b.tree.Size())
 	}
-	return b.tree.ConsistencyProof(uint64(first), uint64(last))
+	return b.tree.ConsistencyProof(uint64(first), uint64(last)) //nolint:gosec // G115: first and last are checked non-negative above
 }
 
 // Verify implements ui.Backend.
@@ -499,7 +499,7 @@ func (b *Backend) verifyEntry(e model.LogEntry, step func(model.Step) error) err
 	if err := step(model.Step{Name: "leaf-hash", Title: "Leaf hash", Status: model.StatusPass, Detail: "SHA-256(0x00‖body) = " + hex.EncodeToString(leaf)[:16] + "…"}); err != nil {
 		return err
 	}
-	err := proof.VerifyInclusion(h, uint64(e.Proof.LogIndex), uint64(e.Proof.TreeSize), leaf, e.Proof.Hashes, e.Proof.RootHash)
+	err := proof.VerifyInclusion(h, uint64(e.Proof.LogIndex), uint64(e.Proof.TreeSize), leaf, e.Proof.Hashes, e.Proof.RootHash) //nolint:gosec // G115: the fake's own proofs, never negative
 	if err != nil {
 		return step(model.Step{Name: "inclusion-proof", Title: "Inclusion proof", Status: model.StatusFail, Detail: err.Error(), Err: err})
 	}
@@ -510,7 +510,7 @@ func (b *Backend) verifyEntry(e model.LogEntry, step func(model.Step) error) err
 		return err
 	}
 	b.mu.Lock()
-	root := b.tree.HashAt(uint64(e.Proof.TreeSize))
+	root := b.tree.HashAt(uint64(e.Proof.TreeSize)) //nolint:gosec // G115: the fake's own proofs, never negative
 	b.mu.Unlock()
 	if !bytes.Equal(root, e.Proof.RootHash) {
 		return step(model.Step{Name: "checkpoint", Title: "Checkpoint", Status: model.StatusFail, Detail: "root differs from the log's checkpoint", Err: errors.New("root mismatch")})
@@ -556,7 +556,7 @@ func SyntheticEntry(uuid string, n int) (model.LogEntry, error) {
 	body := fmt.Sprintf(`{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{"data":{"hash":{"algorithm":"sha256","value":"%x"}},"signature":{"content":"MEUCIQD%08dAiEA","publicKey":{"content":"%s"}}}}`, d, i, keyB64)
 	hashes := make([][]byte, 17)
 	for j := range hashes {
-		h := sha256.Sum256([]byte{byte(i), byte(i >> 8), byte(i >> 16), byte(j)})
+		h := sha256.Sum256([]byte{byte(i), byte(i >> 8), byte(i >> 16), byte(j)}) //nolint:gosec // G115: truncation to bytes is the intent (a seed)
 		hashes[j] = h[:]
 	}
 	return model.LogEntry{
