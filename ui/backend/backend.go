@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"regexp"
 	"sort"
@@ -100,6 +101,9 @@ func (b *Backend) Remembered(ctx context.Context, store state.Store) (*model.Log
 	root, err := hex.DecodeString(cp.RootHash)
 	if err != nil {
 		return nil, fmt.Errorf("decoding the remembered root: %w", err)
+	}
+	if cp.Size > math.MaxInt64 {
+		return nil, fmt.Errorf("reading the remembered checkpoint: tree size %d, want at most %d", cp.Size, int64(math.MaxInt64))
 	}
 	return &model.LogInfo{TreeID: cp.TreeID, TreeSize: int64(cp.Size), RootHash: root, SignedTreeHead: cp.Note}, nil
 }

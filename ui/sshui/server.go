@@ -211,7 +211,7 @@ func (s *Server) ActiveSessions() int { return int(s.active.Load()) }
 
 // ListenAndServe listens on Config.Addr and serves until Shutdown or Close.
 func (s *Server) ListenAndServe() error {
-	l, err := net.Listen("tcp", s.cfg.Addr)
+	l, err := new(net.ListenConfig).Listen(context.Background(), "tcp", s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listening for ssh: %w", err)
 	}

@@ -2,6 +2,7 @@ package memlog
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 
@@ -26,9 +27,7 @@ func NewKey(name string, seed uint64) (Key, error) {
 	var s [32]byte
 	for i := range 4 {
 		v := seed + uint64(i)*0x9e3779b97f4a7c15
-		for j := range 8 {
-			s[i*8+j] = byte(v >> (8 * j))
-		}
+		binary.LittleEndian.PutUint64(s[i*8:], v)
 	}
 	skey, vkey, err := note.GenerateKey(rand.NewChaCha8(s), name)
 	if err != nil {
@@ -57,9 +56,7 @@ func NewWitnessKey(name string, seed uint64) (Key, error) {
 	var s [32]byte
 	for i := range 4 {
 		v := seed + uint64(i)*0x9e3779b97f4a7c15
-		for j := range 8 {
-			s[i*8+j] = byte(v >> (8 * j))
-		}
+		binary.LittleEndian.PutUint64(s[i*8:], v)
 	}
 	skey, _, err := note.GenerateKey(rand.NewChaCha8(s), name)
 	if err != nil {
