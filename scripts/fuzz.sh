@@ -10,7 +10,7 @@ for pkg in $($GO list ./...); do
 	targets=$(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u || true)
 	for t in $targets; do
 		echo "fuzz: $pkg $t for $FUZZ_TIME"
-		$GO test -run '^$' -fuzz "^${t}\$" -fuzztime "$FUZZ_TIME" "$pkg" >/tmp/fuzz.$$.log 2>&1 || {
+		$GO test -run '^$' -fuzz "^${t}\$" -fuzztime "$FUZZ_TIME" -timeout 10m "$pkg" >/tmp/fuzz.$$.log 2>&1 || {
 			cat /tmp/fuzz.$$.log
 			echo "fuzz: $pkg $t FAILED" >&2
 			exit 1
