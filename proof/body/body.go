@@ -273,11 +273,11 @@ func CheckSignatures(b *Body, presented [][]byte) error {
 			}
 		}
 		if !found {
-			other := "absent"
-			if i < len(presented) {
-				other = short(presented[i])
+			if i >= len(presented) {
+				return &MismatchError{Field: fmt.Sprintf("signature %d", i), Body: short(s.Sig), Presented: "absent"}
 			}
-			return &MismatchError{Field: fmt.Sprintf("signature %d", i), Body: short(s.Sig), Presented: other}
+			got, want := shortDiff(s.Sig, presented[i])
+			return &MismatchError{Field: fmt.Sprintf("signature %d", i), Body: got, Presented: want}
 		}
 	}
 	return nil
@@ -347,6 +347,28 @@ func short(b []byte) string {
 		return hex.EncodeToString(b[:8]) + "…"
 	}
 	return hex.EncodeToString(b)
+}
+
+// shortDiff renders two byte strings around the first byte where they
+// differ, so that two long signatures sharing a prefix do not print alike:
+// "…a1b2c3d4… (from byte 40)".
+func shortDiff(a, b []byte) (string, string) {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	if i < 8 {
+		return short(a), short(b)
+	}
+	at := func(x []byte) string {
+		end := min(i+8, len(x))
+		s := "…" + hex.EncodeToString(x[i:end])
+		if end < len(x) {
+			s += "…"
+		}
+		return fmt.Sprintf("%s (from byte %d)", s, i)
+	}
+	return at(a), at(b)
 }
 
 // AttachEnvelope records what a DSSE envelope adds to a dsse or intoto body:
