@@ -73,24 +73,33 @@ func (p *detailPane) Update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	k := p.c.Keys
-	page := max(p.h-1, 1)
+	p.offset, _ = scrollKey(km, p.c.Keys, p.offset, p.h, len(p.lines))
+	return nil
+}
+
+// scrollKey applies a scrolling key (up, down, page up/down, top, bottom)
+// to the offset of a text view of height h over total lines, and clamps it.
+// ok is false when km is not a scrolling key.
+func scrollKey(km tea.KeyPressMsg, k KeyMap, offset, h, total int) (_ int, ok bool) {
+	page := max(h-1, 1)
+	ok = true
 	switch {
 	case key.Matches(km, k.Up):
-		p.offset--
+		offset--
 	case key.Matches(km, k.Down):
-		p.offset++
+		offset++
 	case key.Matches(km, k.PageUp):
-		p.offset -= page
+		offset -= page
 	case key.Matches(km, k.PageDown):
-		p.offset += page
+		offset += page
 	case key.Matches(km, k.Top):
-		p.offset = 0
+		offset = 0
 	case key.Matches(km, k.Bottom):
-		p.offset = len(p.lines)
+		offset = total
+	default:
+		ok = false
 	}
-	p.offset = min(max(p.offset, 0), max(len(p.lines)-p.h, 0))
-	return nil
+	return min(max(offset, 0), max(total-h, 0)), ok
 }
 
 func (p *detailPane) selectedValue() string {

@@ -69,26 +69,13 @@ func (p *proofPane) Update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	k := p.c.Keys
-	page := max(p.h-1, 1)
-	switch {
-	case key.Matches(km, k.Up):
-		p.offset--
-	case key.Matches(km, k.Down):
-		p.offset++
-	case key.Matches(km, k.PageUp):
-		p.offset -= page
-	case key.Matches(km, k.PageDown):
-		p.offset += page
-	case key.Matches(km, k.Top):
-		p.offset = 0
-	case key.Matches(km, k.Bottom):
-		p.offset = len(p.lines)
-	case key.Matches(km, k.Back):
-		if p.cons != nil || p.consErr != nil {
-			p.cons, p.consErr = nil, nil
-			p.render()
-		}
+	if off, ok := scrollKey(km, p.c.Keys, p.offset, p.h, len(p.lines)); ok {
+		p.offset = off
+		return nil
+	}
+	if key.Matches(km, p.c.Keys.Back) && (p.cons != nil || p.consErr != nil) {
+		p.cons, p.consErr = nil, nil
+		p.render()
 	}
 	p.clampOffset()
 	return nil
