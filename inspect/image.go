@@ -173,7 +173,7 @@ func shortDigest(d string) string {
 }
 
 func imageVerdict(atts []AttachmentReport) (model.Verdict, string) {
-	sigs, notLogged, failedN, errs := 0, 0, 0, 0
+	sigs, notLogged, validNotLogged, failedN, errs := 0, 0, 0, 0, 0
 	var firstFail, firstErr string
 	for _, a := range atts {
 		if a.Kind != model.AttachSignature || a.Result == nil {
@@ -185,6 +185,11 @@ func imageVerdict(atts []AttachmentReport) (model.Verdict, string) {
 			return model.VerdictVerified, fmt.Sprintf("signature %s verified: %s", shortDigest(a.Digest), a.Result.Reason())
 		case model.VerdictNotLogged:
 			notLogged++
+			for _, st := range a.Result.Steps {
+				if st.Name == StepSignature && st.Status == model.StatusPass {
+					validNotLogged++
+				}
+			}
 		case model.VerdictError:
 			errs++
 			if firstErr == "" {
@@ -200,8 +205,11 @@ func imageVerdict(atts []AttachmentReport) (model.Verdict, string) {
 	switch {
 	case sigs == 0:
 		return model.VerdictUnsigned, "no signature is attached to this digest"
-	case notLogged > 0 && failedN == 0:
+	case validNotLogged > 0 && failedN == 0:
 		return model.VerdictNotLogged, "the signature is valid but no log entry records it (stealth signing)"
+	case notLogged > 0 && failedN == 0:
+		// Without a key the signature itself could not be checked.
+		return model.VerdictNotLogged, "a signature is attached but no log entry records it (stealth signing)"
 	case failedN > 0:
 		return model.VerdictFailed, firstFail
 	case notLogged > 0:

@@ -3,6 +3,7 @@ package inspect
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,6 +105,10 @@ func TestVerifyImageWithoutPolicy(t *testing.T) {
 			}
 			if rep.Verdict != c.Expect {
 				t.Fatalf("VerifyImage(%s) without a key = %s (%s), want %s", c.Image, rep.Verdict, rep.Reason, c.Expect)
+			}
+			// Unchecked signatures must not be called valid.
+			if c.Expect == model.VerdictNotLogged && strings.Contains(rep.Reason, "signature is valid") {
+				t.Errorf("VerifyImage(%s) without a key: reason %q calls an unchecked signature valid", c.Image, rep.Reason)
 			}
 		})
 	}
