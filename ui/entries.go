@@ -169,22 +169,8 @@ func (p *entriesPane) Update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	k := p.c.Keys
 	before := p.win.cursor
-	switch {
-	case key.Matches(km, k.Up):
-		p.win.move(-1)
-	case key.Matches(km, k.Down):
-		p.win.move(1)
-	case key.Matches(km, k.PageUp):
-		p.win.move(-p.win.height)
-	case key.Matches(km, k.PageDown):
-		p.win.move(p.win.height)
-	case key.Matches(km, k.Top):
-		p.win.moveTo(0)
-	case key.Matches(km, k.Bottom):
-		p.win.moveTo(p.win.n - 1)
-	default:
+	if !p.win.navigate(km, p.c.Keys) {
 		return nil
 	}
 	if p.win.cursor == before || len(p.refs) == 0 {

@@ -173,18 +173,7 @@ func (p *imagesPane) Update(msg tea.Msg) tea.Cmd {
 	}
 	k := p.c.Keys
 	switch {
-	case key.Matches(km, k.Up):
-		p.win.move(-1)
-	case key.Matches(km, k.Down):
-		p.win.move(1)
-	case key.Matches(km, k.PageUp):
-		p.win.move(-p.win.height)
-	case key.Matches(km, k.PageDown):
-		p.win.move(p.win.height)
-	case key.Matches(km, k.Top):
-		p.win.moveTo(0)
-	case key.Matches(km, k.Bottom):
-		p.win.moveTo(p.win.n - 1)
+	case p.win.navigate(km, k):
 	case key.Matches(km, k.Enter):
 		return p.toggle()
 	case key.Matches(km, k.Back):

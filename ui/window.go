@@ -1,5 +1,10 @@
 package ui
 
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
 // window is the scrolling state of a list that renders only its visible
 // rows: a cursor and an offset over n rows, height rows tall. It holds no
 // rows itself, so 100,000 entries cost nothing to scroll.
@@ -56,4 +61,26 @@ func (w window) scrollInfo() string {
 		return ""
 	}
 	return itoa(w.cursor+1) + "/" + itoa(w.n)
+}
+
+// navigate applies a cursor key (up, down, page up/down, top, bottom) from
+// the key map; it reports whether km was one.
+func (w *window) navigate(km tea.KeyPressMsg, k KeyMap) bool {
+	switch {
+	case key.Matches(km, k.Up):
+		w.move(-1)
+	case key.Matches(km, k.Down):
+		w.move(1)
+	case key.Matches(km, k.PageUp):
+		w.move(-w.height)
+	case key.Matches(km, k.PageDown):
+		w.move(w.height)
+	case key.Matches(km, k.Top):
+		w.moveTo(0)
+	case key.Matches(km, k.Bottom):
+		w.moveTo(w.n - 1)
+	default:
+		return false
+	}
+	return true
 }
