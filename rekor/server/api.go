@@ -54,6 +54,7 @@ func (l *Log) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/log/entries/retrieve", l.searchLogQuery)
 	mux.HandleFunc("POST /api/v1/log/entries/batch", l.createBatch)
 	mux.HandleFunc("POST /api/v1/index/retrieve", l.searchIndex)
+	mux.HandleFunc("GET /api/v1/index/identities", l.getIdentities) // extension: identities.go
 	mux.HandleFunc("GET /api/v1/version", l.getVersion)
 	mux.HandleFunc("GET /api/v2/checkpoint", l.getCheckpoint)
 	mux.HandleFunc("GET /api/v2/tile/", l.getTile)

@@ -1,0 +1,288 @@
+package server
+
+// Extension: GET /api/v1/index/identities?prefix=P&limit=N lists the
+// distinct certificate identities (SAN emails, URIs, DNS names, IPs, as
+// Rekor's pki/x509 Subjects() indexes them, lower-cased) that start with P,
+// so a client can find "everything alice@ or https://github.com/org/
+// signed" and then fetch each identity's entries with the standard
+// POST /api/v1/index/retrieve (an exact, case-insensitive match). Rekor's
+// own index offers exact matches only; a client talking to a Rekor log
+// without this extension gets 404.
+//
+// The idxkeys table keeps 16-byte hashes of the index keys (see
+// indexKeyHash), which cannot be range-scanned, so this file keeps its own
+// table of identity texts, filled from the stored entry bodies on demand:
+// each request first indexes the entries committed since the last one (at
+// most identityCatchUpBudget of work per request; the answer says how far
+// the table reaches), then answers with one range scan
+// (k >= prefix AND k < successor(prefix)) bounded by limit.
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	x509pki "github.com/sigstore/rekor/pkg/pki/x509"
+)
+
+// Bounds of the identities extension.
+const (
+	// MaxIdentityPrefix is the longest prefix accepted (bytes).
+	MaxIdentityPrefix = 256
+	// DefaultIdentityLimit and MaxIdentityLimit bound how many identities
+	// one answer lists.
+	DefaultIdentityLimit = 100
+	MaxIdentityLimit     = 1000
+	// identityChunk is how many entries one indexing transaction covers.
+	identityChunk = 512
+	// identityCatchUpBudget bounds the indexing work one request does.
+	identityCatchUpBudget = 2 * time.Second
+)
+
+// identitySchema is this extension's own tables: the identity texts, and
+// how many entries (from index 0) have been indexed into it.
+const identitySchema = `
+CREATE TABLE IF NOT EXISTS identities(
+	k TEXT PRIMARY KEY
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS identities_indexed(
+	id INTEGER PRIMARY KEY CHECK (id = 0),
+	n  INTEGER NOT NULL
+);
+`
+
+// IdentityPage is the answer of GET /api/v1/index/identities.
+type IdentityPage struct {
+	// Identities are the distinct lower-cased identities starting with
+	// the prefix, in byte order, at most the limit asked.
+	Identities []string `json:"identities"`
+	// Truncated says more identities match than were listed.
+	Truncated bool `json:"truncated"`
+	// Indexed is how many entries (from index 0) the identity table
+	// covers; TreeSize is the log's size. Indexed < TreeSize means entries
+	// committed lately are not searched yet (ask again).
+	Indexed  uint64 `json:"indexed"`
+	TreeSize uint64 `json:"treeSize"`
+}
+
+// hashLikeKey matches index keys that are not identities: "alg:hex"
+// artifact hashes and 64-hex key fingerprints.
+var hashLikeKey = regexp.MustCompile(`^([a-z0-9-]+:)?[0-9a-f]{64,128}$`)
+
+// certPEMBase64 is how a base64-encoded PEM certificate starts.
+const certPEMBase64 = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"
+
+func (l *Log) getIdentities(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	prefix := strings.ToLower(q.Get("prefix"))
+	if prefix == "" || len(prefix) > MaxIdentityPrefix {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("prefix is %d bytes, want 1 to %d", len(prefix), MaxIdentityPrefix))
+		return
+	}
+	limit := DefaultIdentityLimit
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxIdentityLimit {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("limit %q: want an integer from 1 to %d", v, MaxIdentityLimit))
+			return
+		}
+		limit = n
+	}
+	ctx := r.Context()
+	s := l.state.Load()
+	indexed, err := l.indexIdentities(ctx, s.size, time.Now().Add(identityCatchUpBudget))
+	if err != nil {
+		l.log.Error("indexing identities", "err", err)
+		writeError(w, http.StatusInternalServerError, "unexpected result from indexing identities")
+		return
+	}
+	ids, truncated, err := l.identitiesWithPrefix(ctx, prefix, limit)
+	if err != nil {
+		l.log.Error("listing identities", "err", err)
+		writeError(w, http.StatusInternalServerError, "unexpected result from listing identities")
+		return
+	}
+	writeJSON(w, http.StatusOK, &IdentityPage{Identities: ids, Truncated: truncated, Indexed: indexed, TreeSize: s.size})
+}
+
+// indexIdentities adds the identities of the entries below size not yet
+// indexed, chunk by chunk, until done or deadline, and returns how many
+// entries the table covers. Concurrent callers may index the same chunk
+// twice; the inserts are idempotent and the watermark only grows.
+func (l *Log) indexIdentities(ctx context.Context, size uint64, deadline time.Time) (uint64, error) {
+	if _, err := l.w.ExecContext(ctx, identitySchema); err != nil {
+		return 0, fmt.Errorf("creating identity tables: %w", err)
+	}
+	var n int64
+	err := l.r.QueryRowContext(ctx, `SELECT n FROM identities_indexed WHERE id = 0`).Scan(&n)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("reading identity watermark: %w", err)
+	}
+	done := uint64(n) //nolint:gosec // G115: stored non-negative
+	for done < size && time.Now().Before(deadline) {
+		end := min(done+identityChunk, size)
+		keys, err := l.identitiesIn(ctx, done, end)
+		if err != nil {
+			return done, err
+		}
+		if err := l.storeIdentities(ctx, keys, end); err != nil {
+			return done, err
+		}
+		done = end
+	}
+	return done, nil
+}
+
+// identitiesIn returns the identities of entries [from, to).
+func (l *Log) identitiesIn(ctx context.Context, from, to uint64) ([]string, error) {
+	rows, err := l.r.QueryContext(ctx, `SELECT body FROM entries WHERE idx >= ? AND idx < ?`, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("reading entries %d..%d: %w", from, to, err)
+	}
+	defer rows.Close()
+	seen := map[string]bool{}
+	var out []string
+	for rows.Next() {
+		var stored []byte
+		if err := rows.Scan(&stored); err != nil {
+			return nil, fmt.Errorf("reading entries %d..%d: %w", from, to, err)
+		}
+		body, err := l.codec.decode(stored)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range bodyIdentities(body) {
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	return out, rows.Err()
+}
+
+func (l *Log) storeIdentities(ctx context.Context, keys []string, indexed uint64) (err error) {
+	tx, err := l.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("indexing identities: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	for _, k := range keys {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO identities(k) VALUES(?)`, k); err != nil {
+			return fmt.Errorf("indexing identity: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO identities_indexed(id, n) VALUES(0, ?)
+		ON CONFLICT(id) DO UPDATE SET n = max(n, excluded.n)`, indexed); err != nil {
+		return fmt.Errorf("recording identity watermark: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("indexing identities: %w", err)
+	}
+	return nil
+}
+
+// identitiesWithPrefix range-scans the identity table.
+func (l *Log) identitiesWithPrefix(ctx context.Context, prefix string, limit int) ([]string, bool, error) {
+	query, args := `SELECT k FROM identities WHERE k >= ? ORDER BY k LIMIT ?`, []any{prefix, limit + 1}
+	if hi, ok := prefixSuccessor(prefix); ok {
+		query, args = `SELECT k FROM identities WHERE k >= ? AND k < ? ORDER BY k LIMIT ?`, []any{prefix, hi, limit + 1}
+	}
+	rows, err := l.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("querying identities: %w", err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, false, fmt.Errorf("reading identities: %w", err)
+		}
+		out = append(out, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("reading identities: %w", err)
+	}
+	if len(out) > limit {
+		return out[:limit], true, nil
+	}
+	return out, false, nil
+}
+
+// prefixSuccessor is the least string greater than every string starting
+// with p (in byte order); ok is false when there is none (p is all 0xff).
+func prefixSuccessor(p string) (string, bool) {
+	b := []byte(p)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1]), true
+		}
+	}
+	return "", false
+}
+
+// bodyIdentities returns the lower-cased subject alternative names of every
+// certificate in a canonical entry body (hashedrekord's signature key, dsse
+// verifiers, intoto signature keys): the identity keys Rekor indexes for
+// it, without hashes and key fingerprints. A body that does not parse has
+// none.
+func bodyIdentities(body []byte) []string {
+	if !bytes.Contains(body, []byte(certPEMBase64)) {
+		return nil
+	}
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return nil
+	}
+	var out []string
+	walkStrings(v, func(s string) {
+		if !strings.HasPrefix(s, certPEMBase64) {
+			return
+		}
+		pemBytes, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return
+		}
+		key, err := x509pki.NewPublicKey(bytes.NewReader(pemBytes))
+		if err != nil {
+			return
+		}
+		for _, sub := range key.Subjects() {
+			sub = strings.ToLower(sub)
+			if sub != "" && !hashLikeKey.MatchString(sub) {
+				out = append(out, sub)
+			}
+		}
+	})
+	return out
+}
+
+func walkStrings(v any, f func(string)) {
+	switch t := v.(type) {
+	case string:
+		f(t)
+	case []any:
+		for _, e := range t {
+			walkStrings(e, f)
+		}
+	case map[string]any:
+		for _, e := range t {
+			walkStrings(e, f)
+		}
+	}
+}
