@@ -262,21 +262,25 @@ status() {
 }
 
 # stats prints one line of key=value figures for benchmarks: the tree size,
-# the RSS of each process and their sum (kB), and the bytes on disk of the
+# the RSS of each process and their sum (kB), their CPU time (clock ticks,
+# 100 a second), and the bytes on disk of the
 # Trillian and index databases and of the whole datadir.
 stats() {
 	[[ -f "$DIR/env" ]] || die "no stack in $DIR (run start)"
 	# shellcheck disable=SC1091
 	source "$DIR/env"
-	local size name rss total=0 out=""
+	local size name pid rss total=0 ticks=0 out=""
 	size=$(curl -fsS "$REKOR_URL/api/v1/log" | jq -r .treeSize) || die "rekor-server at $REKOR_URL does not answer"
 	for name in rekor-server trillian_log_server trillian_log_signer mysqld; do
 		alive "$name" || die "$name is down"
-		rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$(cat "$(pidfile "$name")")/status")
+		pid=$(cat "$(pidfile "$name")")
+		rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
 		total=$((total + rss))
+		# utime + stime (fields 14, 15; the command name has no spaces here)
+		ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
 		out+=" rss_kb_$name=$rss"
 	done
-	echo "tree_size=$size$out rss_kb_total=$total" \
+	echo "tree_size=$size$out rss_kb_total=$total cpu_ticks_total=$ticks" \
 		"bytes_trillian=$(du -sb "$DIR/mysql/trillian" | cut -f1)" \
 		"bytes_rekor_index=$(du -sb "$DIR/mysql/rekor" | cut -f1)" \
 		"bytes_datadir=$(du -sb "$DIR/mysql" | cut -f1)" \
