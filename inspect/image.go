@@ -9,6 +9,8 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +33,9 @@ const (
 	StepBodyBinding  = "entry-matches-signature"
 	StepConsistency2 = "checkpoint-consistency"
 )
+
+// consistencyTitle is the title of the StepConsistency2 step.
+const consistencyTitle = "Consistency with remembered checkpoint"
 
 // Policy says what a valid signature is.
 type Policy struct {
@@ -251,7 +256,7 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 		return
 	}
 	if len(a.Bundle) > 0 {
-		v.verifyBundle(imageDigest, a, ar)
+		v.verifyBundle(ctx, imageDigest, a, ar)
 		return
 	}
 	// 1. Which key, and the signature.
@@ -315,6 +320,12 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 		return
 	}
 	flush()
+	if v.deps.Log.Rekor == nil {
+		err := fmt.Errorf("log %s is a tiles log: it has no lookup by leaf hash, so a cosign signature without a Sigstore bundle cannot be found in it; verify against the Rekor v1 log that holds its entry", v.deps.Log.Name())
+		r.Add(model.Step{Name: StepLogEntry, Title: "Log entry", Status: model.StatusFail, Detail: err.Error(), Err: err})
+		r.Override = model.VerdictError
+		return
+	}
 	// 3. The log entry: from the bundle annotation, else by leaf hash.
 	var entry *model.LogEntry
 	if a.RekorBundle != nil {
@@ -452,8 +463,12 @@ func (v *verifier) keyFromLog(ctx context.Context, a model.Attachment) ([]byte, 
 
 // checkConsistency proves the checkpoint an entry's proof led to consistent
 // with the checkpoint remembered for its tree (either may be the larger).
+//
+// A log that cannot be reached leaves the step skipped (a fork, two roots
+// for one size, is still caught offline); a log that answers with no valid
+// proof fails it.
 func (v *verifier) checkConsistency(ctx context.Context, r *model.Result, cp model.Checkpoint, treeID string) {
-	const title = "Consistency with remembered checkpoint"
+	const title = consistencyTitle
 	if v.deps.Store == nil {
 		r.Skip(StepConsistency2, title, "no state directory")
 		return
@@ -483,11 +498,15 @@ func (v *verifier) checkConsistency(ctx context.Context, r *model.Result, cp mod
 		v.consistent[key] = res
 		v.mu.Unlock()
 	}
-	if res != nil {
+	var unreachable *UnreachableError
+	switch {
+	case errors.As(res, &unreachable):
+		r.Skip(StepConsistency2, title, fmt.Sprintf("not proven: %v", res))
+	case res != nil:
 		r.Fail(StepConsistency2, title, res)
-		return
+	default:
+		r.Pass(StepConsistency2, title, fmt.Sprintf("size %d is consistent with the remembered size %d", cp.Size, old.Size))
 	}
-	r.Pass(StepConsistency2, title, fmt.Sprintf("size %d is consistent with the remembered size %d", cp.Size, old.Size))
 }
 
 func (v *verifier) proveConsistent(ctx context.Context, treeID string, a, b model.Checkpoint) error {
@@ -503,9 +522,13 @@ func (v *verifier) proveConsistent(ctx context.Context, treeID string, a, b mode
 	if a.Size == 0 {
 		return nil
 	}
-	hashes, err := rekorConsistencyProof(ctx, v.deps.Log.Rekor, a.Size, b.Size, treeID)
+	hashes, err := v.deps.Log.consistencyProof(ctx, treeID, a.Size, b.Size)
 	if err != nil {
-		return fmt.Errorf("fetching consistency proof %d → %d: %w", a.Size, b.Size, err)
+		err = fmt.Errorf("fetching consistency proof %d → %d: %w", a.Size, b.Size, err)
+		if isUnreachable(err) {
+			return &UnreachableError{Log: v.deps.Log.Name(), Err: err}
+		}
+		return err
 	}
 	if err := proof.VerifyConsistency(a.Size, b.Size, hashes, a.RootHash, b.RootHash); err != nil {
 		trace, _ := proof.TraceConsistency(a.Size, b.Size, hashes, a.RootHash, b.RootHash)
@@ -514,9 +537,35 @@ func (v *verifier) proveConsistent(ctx context.Context, treeID string, a, b mode
 	return nil
 }
 
+// UnreachableError reports a log that could not be reached (no HTTP answer
+// at all) for a check that needs it online.
+type UnreachableError struct {
+	Log string
+	Err error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("log %s could not be reached: %v", e.Log, e.Err)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// isUnreachable reports an error from the connection itself (refused, DNS,
+// timeout), as opposed to an answer from the log.
+func isUnreachable(err error) bool {
+	var he *client.HTTPError
+	if errors.As(err, &he) {
+		return false
+	}
+	var ue *url.Error
+	var ne net.Error
+	return errors.As(err, &ue) || errors.As(err, &ne)
+}
+
 // verifyBundle verifies a Sigstore bundle attachment with proof.VerifyBundle
-// against the image digest.
-func (v *verifier) verifyBundle(imageDigest string, a model.Attachment, ar *AttachmentReport) {
+// against the image digest, then the consistency of the checkpoint its
+// inclusion proof carries with the remembered one.
+func (v *verifier) verifyBundle(ctx context.Context, imageDigest string, a model.Attachment, ar *AttachmentReport) {
 	alg, hx, _ := strings.Cut(imageDigest, ":")
 	keyPEM := v.pol.KeyPEM
 	if len(keyPEM) == 0 && v.pol.Identity == nil {
@@ -545,6 +594,78 @@ func (v *verifier) verifyBundle(imageDigest string, a model.Attachment, ar *Atta
 			ar.Signer = s
 		}
 	}
+	v.bundleConsistency(ctx, a, ar)
+}
+
+// bundleConsistency is the consistency step for a Sigstore bundle: the
+// checkpoint its inclusion proof carries, once proof.VerifyBundle verified it
+// against the trusted root, is proven consistent with the checkpoint
+// remembered for the opened log, as for legacy signatures. It is compared
+// only when the opened log's key signs that checkpoint: another log's entry
+// has nothing remembered here to compare with.
+func (v *verifier) bundleConsistency(ctx context.Context, a model.Attachment, ar *AttachmentReport) {
+	r := ar.Result
+	note := ""
+	for _, e := range bundleTlogEntries(a.Bundle) {
+		if note = e.InclusionProof.Checkpoint.Envelope; note != "" {
+			break
+		}
+	}
+	if note == "" || !stepPassed(r, proof.BundleStepCheckpoint) {
+		r.Skip(StepConsistency2, consistencyTitle, "the bundle carries no verified checkpoint")
+		return
+	}
+	origin, _, _ := strings.Cut(note, "\n")
+	if text, _, ok := strings.Cut(note, "\n\n"); ok {
+		if cp, err := proof.ParseCheckpoint([]byte(text + "\n")); err == nil {
+			ar.Checkpoint = &CheckpointRef{Origin: cp.Origin, Size: cp.Size, RootHash: hex.EncodeToString(cp.RootHash)}
+		}
+	}
+	if v.deps.Log == nil {
+		r.Skip(StepConsistency2, consistencyTitle, "no log configured")
+		return
+	}
+	cp, err := v.deps.Log.VerifyNote(note)
+	if err != nil {
+		r.Skip(StepConsistency2, consistencyTitle, fmt.Sprintf("the bundle's checkpoint (%s) is not signed by %s, the log checkpoints are remembered for: not compared", origin, v.deps.Log.Name()))
+		return
+	}
+	v.checkConsistency(ctx, r, *cp, "")
+}
+
+// stepPassed reports whether r has a step named name that passed.
+func stepPassed(r *model.Result, name string) bool {
+	for _, s := range r.Steps {
+		if s.Name == name {
+			return s.Status == model.StatusPass
+		}
+	}
+	return false
+}
+
+// bundleTlogEntry is what inspect reads of a Sigstore bundle's log entry
+// itself; proof.VerifyBundle verifies it.
+type bundleTlogEntry struct {
+	CanonicalizedBody []byte `json:"canonicalizedBody"`
+	InclusionProof    struct {
+		Checkpoint struct {
+			Envelope string `json:"envelope"`
+		} `json:"checkpoint"`
+	} `json:"inclusionProof"`
+}
+
+// bundleTlogEntries returns a Sigstore bundle's log entries, or nil when
+// the bundle cannot be read.
+func bundleTlogEntries(bundleJSON []byte) []bundleTlogEntry {
+	var b struct {
+		VerificationMaterial struct {
+			TlogEntries []bundleTlogEntry `json:"tlogEntries"`
+		} `json:"verificationMaterial"`
+	}
+	if json.Unmarshal(bundleJSON, &b) != nil {
+		return nil
+	}
+	return b.VerificationMaterial.TlogEntries
 }
 
 // bundleEntryKey returns the public key (never a certificate) that a
@@ -554,17 +675,11 @@ func bundleEntryKey(a model.Attachment) []byte {
 	if a.RekorBundle != nil {
 		raw = a.RekorBundle.Body
 	} else {
-		var b struct {
-			VerificationMaterial struct {
-				TlogEntries []struct {
-					CanonicalizedBody []byte `json:"canonicalizedBody"`
-				} `json:"tlogEntries"`
-			} `json:"verificationMaterial"`
-		}
-		if json.Unmarshal(a.Bundle, &b) != nil || len(b.VerificationMaterial.TlogEntries) == 0 {
+		entries := bundleTlogEntries(a.Bundle)
+		if len(entries) == 0 {
 			return nil
 		}
-		raw = b.VerificationMaterial.TlogEntries[0].CanonicalizedBody
+		raw = entries[0].CanonicalizedBody
 	}
 	eb, err := body.Decode(raw)
 	if err != nil || len(eb.Signatures) == 0 {

@@ -221,13 +221,7 @@ func (l *Log) checkConsistency(ctx context.Context, r *model.Result, treeID stri
 		r.Pass(StepConsistency, "Consistency", "the remembered tree was empty")
 		return true
 	}
-	var hashes [][]byte
-	var err error
-	if l.Rekor != nil {
-		hashes, err = rekorConsistencyProof(ctx, l.Rekor, old.Size, cur.Size, treeID)
-	} else {
-		hashes, err = l.Tiles.ConsistencyProof(ctx, old.Size, cur.Size)
-	}
+	hashes, err := l.consistencyProof(ctx, treeID, old.Size, cur.Size)
 	if err != nil {
 		// A log that cannot prove consistency from a size it signed is as
 		// suspicious as a bad proof; record it as a failure.
@@ -251,6 +245,17 @@ func (l *Log) checkConsistency(ctx context.Context, r *model.Result, treeID stri
 		model.Evidence{Label: "remembered root", Value: hex.EncodeToString(old.RootHash)},
 		model.Evidence{Label: "current root", Value: hex.EncodeToString(cur.RootHash)})
 	return true
+}
+
+// consistencyProof fetches the proof that the tree of size from is a prefix
+// of the tree of size to: from the Rekor v1 API (treeID selects the shard,
+// "" the active one) or computed from a tiles log's tiles. The hashes are
+// untrusted until proof.VerifyConsistency links two verified checkpoints.
+func (l *Log) consistencyProof(ctx context.Context, treeID string, from, to uint64) ([][]byte, error) {
+	if l.Rekor != nil {
+		return rekorConsistencyProof(ctx, l.Rekor, from, to, treeID)
+	}
+	return l.Tiles.ConsistencyProof(ctx, from, to)
 }
 
 // InconsistentError reports a consistency proof that does not link the
