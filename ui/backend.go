@@ -37,16 +37,27 @@ type Log interface {
 	// its attachments reference, each with its inclusion proof.
 	EntriesFor(ctx context.Context, img model.Image, atts []model.Attachment) ([]model.LogEntry, error)
 	// Search returns the entry IDs (UUIDs) matching q: a digest or
-	// sha256:…, an email or identity, a public key (PEM), a UUID or a log
-	// index. The explorer pages the entries in with Entries as rows scroll
-	// into view, so a search may match 100,000 entries.
-	Search(ctx context.Context, q string) ([]string, error)
+	// sha256:…, an email or identity (prefix match where the log offers
+	// it), a public key (PEM), a UUID or a log index. The explorer pages
+	// the entries in with Entries as rows scroll into view, so a search
+	// may match 100,000 entries.
+	Search(ctx context.Context, q string) (SearchResult, error)
 	// Entries fetches entries by UUID, in the order asked (at most a
 	// screenful at a time).
 	Entries(ctx context.Context, uuids []string) ([]model.LogEntry, error)
 	// ConsistencyProof returns the RFC 6962 consistency proof between two
 	// tree sizes of the log (first <= last).
 	ConsistencyProof(ctx context.Context, first, last int64) ([][]byte, error)
+}
+
+// SearchResult is what a search found.
+type SearchResult struct {
+	// UUIDs are the matching entries' IDs.
+	UUIDs []string
+	// Note, when set, tells the user how the search differs from what was
+	// asked (shown in the status line), such as "prefix match needs a
+	// provscope log; searched exact".
+	Note string
 }
 
 // Verifier verifies images and entries, step by step.

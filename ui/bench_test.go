@@ -20,8 +20,8 @@ type bigLog struct {
 	n int
 }
 
-func (b *bigLog) Search(context.Context, string) ([]string, error) {
-	return fakebackend.SyntheticUUIDs(b.n), nil
+func (b *bigLog) Search(context.Context, string) (ui.SearchResult, error) {
+	return ui.SearchResult{UUIDs: fakebackend.SyntheticUUIDs(b.n)}, nil
 }
 
 func (b *bigLog) Entries(_ context.Context, uuids []string) ([]model.LogEntry, error) {

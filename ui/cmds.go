@@ -46,7 +46,9 @@ type entriesLoadedMsg struct {
 	// uuids are the rows; entries, when set, are all of them already.
 	uuids   []string
 	entries []model.LogEntry
-	err     error
+	// note is the search's remark for the status line.
+	note string
+	err  error
 }
 
 type pageLoadedMsg struct {
@@ -142,8 +144,8 @@ func entriesForCmd(ctx context.Context, b Backend, title string, img model.Image
 
 func searchCmd(ctx context.Context, b Backend, q string, id int) tea.Cmd {
 	return func() tea.Msg {
-		uuids, err := b.Search(ctx, q)
-		return entriesLoadedMsg{id: id, title: "Search “" + q + "”", uuids: uuids, err: err}
+		r, err := b.Search(ctx, q)
+		return entriesLoadedMsg{id: id, title: "Search “" + q + "”", uuids: r.UUIDs, note: r.Note, err: err}
 	}
 }
 

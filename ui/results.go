@@ -88,6 +88,9 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 			err = fmt.Errorf("reading the log: %w", err)
 		}
 		a.entries.setEntries(msg.title, msg.uuids, msg.entries, err)
+		if msg.note != "" {
+			a.status = msg.note
+		}
 		if a.selImage != "" && msg.title == entriesTitle(a.selImage) {
 			m := msg
 			a.imageEntries = &m

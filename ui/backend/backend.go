@@ -261,53 +261,105 @@ var (
 )
 
 // Search implements ui.Backend. q is a log index, an entry UUID (80 hex),
-// a digest (sha256:… or 64 hex, which may also be a UUID), an email, an
-// identity URI, a PEM public key or the path of a PEM file. Rekor's index
-// matches identities exactly; prefix matching is not something the log
-// offers.
-func (b *Backend) Search(ctx context.Context, q string) ([]string, error) {
+// a digest (sha256:… or 64 hex, which may also be a UUID), a PEM public key
+// or the path of a PEM file, else an identity (email, URI) or its start:
+// on a log with provscope's identity extension, the entries of every
+// identity starting with q (case-insensitive); on another Rekor log, whose
+// index matches identities exactly only, the exact match, with a note
+// saying so.
+func (b *Backend) Search(ctx context.Context, q string) (ui.SearchResult, error) {
 	q = strings.TrimSpace(q)
+	var uuids []string
+	var err error
 	switch {
 	case q == "":
-		return nil, errors.New("empty search")
+		return ui.SearchResult{}, errors.New("empty search")
 	case isDecimal(q):
-		idx, err := strconv.ParseInt(q, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("parsing log index: %w", err)
+		idx, perr := strconv.ParseInt(q, 10, 64)
+		if perr != nil {
+			return ui.SearchResult{}, fmt.Errorf("parsing log index: %w", perr)
 		}
-		e, err := b.log.Rekor.EntryByIndex(ctx, idx)
-		if err != nil {
-			return nil, err
+		var e *model.LogEntry
+		if e, err = b.log.Rekor.EntryByIndex(ctx, idx); err == nil {
+			uuids = []string{e.UUID}
 		}
-		return []string{e.UUID}, nil
 	case hex80.MatchString(q):
-		e, err := b.log.Rekor.EntryByUUID(ctx, q)
-		if err != nil {
-			return nil, err
+		var e *model.LogEntry
+		if e, err = b.log.Rekor.EntryByUUID(ctx, q); err == nil {
+			uuids = []string{e.UUID}
 		}
-		return []string{e.UUID}, nil
 	case hex64.MatchString(q) || strings.HasPrefix(q, "sha256:"):
-		out, err := b.log.Rekor.Search(ctx, client.SearchQuery{Hash: q})
+		uuids, err = b.log.Rekor.Search(ctx, client.SearchQuery{Hash: q})
 		if hex64.MatchString(q) {
 			if e, uerr := b.log.Rekor.EntryByUUID(ctx, q); uerr == nil {
-				out = append([]string{e.UUID}, out...)
+				uuids = append([]string{e.UUID}, uuids...)
 				err = nil
 			}
 		}
-		return out, err
 	case strings.HasPrefix(q, "-----BEGIN"):
-		return b.log.Rekor.Search(ctx, client.SearchQuery{PublicKey: []byte(q), PublicKeyFormat: "x509"})
+		uuids, err = b.log.Rekor.Search(ctx, client.SearchQuery{PublicKey: []byte(q), PublicKeyFormat: "x509"})
 	case strings.HasSuffix(q, ".pem") || strings.HasSuffix(q, ".pub"):
-		pemBytes, err := os.ReadFile(q) // #nosec G304 -- the user names the key file to search for
-		if err != nil {
-			return nil, fmt.Errorf("reading public key file: %w", err)
+		pemBytes, rerr := os.ReadFile(q) // #nosec G304 -- the user names the key file to search for
+		if rerr != nil {
+			return ui.SearchResult{}, fmt.Errorf("reading public key file: %w", rerr)
 		}
-		return b.log.Rekor.Search(ctx, client.SearchQuery{PublicKey: pemBytes, PublicKeyFormat: "x509"})
-	case strings.Contains(q, "@") && !strings.Contains(q, "://"):
-		return b.log.Rekor.Search(ctx, client.SearchQuery{Email: q})
+		uuids, err = b.log.Rekor.Search(ctx, client.SearchQuery{PublicKey: pemBytes, PublicKeyFormat: "x509"})
 	default:
-		return b.log.Rekor.Search(ctx, client.SearchQuery{Subject: q})
+		return b.searchIdentity(ctx, q)
 	}
+	return ui.SearchResult{UUIDs: uuids}, err
+}
+
+// maxIdentities bounds how many identities one prefix search follows.
+const maxIdentities = 50
+
+// NoteExactOnly is the search note when the log cannot match prefixes.
+const NoteExactOnly = "prefix match needs a provscope log; searched exact"
+
+// searchIdentity finds the entries of every identity starting with q
+// (provscope's identity extension, then Rekor's exact index per identity),
+// or of q exactly when the log lacks the extension.
+func (b *Backend) searchIdentity(ctx context.Context, q string) (ui.SearchResult, error) {
+	page, err := b.log.Rekor.Identities(ctx, q, maxIdentities)
+	if errors.Is(err, client.ErrUnsupported) {
+		sq := client.SearchQuery{Subject: q}
+		if strings.Contains(q, "@") && !strings.Contains(q, "://") {
+			sq = client.SearchQuery{Email: q}
+		}
+		uuids, err := b.log.Rekor.Search(ctx, sq)
+		return ui.SearchResult{UUIDs: uuids, Note: NoteExactOnly}, err
+	}
+	if err != nil {
+		return ui.SearchResult{}, err
+	}
+	seen := map[string]bool{}
+	var uuids []string
+	for _, id := range page.Identities {
+		us, err := b.log.Rekor.Search(ctx, client.SearchQuery{Subject: id})
+		if err != nil {
+			return ui.SearchResult{UUIDs: uuids}, fmt.Errorf("searching the entries of %s: %w", id, err)
+		}
+		for _, u := range us {
+			if k := leafPart(u); !seen[k] {
+				seen[k] = true
+				uuids = append(uuids, u)
+			}
+		}
+	}
+	sort.Strings(uuids)
+	var note strings.Builder
+	switch n := len(page.Identities); {
+	case page.Truncated:
+		fmt.Fprintf(&note, "the first %d identities starting with %q", n, q)
+	case n == 1:
+		fmt.Fprintf(&note, "1 identity starts with %q: %s", q, page.Identities[0])
+	default:
+		fmt.Fprintf(&note, "%d identities start with %q", n, q)
+	}
+	if !page.Complete() {
+		fmt.Fprintf(&note, " (the log has indexed %d of %d entries so far; r searches again)", page.Indexed, page.TreeSize)
+	}
+	return ui.SearchResult{UUIDs: uuids, Note: note.String()}, nil
 }
 
 func isDecimal(s string) bool {

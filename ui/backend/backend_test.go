@@ -78,9 +78,9 @@ func TestBackendOnDemoWorld(t *testing.T) {
 	// Every way to search finds the entry.
 	e := es[0]
 	for _, q := range []string{"0", e.UUID, e.UUID[len(e.UUID)-64:]} {
-		uuids, err := b.Search(ctx, q)
-		if err != nil || len(uuids) == 0 {
-			t.Errorf("Search(%q) = %v, %v", q, uuids, err)
+		r, err := b.Search(ctx, q)
+		if err != nil || len(r.UUIDs) == 0 || r.Note != "" {
+			t.Errorf("Search(%q) = %+v, %v", q, r, err)
 		}
 	}
 	if _, err := b.Search(ctx, "999999"); err == nil {
@@ -93,7 +93,7 @@ func TestBackendOnDemoWorld(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		all = append(all, u...)
+		all = append(all, u.UUIDs...)
 	}
 	got, err := b.Entries(ctx, all)
 	if err != nil || len(got) != len(all) {

@@ -332,7 +332,12 @@ func (b *Backend) EntriesFor(_ context.Context, img model.Image, _ []model.Attac
 
 // Search implements ui.Backend: a digest, a log index, a UUID (or its
 // end), or "*" for every entry.
-func (b *Backend) Search(_ context.Context, q string) ([]string, error) {
+func (b *Backend) Search(_ context.Context, q string) (ui.SearchResult, error) {
+	uuids, err := b.search(q)
+	return ui.SearchResult{UUIDs: uuids}, err
+}
+
+func (b *Backend) search(q string) ([]string, error) {
 	if b.Err != nil {
 		return nil, b.Err
 	}
