@@ -200,6 +200,7 @@ func (e *sshExplorer) newModel(info sshui.SessionInfo) tea.Model {
 	c := ui.NewCommon(&reportingBackend{Backend: b, info: info}, true, noColor)
 	c.Ctx = info.Context
 	c.Width, c.Height = info.Width, info.Height
+	c.MaxRows = info.Limits.MaxRows
 	c.Logger = e.logger.With("session", info.ID)
 	c.RegistryHost = e.cfg.RegistryHost
 	c.LogName = e.cfg.LogName

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
@@ -20,8 +21,26 @@ import (
 	tea "charm.land/bubbletea/v2"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/provscope/provscope/ui"
 	"github.com/provscope/provscope/ui/sshui"
 )
+
+// TestSSHSessionCommon checks what one session's explorer gets from its
+// SessionInfo: size, the row limit, no export, the session's context.
+func TestSSHSessionCommon(t *testing.T) {
+	e := &sshExplorer{cfg: explorerConfig{Fake: true, LogName: "fake"}, logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m := e.newModel(sshui.SessionInfo{ID: "s1", Width: 90, Height: 30, Context: ctx, Limits: sshui.Limits{MaxRows: 1234, MaxWidth: 320, MaxHeight: 120}})
+	a, ok := m.(*ui.App)
+	if !ok {
+		t.Fatalf("newModel returned %T, want *ui.App", m)
+	}
+	c := a.Common()
+	if c.MaxRows != 1234 || c.Width != 90 || c.Height != 30 || c.ExportDir != "" || c.Ctx != ctx {
+		t.Errorf("session Common: MaxRows %d, %d×%d, export %q, ctx %v; want 1234, 90×30, no export, the session's", c.MaxRows, c.Width, c.Height, c.ExportDir, c.Ctx)
+	}
+}
 
 func TestSSHUsageErrors(t *testing.T) {
 	dir := t.TempDir()

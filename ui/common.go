@@ -45,6 +45,11 @@ type Common struct {
 	// `provscope loginfo` keeps them), which `c` checks the current head
 	// against; nil means the first head this session sees.
 	Remembered *model.LogInfo
+	// MaxRows bounds the log entries a list keeps cached (it pages the
+	// rest in as they scroll into view); 0 means 4096. SSH sessions pass
+	// their Limits.MaxRows. Values below 200 are taken as 200, so a
+	// screenful and its neighbouring pages always fit.
+	MaxRows int
 	// RefreshInterval is how often the log head is polled; 0 disables it.
 	RefreshInterval time.Duration
 	// Ctx bounds every request of the session; cancelling it abandons them.

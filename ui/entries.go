@@ -44,8 +44,20 @@ type entriesPane struct {
 // entriesPage is how many entries one page request fetches.
 const entriesPage = 50
 
-// maxCached bounds the entries held for a long list.
-const maxCached = 4 * 1024
+// maxCached bounds the entries held for a long list unless Common.MaxRows
+// says otherwise; minCached is the least bound taken.
+const (
+	maxCached = 4 * 1024
+	minCached = 4 * entriesPage
+)
+
+// cacheLimit is how many entries (and decoded rows) the pane keeps.
+func (p *entriesPane) cacheLimit() int {
+	if p.c.MaxRows > 0 {
+		return max(p.c.MaxRows, minCached)
+	}
+	return maxCached
+}
 
 func newEntriesPane(c *Common, s *session) *entriesPane {
 	return &entriesPane{
@@ -132,8 +144,10 @@ func (p *entriesPane) addPage(gen, from int, es []model.LogEntry, err error) {
 	for i, e := range es {
 		p.cache[from+i] = e
 	}
-	if len(p.cache) > maxCached {
-		lo, hi := p.win.cursor-maxCached/4, p.win.cursor+maxCached/4
+	if limit := p.cacheLimit(); len(p.cache) > limit {
+		// Keep the visible window and a quarter of the limit either side.
+		from, to := p.win.visible()
+		lo, hi := min(from, p.win.cursor)-limit/4, max(to, p.win.cursor)+limit/4
 		for i := range p.cache {
 			if i < lo || i > hi {
 				delete(p.cache, i)
@@ -157,7 +171,7 @@ func (p *entriesPane) info(i int) (entryInfo, bool) {
 		return entryInfo{}, false
 	}
 	in := decodeEntry(e)
-	if len(p.infos) > maxCached {
+	if len(p.infos) > p.cacheLimit() {
 		clear(p.infos)
 	}
 	p.infos[i] = in

@@ -59,3 +59,15 @@ func (a *App) ConsistencySizes() (uint64, uint64) {
 	}
 	return a.proof.cons.Size1, a.proof.cons.Size2
 }
+
+// CachedEntries is how many log entries the entries pane holds.
+func (a *App) CachedEntries() int { return len(a.entries.cache) }
+
+// CurrentEntryUUID is the loaded entry under the entries cursor, or "".
+func (a *App) CurrentEntryUUID() string {
+	e, ok := a.entries.current()
+	if !ok {
+		return ""
+	}
+	return e.UUID
+}
