@@ -401,7 +401,7 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 		r.Add(s)
 	}
 	if v.pol.Identity != nil {
-		v.checkIdentity(r, a, entry)
+		v.checkIdentity(r, a, entry, imageDigest)
 	}
 	flush()
 	if ec.Checkpoint != nil {
@@ -696,26 +696,28 @@ func bundleEntryKey(a model.Attachment) []byte {
 // chain and identity against the policy.
 const StepIdentity = "certificate-identity"
 
-// checkIdentity checks a legacy keyless signature against the identity
-// policy by repackaging it as a Sigstore bundle for proof.VerifyBundle
-// (sigstore-go: Fulcio chain, SCT, SAN and issuer, integrated time inside
-// the certificate's validity).
-func (v *verifier) checkIdentity(r *model.Result, a model.Attachment, entry *model.LogEntry) {
+// checkIdentity checks a legacy keyless signature or attestation against
+// the identity policy by repackaging it as a Sigstore bundle for
+// proof.VerifyBundle (sigstore-go: Fulcio chain, SCT, SAN and issuer
+// extension, integrated time inside the certificate's validity). The
+// artifact is the signature's payload, or for an attestation the image
+// digest its in-toto statement must name as a subject.
+func (v *verifier) checkIdentity(r *model.Result, a model.Attachment, entry *model.LogEntry, imageDigest string) {
 	const title = "Certificate identity"
-	if a.Kind != model.AttachSignature {
-		r.Fail(StepIdentity, title, errors.New("identity policies are checked for signatures only; this legacy attestation's identity was not checked"))
-		return
-	}
 	if len(a.Certificate) == 0 {
-		r.Fail(StepIdentity, title, errors.New("the signature has no certificate: an identity policy needs a keyless (Fulcio) signature"))
+		r.Fail(StepIdentity, title, fmt.Errorf("the %s has no certificate: an identity policy needs a keyless (Fulcio) signature", a.Kind))
 		return
 	}
 	b, err := legacyBundle(a, entry, nil)
 	if err != nil {
-		r.Fail(StepIdentity, title, fmt.Errorf("repackaging the signature for verification: %w", err))
+		r.Fail(StepIdentity, title, fmt.Errorf("repackaging the %s for verification: %w", a.Kind, err))
 		return
 	}
 	d := sha256Digest(a.Payload)
+	if a.Kind == model.AttachAttestation {
+		alg, hx, _ := strings.Cut(imageDigest, ":")
+		d = body.Digest{Algorithm: alg, Hex: hx}
+	}
 	res := proof.VerifyBundle(b, proof.BundleOptions{
 		TrustedRoot: v.pol.TrustedRoot, Identity: v.pol.Identity,
 		ArtifactDigest: &proof.ArtifactDigest{Algorithm: d.Algorithm, Hex: d.Hex},

@@ -11,18 +11,22 @@ import (
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+	protodsse "github.com/sigstore/protobuf-specs/gen/pb-go/dsse"
 	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/registry"
 )
 
-// legacyBundle repackages a cosign legacy signature (simple-signing payload,
-// signature, certificate or key, and its log entry with SET and inclusion
-// proof) as a Sigstore bundle v0.3 with a message signature over the
-// payload, so that proof.VerifyBundle (sigstore-go) can check what the
-// legacy format cannot say alone: the certificate chain, SCTs and identity.
-// keyPEM is used for the key hint when the signature has no certificate.
+// legacyBundle repackages a cosign legacy signature or attestation (its
+// payload, signature, certificate or key, and its log entry with SET and
+// inclusion proof) as a Sigstore bundle v0.3, so that proof.VerifyBundle
+// (sigstore-go) can check what the legacy format cannot say alone: the
+// certificate chain, SCTs and identity. A signature (simple-signing payload)
+// becomes a message signature over the payload, an attestation (a DSSE
+// envelope) the envelope itself. keyPEM is used for the key hint when there
+// is no certificate.
 func legacyBundle(a model.Attachment, e *model.LogEntry, keyPEM []byte) ([]byte, error) {
 	if e == nil || e.Proof == nil {
 		return nil, errors.New("the signature's log entry has no inclusion proof")
@@ -62,14 +66,29 @@ func legacyBundle(a model.Attachment, e *model.LogEntry, keyPEM []byte) ([]byte,
 		InclusionProof:    &protorekor.InclusionProof{LogIndex: p.LogIndex, RootHash: p.RootHash, TreeSize: p.TreeSize, Hashes: p.Hashes, Checkpoint: &protorekor.Checkpoint{Envelope: p.Checkpoint}},
 		CanonicalizedBody: e.Body,
 	}}
-	digest := sha256.Sum256(a.Payload)
 	b := &protobundle.Bundle{
 		MediaType:            "application/vnd.dev.sigstore.bundle.v0.3+json",
 		VerificationMaterial: vm,
-		Content: &protobundle.Bundle_MessageSignature{MessageSignature: &protocommon.MessageSignature{
+	}
+	switch a.Kind {
+	case model.AttachSignature:
+		digest := sha256.Sum256(a.Payload)
+		b.Content = &protobundle.Bundle_MessageSignature{MessageSignature: &protocommon.MessageSignature{
 			MessageDigest: &protocommon.HashOutput{Algorithm: protocommon.HashAlgorithm_SHA2_256, Digest: digest[:]},
 			Signature:     a.Signature,
-		}},
+		}}
+	case model.AttachAttestation:
+		env, err := registry.ParseEnvelope(a.Payload)
+		if err != nil {
+			return nil, err
+		}
+		de := &protodsse.Envelope{Payload: env.Payload, PayloadType: env.PayloadType}
+		for _, s := range env.Signatures {
+			de.Signatures = append(de.Signatures, &protodsse.Signature{Sig: s.Sig, Keyid: s.KeyID})
+		}
+		b.Content = &protobundle.Bundle_DsseEnvelope{DsseEnvelope: de}
+	default:
+		return nil, fmt.Errorf("a %s is neither a signature nor an attestation", a.Kind)
 	}
 	out, err := protojson.Marshal(b)
 	if err != nil {

@@ -1,7 +1,10 @@
 // Package inspecttest provides test doubles for inspect's callers: a fake
 // Rekor v1 log whose history can be rolled back or forked under the same
 // tree ID, to exercise `provscope loginfo`'s rollback and fork detection
-// (which a well-behaved log, such as the embedded one, never shows).
+// (which a well-behaved log, such as the embedded one, never shows); and a
+// test Fulcio (CA with its own CT log) with SignKeyless, which signs and
+// attests an image keyless in cosign's legacy format, to exercise identity
+// policies (--certificate-identity, --certificate-oidc-issuer).
 package inspecttest
 
 import (

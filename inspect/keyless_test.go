@@ -1,0 +1,101 @@
+package inspect
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/provscope/provscope/inspect/inspecttest"
+	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/proof"
+	"github.com/provscope/provscope/registry"
+)
+
+// keylessImage pushes a fresh image to the demo world's registry, signs and
+// attests it keyless (legacy format) as identity/issuer with a test Fulcio,
+// and returns its reference and a trusted root naming the CA and the log.
+func keylessImage(t *testing.T, identity, issuer string) (string, *Log, []byte) {
+	t.Helper()
+	ctx := context.Background()
+	w, l := startDemo(t)
+	now := time.Now()
+	f, err := inspecttest.NewFulcio(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := f.TrustedRoot(w.LogURL, w.LogPublicKeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := inspecttest.PushRandomImage(ctx, w.RegistryHost+"/keyless/app:1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := inspecttest.SignKeyless(ctx, d, f, identity, issuer, inspecttest.Uploader(l.Rekor), now, remote.WithContext(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	return w.RegistryHost + "/keyless/app:1.0", l, tr
+}
+
+// TestKeylessIdentityPolicy verifies a legacy keyless signature and
+// attestation (certificate annotation, no bundle format) against
+// --certificate-identity/--certificate-oidc-issuer policies: the matching
+// policy verifies both, through the certificate-identity step; another
+// identity or another issuer fails that step for each of them.
+func TestKeylessIdentityPolicy(t *testing.T) {
+	const identity, issuer = "release@provscope.test", "https://issuer.provscope.test"
+	ref, l, tr := keylessImage(t, identity, issuer)
+	deps := Deps{Registry: registry.New(registry.Config{}), Log: l}
+	tests := []struct {
+		name   string
+		pol    proof.IdentityPolicy
+		want   model.Status
+		detail string
+	}{
+		{"matching", proof.IdentityPolicy{SAN: identity, Issuer: issuer}, model.StatusPass, "identity policy"},
+		{"matching regexp", proof.IdentityPolicy{SANRegexp: `^release@provscope\.test$`, IssuerRegexp: `^https://issuer\.`}, model.StatusPass, "identity policy"},
+		{"other identity", proof.IdentityPolicy{SAN: "mallory@provscope.test", Issuer: issuer}, model.StatusFail, `expected SAN value "mallory@provscope.test"`},
+		{"other issuer", proof.IdentityPolicy{SAN: identity, Issuer: "https://token.actions.githubusercontent.com"}, model.StatusFail, `expected issuer value "https://token.actions.githubusercontent.com"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pol := tt.pol
+			rep, err := VerifyImage(context.Background(), deps, ref, Policy{Identity: &pol, TrustedRoot: tr}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kinds := map[model.AttachmentKind]bool{}
+			for _, a := range rep.Attachments {
+				var id *model.Step
+				for i := range a.Result.Steps {
+					if a.Result.Steps[i].Name == StepIdentity {
+						id = &a.Result.Steps[i]
+					}
+				}
+				if id == nil {
+					t.Fatalf("%s has no %s step: %+v", a.Kind, StepIdentity, a.Result.Steps)
+				}
+				if id.Status != tt.want || !strings.Contains(id.Detail, tt.detail) {
+					t.Errorf("%s: identity step %s (%s), want %s", a.Kind, id.Status, id.Detail, tt.want)
+				}
+				wantVerdict := model.VerdictVerified
+				if tt.want == model.StatusFail {
+					wantVerdict = model.VerdictFailed
+				}
+				if v := a.Result.Verdict(); v != wantVerdict {
+					t.Errorf("%s: verdict %s (%s), want %s", a.Kind, v, a.Result.Reason(), wantVerdict)
+				}
+				if a.Signer.Subject != identity || a.Signer.Issuer != issuer {
+					t.Errorf("%s: signer %+v", a.Kind, a.Signer)
+				}
+				kinds[a.Kind] = true
+			}
+			if !kinds[model.AttachSignature] || !kinds[model.AttachAttestation] {
+				t.Fatalf("attachments %v, want a signature and an attestation", kinds)
+			}
+		})
+	}
+}
