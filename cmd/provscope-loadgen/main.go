@@ -4,19 +4,28 @@
 //
 //	go run ./cmd/provscope-loadgen -size 100000
 //
-// Environment: BENCH_SIZE, BENCH_SINGLE, BENCH_READS, BENCH_DIR override the
-// flags' defaults. See scripts/bench-log.sh.
+// Environment: BENCH_SIZE, BENCH_SINGLE, BENCH_READS, BENCH_DIR and
+// BENCH_CPUPROFILE override the flags' defaults. See scripts/bench-log.sh.
+//
+// With -cpuprofile FILE the log server (not the load generator) writes a
+// CPU profile of the write and read phases to FILE, for
+// `go tool pprof -top FILE`.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
+	"runtime/pprof"
 	"strconv"
+	"syscall"
+	"time"
 
 	"github.com/provscope/provscope/internal/loadgen"
 	"github.com/provscope/provscope/rekor/server"
@@ -35,9 +44,10 @@ func main() {
 	single := flag.Int("single", envInt("BENCH_SINGLE", 20_000), "entries posted one per request")
 	reads := flag.Int("reads", envInt("BENCH_READS", 5_000), "requests per read phase")
 	dir := flag.String("dir", os.Getenv("BENCH_DIR"), "data directory (default: a new temporary one, removed after)")
+	profile := flag.String("cpuprofile", "", "write the log server's CPU profile (write and read phases) to this file (default $BENCH_CPUPROFILE)")
 	flag.Parse()
 	if *serve != "" {
-		if err := runServer(*serve); err != nil {
+		if err := runServer(*serve, *profile); err != nil {
 			fmt.Fprintln(os.Stderr, "provscope-loadgen:", err)
 			os.Exit(1)
 		}
@@ -57,10 +67,21 @@ func main() {
 		fmt.Fprintln(os.Stderr, "provscope-loadgen:", err)
 		os.Exit(1)
 	}
+	if *profile == "" {
+		*profile = os.Getenv("BENCH_CPUPROFILE") // not the flag default: the server child must not inherit it
+	}
 	ctx := context.Background()
+	started := 0
 	err = loadgen.Bench(ctx, loadgen.BenchOptions{
-		ServerCmd: func(d string) *exec.Cmd { return exec.CommandContext(ctx, self, "-serve", d) }, //nolint:gosec // our own binary
-		DataDir:   *dir, Size: *size, Single: *single, Reads: *reads, Out: os.Stdout,
+		ServerCmd: func(d string) *exec.Cmd {
+			started++
+			args := []string{"-serve", d}
+			if *profile != "" && started == 1 { // the loaded server, not the restart
+				args = append(args, "-cpuprofile", *profile)
+			}
+			return exec.CommandContext(ctx, self, args...) //nolint:gosec // our own binary
+		},
+		DataDir: *dir, Size: *size, Single: *single, Reads: *reads, Out: os.Stdout,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "provscope-loadgen:", err)
@@ -68,8 +89,22 @@ func main() {
 	}
 }
 
-func runServer(dir string) error {
-	ctx := context.Background()
+// runServer serves the log in dir on a loopback port until SIGTERM or
+// SIGINT, writing a CPU profile to profile when it is not "".
+func runServer(dir, profile string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if profile != "" {
+		f, err := os.Create(profile) //nolint:gosec // operator-chosen profile path
+		if err != nil {
+			return fmt.Errorf("creating cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("starting cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	l, err := server.Open(ctx, server.Config{Dir: dir})
 	if err != nil {
 		return err
@@ -80,6 +115,14 @@ func runServer(dir string) error {
 	if err != nil {
 		return err
 	}
+	srv := &http.Server{Handler: l.Handler(), ReadHeaderTimeout: time.Minute}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
 	fmt.Println("URL http://" + ln.Addr().String())
-	return http.Serve(ln, l.Handler()) //nolint:gosec // loopback benchmark server
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }

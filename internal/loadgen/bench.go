@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 )
@@ -162,8 +163,7 @@ func Bench(ctx context.Context, opts BenchOptions) error {
 		fmt.Fprintf(out, "idle RSS of the server after load (15s idle): %.1f MB\n", float64(rss)/1e6)
 		rows = append(rows, row{"idle RSS after load (15 s idle)", fmt.Sprintf("%.1f MB", float64(rss)/1e6), "<= 100 MB"})
 	}
-	_ = cmd.Process.Kill()
-	_ = cmd.Wait()
+	stopServer(cmd)
 	bytes, err := dirSize(opts.DataDir)
 	if err != nil {
 		return err
@@ -244,6 +244,22 @@ func startServer(cmd *exec.Cmd) (*exec.Cmd, string, error) {
 	}
 	_ = cmd.Wait()
 	return nil, "", fmt.Errorf("server exited before printing its URL")
+}
+
+// stopServer asks the server to stop (SIGTERM: it closes the log and
+// finishes its CPU profile) and kills it after 10 s.
+func stopServer(cmd *exec.Cmd) {
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err == nil {
+		select {
+		case <-done:
+			return
+		case <-time.After(10 * time.Second):
+		}
+	}
+	_ = cmd.Process.Kill()
+	<-done
 }
 
 func perEntry(d time.Duration, n int) float64 { return float64(d.Microseconds()) / float64(max(n, 1)) }

@@ -145,8 +145,15 @@ func readProposed(r io.Reader) (models.ProposedEntry, error) {
 type entryResult struct {
 	status int
 	id     string
+	index  uint64 // the entry's index for 201, the existing one's for 409
 	entry  *models.LogEntryAnon
 	err    *models.Error
+}
+
+// duplicateResult is the 409 answer for an entry equal to entry index,
+// whose ID is id.
+func duplicateResult(id string, index uint64) entryResult {
+	return entryResult{status: http.StatusConflict, id: id, index: index, err: &models.Error{Code: 409, Message: fmt.Sprintf("an equivalent entry already exists in the transparency log with UUID %s", id)}}
 }
 
 // parallel runs f(0..n-1) on up to GOMAXPROCS goroutines.
@@ -174,9 +181,10 @@ func parallel(n int, f func(i int)) {
 
 // submitEntries validates, sequences and answers the proposed entries.
 // Validation (signature checks) and answers (SET, proof) run in parallel;
-// the sequencer commits them in order.
-func (l *Log) submitEntries(ctx context.Context, pes []models.ProposedEntry) []entryResult {
-	out := make([]entryResult, len(pes))
+// the sequencer commits them in order. snap is the state the answers'
+// proofs are for (nil when no entry reached the sequencer).
+func (l *Log) submitEntries(ctx context.Context, pes []models.ProposedEntry) (out []entryResult, snap *snapshot) {
+	out = make([]entryResult, len(pes))
 	prep := make([]*prepared, len(pes))
 	parallel(len(pes), func(i int) {
 		p, err := canonicalize(ctx, pes[i], true)
@@ -203,16 +211,16 @@ func (l *Log) submitEntries(ctx context.Context, pes []models.ProposedEntry) []e
 		}
 	}
 	if len(ps) == 0 {
-		return out
+		return out, nil
 	}
 	res, err := l.append(ctx, ps)
 	if err != nil {
 		for _, i := range at {
 			out[i] = entryResult{status: http.StatusInternalServerError, err: &models.Error{Code: 500, Message: err.Error()}}
 		}
-		return out
+		return out, nil
 	}
-	snap := l.state.Load()
+	snap = l.state.Load()
 	parallel(len(at), func(k int) {
 		i, r := at[k], res[k]
 		id := l.entryID(ps[k].leaf)
@@ -220,17 +228,17 @@ func (l *Log) submitEntries(ctx context.Context, pes []models.ProposedEntry) []e
 		case r.err != nil:
 			out[i] = entryResult{status: http.StatusInternalServerError, err: &models.Error{Code: 500, Message: "unexpected result from transparency log"}}
 		case r.duplicate:
-			out[i] = entryResult{status: http.StatusConflict, id: id, err: &models.Error{Code: 409, Message: fmt.Sprintf("an equivalent entry already exists in the transparency log with UUID %s", id)}}
+			out[i] = duplicateResult(id, r.index)
 		default:
 			e, err := l.logEntry(ctx, snap, r.index, r.integratedTime, ps[k].body, r.set)
 			if err != nil {
 				out[i] = entryResult{status: http.StatusInternalServerError, err: &models.Error{Code: 500, Message: err.Error()}}
 				return
 			}
-			out[i] = entryResult{status: http.StatusCreated, id: id, entry: e}
+			out[i] = entryResult{status: http.StatusCreated, id: id, index: r.index, entry: e}
 		}
 	})
-	return out
+	return out, snap
 }
 
 func (l *Log) createEntry(w http.ResponseWriter, r *http.Request) {
@@ -239,7 +247,8 @@ func (l *Log) createEntry(w http.ResponseWriter, r *http.Request) {
 		bodyError(w, err)
 		return
 	}
-	res := l.submitEntries(r.Context(), []models.ProposedEntry{pe})[0]
+	all, _ := l.submitEntries(r.Context(), []models.ProposedEntry{pe})
+	res := all[0]
 	switch res.status {
 	case http.StatusCreated:
 		w.Header().Set("Location", "/api/v1/log/entries/"+res.id)

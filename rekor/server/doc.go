@@ -31,8 +31,9 @@
 //
 //   - POST /api/v1/log/entries/batch: a JSON array of up to 100 proposed
 //     entries, answered 207 Multi-Status with one BatchItem per entry; an
-//     Idempotency-Key header makes a retry get the first answer (kept in
-//     memory for the last 10,000 keys);
+//     Idempotency-Key header makes a retry get the first answer byte for
+//     byte, also after a restart (kept in the database for the last 10,000
+//     keys, see idempotency.go);
 //   - per-client token-bucket rate limiting (429 with Retry-After), off by
 //     default (Config.RateLimit);
 //   - request body limits (413, Config.MaxBodyBytes);

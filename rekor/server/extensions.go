@@ -2,7 +2,7 @@ package server
 
 import (
 	"bytes"
-	"crypto/sha256"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -28,7 +28,8 @@ type BatchItem struct {
 
 // createBatch handles POST /api/v1/log/entries/batch: a JSON array of up to
 // 100 proposed entries, answered with 207 Multi-Status and one BatchItem per
-// entry. With an Idempotency-Key header a retry gets the first answer.
+// entry. With an Idempotency-Key header a retry gets the first answer, also
+// after a restart (see idempotency.go).
 func (l *Log) createBatch(w http.ResponseWriter, r *http.Request) {
 	raw, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -36,44 +37,46 @@ func (l *Log) createBatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := r.Header.Get("Idempotency-Key")
-	var slot *idemSlot
-	if key != "" {
-		var first bool
-		slot, first = l.idem.claim(key, raw)
-		if !first {
-			<-slot.ready
-			if slot.bodyHash != sha256.Sum256(raw) {
-				writeError(w, http.StatusUnprocessableEntity, "Idempotency-Key reused with a different request body")
-				return
-			}
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(slot.status)
-			_, _ = w.Write(slot.body)
-			return
-		}
+	if key == "" {
+		ans, _ := l.batch(r.Context(), raw)
+		writeAnswer(w, ans)
+		return
 	}
-	status, body := l.batch(r, raw)
-	if slot != nil {
-		l.idem.finish(key, slot, status, body)
+	ans, ok := l.idempotent(r.Context(), key, raw, l.batch)
+	if !ok {
+		writeError(w, http.StatusUnprocessableEntity, "Idempotency-Key reused with a different request body")
+		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	writeAnswer(w, ans)
 }
 
-func (l *Log) batch(r *http.Request, raw []byte) (int, []byte) {
-	errBody := func(code int, msg string) (int, []byte) {
+// answer is a whole HTTP answer: status and JSON body.
+type answer struct {
+	status int
+	body   []byte
+}
+
+func writeAnswer(w http.ResponseWriter, a answer) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(a.status)
+	_, _ = w.Write(a.body)
+}
+
+// batch answers one batch request body. Its record (nil for a whole-request
+// error) is what idempotency.go keeps to rebuild the same answer.
+func (l *Log) batch(ctx context.Context, raw []byte) (answer, *batchRecord) {
+	errAnswer := func(code int, msg string) (answer, *batchRecord) {
 		b, _ := json.Marshal(&models.Error{Code: int64(code), Message: msg})
-		return code, b
+		return answer{code, b}, nil
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(raw, &items); err != nil {
-		return errBody(http.StatusBadRequest, fmt.Sprintf("parsing request body: want a JSON array of proposed entries: %v", err))
+		return errAnswer(http.StatusBadRequest, fmt.Sprintf("parsing request body: want a JSON array of proposed entries: %v", err))
 	}
 	if len(items) == 0 || len(items) > maxBatch {
-		return errBody(http.StatusUnprocessableEntity, fmt.Sprintf("batch has %d entries, want 1 to %d", len(items), maxBatch))
+		return errAnswer(http.StatusUnprocessableEntity, fmt.Sprintf("batch has %d entries, want 1 to %d", len(items), maxBatch))
 	}
-	out := make([]BatchItem, len(items))
+	res := make([]entryResult, len(items))
 	var pes []models.ProposedEntry
 	var at []int
 	for i, it := range items {
@@ -83,25 +86,34 @@ func (l *Log) batch(r *http.Request, raw []byte) (int, []byte) {
 			bodyError(rec, err)
 			var e models.Error
 			_ = json.Unmarshal(rec.buf.Bytes(), &e)
-			out[i] = BatchItem{Status: rec.status, Error: &e}
+			res[i] = entryResult{status: rec.status, err: &e}
 			continue
 		}
 		pes = append(pes, pe)
 		at = append(at, i)
 	}
-	res := l.submitEntries(r.Context(), pes)
+	sub, snap := l.submitEntries(ctx, pes)
 	for k, i := range at {
-		it := BatchItem{Status: res[k].status, EntryID: res[k].id, Error: res[k].err}
-		if res[k].entry != nil {
-			it.Entry = models.LogEntry{res[k].id: *res[k].entry}
+		res[i] = sub[k]
+	}
+	rec := newBatchRecord(res, snap)
+	return encodeBatch(res), rec
+}
+
+// encodeBatch encodes a batch's results as its 207 answer.
+func encodeBatch(res []entryResult) answer {
+	out := make([]BatchItem, len(res))
+	for i, r := range res {
+		out[i] = BatchItem{Status: r.status, EntryID: r.id, Error: r.err}
+		if r.entry != nil {
+			out[i].Entry = models.LogEntry{r.id: *r.entry}
 		}
-		out[i] = it
 	}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return errBody(http.StatusInternalServerError, "encoding response")
+		return answer{http.StatusInternalServerError, []byte(`{"code":500,"message":"encoding response"}`)}
 	}
-	return http.StatusMultiStatus, append(b, '\n')
+	return answer{http.StatusMultiStatus, append(b, '\n')}
 }
 
 // recorder captures one error response for a batch item.
@@ -115,56 +127,6 @@ func newRecorder() *recorder                    { return &recorder{h: http.Heade
 func (r *recorder) Header() http.Header         { return r.h }
 func (r *recorder) WriteHeader(s int)           { r.status = s }
 func (r *recorder) Write(b []byte) (int, error) { return r.buf.Write(b) }
-
-// idemCache remembers the answers to batch requests by Idempotency-Key, in
-// memory, for the most recent max keys.
-type idemCache struct {
-	mu    sync.Mutex
-	max   int
-	slots map[string]*idemSlot
-	order []string
-}
-
-type idemSlot struct {
-	ready    chan struct{}
-	bodyHash [32]byte
-	status   int
-	body     []byte
-}
-
-func newIdemCache(max int) *idemCache {
-	return &idemCache{max: max, slots: map[string]*idemSlot{}}
-}
-
-// claim returns the slot for key; first is true when the caller must
-// compute the answer and call finish.
-func (c *idemCache) claim(key string, body []byte) (*idemSlot, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if s, ok := c.slots[key]; ok {
-		return s, false
-	}
-	s := &idemSlot{ready: make(chan struct{}), bodyHash: sha256.Sum256(body)}
-	c.slots[key] = s
-	c.order = append(c.order, key)
-	if len(c.order) > c.max {
-		delete(c.slots, c.order[0])
-		c.order = c.order[1:]
-	}
-	return s, true
-}
-
-func (c *idemCache) finish(key string, s *idemSlot, status int, body []byte) {
-	s.status, s.body = status, body
-	close(s.ready)
-	if status >= 500 { // let a retry try again
-		c.mu.Lock()
-		if c.slots[key] == s {
-			delete(c.slots, key)
-		}
-		c.mu.Unlock()
-	}
-}
 
 // limiter is a per-client token bucket; a nil limiter allows everything.
 type limiter struct {

@@ -74,8 +74,10 @@ type Log struct {
 	codec bodyCodec
 	stmts writerStmts
 	reads readStmts
-	idem  *idemCache
-	limit *limiter
+	idem  *idemFlight
+	// idemKeep is how many Idempotency-Keys are remembered (idemKeep).
+	idemKeep int64
+	limit    *limiter
 
 	submit  chan []*pending // one request's entries, committed together
 	closing chan struct{}
@@ -144,11 +146,12 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	}
 	l := &Log{
 		cfg: cfg, log: cfg.Logger, now: cfg.Now, w: w, r: r,
-		tiles:   newTileCache(1024), // at most 16 MB
-		idem:    newIdemCache(10000),
-		submit:  make(chan []*pending, 1024),
-		closing: make(chan struct{}),
-		done:    make(chan struct{}),
+		tiles:    newTileCache(1024), // at most 16 MB
+		idem:     newIdemFlight(),
+		idemKeep: idemKeep,
+		submit:   make(chan []*pending, 1024),
+		closing:  make(chan struct{}),
+		done:     make(chan struct{}),
 	}
 	if l.log == nil {
 		l.log = slog.New(slog.NewTextHandler(io.Discard, nil))

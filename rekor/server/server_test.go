@@ -456,19 +456,7 @@ func TestBatchAndIdempotency(t *testing.T) {
 	g := newGen(t)
 	e0 := entry(t, g, 0)
 	body := fmt.Appendf(nil, `[%s,%s,%s,{"kind":"hashedrekord"}]`, e0, entry(t, g, 1), e0)
-	post := func(key string, b []byte) response {
-		req, _ := http.NewRequestWithContext(context.Background(), "POST", srv.URL+"/api/v1/log/entries/batch", bytes.NewReader(b))
-		if key != "" {
-			req.Header.Set("Idempotency-Key", key)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		rb, _ := io.ReadAll(resp.Body)
-		return response{resp.StatusCode, resp.Header, rb}
-	}
+	post := func(key string, b []byte) response { return postBatch(t, srv.URL, key, b) }
 	r := post("k1", body)
 	var items []BatchItem
 	if err := json.Unmarshal(r.body, &items); err != nil || r.status != http.StatusMultiStatus {

@@ -41,6 +41,13 @@ CREATE TABLE IF NOT EXISTS checkpoints(
 	size INTEGER PRIMARY KEY,
 	note BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS idempotency(
+	seq       INTEGER PRIMARY KEY,
+	k         TEXT NOT NULL UNIQUE,
+	body_hash BLOB NOT NULL,
+	status    INTEGER NOT NULL,
+	answer    BLOB NOT NULL -- a batchRecord for 207, else the answer's body
+);
 CREATE TABLE IF NOT EXISTS tiles(
 	level  INTEGER NOT NULL,
 	n      INTEGER NOT NULL,
