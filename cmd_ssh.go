@@ -231,6 +231,25 @@ type reportingBackend struct {
 	info sshui.SessionInfo
 }
 
+// Recall implements ui.CheckpointMemory through the wrapped backend's
+// memory (the server's state directory, shared by its sessions), if it
+// has one.
+func (r *reportingBackend) Recall(ctx context.Context, treeID string) (*model.LogInfo, error) {
+	if m, ok := r.Backend.(ui.CheckpointMemory); ok {
+		return m.Recall(ctx, treeID) //nolint:wrapcheck // the UI shows the memory's own error
+	}
+	return nil, nil
+}
+
+// Remember implements ui.CheckpointMemory through the wrapped backend's
+// memory, if it has one.
+func (r *reportingBackend) Remember(ctx context.Context, old *model.LogInfo, cur model.LogInfo) (bool, error) {
+	if m, ok := r.Backend.(ui.CheckpointMemory); ok {
+		return m.Remember(ctx, old, cur) //nolint:wrapcheck // the UI shows the memory's own error
+	}
+	return false, nil
+}
+
 // Verify verifies through the wrapped backend and records the outcome.
 func (r *reportingBackend) Verify(ctx context.Context, s ui.Subject, progress func(model.Step)) (model.Result, error) {
 	res, err := r.Backend.Verify(ctx, s, progress)

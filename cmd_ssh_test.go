@@ -95,7 +95,8 @@ func TestSSHEndToEnd(t *testing.T) {
 	}
 	outDir := filepath.Join(dir, "out")
 	cmd := exec.Command("bash", "scripts/ssh-e2e.sh", outDir)
-	cmd.Env = append(os.Environ(), "PROVSCOPE_BIN="+bin)
+	// The sessions remember checkpoints: keep them out of the user's state.
+	cmd.Env = append(os.Environ(), "PROVSCOPE_BIN="+bin, "XDG_STATE_HOME="+filepath.Join(dir, "state"))
 	out, err := cmd.CombinedOutput()
 	t.Logf("ssh-e2e.sh:\n%s", out)
 	if err != nil {

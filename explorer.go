@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
@@ -44,6 +43,9 @@ type explorerConfig struct {
 	ExportDir string
 	// Fake opens the built-in fake world (for development and screenshots).
 	Fake bool
+	// ForgetCheckpoints keeps the log's checkpoints out of the state
+	// directory (a throw-away log, such as the demo's temporary one).
+	ForgetCheckpoints bool
 }
 
 // runExplorer opens the TUI on cfg and returns when the user quits.
@@ -69,13 +71,6 @@ func runExplorer(cmd *cobra.Command, cfg explorerConfig) error {
 	c.ExportDir = cfg.ExportDir
 	if c.ExportDir == "" {
 		c.ExportDir = "."
-	}
-	if rb, ok := b.(*backend.Backend); ok {
-		if dir, err := state.DefaultDir(os.Getenv); err == nil {
-			rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
-			c.Remembered, _ = rb.Remembered(rctx, state.Store{Dir: dir}) // none remembered: the first head
-			rcancel()
-		}
 	}
 	if !cfg.Fake {
 		c.Logs = append(c.Logs, ui.LogChoice{Name: cfg.LogName + " (current)", URL: cfg.LogURL})
@@ -145,7 +140,9 @@ func openBackend(ctx context.Context, cfg *explorerConfig) (ui.Backend, *logs.Co
 		RegistryHost: cfg.RegistryHost, Insecure: cfg.Insecure,
 		Log: sel.Log, KeyPEM: cfg.LogPublicKeyPEM, Policy: pol,
 	}
-	if dir, err := state.DefaultDir(os.Getenv); err == nil {
+	// The explorer recalls and remembers checkpoints here, as loginfo
+	// does (ui.CheckpointMemory); a throw-away log is not remembered.
+	if dir, err := state.DefaultDir(os.Getenv); err == nil && !cfg.ForgetCheckpoints {
 		bc.Store = &state.Store{Dir: dir}
 	}
 	b, err := backend.Open(ctx, bc)

@@ -105,19 +105,24 @@ type App struct {
 	banner     string
 	lastBanner string
 
-	reqID        int
-	reposReq     int
-	imageReq     int
-	entriesReq   int
-	headReq      int
-	tickReq      int
-	consReq      int
-	logReq       int
-	selImage     string
-	pendingRef   string
-	imageEntries *entriesLoadedMsg
-	bgQueue      []bgJob
-	bgRunning    int
+	reqID       int
+	reposReq    int
+	imageReq    int
+	entriesReq  int
+	headReq     int
+	tickReq     int
+	consReq     int
+	autoConsReq int
+	recallReq   int
+	// autoConsRunning is the head size an automatic consistency check is
+	// running for (0: none).
+	autoConsRunning int64
+	logReq          int
+	selImage        string
+	pendingRef      string
+	imageEntries    *entriesLoadedMsg
+	bgQueue         []bgJob
+	bgRunning       int
 }
 
 // New returns the explorer for one session. c is copied; the App keeps it

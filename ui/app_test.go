@@ -387,24 +387,3 @@ func TestOpenWithImage(t *testing.T) {
 	}
 }
 
-func TestConsistencyFromRememberedCheckpoint(t *testing.T) {
-	fb := fakebackend.New()
-	old, err := fb.LogInfo(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	fb.AppendNoise(7)
-	c := ui.NewCommon(fb, true, false)
-	c.RefreshInterval, c.Remembered = 0, &old
-	a := ui.New(c)
-	run(t, a, a.Init())
-	send(t, a, tea.WindowSizeMsg{Width: 120, Height: 40})
-	press(t, a, ui.DefaultKeyMap().Consistency)
-	s1, s2 := a.ConsistencySizes()
-	if s1 != uint64(old.TreeSize) || s2 != uint64(old.TreeSize)+7 {
-		t.Fatalf("consistency %d → %d, want %d → %d", s1, s2, old.TreeSize, old.TreeSize+7)
-	}
-	if shown, err := a.ConsistencyShown(); !shown || err != nil {
-		t.Errorf("ConsistencyShown() = %v, %v", shown, err)
-	}
-}

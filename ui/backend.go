@@ -50,6 +50,25 @@ type Log interface {
 	ConsistencyProof(ctx context.Context, first, last int64) ([][]byte, error)
 }
 
+// CheckpointMemory remembers, between runs, the last checkpoint of each
+// log tree whose consistency was verified, so the next run can prove the
+// log still extends it. ui/backend keeps them in rekor/state, shared with
+// `provscope loginfo`; ui/fakebackend in memory. A Backend that implements
+// it has the explorer recall the remembered checkpoint when the first head
+// arrives and write each newly verified head back. Implementations must be
+// safe for concurrent use.
+type CheckpointMemory interface {
+	// Recall returns the checkpoint remembered for the log's tree treeID
+	// ("" for a log without tree IDs), or nil when none is.
+	Recall(ctx context.Context, treeID string) (*model.LogInfo, error)
+	// Remember stores cur as the tree's last verified checkpoint if the
+	// memory still holds old (nil: holds nothing for the tree), so that
+	// two writers never replace a checkpoint the other verified; it
+	// reports whether it stored cur. The caller has verified that cur is
+	// consistent with old.
+	Remember(ctx context.Context, old *model.LogInfo, cur model.LogInfo) (bool, error)
+}
+
 // SearchResult is what a search found.
 type SearchResult struct {
 	// UUIDs are the matching entries' IDs.

@@ -110,6 +110,22 @@ type logOpenedMsg struct {
 
 type tickMsg struct{ id int }
 
+// recalledMsg is the memory's answer: the checkpoint remembered for the
+// tree of head (nil when none).
+type recalledMsg struct {
+	id         int
+	head       model.LogInfo
+	remembered *model.LogInfo
+	err        error
+}
+
+// rememberedMsg says whether a verified head was written to the memory.
+type rememberedMsg struct {
+	cur    model.LogInfo
+	stored bool
+	err    error
+}
+
 func loadReposCmd(ctx context.Context, b Backend, id int) tea.Cmd {
 	return func() tea.Msg {
 		rs, err := b.Repositories(ctx)
@@ -201,6 +217,20 @@ func consistencyCmd(ctx context.Context, b Backend, old model.LogInfo, cur *mode
 			m.err = fmt.Errorf("fetching the consistency proof: %w", m.err)
 		}
 		return m
+	}
+}
+
+func recallCmd(ctx context.Context, m CheckpointMemory, head model.LogInfo, id int) tea.Cmd {
+	return func() tea.Msg {
+		r, err := m.Recall(ctx, head.TreeID)
+		return recalledMsg{id: id, head: head, remembered: r, err: err}
+	}
+}
+
+func rememberCmd(ctx context.Context, m CheckpointMemory, old *model.LogInfo, cur model.LogInfo) tea.Cmd {
+	return func() tea.Msg {
+		ok, err := m.Remember(ctx, old, cur)
+		return rememberedMsg{cur: cur, stored: ok, err: err}
 	}
 }
 

@@ -138,21 +138,40 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 			return tea.Batch(cmds...), true
 		}
 		a.s.headErr = nil
-		prev := a.s.head
 		cur := msg.info
 		a.s.head = &cur
-		if a.s.remembered == nil {
-			r := cur
+		return tea.Batch(append(cmds, a.headArrived(cur))...), true
+
+	case recalledMsg:
+		if msg.id != a.recallReq {
+			return nil, true
+		}
+		a.s.recalling, a.s.recalled = false, true
+		switch {
+		case msg.err != nil:
+			a.s.forget = true
+			a.status = "✗ reading the remembered checkpoint: " + msg.err.Error() + " (nothing will be remembered this session)"
+			r := msg.head
 			a.s.remembered = &r
+			return nil, true
+		case msg.remembered == nil:
+			// First sight of this tree: remember its head.
+			r := msg.head
+			a.s.remembered = &r
+			return a.remember(nil, msg.head), true
 		}
-		// Each new checkpoint is checked against the previous one.
-		if prev != nil && cur.TreeSize != prev.TreeSize {
-			a.consReq = a.nextID()
-			cmds = append(cmds, consistencyCmd(a.c.ctx(), a.c.Backend, *prev, &cur, false, a.consReq))
-		} else if prev != nil && cur.TreeSize == prev.TreeSize && string(cur.RootHash) != string(prev.RootHash) {
-			a.banner = fmt.Sprintf("⚠ the log changed its root at size %d without growing: it is not append-only", cur.TreeSize)
+		r := *msg.remembered
+		a.s.remembered = &r
+		if a.s.head != nil {
+			return a.headArrived(*a.s.head), true
 		}
-		return tea.Batch(cmds...), true
+		return nil, true
+
+	case rememberedMsg:
+		if msg.err != nil {
+			a.status = "✗ remembering checkpoint " + fmt.Sprint(msg.cur.TreeSize) + ": " + msg.err.Error()
+		}
+		return nil, true
 
 	case tickMsg:
 		if msg.id != a.tickReq {
@@ -161,10 +180,14 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 		return a.refreshHead(), true
 
 	case consistencyMsg:
-		if msg.id != a.consReq {
+		if (msg.manual && msg.id != a.consReq) || (!msg.manual && msg.id != a.autoConsReq) {
 			return nil, true
 		}
+		if !msg.manual {
+			a.autoConsRunning = 0
+		}
 		var tr *consistencyTrace
+		var cmd tea.Cmd
 		if msg.err == nil {
 			t := traceConsistency(uint64(msg.old.TreeSize), uint64(msg.cur.TreeSize), msg.old.RootHash, msg.cur.RootHash, msg.proof) //nolint:gosec // G115: a negative size wraps to a huge one, which the merkle library rejects as a failed proof
 			if msg.old.TreeSize == msg.cur.TreeSize && string(msg.old.RootHash) != string(msg.cur.RootHash) {
@@ -173,9 +196,9 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 			tr = &t
 			if t.Err != nil {
 				a.banner = fmt.Sprintf("⚠ INCONSISTENT LOG: checkpoint %d does not extend %d (%v) — press c for the proof, e to export it", msg.cur.TreeSize, msg.old.TreeSize, t.Err)
-			} else if !msg.manual {
-				cur := msg.cur
-				a.s.head = &cur
+				a.s.forget = true
+			} else {
+				cmd = a.verifiedHead(msg.old, msg.cur)
 			}
 		}
 		if msg.manual {
@@ -183,7 +206,7 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 		} else if msg.err != nil {
 			a.s.headErr = msg.err
 		}
-		return nil, true
+		return cmd, true
 
 	case verifyEventMsg:
 		v := a.s.results[msg.key]
@@ -257,6 +280,69 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 		return tea.Batch(a.loadRepos(), a.refreshHead()), true
 	}
 	return nil, false
+}
+
+// headArrived checks a new log head against the remembered checkpoint:
+// on the first head it asks the memory for one (or remembers this head),
+// then every head that differs from it is proven consistent with it.
+func (a *App) headArrived(cur model.LogInfo) tea.Cmd {
+	if r := a.s.remembered; r != nil && r.TreeID != "" && cur.TreeID != "" && r.TreeID != cur.TreeID {
+		// The log moved to a new tree (shard): the remembered one is
+		// another tree's, not comparable.
+		a.s.remembered, a.s.recalled = nil, false
+	}
+	if a.s.recalling {
+		return nil // the memory's answer will check this head
+	}
+	if a.s.remembered == nil {
+		if mem, ok := a.c.Backend.(CheckpointMemory); ok && !a.s.recalled {
+			a.s.recalling = true
+			a.recallReq = a.nextID()
+			return recallCmd(a.c.ctx(), mem, cur, a.recallReq)
+		}
+		r := cur
+		a.s.remembered = &r
+		return nil
+	}
+	old := *a.s.remembered
+	if old.TreeSize == cur.TreeSize && string(old.RootHash) == string(cur.RootHash) {
+		return nil
+	}
+	if a.autoConsRunning == cur.TreeSize {
+		return nil // already being checked
+	}
+	a.autoConsReq = a.nextID()
+	a.autoConsRunning = cur.TreeSize
+	return consistencyCmd(a.c.ctx(), a.c.Backend, old, &cur, false, a.autoConsReq)
+}
+
+// verifiedHead moves the remembered checkpoint on to cur, proven to extend
+// old, and writes it to the memory unless the session stopped remembering.
+func (a *App) verifiedHead(old, cur model.LogInfo) tea.Cmd {
+	r := a.s.remembered
+	if r == nil || r.TreeSize != old.TreeSize || string(r.RootHash) != string(old.RootHash) || cur.TreeSize < r.TreeSize {
+		return nil // the remembered checkpoint moved on meanwhile
+	}
+	if cur.TreeSize == old.TreeSize && string(cur.RootHash) == string(old.RootHash) {
+		return nil
+	}
+	c := cur
+	a.s.remembered = &c
+	return a.remember(&old, cur)
+}
+
+// remember writes cur to the memory (old is what it should still hold).
+func (a *App) remember(old *model.LogInfo, cur model.LogInfo) tea.Cmd {
+	mem, ok := a.c.Backend.(CheckpointMemory)
+	if !ok || a.s.forget || cur.SignedTreeHead == "" {
+		return nil
+	}
+	var o *model.LogInfo
+	if old != nil {
+		oc := *old
+		o = &oc
+	}
+	return rememberCmd(a.c.ctx(), mem, o, cur)
 }
 
 func (a *App) resetSession() {

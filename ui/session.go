@@ -18,9 +18,20 @@ type session struct {
 	// results is keyed by subjectKey.
 	results map[string]*verification
 
-	head       *model.LogInfo
-	headErr    error
+	head    *model.LogInfo
+	headErr error
+	// remembered is the last checkpoint verified consistent with every
+	// one before it (recalled from the CheckpointMemory, or the first head
+	// seen): `c` and each new head are checked against it, and it moves on
+	// to a head only once that head is proven to extend it.
 	remembered *model.LogInfo
+	// recalling is set while the memory is asked for the remembered
+	// checkpoint; recalled once it answered (or was never to be asked).
+	recalling, recalled bool
+	// forget stops writing to the memory for this session: a consistency
+	// check failed (the memory keeps the old checkpoint as evidence), or
+	// the memory could not be read.
+	forget bool
 }
 
 type tagList struct {

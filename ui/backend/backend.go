@@ -8,6 +8,7 @@
 package backend
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -46,8 +47,10 @@ type Config struct {
 	Policy inspect.Policy
 	// Now is the verification clock; nil means time.Now.
 	Now func() time.Time
-	// Store holds the checkpoints remembered by earlier runs; image
-	// verification proves consistency with them (read only). Nil skips it.
+	// Store holds the checkpoints remembered by earlier runs (shared with
+	// `provscope loginfo`): image verification proves consistency with
+	// them, and the explorer remembers each head it verified there
+	// (Recall, Remember). Nil remembers nothing.
 	Store *state.Store
 }
 
@@ -85,16 +88,16 @@ func (b *Backend) now() time.Time {
 	return time.Now()
 }
 
-// Remembered loads the checkpoint remembered for the log's active tree in
-// the state store (rekor/state, as `provscope loginfo` keeps them): the
-// explorer's `c` proves the current head consistent with it. It returns nil
-// when none is remembered.
-func (b *Backend) Remembered(ctx context.Context, store state.Store) (*model.LogInfo, error) {
-	li, err := b.log.Rekor.LogInfo(ctx)
-	if err != nil {
-		return nil, err
+var _ ui.CheckpointMemory = (*Backend)(nil)
+
+// Recall implements ui.CheckpointMemory: the checkpoint remembered for the
+// log's tree treeID in Config.Store (rekor/state, where `provscope
+// loginfo` keeps them), or nil when none is or there is no store.
+func (b *Backend) Recall(_ context.Context, treeID string) (*model.LogInfo, error) {
+	if b.cfg.Store == nil {
+		return nil, nil
 	}
-	cp, err := store.Load(b.cfg.Log.URL, li.TreeID)
+	cp, err := b.cfg.Store.Load(b.log.Def.URL, treeID)
 	if err != nil || cp == nil {
 		return nil, err
 	}
@@ -106,6 +109,40 @@ func (b *Backend) Remembered(ctx context.Context, store state.Store) (*model.Log
 		return nil, fmt.Errorf("reading the remembered checkpoint: tree size %d, want at most %d", cp.Size, int64(math.MaxInt64))
 	}
 	return &model.LogInfo{TreeID: cp.TreeID, TreeSize: int64(cp.Size), RootHash: root, SignedTreeHead: cp.Note}, nil
+}
+
+// Remember implements ui.CheckpointMemory: it saves cur in Config.Store
+// the way `provscope loginfo` does (origin, size, root, the signed note,
+// the log key's fingerprint) if the store still holds old for the tree
+// (nothing, when old is nil). cur's signed note must verify with the log
+// key and agree with its size and root. Without a store it does nothing.
+func (b *Backend) Remember(_ context.Context, old *model.LogInfo, cur model.LogInfo) (bool, error) {
+	if b.cfg.Store == nil {
+		return false, nil
+	}
+	cp, err := b.log.VerifyNote(cur.SignedTreeHead)
+	if err != nil {
+		return false, fmt.Errorf("verifying the checkpoint to remember: %w", err)
+	}
+	if cur.TreeSize < 0 || cp.Size != uint64(cur.TreeSize) || !bytes.Equal(cp.RootHash, cur.RootHash) {
+		return false, fmt.Errorf("checkpoint to remember: signed note says size %d root %x, log info says size %d root %x", cp.Size, cp.RootHash, cur.TreeSize, cur.RootHash)
+	}
+	prev, err := b.cfg.Store.Load(b.log.Def.URL, cur.TreeID)
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case old == nil && prev != nil,
+		old != nil && (prev == nil || old.TreeSize < 0 || prev.Size != uint64(old.TreeSize) || prev.RootHash != hex.EncodeToString(old.RootHash)),
+		prev != nil && prev.Size >= cp.Size:
+		return false, nil // another run remembered something else meanwhile
+	}
+	fp, _ := inspect.KeyFingerprint(b.log.KeyPEM)
+	err = b.cfg.Store.Save(state.Checkpoint{
+		LogURL: b.log.Def.URL, TreeID: cur.TreeID, Origin: cp.Origin, Size: cp.Size,
+		RootHash: hex.EncodeToString(cp.RootHash), Note: cur.SignedTreeHead, KeyFingerprint: fp, SeenAt: b.now().UTC(),
+	})
+	return err == nil, err
 }
 
 // maxPages bounds a listing (catalog or tags) at maxPages×page size names.

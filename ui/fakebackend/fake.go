@@ -64,6 +64,10 @@ type Backend struct {
 	tamper  map[string]bool  // digest whose signature does not verify
 	stealth map[string]bool  // digest signed but not logged
 	frozen  int              // the head only shows this many leaves when > 0
+	// memory is the CheckpointMemory: the one remembered checkpoint.
+	memory *model.LogInfo
+	// RecallErr, when set, makes Recall fail with it.
+	RecallErr error
 }
 
 type image struct {
@@ -287,6 +291,55 @@ func (b *Backend) LogInfo(context.Context) (model.LogInfo, error) {
 		TreeID: strconv.FormatUint(TreeID, 10), TreeSize: int64(n), RootHash: b.tree.HashAt(n), //nolint:gosec // G115: the fake log holds a few dozen entries
 		SignedTreeHead: b.checkpoint(n),
 	}, nil
+}
+
+var _ ui.CheckpointMemory = (*Backend)(nil)
+
+// Recall implements ui.CheckpointMemory (one tree).
+func (b *Backend) Recall(context.Context, string) (*model.LogInfo, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.RecallErr != nil {
+		return nil, b.RecallErr
+	}
+	if b.memory == nil {
+		return nil, nil
+	}
+	m := *b.memory
+	return &m, nil
+}
+
+// Remember implements ui.CheckpointMemory: cur replaces the remembered
+// checkpoint if that is still old.
+func (b *Backend) Remember(_ context.Context, old *model.LogInfo, cur model.LogInfo) (bool, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	same := func(x, y *model.LogInfo) bool {
+		return x == nil && y == nil || x != nil && y != nil && x.TreeSize == y.TreeSize && bytes.Equal(x.RootHash, y.RootHash)
+	}
+	if !same(old, b.memory) {
+		return false, nil
+	}
+	b.memory = &cur
+	return true, nil
+}
+
+// Remembered is the checkpoint the memory holds (nil: none).
+func (b *Backend) Remembered() *model.LogInfo {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.memory == nil {
+		return nil
+	}
+	m := *b.memory
+	return &m
+}
+
+// SetRemembered makes the memory hold li, as an earlier run would have.
+func (b *Backend) SetRemembered(li model.LogInfo) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.memory = &li
 }
 
 func (b *Backend) checkpoint(n uint64) string {
