@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 )
 
@@ -43,15 +42,7 @@ func TestIdempotencyAfterRestart(t *testing.T) {
 	g := newGen(t)
 	e0 := entry(t, g, 0)
 	body := fmt.Appendf(nil, `[%s,%s,%s,{"kind":"hashedrekord"}]`, e0, entry(t, g, 1), e0)
-	open := func() (*Log, *httptest.Server) {
-		l, err := Open(context.Background(), Config{Dir: dir})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return l, httptest.NewServer(l.Handler())
-	}
-
-	l, srv := open()
+	l, srv := testLogIn(t, dir)
 	first := postBatch(t, srv.URL, "k1", body)
 	if first.status != http.StatusMultiStatus || !bytes.Contains(first.body, []byte(`"status":201`)) {
 		t.Fatalf("first batch: %d %s", first.status, first.body)
@@ -69,7 +60,7 @@ func TestIdempotencyAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	l, srv = open()
+	l, srv = testLogIn(t, dir)
 	defer func() { srv.Close(); _ = l.Close() }()
 	if r := postBatch(t, srv.URL, "k1", body); r.status != first.status || !bytes.Equal(r.body, first.body) {
 		t.Errorf("retry after restart: %d\n%s\nwant %d\n%s", r.status, r.body, first.status, first.body)

@@ -70,11 +70,14 @@ type Log struct {
 	treeID int64
 
 	state atomic.Pointer[snapshot]
-	tiles *tileCache
-	codec bodyCodec
-	stmts writerStmts
-	reads readStmts
-	idem  *idemFlight
+	// filter holds every leaf hash (see filter.go); only the sequencer
+	// uses it after Open.
+	filter *leafFilter
+	tiles  *tileCache
+	codec  bodyCodec
+	stmts  writerStmts
+	reads  readStmts
+	idem   *idemFlight
 	// idemKeep is how many Idempotency-Keys are remembered (idemKeep).
 	idemKeep int64
 	limit    *limiter
@@ -179,6 +182,9 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	}
 	tw, err := l.verifyStorage(ctx)
 	if err != nil {
+		return fail(err)
+	}
+	if l.filter, err = l.buildLeafFilter(ctx, tw); err != nil {
 		return fail(err)
 	}
 	go l.sequence(tw)
@@ -407,6 +413,11 @@ func (l *Log) commit(tw *tileWriter, batch []*pending) *tileWriter {
 }
 
 func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, results []seqResult) (err error) {
+	if l.filter.full() {
+		if l.filter, err = l.buildLeafFilter(ctx, tw); err != nil {
+			return err
+		}
+	}
 	tx, err := l.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("beginning transaction: %w", err)
@@ -420,6 +431,8 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 	insEntry := tx.StmtContext(ctx, l.stmts.insEntry)
 	insLeaf := tx.StmtContext(ctx, l.stmts.insLeaf)
 	insKey := tx.StmtContext(ctx, l.stmts.insKey)
+	putTile := tx.StmtContext(ctx, l.stmts.putTile)
+	putMeta := tx.StmtContext(ctx, l.stmts.putMeta)
 
 	now := l.now().Unix()
 	oldSize := tw.rng.End()
@@ -430,13 +443,15 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 			results[i] = seqResult{index: idx, duplicate: true}
 			continue
 		}
-		var idx int64
-		switch err := findLeaf.QueryRowContext(ctx, p.p.leaf).Scan(&idx); {
-		case err == nil:
-			results[i] = seqResult{index: uint64(idx), duplicate: true} //nolint:gosec // stored non-negative
-			continue
-		case !errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("looking up leaf: %w", err)
+		if l.filter.mayContain(p.p.leaf) {
+			var idx int64
+			switch err := findLeaf.QueryRowContext(ctx, p.p.leaf).Scan(&idx); {
+			case err == nil:
+				results[i] = seqResult{index: uint64(idx), duplicate: true} //nolint:gosec // stored non-negative
+				continue
+			case !errors.Is(err, sql.ErrNoRows):
+				return fmt.Errorf("looking up leaf: %w", err)
+			}
 		}
 		index := tw.rng.End()
 		if err := tw.append(p.p.leaf); err != nil {
@@ -449,25 +464,48 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 	if len(added) == 0 {
 		return tx.Commit()
 	}
-	// Each new entry's SET is signed once, here on all CPUs, and stored
-	// with it: reads serve it instead of signing again.
-	var signErr atomic.Pointer[error]
-	parallel(len(added), func(k int) {
-		i := added[k]
-		set, err := l.signSET(batch[i].p.body, results[i].integratedTime, results[i].index)
-		if err != nil {
-			signErr.CompareAndSwap(nil, &err)
-		}
-		results[i].set = set
-	})
-	if e := signErr.Load(); e != nil {
-		return *e
+	root, err := tw.root()
+	if err != nil {
+		return fmt.Errorf("computing root: %w", err)
 	}
+	size := tw.rng.End()
+
+	// Each new entry's SET is signed once, here on all CPUs, and stored
+	// with it: reads serve it instead of signing again. The SETs and the
+	// checkpoint are signed while this goroutine writes the leaves, index
+	// keys and tiles.
+	var cp []byte
+	signed := make(chan error, 1)
+	go func() {
+		var signErr atomic.Pointer[error]
+		parallel(len(added), func(k int) {
+			i := added[k]
+			set, err := l.signSET(batch[i].p.body, results[i].integratedTime, results[i].index)
+			if err != nil {
+				signErr.CompareAndSwap(nil, &err)
+			}
+			results[i].set = set
+		})
+		if e := signErr.Load(); e != nil {
+			signed <- *e
+			return
+		}
+		var err error
+		if cp, err = l.signCheckpoint(ctx, size, root); err != nil {
+			err = fmt.Errorf("signing checkpoint: %w", err)
+		}
+		signed <- err
+	}()
+	waited := false
+	defer func() {
+		if !waited { // never leave the signers writing into results
+			if signErr := <-signed; signErr != nil {
+				l.log.Warn("signing for an abandoned transaction", "err", signErr)
+			}
+		}
+	}()
 	for _, i := range added {
 		p, index := batch[i], results[i].index
-		if _, err := insEntry.ExecContext(ctx, index, now, p.p.stored, results[i].set); err != nil {
-			return fmt.Errorf("inserting entry %d: %w", index, err)
-		}
 		if _, err := insLeaf.ExecContext(ctx, p.p.leaf, index); err != nil {
 			return fmt.Errorf("inserting leaf %d: %w", index, err)
 		}
@@ -478,21 +516,22 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 		}
 	}
 	for _, t := range tw.pendingTiles() {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO tiles(level, n, hashes) VALUES(?, ?, ?) ON CONFLICT(level, n) DO UPDATE SET hashes = excluded.hashes`, t.level, t.n, t.hashes); err != nil {
+		if _, err := putTile.ExecContext(ctx, t.level, t.n, t.hashes); err != nil {
 			return fmt.Errorf("writing tile %d/%d: %w", t.level, t.n, err)
 		}
 	}
-	root, err := tw.root()
-	if err != nil {
-		return fmt.Errorf("computing root: %w", err)
-	}
-	size := tw.rng.End()
-	cp, err := l.signCheckpoint(ctx, size, root)
-	if err != nil {
-		return fmt.Errorf("signing checkpoint: %w", err)
-	}
-	if err := putMeta(ctx, tx, metaCheckpoint, cp); err != nil {
+	waited = true
+	if err := <-signed; err != nil {
 		return err
+	}
+	for _, i := range added {
+		p, index := batch[i], results[i].index
+		if _, err := insEntry.ExecContext(ctx, index, now, p.p.stored, results[i].set); err != nil {
+			return fmt.Errorf("inserting entry %d: %w", index, err)
+		}
+	}
+	if _, err := putMeta.ExecContext(ctx, metaCheckpoint, cp); err != nil {
+		return fmt.Errorf("writing meta %q: %w", metaCheckpoint, err)
 	}
 	if size/checkpointEvery != oldSize/checkpointEvery {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO checkpoints(size, note) VALUES(?, ?)`, size, cp); err != nil {
@@ -502,6 +541,9 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("committing %d entries: %w", len(inBatch), err)
 	}
+	for _, i := range added {
+		l.filter.add(batch[i].p.leaf)
+	}
 	tw.flushed()
 	l.state.Store(newSnapshot(l.state.Load(), size, root, cp, tw.copyEdge()))
 	return nil
@@ -510,7 +552,7 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 // writerStmts are the sequencer's statements, prepared once on the single
 // writer connection.
 type writerStmts struct {
-	findLeaf, insEntry, insLeaf, insKey *sql.Stmt
+	findLeaf, insEntry, insLeaf, insKey, putTile, putMeta *sql.Stmt
 }
 
 func (s *writerStmts) prepare(ctx context.Context, w *sql.DB) error {
@@ -522,6 +564,8 @@ func (s *writerStmts) prepare(ctx context.Context, w *sql.DB) error {
 		{&s.insEntry, `INSERT INTO entries(idx, t, body, sets) VALUES(?, ?, ?, ?)`},
 		{&s.insLeaf, `INSERT INTO leaves(h, idx) VALUES(?, ?)`},
 		{&s.insKey, `INSERT OR IGNORE INTO idxkeys(k, idx) VALUES(?, ?)`},
+		{&s.putTile, `INSERT INTO tiles(level, n, hashes) VALUES(?, ?, ?) ON CONFLICT(level, n) DO UPDATE SET hashes = excluded.hashes`},
+		{&s.putMeta, `INSERT INTO meta(k, v) VALUES(?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v`},
 	} {
 		st, err := w.PrepareContext(ctx, p.query)
 		if err != nil {
@@ -534,7 +578,7 @@ func (s *writerStmts) prepare(ctx context.Context, w *sql.DB) error {
 
 func (s *writerStmts) close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{s.findLeaf, s.insEntry, s.insLeaf, s.insKey} {
+	for _, st := range []*sql.Stmt{s.findLeaf, s.insEntry, s.insLeaf, s.insKey, s.putTile, s.putMeta} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
