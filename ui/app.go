@@ -100,6 +100,7 @@ type App struct {
 	spinOn    bool
 
 	logCursor int
+	helpOff   int
 
 	status     string
 	banner     string
@@ -324,10 +325,26 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	a.status = ""
 	switch a.overlay {
 	case overlayHelp:
-		if key.Matches(msg, k.Quit) && msg.String() == "ctrl+c" {
+		switch {
+		case msg.String() == "ctrl+c":
 			return tea.Quit
+		case key.Matches(msg, k.Up):
+			a.scrollHelp(-1)
+		case key.Matches(msg, k.Down):
+			a.scrollHelp(1)
+		case key.Matches(msg, k.PageUp):
+			a.scrollHelp(-a.helpRows())
+		case key.Matches(msg, k.PageDown):
+			a.scrollHelp(a.helpRows())
+		case key.Matches(msg, k.Top):
+			a.scrollHelp(-len(a.helpLines()))
+		case key.Matches(msg, k.Bottom):
+			a.scrollHelp(len(a.helpLines()))
+		default:
+			// ? and esc close it, as the title says; so does any other
+			// key (q, enter…), doing nothing else.
+			a.overlay = overlayNone
 		}
-		a.overlay = overlayNone
 		return nil
 	case overlaySearch:
 		return a.searchKey(msg)
@@ -349,7 +366,7 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Quit):
 		return tea.Quit
 	case key.Matches(msg, k.Help):
-		a.overlay = overlayHelp
+		a.overlay, a.helpOff = overlayHelp, 0
 		return nil
 	case key.Matches(msg, k.NextPane):
 		a.setFocus(a.cycle(1))

@@ -189,9 +189,18 @@ func TestHelpOverlayAndQuit(t *testing.T) {
 			t.Errorf("help lacks %q:\n%s", want, s)
 		}
 	}
-	press(t, a, k.Down) // any key closes
+	press(t, a, k.Down) // scrolls (nothing to scroll here), stays open
+	if a.Overlay() == 0 {
+		t.Error("help closed on j")
+	}
+	press(t, a, k.Back)
 	if a.Overlay() != 0 {
-		t.Error("help still open after a key")
+		t.Error("help still open after esc")
+	}
+	press(t, a, k.Help)
+	press(t, a, k.Help)
+	if a.Overlay() != 0 {
+		t.Error("help still open after ? ?")
 	}
 	_, cmd := a.Update(keyMsg("q"))
 	if cmd == nil {
@@ -199,6 +208,40 @@ func TestHelpOverlayAndQuit(t *testing.T) {
 	}
 	if _, ok := cmd().(tea.QuitMsg); !ok {
 		t.Error("q did not quit")
+	}
+}
+
+// TestHelpFitsEverySize: at each size the help shows every key of the
+// KeyMap, scrolling with j/k where it does not fit, and the App's view
+// keeps its size.
+func TestHelpFitsEverySize(t *testing.T) {
+	k := ui.DefaultKeyMap()
+	var wants []string
+	for _, g := range k.FullHelp() {
+		for _, b := range g {
+			wants = append(wants, b.Help().Desc)
+		}
+	}
+	for _, sz := range [][2]int{{80, 24}, {40, 12}, {200, 50}, {30, 8}} {
+		a, _ := newTestApp(t, sz[0], sz[1])
+		press(t, a, k.Help)
+		seen := ""
+		for range 40 {
+			seen += screen(t, a, sz[0], sz[1])
+			press(t, a, k.Down)
+		}
+		for _, w := range wants {
+			if !strings.Contains(seen, w) {
+				t.Errorf("%dx%d: scrolling the help never shows %q", sz[0], sz[1], w)
+			}
+		}
+		if a.Overlay() == 0 {
+			t.Errorf("%dx%d: scrolling closed the help", sz[0], sz[1])
+		}
+		press(t, a, k.Top)
+		if s := screen(t, a, sz[0], sz[1]); !strings.Contains(s, k.Up.Help().Key+" ") {
+			t.Errorf("%dx%d: g did not scroll back to the top:\n%s", sz[0], sz[1], s)
+		}
 	}
 }
 
@@ -386,4 +429,3 @@ func TestOpenWithImage(t *testing.T) {
 		}
 	}
 }
-

@@ -299,11 +299,9 @@ func (a *App) overlayView(box string, bodyH int) string {
 
 func (a *App) boxWidth() int { return max(min(a.c.Width-4, 72), 10) }
 
-func (a *App) helpView() string {
-	st := a.c.Styles
-	h := a.help
-	h.ShowAll = true
-	h.SetWidth(a.boxWidth())
+// helpGroups are the help overlay's columns: navigation, actions, app (or
+// the teaching mode's keys while it has focus).
+func (a *App) helpGroups() [][]key.Binding {
 	k := a.c.Keys
 	groups := k.FullHelp()
 	if a.learn == nil {
@@ -312,12 +310,58 @@ func (a *App) helpView() string {
 	if a.focus == PaneLearn && a.learn != nil {
 		back := k.Learn
 		back.SetHelp("T", "back to the explorer")
-		lg := a.learn.KeyMap().FullHelp()
-		lg = append(lg, []key.Binding{back, k.Help, k.Quit})
-		groups = lg
+		groups = append(a.learn.KeyMap().FullHelp(), []key.Binding{back, k.Help, k.Quit})
 	}
-	title := st.Detail.Heading.Render("Keys") + st.Detail.Note.Render("  (any key closes)")
-	return title + "\n" + h.FullHelpView(groups)
+	return groups
+}
+
+// helpLines are the help overlay's lines below its title: the groups side
+// by side when they fit the box, else one under the other.
+func (a *App) helpLines() []string {
+	h := a.help
+	h.ShowAll = true
+	bw := a.boxWidth()
+	h.SetWidth(bw)
+	groups := a.helpGroups()
+	out := h.FullHelpView(groups)
+	if lipgloss.Width(out) <= bw && !strings.Contains(out, h.Ellipsis) {
+		return strings.Split(out, "\n")
+	}
+	var lines []string
+	for i, g := range groups {
+		if i > 0 {
+			lines = append(lines, "")
+		}
+		for _, l := range strings.Split(h.FullHelpView([][]key.Binding{g}), "\n") {
+			lines = append(lines, fit(l, bw))
+		}
+	}
+	return lines
+}
+
+// helpRows is how many help lines the overlay shows at once.
+func (a *App) helpRows() int { return max(a.bodyHeight()-3, 1) } // border, title
+
+// scrollHelp moves the help overlay's first line by d (clamped).
+func (a *App) scrollHelp(d int) {
+	a.helpOff = max(min(a.helpOff+d, len(a.helpLines())-a.helpRows()), 0)
+}
+
+func (a *App) helpView() string {
+	st := a.c.Styles
+	lines := a.helpLines()
+	rows := a.helpRows()
+	a.helpOff = max(min(a.helpOff, len(lines)-rows), 0)
+	note := "  (? or esc closes)"
+	if len(lines) > rows {
+		lines = lines[a.helpOff:min(a.helpOff+rows, len(lines))]
+		note = fmt.Sprintf("  (%d–%d of %d ↑↓ · esc closes)", a.helpOff+1, a.helpOff+len(lines), len(a.helpLines()))
+	}
+	title := st.Detail.Heading.Render("Keys") + st.Detail.Note.Render(note)
+	if lipgloss.Width(title) > a.boxWidth() {
+		title = fit(title, a.boxWidth())
+	}
+	return title + "\n" + strings.Join(lines, "\n")
 }
 
 func (a *App) searchView() string {
