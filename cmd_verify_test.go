@@ -8,9 +8,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/provscope/provscope/demo"
+	"github.com/provscope/provscope/inspect/inspecttest"
 	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/rekor/client"
 )
 
 func startDemo(t *testing.T) *demo.World {
@@ -193,5 +196,69 @@ func TestLogCommandsOnDemoWorld(t *testing.T) {
 	var found struct{ Count int }
 	if err := json.Unmarshal([]byte(out), &found); err != nil || code != exitOK || found.Count == 0 || uint64(found.Count) > size {
 		t.Errorf("search --public-key = %d %+v\n%s%s", code, found, out, errs)
+	}
+}
+
+// TestVerifyKeylessIdentity runs provscope verify --certificate-identity
+// --certificate-oidc-issuer on an image signed and attested keyless in
+// cosign's legacy format: the signer's identity verifies (exit 0), another
+// identity or issuer fails both the signature and the attestation (exit 1).
+func TestVerifyKeylessIdentity(t *testing.T) {
+	dir := isolateEnv(t)
+	w := startDemo(t)
+	ctx := context.Background()
+	const identity, issuer = "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main", "https://token.actions.githubusercontent.com"
+	f, err := inspecttest.NewFulcio(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := f.TrustedRoot(w.LogURL, w.LogPublicKeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trFile := filepath.Join(dir, "trusted_root.json")
+	if err := os.WriteFile(trFile, tr, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ref := w.RegistryHost + "/keyless/app:2.0"
+	d, err := inspecttest.PushRandomImage(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := client.New(client.Config{URL: w.LogURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := inspecttest.SignKeyless(ctx, d, f, identity, issuer, inspecttest.Uploader(rc), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	verify := func(id, iss string) (int, string) {
+		t.Helper()
+		code, out, errs := runCLI(t, "verify", ref, "--output", "json", "--log", w.LogURL, "--log-key", w.LogPublicKeyPath,
+			"--trusted-root", trFile, "--certificate-identity", id, "--certificate-oidc-issuer", iss)
+		var doc struct {
+			Verdict     string `json:"verdict"`
+			Attachments []struct {
+				Kind    string `json:"kind"`
+				Verdict string `json:"verdict"`
+			} `json:"attachments"`
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatalf("verify --output json: %v\n%s%s", err, out, errs)
+		}
+		kinds := ""
+		for _, a := range doc.Attachments {
+			kinds += a.Kind + "=" + a.Verdict + " "
+		}
+		return code, doc.Verdict + ": " + kinds
+	}
+	if code, got := verify(identity, issuer); code != exitOK || got != "verified: signature=verified attestation=verified " {
+		t.Errorf("the signer's identity = %d %s", code, got)
+	}
+	if code, got := verify("https://github.com/mallory/app/.github/workflows/release.yml@refs/heads/main", issuer); code != exitFailed || got != "failed: signature=failed attestation=failed " {
+		t.Errorf("another identity = %d %s", code, got)
+	}
+	if code, got := verify(identity, "https://accounts.google.com"); code != exitFailed || got != "failed: signature=failed attestation=failed " {
+		t.Errorf("another issuer = %d %s", code, got)
 	}
 }
