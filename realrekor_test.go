@@ -319,7 +319,7 @@ func TestRealRekor(t *testing.T) {
 	t.Run("rekor-cli", func(t *testing.T) {
 		rc := testenv.Tool(t, "rekor-cli")
 		got := runTool(t, dir, nil, rc, "get", "--rekor_server", rr.url, "--uuid", se.UUID, "--format", "json")
-		if !strings.Contains(got, `"LogIndex": `+strconv.FormatInt(se.LogIndex, 10)) {
+		if !strings.Contains(got, `"LogIndex":`+strconv.FormatInt(se.LogIndex, 10)) {
 			t.Errorf("rekor-cli get does not show log index %d:\n%s", se.LogIndex, got)
 		}
 		runTool(t, dir, nil, rc, "verify", "--rekor_server", rr.url, "--uuid", se.UUID)
@@ -328,7 +328,10 @@ func TestRealRekor(t *testing.T) {
 	t.Run("cosign", func(t *testing.T) {
 		cosign := testenv.Tool(t, "cosign")
 		env := []string{"SIGSTORE_REKOR_PUBLIC_KEY=" + rr.keyFile, "TUF_ROOT=" + filepath.Join(dir, "tuf")}
-		runTool(t, dir, env, cosign, "verify", "--key", pub, "--rekor-url", rr.url, "--allow-insecure-registry", image)
+		got := runTool(t, dir, env, cosign, "verify", "--key", pub, "--rekor-url", rr.url, "--allow-insecure-registry", image)
+		if !strings.Contains(got, "transparency log was verified") || !strings.Contains(got, se.Digest) {
+			t.Errorf("cosign verify did not check the log entry of %s:\n%s", se.Digest, got)
+		}
 	})
 }
 
@@ -369,7 +372,7 @@ func checkGet(t *testing.T, what string, g getDoc, se signedEntry) {
 	if g.Entry.Proof == nil || g.Entry.Proof.LogIndex != se.LogIndex || g.Entry.Proof.TreeSize <= se.LogIndex {
 		t.Errorf("%s: inclusion proof %+v, want leaf %d (one shard: local = global index)", what, g.Entry.Proof, se.LogIndex)
 	}
-	for _, want := range []string{"set", "inclusion", "checkpoint"} {
+	for _, want := range []string{"signed-entry-timestamp", "inclusion-proof", "checkpoint-signature", "checkpoint-match"} {
 		if !hasStep(g.Result.Steps, want, "pass") {
 			t.Errorf("%s: no passed %q step in %+v", what, want, g.Result.Steps)
 		}
