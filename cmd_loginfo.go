@@ -126,17 +126,9 @@ func (f *logFlags) register(cmd *cobra.Command) {
 // open resolves the log (flag, environment, config file) and opens it. A
 // name or key that cannot be used is a usage error.
 func (f *logFlags) open(ctx context.Context) (*inspect.Log, logs.Selection, error) {
-	path, err := logs.ConfigPath(os.Getenv)
+	sel, err := f.selection()
 	if err != nil {
-		return nil, logs.Selection{}, usageErr(err)
-	}
-	cfg, err := logs.LoadConfig(path)
-	if err != nil {
-		return nil, logs.Selection{}, usageErr(err)
-	}
-	sel, err := logs.Resolve(f.log, os.Getenv, cfg)
-	if err != nil {
-		return nil, logs.Selection{}, usageErr(err)
+		return nil, sel, err
 	}
 	var key []byte
 	if f.logKey != "" {
@@ -155,6 +147,24 @@ func (f *logFlags) open(ctx context.Context) (*inspect.Log, logs.Selection, erro
 		return nil, sel, failed(err)
 	}
 	return l, sel, nil
+}
+
+// selection resolves which log the flags, environment and config file
+// name, without opening it. Errors are usage errors.
+func (f *logFlags) selection() (logs.Selection, error) {
+	path, err := logs.ConfigPath(os.Getenv)
+	if err != nil {
+		return logs.Selection{}, usageErr(err)
+	}
+	cfg, err := logs.LoadConfig(path)
+	if err != nil {
+		return logs.Selection{}, usageErr(err)
+	}
+	sel, err := logs.Resolve(f.log, os.Getenv, cfg)
+	if err != nil {
+		return logs.Selection{}, usageErr(err)
+	}
+	return sel, nil
 }
 
 // outputFlag is the --output flag: text (default) or json.

@@ -16,6 +16,7 @@ import (
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof/body"
 	"github.com/provscope/provscope/rekor/client"
+	"github.com/provscope/provscope/rekor/logs"
 )
 
 // newSearchCmd searches a Rekor v1 log's index and fetches every match.
@@ -30,7 +31,10 @@ func newSearchCmd() *cobra.Command {
 		Long: `search asks a Rekor v1 log's index for entries matching an artifact digest
 (--sha, or the SHA-256 of --artifact), a public key, an email or a certificate
 subject, combined with --operator or (default) or and. It then fetches every
-match, ten per request, and lists them by log index.`,
+match, ten per request, and lists them by log index.
+
+tlog-tiles logs (Rekor v2) have no search index: search refuses them (exit 2);
+read them by position with get --log-index and proof --log-index.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.check(); err != nil {
@@ -69,13 +73,17 @@ match, ten per request, and lists them by log index.`,
 			if q.Hash == "" && q.PublicKey == nil && q.Email == "" && q.Subject == "" {
 				return usageErr(errors.New("give at least one of --sha, --artifact, --public-key, --email, --subject"))
 			}
+			sel, err := lf.selection()
+			if err != nil {
+				return err
+			}
+			if sel.Log.Kind == logs.KindTiles {
+				return usageErr(&tilesSearchError{Log: sel.Log})
+			}
 			ctx := cmd.Context()
 			l, _, err := lf.open(ctx)
 			if err != nil {
 				return err
-			}
-			if l.Rekor == nil {
-				return usageErr(fmt.Errorf("log %s is a tiles log: it has no search index", l.Name()))
 			}
 			uuids, err := l.Rekor.Search(ctx, q)
 			if err != nil {
@@ -132,6 +140,20 @@ match, ten per request, and lists them by log index.`,
 	f.StringVar(&operator, "operator", "or", "combine criteria with and or or")
 	f.BoolVar(&uuidsOnly, "uuids-only", false, "list entry UUIDs without fetching the entries")
 	return cmd
+}
+
+// tilesSearchError explains why search refuses a tlog-tiles log.
+type tilesSearchError struct{ Log logs.Log }
+
+func (e *tilesSearchError) Error() string {
+	name := e.Log.Name
+	if name == "" {
+		name = e.Log.URL
+	}
+	return fmt.Sprintf("log %s is a tlog-tiles log (Rekor v2): it serves only its checkpoint, tiles and entry bundles, "+
+		"and has no search index by digest, key, email or subject (finding an entry would mean downloading every entry bundle). "+
+		"Read it by position instead: provscope get --log-index N, provscope proof --log-index N, provscope loginfo; "+
+		"or search the Rekor v1 log that indexes the entries (--log public-good)", name)
 }
 
 // sha256File hashes a file without holding it in memory: an artifact may be
