@@ -332,6 +332,16 @@ func TestRealRekor(t *testing.T) {
 		if !strings.Contains(got, "transparency log was verified") || !strings.Contains(got, se.Digest) {
 			t.Errorf("cosign verify did not check the log entry of %s:\n%s", se.Digest, got)
 		}
+		// The bundle-format signature, through a trusted root naming the
+		// real log: cosign and provscope both verify it.
+		tr := filepath.Join(dir, "trusted_root.json")
+		runTool(t, dir, env, cosign, "trusted-root", "create", "--rekor",
+			fmt.Sprintf("url=%s,public-key=%s,start-time=2020-01-01T00:00:00Z", rr.url, rr.keyFile), "--out", tr)
+		runTool(t, dir, env, cosign, "verify", "--key", pub, "--new-bundle-format", "--trusted-root", tr, "--allow-insecure-registry", bundleImage)
+		cliJSON(t, exitOK, &vd, with("verify", bundleImage, "--key", pub, "--trusted-root", tr, "--output", "json")...)
+		if vd.Verdict != "verified" || vd.Digest != se2.Digest {
+			t.Errorf("verify of the bundle-format image = %+v, want verified %s", vd, se2.Digest)
+		}
 	})
 }
 
