@@ -175,7 +175,7 @@ func openSSHExplorer(ctx context.Context, cfg explorerConfig, logger *slog.Logge
 		return e, nil
 	}
 	e.shared = b
-	e.logs = append(e.logs, ui.LogChoice{Name: cfg.LogName + " (current)", URL: cfg.LogURL})
+	e.logs = append(e.logs, ui.LogChoice{Name: cfg.LogName, URL: cfg.LogURL})
 	for _, l := range logs.All(logsCfg) {
 		if l.URL != cfg.LogURL {
 			e.logs = append(e.logs, ui.LogChoice{Name: l.Name, URL: l.URL})

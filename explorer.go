@@ -73,7 +73,7 @@ func runExplorer(cmd *cobra.Command, cfg explorerConfig) error {
 		c.ExportDir = "."
 	}
 	if !cfg.Fake {
-		c.Logs = append(c.Logs, ui.LogChoice{Name: cfg.LogName + " (current)", URL: cfg.LogURL})
+		c.Logs = append(c.Logs, ui.LogChoice{Name: cfg.LogName, URL: cfg.LogURL})
 		for _, l := range logs.All(logsCfg) {
 			if l.URL == cfg.LogURL {
 				continue

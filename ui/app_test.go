@@ -3,6 +3,7 @@ package ui_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"image/color"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/provscope/provscope/registry"
 	"github.com/provscope/provscope/ui"
 	"github.com/provscope/provscope/ui/fakebackend"
 )
@@ -280,6 +282,20 @@ func TestExportWritesEvidence(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(dir, "inclusion-proof.txt"))
 	if err != nil || !strings.Contains(string(b), "match: the entry is included") {
 		t.Errorf("inclusion-proof.txt = %q, %v", b, err)
+	}
+	// And its bundle in cosign's annotation format, parsed back by the
+	// registry package as cosign's is.
+	bundles, _ := filepath.Glob(filepath.Join(dir, "entry-*.rekor-bundle.json"))
+	if len(bundles) != 1 {
+		t.Fatalf("export wrote %d rekor bundles, want 1", len(bundles))
+	}
+	b, err = os.ReadFile(bundles[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := registry.ParseRekorBundle(string(b))
+	if err != nil || string(rb.SignedEntryTimestamp) != "fake-set" || len(rb.Body) == 0 || !strings.HasSuffix(bundles[0], fmt.Sprintf("entry-%d.rekor-bundle.json", rb.LogIndex)) {
+		t.Errorf("ParseRekorBundle(%s) = %+v, %v", b, rb, err)
 	}
 }
 

@@ -7,6 +7,7 @@ package ui
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,8 +17,11 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/go-openapi/strfmt"
+	"github.com/sigstore/rekor/pkg/generated/models"
 
 	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/registry/cosignfmt"
 )
 
 type reposLoadedMsg struct {
@@ -347,6 +351,11 @@ func exportCmd(dir string, now time.Time, ev evidence) tea.Cmd {
 		if len(ev.entries) > 0 {
 			errs = append(errs, write("entries.json", ev.entries))
 		}
+		for _, e := range ev.entries {
+			if b, err := rekorBundle(e); err == nil {
+				errs = append(errs, write(fmt.Sprintf("entry-%d.rekor-bundle.json", e.LogIndex), b))
+			}
+		}
 		if ev.result != nil {
 			errs = append(errs, write("report.json", reportJSON(ev.result)), write("report.txt", reportText(ev.result)))
 		}
@@ -358,6 +367,20 @@ func exportCmd(dir string, now time.Time, ev evidence) tea.Cmd {
 		}
 		return exportDoneMsg{dir: out, files: files, err: errors.Join(errs...)}
 	}
+}
+
+// rekorBundle is e's offline evidence in cosign's bundle annotation format
+// (dev.sigstore.cosign/bundle: the signed entry timestamp over body,
+// integrated time, log index and log ID); an entry without a SET has none.
+func rekorBundle(e model.LogEntry) (string, error) {
+	if len(e.SET) == 0 {
+		return "", errors.New("entry has no signed entry timestamp")
+	}
+	it, idx, id := e.IntegratedTime.Unix(), e.LogIndex, e.LogID
+	return cosignfmt.LegacyBundleAnnotation(&models.LogEntryAnon{
+		Body: base64.StdEncoding.EncodeToString(e.Body), IntegratedTime: &it, LogIndex: &idx, LogID: &id,
+		Verification: &models.LogEntryAnonVerification{SignedEntryTimestamp: strfmt.Base64(e.SET)},
+	})
 }
 
 type reportDoc struct {

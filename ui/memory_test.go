@@ -3,6 +3,7 @@ package ui_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -83,6 +84,9 @@ func TestRememberedCheckpointIsCheckedAndMovedOn(t *testing.T) {
 	}
 	if got := rememberedSize(fb); got != old.TreeSize+14 {
 		t.Errorf("remembered size %d after c, want %d", got, old.TreeSize+14)
+	}
+	if s := screen(t, a, 120, 40); !strings.Contains(s, fmt.Sprintf("size %d", old.TreeSize+14)) {
+		t.Errorf("the header does not show the head c fetched (size %d):\n%s", old.TreeSize+14, s)
 	}
 }
 

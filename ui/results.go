@@ -198,6 +198,10 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 				a.banner = fmt.Sprintf("⚠ INCONSISTENT LOG: checkpoint %d does not extend %d (%v) — press c for the proof, e to export it", msg.cur.TreeSize, msg.old.TreeSize, t.Err)
 				a.s.forget = true
 			} else {
+				if h := a.s.head; h == nil || msg.cur.TreeSize > h.TreeSize {
+					cur := msg.cur
+					a.s.head = &cur
+				}
 				cmd = a.verifiedHead(msg.old, msg.cur)
 			}
 		}

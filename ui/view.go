@@ -380,7 +380,11 @@ func (a *App) logsView() string {
 		if i >= 8 {
 			break
 		}
-		l := fit(c.Name+"  "+st.Detail.Note.Render(c.URL), bw)
+		name := c.Name
+		if name == a.c.LogName {
+			name += " (current)"
+		}
+		l := fit(name+"  "+st.Detail.Note.Render(c.URL), bw)
 		if i == a.logCursor {
 			l = st.List.Selected.Render(l)
 		}

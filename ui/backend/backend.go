@@ -388,6 +388,8 @@ func (b *Backend) searchIdentity(ctx context.Context, q string) (ui.SearchResult
 	switch n := len(page.Identities); {
 	case page.Truncated:
 		fmt.Fprintf(&note, "the first %d identities starting with %q", n, q)
+	case n == 0:
+		fmt.Fprintf(&note, "no identity starts with %q", q)
 	case n == 1:
 		fmt.Fprintf(&note, "1 identity starts with %q: %s", q, page.Identities[0])
 	default:

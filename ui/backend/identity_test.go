@@ -76,7 +76,7 @@ func TestSearchIdentityPrefix(t *testing.T) {
 		{"prefix", srv.URL, "dev", 2, `2 identities start with "dev"`},
 		{"prefix, any case", srv.URL, "DEV.", 1, `1 identity starts with "DEV.": dev.ops@example.com`},
 		{"whole email", srv.URL, "ci@example.org", 1, `1 identity starts with "ci@example.org": ci@example.org`},
-		{"no match", srv.URL, "nobody", 0, `0 identities start with "nobody"`},
+		{"no match", srv.URL, "nobody", 0, `no identity starts with "nobody"`},
 		{"rekor: prefix falls back to exact", rekorLike.URL, "dev", 0, backend.NoteExactOnly},
 		{"rekor: exact email", rekorLike.URL, "dev@example.com", 1, backend.NoteExactOnly},
 	}
