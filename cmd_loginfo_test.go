@@ -3,13 +3,17 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/provscope/provscope/inspect/inspecttest"
+	"github.com/provscope/provscope/internal/testenv"
+	"github.com/provscope/provscope/rekor/logs"
 )
 
 // isolateEnv points the config and state directories at a fresh temporary
@@ -96,5 +100,75 @@ func TestLogInfoUsageErrors(t *testing.T) {
 		if code, _, errs := runCLI(t, args...); code != exitUsageErr {
 			t.Errorf("%v: exit %d, want %d (%s)", args, code, exitUsageErr, errs)
 		}
+	}
+}
+
+// TestLogInfoOnRealRekorV2Checkpoints runs loginfo against a tlog-tiles log
+// (named in logs.json with log2025-1's built-in key and origin) that serves
+// real production Rekor v2 checkpoints: the signed tree head verifies and is
+// remembered; an older real checkpoint afterwards is a rollback; a newer one
+// that the log cannot prove consistent (it serves no tiles) fails loudly.
+func TestLogInfoOnRealRekorV2Checkpoints(t *testing.T) {
+	dir := isolateEnv(t)
+	cps := filepath.Join(testenv.RealWorld(t), "checkpoints")
+	var mu sync.Mutex
+	current := ""
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.URL.Path != "/api/v2/checkpoint" {
+			http.NotFound(w, r)
+			return
+		}
+		b, err := os.ReadFile(filepath.Join(cps, current))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		_, _ = w.Write(b)
+	}))
+	defer srv.Close()
+	serve := func(file string) {
+		mu.Lock()
+		defer mu.Unlock()
+		current = file
+	}
+	v2, err := logs.Lookup(logs.Log2025_1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := json.Marshal(map[string]any{"default": "v2mirror", "logs": []map[string]string{
+		{"name": "v2mirror", "url": srv.URL, "kind": "tiles", "origin": v2.Origin, "publicKey": v2.PublicKey},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "config", "provscope"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config", "provscope", "logs.json"), cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		file     string
+		wantCode int
+		wantText string
+	}{
+		{"extracted_prod-v2_log2025-1_547662.txt", exitOK, "size 547662"},
+		{"extracted_prod-v2_log2025-1_547662.txt", exitOK, "unchanged since last time"},
+		{"extracted_prod-v2_log2025-1_544347.txt", exitFailed, "log rolled back: tree size 544347 is smaller than the remembered 547662"},
+		{"extracted_prod-v2_log2025-1_4855115.txt", exitFailed, "fetching consistency proof 547662 → 4855115"},
+	}
+	for _, s := range steps {
+		serve(s.file)
+		code, out, errs := runCLI(t, "loginfo")
+		if code != s.wantCode || !strings.Contains(out+errs, s.wantText) {
+			t.Errorf("%s: exit %d, want %d with %q\n%s%s", s.file, code, s.wantCode, s.wantText, out, errs)
+		}
+	}
+	// A checkpoint of another log (Rekor v1) does not verify with the pinned key.
+	serve("extracted_prod_1193050959916656506_1511664856.txt")
+	if code, out, errs := runCLI(t, "loginfo"); code != exitFailed || !strings.Contains(out, "✗") {
+		t.Errorf("another log's checkpoint = %d\n%s%s", code, out, errs)
 	}
 }

@@ -1,9 +1,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/internal/testenv"
+	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/rekor/logs"
 )
 
 func TestProofTreeAgainstEmbeddedLog(t *testing.T) {
@@ -82,5 +91,97 @@ func TestGetAndProofOnTilesLog(t *testing.T) {
 	// An unreachable log cannot verify anything: exit 1.
 	if code, _, errs := runCLI(t, "loginfo", "--log", "http://127.0.0.1:1"); code != exitFailed {
 		t.Errorf("loginfo on an unreachable log = %d, want %d (%s)", code, exitFailed, errs)
+	}
+}
+
+// TestGetAndProofOnRealRekorV2Entries renders and verifies, as get and
+// proof --log-index do for a tlog-tiles log, the three real production
+// Rekor v2 (log2025-1) entries in the real-world vectors: leaf hash, the
+// inclusion proof to the signed Ed25519 checkpoint, the built-in log key.
+// A changed body or a checkpoint of another entry fails. (The vectors hold
+// bundles, not tiles: fetching from tiles is tested against provscope
+// serve's /api/v2 above.)
+func TestGetAndProofOnRealRekorV2Entries(t *testing.T) {
+	dir := testenv.RealWorld(t)
+	def, err := logs.Lookup(logs.Log2025_1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := inspect.OpenLog(context.Background(), def, inspect.LogOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []model.LogEntry
+	for _, f := range []string{
+		"sigstore-java/bundles/bundle.dsse.rekor-v2.sigstore",
+		"sigstore-js/fixtures-converted/verify_bundles__V3__DSSE__WITH_SIGNING_CERT__TLOG_DSSEV002.sigstore.json",
+		"sigstore-js/fixtures-converted/verify_bundles__V3__MESSAGE_SIGNATURE__TLOG_HASHEDREKORDV002.sigstore.json",
+	} {
+		e := rekorV2BundleEntry(t, filepath.Join(dir, f))
+		entries = append(entries, e)
+		c := l.VerifyEntry(e, time.Now())
+		var proofOut, getOut strings.Builder
+		if err := writeProofTree(&proofOut, c, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeEntry(&getOut, l, c, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		if c.Result.Verdict() != model.VerdictVerified || !strings.Contains(proofOut.String(), "Verdict: verified") || !strings.Contains(getOut.String(), "Verdict: verified") {
+			t.Errorf("%s: %s (%s)\n%s\n%s", f, c.Result.Verdict(), c.Result.Reason(), proofOut.String(), getOut.String())
+		}
+		if c.Checkpoint == nil || c.Checkpoint.Origin != "log2025-1.rekor.sigstore.dev" || c.Checkpoint.Size != uint64(e.Proof.TreeSize) {
+			t.Errorf("%s: checkpoint %+v", f, c.Checkpoint)
+		}
+		bad := e
+		bad.Body = append([]byte{}, e.Body...)
+		bad.Body[len(bad.Body)/2] ^= 1
+		if c := l.VerifyEntry(bad, time.Now()); c.Result.Verdict() != model.VerdictFailed {
+			t.Errorf("%s with a changed body = %s", f, c.Result.Verdict())
+		}
+	}
+	swapped := entries[0]
+	p := *entries[1].Proof
+	p.Hashes = entries[0].Proof.Hashes
+	swapped.Proof = &p
+	if c := l.VerifyEntry(swapped, time.Now()); c.Result.Verdict() != model.VerdictFailed {
+		t.Errorf("an entry proven against another entry's checkpoint = %s", c.Result.Verdict())
+	}
+}
+
+// rekorV2BundleEntry reads a Sigstore bundle's first log entry as the
+// entry a tiles log yields for its index: body, index and inclusion proof
+// with the checkpoint.
+func rekorV2BundleEntry(t *testing.T, path string) model.LogEntry {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b struct {
+		VerificationMaterial struct {
+			TlogEntries []struct {
+				LogIndex          int64  `json:"logIndex,string"`
+				CanonicalizedBody []byte `json:"canonicalizedBody"`
+				InclusionProof    struct {
+					LogIndex   int64    `json:"logIndex,string"`
+					TreeSize   int64    `json:"treeSize,string"`
+					RootHash   []byte   `json:"rootHash"`
+					Hashes     [][]byte `json:"hashes"`
+					Checkpoint struct {
+						Envelope string `json:"envelope"`
+					} `json:"checkpoint"`
+				} `json:"inclusionProof"`
+			} `json:"tlogEntries"`
+		} `json:"verificationMaterial"`
+	}
+	if err := json.Unmarshal(raw, &b); err != nil || len(b.VerificationMaterial.TlogEntries) == 0 {
+		t.Fatalf("%s: no log entry (%v)", path, err)
+	}
+	te := b.VerificationMaterial.TlogEntries[0]
+	ip := te.InclusionProof
+	return model.LogEntry{
+		LogIndex: te.LogIndex, Body: te.CanonicalizedBody,
+		Proof: &model.InclusionProof{LogIndex: ip.LogIndex, TreeSize: ip.TreeSize, RootHash: ip.RootHash, Hashes: ip.Hashes, Checkpoint: ip.Checkpoint.Envelope},
 	}
 }
