@@ -262,3 +262,32 @@ func TestVerifyKeylessIdentity(t *testing.T) {
 		t.Errorf("another issuer = %d %s", code, got)
 	}
 }
+
+// TestVerifyAgainstTilesLog points verify at the demo log's tlog-tiles API:
+// a Sigstore bundle verifies offline and its checkpoint is proven consistent
+// from tiles with the one loginfo remembered through the same API; a legacy
+// signature cannot be looked up there (no index) and says so (exit 1, error).
+func TestVerifyAgainstTilesLog(t *testing.T) {
+	isolateEnv(t)
+	w := startDemo(t)
+	logArgs := []string{"--log", w.LogURL + "/api/v2", "--log-key", w.LogPublicKeyPath, "--trusted-root", w.TrustedRootPath}
+	if code, out, errs := runCLI(t, "loginfo", "--log", w.LogURL+"/api/v2", "--log-key", w.LogPublicKeyPath); code != exitOK {
+		t.Fatalf("loginfo on the tiles API = %d\n%s%s", code, out, errs)
+	}
+	for _, c := range w.Cases {
+		if c.Name != "signed-bundle" && c.Name != "signed-legacy" {
+			continue
+		}
+		code, out, errs := runCLI(t, append([]string{"verify", c.Image, "--key", demoKeyPath(w, c.Key)}, logArgs...)...)
+		switch c.Name {
+		case "signed-bundle":
+			if code != exitOK || !strings.Contains(out, "✓ Consistency with remembered checkpoint") || !strings.Contains(out, "is consistent with the remembered size") {
+				t.Errorf("bundle on the tiles API = %d\n%s%s", code, out, errs)
+			}
+		case "signed-legacy":
+			if code != exitFailed || !strings.Contains(out, "no lookup by leaf hash") || !strings.Contains(out, "Verdict: error") {
+				t.Errorf("legacy signature on the tiles API = %d\n%s%s", code, out, errs)
+			}
+		}
+	}
+}

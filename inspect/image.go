@@ -473,7 +473,8 @@ func (v *verifier) checkConsistency(ctx context.Context, r *model.Result, cp mod
 		r.Skip(StepConsistency2, title, "no state directory")
 		return
 	}
-	if treeID == "" {
+	if treeID == "" && v.deps.Log.Rekor != nil {
+		// A tiles log is one tree, remembered without a tree ID.
 		if _, t, ok := proof.RekorV1Origin(cp.Origin); ok {
 			treeID = t
 		}
