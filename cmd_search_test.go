@@ -38,4 +38,10 @@ func TestSearchRefusesTilesLogs(t *testing.T) {
 	if code, out, errs := runCLI(t, "search", "--sha", digests[1], "--log-key", lg.keyFile); code != exitOK || !strings.HasPrefix(out, "1 entry") {
 		t.Errorf("search with PROVSCOPE_LOG=%s = %d\n%s%s", lg.url, code, out, errs)
 	}
+	// $COSIGN_REKOR_URL, as cosign reads it, when $PROVSCOPE_LOG is unset.
+	t.Setenv("PROVSCOPE_LOG", "")
+	t.Setenv("COSIGN_REKOR_URL", lg.url)
+	if code, out, errs := runCLI(t, "search", "--sha", digests[0], "--log-key", lg.keyFile); code != exitOK || !strings.HasPrefix(out, "1 entry") {
+		t.Errorf("search with COSIGN_REKOR_URL=%s = %d\n%s%s", lg.url, code, out, errs)
+	}
 }

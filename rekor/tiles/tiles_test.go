@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/transparency-dev/merkle/rfc6962"
 	"github.com/transparency-dev/merkle/testonly"
@@ -207,5 +208,55 @@ func BenchmarkInclusionProofFromTiles(b *testing.B) {
 			b.Fatal(err)
 		}
 		i += 7919
+	}
+}
+
+// TestHTTPRetriesAndLimits: 429 and 5xx answers are retried with backoff up
+// to MaxRetries, then reported with their status; a 4xx other than 404 is
+// not retried; a response larger than any tile or bundle can be is refused.
+func TestHTTPRetriesAndLimits(t *testing.T) {
+	var calls, failFirst int
+	status := http.StatusServiceUnavailable
+	huge := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		switch {
+		case calls <= failFirst:
+			w.WriteHeader(status)
+		case huge:
+			_, _ = w.Write(bytes.Repeat([]byte{'x'}, maxResource+10))
+		default:
+			_, _ = w.Write([]byte("example.com/log\n1\nAAAA\n\n— example.com/log sig\n"))
+		}
+	}))
+	defer srv.Close()
+	c, err := NewHTTP(HTTPConfig{Prefix: srv.URL, MaxRetries: 2, RetryWait: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	tests := []struct {
+		name      string
+		status    int
+		failFirst int
+		huge      bool
+		wantCalls int
+		wantErr   string
+	}{
+		{"503 then ok", http.StatusServiceUnavailable, 2, false, 3, ""},
+		{"429 then ok", http.StatusTooManyRequests, 1, false, 2, ""},
+		{"503 beyond the retries", http.StatusServiceUnavailable, 5, false, 3, "status 503"},
+		{"400 is not retried", http.StatusBadRequest, 5, false, 1, "status 400"},
+		{"oversized", 0, 0, true, 1, "exceeds"},
+	}
+	for _, tt := range tests {
+		calls, failFirst, status, huge = 0, tt.failFirst, tt.status, tt.huge
+		_, err := c.Checkpoint(ctx)
+		if calls != tt.wantCalls {
+			t.Errorf("%s: %d requests, want %d", tt.name, calls, tt.wantCalls)
+		}
+		if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("%s: error %v, want %q", tt.name, err, tt.wantErr)
+		}
 	}
 }
