@@ -64,24 +64,23 @@ func Bench(ctx context.Context, opts BenchOptions) error {
 			return err
 		}
 		next = need
-		cpu0 := cpuOf(cmd.Process.Pid)
+		cpu0, self0 := cpuOf(cmd.Process.Pid), ProcessCPU()
 		tp, err := c.PostAll(ctx, es, 8)
 		if err != nil {
 			return fmt.Errorf("single posts: %w", err)
 		}
-		cpu := cpuOf(cmd.Process.Pid) - cpu0
-		fmt.Fprintf(out, "write, single POST, concurrency 8: %d entries in %.2fs = %.0f entries/s; server CPU %.0f µs/entry (= %.0f entries/s per fully available core)\n",
-			tp.Entries, tp.Duration.Seconds(), tp.PerSecond(), perEntry(cpu, tp.Entries), 1e6/perEntry(cpu, tp.Entries))
-		rows = append(rows,
-			row{"write: single POSTs, concurrency 8", fmt.Sprintf("%.0f entries/s", tp.PerSecond()), ">= 3,000 entries/s"},
-			row{"  server CPU per entry", fmt.Sprintf("%.0f µs", perEntry(cpu, tp.Entries)), ""})
+		cost := writeCost{server: cpuOf(cmd.Process.Pid) - cpu0, client: ProcessCPU() - self0, n: tp.Entries}
+		fmt.Fprintf(out, "write, single POST, concurrency 8: %d entries in %.2fs = %.0f entries/s; %s\n",
+			tp.Entries, tp.Duration.Seconds(), tp.PerSecond(), cost)
+		rows = append(rows, row{"write: single POSTs, concurrency 8", fmt.Sprintf("%.0f entries/s", tp.PerSecond()), ">= 3,000 entries/s"})
+		rows = append(rows, cost.rows()...)
 	}
 	size, err := c.TreeSize(ctx)
 	if err != nil {
 		return err
 	}
 	var batched Throughput
-	var genTime, batchCPU time.Duration
+	var genTime, batchCPU, batchSelf time.Duration
 	for int(size)+batched.Entries < opts.Size {
 		n := min(50000, opts.Size-int(size)-batched.Entries)
 		t0 := time.Now()
@@ -91,22 +90,23 @@ func Bench(ctx context.Context, opts BenchOptions) error {
 		}
 		genTime += time.Since(t0)
 		next += n
-		cpu0 := cpuOf(cmd.Process.Pid)
+		cpu0, self0 := cpuOf(cmd.Process.Pid), ProcessCPU()
 		tp, err := c.PostAllBatched(ctx, es, 100, 4)
 		if err != nil {
 			return fmt.Errorf("batched posts: %w", err)
 		}
 		batchCPU += cpuOf(cmd.Process.Pid) - cpu0
+		batchSelf += ProcessCPU() - self0
 		batched.Entries += tp.Entries
 		batched.Duration += tp.Duration
 		fmt.Fprintf(os.Stderr, "  ... %d entries\n", int(size)+batched.Entries)
 	}
 	if batched.Entries > 0 {
-		fmt.Fprintf(out, "write, batches of 100, concurrency 4: %d entries in %.2fs = %.0f entries/s; server CPU %.0f µs/entry (= %.0f entries/s per fully available core); entry generation (%.1fs) not counted\n",
-			batched.Entries, batched.Duration.Seconds(), batched.PerSecond(), perEntry(batchCPU, batched.Entries), 1e6/perEntry(batchCPU, batched.Entries), genTime.Seconds())
-		rows = append(rows,
-			row{"write: batches of 100, concurrency 4", fmt.Sprintf("%.0f entries/s", batched.PerSecond()), ">= 10,000 entries/s"},
-			row{"  server CPU per entry", fmt.Sprintf("%.0f µs", perEntry(batchCPU, batched.Entries)), ""})
+		cost := writeCost{server: batchCPU, client: batchSelf, n: batched.Entries}
+		fmt.Fprintf(out, "write, batches of 100, concurrency 4: %d entries in %.2fs = %.0f entries/s; %s; entry generation (%.1fs) not counted\n",
+			batched.Entries, batched.Duration.Seconds(), batched.PerSecond(), cost, genTime.Seconds())
+		rows = append(rows, row{"write: batches of 100, concurrency 4", fmt.Sprintf("%.0f entries/s", batched.PerSecond()), ">= 10,000 entries/s"})
+		rows = append(rows, cost.rows()...)
 	}
 	size, err = c.TreeSize(ctx)
 	if err != nil {
@@ -182,6 +182,33 @@ func Bench(ctx context.Context, opts BenchOptions) error {
 	_ = cmd2.Process.Kill()
 	_ = cmd2.Wait()
 	return nil
+}
+
+// writeCost is the CPU a write phase took in the server and in the load
+// generator (HTTP client, JSON; entries are signed before the phase).
+type writeCost struct {
+	server, client time.Duration
+	n              int
+}
+
+// ceiling is the rate at which the server and the load generator together
+// need every CPU of the machine: no run on it can write faster at these
+// costs per entry.
+func (c writeCost) ceiling() float64 {
+	return float64(runtime.NumCPU()) * 1e6 / (perEntry(c.server, c.n) + perEntry(c.client, c.n))
+}
+
+func (c writeCost) String() string {
+	return fmt.Sprintf("server CPU %.0f µs/entry, load generator CPU %.0f µs/entry: %d CPUs allow at most %d × 10^6 / (%.0f + %.0f) = %.0f entries/s",
+		perEntry(c.server, c.n), perEntry(c.client, c.n), runtime.NumCPU(), runtime.NumCPU(), perEntry(c.server, c.n), perEntry(c.client, c.n), c.ceiling())
+}
+
+func (c writeCost) rows() []row {
+	return []row{
+		{"  server CPU per entry", fmt.Sprintf("%.0f µs", perEntry(c.server, c.n)), ""},
+		{"  load generator CPU per entry", fmt.Sprintf("%.0f µs", perEntry(c.client, c.n)), ""},
+		{fmt.Sprintf("  CPU ceiling: %d × 10^6 µs/s ÷ (server + generator)", runtime.NumCPU()), fmt.Sprintf("%.0f entries/s", c.ceiling()), ""},
+	}
 }
 
 // row is one line of the summary table.

@@ -98,6 +98,17 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
+	writeEncoded(w, status, b, err)
+}
+
+// writeEntryJSON writes models.LogEntry{id: *e} (see appendEntryJSON).
+func writeEntryJSON(w http.ResponseWriter, status int, id string, e *models.LogEntryAnon) {
+	b, err := appendEntryJSON(make([]byte, 0, 4096), id, e)
+	writeEncoded(w, status, b, err)
+}
+
+// writeEncoded writes the JSON b, or a 500 when encoding it failed.
+func writeEncoded(w http.ResponseWriter, status int, b []byte, err error) {
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{"code":500,"message":"encoding response"}`)
 	}
@@ -253,7 +264,7 @@ func (l *Log) createEntry(w http.ResponseWriter, r *http.Request) {
 	case http.StatusCreated:
 		w.Header().Set("Location", "/api/v1/log/entries/"+res.id)
 		w.Header().Set("ETag", res.id)
-		writeJSON(w, http.StatusCreated, models.LogEntry{res.id: *res.entry})
+		writeEntryJSON(w, http.StatusCreated, res.id, res.entry)
 	case http.StatusConflict:
 		w.Header().Set("Location", "/api/v1/log/entries/"+res.id)
 		writeJSON(w, res.status, res.err)
@@ -429,7 +440,7 @@ func (l *Log) writeEntry(w http.ResponseWriter, id string, e *models.LogEntryAno
 		l.log.Error("reading entry", "err", err)
 		writeError(w, http.StatusInternalServerError, "unexpected result from transparency log")
 	default:
-		writeJSON(w, http.StatusOK, models.LogEntry{id: *e})
+		writeEntryJSON(w, http.StatusOK, id, e)
 	}
 }
 

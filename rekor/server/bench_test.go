@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/provscope/provscope/internal/loadgen"
 )
@@ -31,7 +29,7 @@ func BenchmarkBatchPost(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cpu0 := cpuTime()
+	cpu0 := loadgen.ProcessCPU()
 	b.ResetTimer()
 	for i := 0; i < n; i += 100 {
 		body := append([]byte{'['}, bytes.Join(es[i:i+100], []byte{','})...)
@@ -44,14 +42,7 @@ func BenchmarkBatchPost(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "entries/s")
-	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(n), "cpu-µs/entry")
-}
-
-// cpuTime returns this process's user+system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64((loadgen.ProcessCPU()-cpu0).Microseconds())/float64(n), "cpu-µs/entry")
 }
 
 // BenchmarkSinglePost measures one-entry POSTs from 8 concurrent clients
@@ -73,14 +64,14 @@ func BenchmarkSinglePost(b *testing.B) {
 		b.Fatal(err)
 	}
 	c := loadgen.NewClient(srv.URL, 8)
-	cpu0 := cpuTime()
+	cpu0 := loadgen.ProcessCPU()
 	b.ResetTimer()
 	tp, err := c.PostAll(context.Background(), es, 8)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportMetric(tp.PerSecond(), "entries/s")
-	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/entry(client+server)")
+	b.ReportMetric(float64((loadgen.ProcessCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/entry(client+server)")
 }
 
 // BenchmarkGetByIndex measures GET /api/v1/log/entries?logIndex=N through
@@ -111,7 +102,7 @@ func BenchmarkGetByIndex(b *testing.B) {
 			b.Fatalf("batch: %d %s", rec.Code, rec.Body)
 		}
 	}
-	cpu0 := cpuTime()
+	cpu0 := loadgen.ProcessCPU()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for i := 0; pb.Next(); i++ {
@@ -123,5 +114,5 @@ func BenchmarkGetByIndex(b *testing.B) {
 			}
 		}
 	})
-	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/read")
+	b.ReportMetric(float64((loadgen.ProcessCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/read")
 }

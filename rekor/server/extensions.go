@@ -102,14 +102,7 @@ func (l *Log) batch(ctx context.Context, raw []byte) (answer, *batchRecord) {
 
 // encodeBatch encodes a batch's results as its 207 answer.
 func encodeBatch(res []entryResult) answer {
-	out := make([]BatchItem, len(res))
-	for i, r := range res {
-		out[i] = BatchItem{Status: r.status, EntryID: r.id, Error: r.err}
-		if r.entry != nil {
-			out[i].Entry = models.LogEntry{r.id: *r.entry}
-		}
-	}
-	b, err := json.Marshal(out)
+	b, err := appendBatchJSON(make([]byte, 0, 3072*len(res)), res)
 	if err != nil {
 		return answer{http.StatusInternalServerError, []byte(`{"code":500,"message":"encoding response"}`)}
 	}
