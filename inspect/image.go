@@ -357,24 +357,13 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 			r.Fail(StepLogEntry, "Log entry", errors.New("the log's entry for this leaf hash has another body"))
 		}
 	} else {
-		if a.Kind != model.AttachSignature {
-			r.Skip(StepLogEntry, "Log entry", "the attestation carries no bundle; not looked up")
-			r.Override = model.VerdictNotLogged
-			return
-		}
-		canonical, err := body.BuildHashedRekord(sha256Digest(a.Payload), a.Signature, keyPEM)
-		if err != nil {
-			r.Fail(StepLogEntry, "Log entry", fmt.Errorf("building the entry to look up: %w", err))
-			return
-		}
-		leaf := hex.EncodeToString(proof.LeafHash(canonical))
-		online, err := v.deps.Log.Rekor.EntryByUUID(ctx, leaf)
+		online, how, err := v.lookUpEntry(ctx, a, keyPEM)
 		switch {
 		case errors.Is(err, client.ErrNotFound):
 			r.Add(model.Step{
 				Name: StepLogEntry, Title: "Log entry", Status: model.StatusFail,
-				Detail:   "no log entry records this signature: it was never uploaded (stealth signing)",
-				Evidence: []model.Evidence{{Label: "looked up leaf hash", Value: leaf}, {Label: "log", Value: v.deps.Log.Def.URL}},
+				Detail:   fmt.Sprintf("no log entry records this %s: it was never uploaded (stealth signing)", a.Kind),
+				Evidence: []model.Evidence{how, {Label: "log", Value: v.deps.Log.Def.URL}},
 			})
 			if sigErr == nil && r.FirstFailure().Name == StepLogEntry {
 				r.Override = model.VerdictNotLogged
@@ -410,6 +399,56 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 	}
 }
 
+// lookUpEntry finds the log entry of an attachment that carries no bundle.
+// A signature's is the hashedrekord body cosign uploads for it, found by
+// its leaf hash. An attestation's dsse or intoto body cannot be rebuilt from
+// the envelope alone, so the index is searched for the envelope payload's
+// hash and the entry recording this envelope's signature and key is kept.
+// It returns how it looked (evidence) and an error wrapping
+// client.ErrNotFound when no entry records the attachment.
+func (v *verifier) lookUpEntry(ctx context.Context, a model.Attachment, keyPEM []byte) (*model.LogEntry, model.Evidence, error) {
+	if a.Kind == model.AttachSignature {
+		canonical, err := body.BuildHashedRekord(sha256Digest(a.Payload), a.Signature, keyPEM)
+		if err != nil {
+			return nil, model.Evidence{}, fmt.Errorf("building the entry to look up: %w", err)
+		}
+		leaf := hex.EncodeToString(proof.LeafHash(canonical))
+		e, err := v.deps.Log.Rekor.EntryByUUID(ctx, leaf)
+		return e, model.Evidence{Label: "looked up leaf hash", Value: leaf}, err
+	}
+	env, err := registry.ParseEnvelope(a.Payload)
+	if err != nil {
+		return nil, model.Evidence{}, err
+	}
+	hash := "sha256:" + sha256Digest(env.Payload).Hex
+	how := model.Evidence{Label: "searched payload hash", Value: hash}
+	uuids, err := v.deps.Log.Rekor.Search(ctx, client.SearchQuery{Hash: hash})
+	if err != nil {
+		return nil, how, err
+	}
+	if len(uuids) > maxLookupEntries {
+		uuids = uuids[:maxLookupEntries]
+	}
+	if len(uuids) > 0 {
+		entries, err := v.deps.Log.Rekor.Retrieve(ctx, uuids, nil)
+		if err != nil {
+			return nil, how, err
+		}
+		for i := range entries {
+			b, err := body.Decode(entries[i].Body)
+			if err == nil && body.CheckPayloadHash(b, env.Payload) == nil &&
+				body.CheckSignatures(b, [][]byte{env.Signatures[0].Sig}) == nil && body.CheckVerifier(b, keyPEM) == nil {
+				return &entries[i], how, nil
+			}
+		}
+	}
+	return nil, how, fmt.Errorf("no entry about payload %s records this envelope's signature and key: %w", hash, client.ErrNotFound)
+}
+
+// maxLookupEntries bounds how many index matches a lookup fetches: the same
+// payload is rarely logged more than a few times.
+const maxLookupEntries = 50
+
 func sha256Digest(b []byte) body.Digest {
 	sum := sha256.Sum256(b)
 	return body.Digest{Algorithm: "sha256", Hex: hex.EncodeToString(sum[:])}
@@ -443,7 +482,7 @@ func (v *verifier) keyFromLog(ctx context.Context, a model.Attachment) ([]byte, 
 	if err != nil || len(uuids) == 0 {
 		return nil, model.Signer{}
 	}
-	entries, err := v.deps.Log.Rekor.Retrieve(ctx, uuids[:min(len(uuids), 50)], nil)
+	entries, err := v.deps.Log.Rekor.Retrieve(ctx, uuids[:min(len(uuids), maxLookupEntries)], nil)
 	if err != nil {
 		return nil, model.Signer{}
 	}
