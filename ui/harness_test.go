@@ -22,16 +22,29 @@ var fixedNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 func newTestApp(t testing.TB, w, h int, opts ...ui.Option) (*ui.App, *fakebackend.Backend) {
 	t.Helper()
 	fb := fakebackend.New()
-	c := ui.NewCommon(fb, true, false)
+	a := startWith(t, fb, w, h, func(c *ui.Common) {
+		c.ExportDir = t.TempDir()
+		c.LogName = "fake"
+		c.RegistryHost = "127.0.0.1:5000"
+	}, opts...)
+	return a, fb
+}
+
+// startWith opens the explorer on b at w×h, with the clock pinned and no
+// head refresh timer (heads are refreshed by hand), and runs its start-up
+// commands; edit, when set, adjusts the session's Common first.
+func startWith(t testing.TB, b ui.Backend, w, h int, edit func(*ui.Common), opts ...ui.Option) *ui.App {
+	t.Helper()
+	c := ui.NewCommon(b, true, false)
 	c.Now = func() time.Time { return fixedNow }
-	c.RefreshInterval = 0 // no timers in tests: heads are refreshed by hand
-	c.ExportDir = t.TempDir()
-	c.LogName = "fake"
-	c.RegistryHost = "127.0.0.1:5000"
+	c.RefreshInterval = 0
+	if edit != nil {
+		edit(&c)
+	}
 	a := ui.New(c, opts...)
 	run(t, a, a.Init())
 	send(t, a, tea.WindowSizeMsg{Width: w, Height: h})
-	return a, fb
+	return a
 }
 
 // run executes cmd and everything it leads to, synchronously, feeding each

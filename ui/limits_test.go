@@ -3,8 +3,6 @@ package ui_test
 import (
 	"testing"
 
-	tea "charm.land/bubbletea/v2"
-
 	"github.com/provscope/provscope/ui"
 	"github.com/provscope/provscope/ui/fakebackend"
 )
@@ -20,11 +18,7 @@ func TestMaxRowsBoundsTheEntryCache(t *testing.T) {
 		{0, 4096},
 	} {
 		be := &bigLog{Backend: fakebackend.New(), n: 5000}
-		c := ui.NewCommon(be, true, false)
-		c.RefreshInterval, c.MaxRows = 0, tt.maxRows
-		a := ui.New(c)
-		run(t, a, a.Init())
-		send(t, a, tea.WindowSizeMsg{Width: 120, Height: 40})
+		a := startWith(t, be, 120, 40, func(c *ui.Common) { c.MaxRows = tt.maxRows })
 		press(t, a, ui.DefaultKeyMap().Search)
 		typeText(t, a, "*")
 		send(t, a, keyMsg("enter"))

@@ -7,24 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	tea "charm.land/bubbletea/v2"
-
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/ui"
 	"github.com/provscope/provscope/ui/fakebackend"
 )
-
-// startOn opens the explorer on fb at 120×40 with its start-up commands
-// run (the first head, the memory's answer, the checks they lead to).
-func startOn(t *testing.T, fb *fakebackend.Backend) *ui.App {
-	t.Helper()
-	c := ui.NewCommon(fb, true, false)
-	c.RefreshInterval = 0
-	a := ui.New(c)
-	run(t, a, a.Init())
-	send(t, a, tea.WindowSizeMsg{Width: 120, Height: 40})
-	return a
-}
 
 func headOf(t *testing.T, fb *fakebackend.Backend) model.LogInfo {
 	t.Helper()
@@ -44,7 +30,7 @@ func rememberedSize(fb *fakebackend.Backend) int64 {
 
 func TestFirstHeadIsRemembered(t *testing.T) {
 	fb := fakebackend.New()
-	startOn(t, fb)
+	startWith(t, fb, 120, 40, nil)
 	if got, want := rememberedSize(fb), headOf(t, fb).TreeSize; got != want {
 		t.Errorf("remembered size %d after the first head, want %d", got, want)
 	}
@@ -59,7 +45,7 @@ func TestRememberedCheckpointIsCheckedAndMovedOn(t *testing.T) {
 	old := headOf(t, fb)
 	fb.SetRemembered(old)
 	fb.AppendNoise(7)
-	a := startOn(t, fb)
+	a := startWith(t, fb, 120, 40, nil)
 	if a.Banner() != "" {
 		t.Fatalf("banner %q on a consistent log", a.Banner())
 	}
@@ -99,7 +85,7 @@ func TestInconsistentLogIsNotRemembered(t *testing.T) {
 	fb.SetRemembered(old)
 	fb.AppendNoise(5)
 	fb.Rewrite()
-	a := startOn(t, fb)
+	a := startWith(t, fb, 120, 40, nil)
 	if !strings.Contains(a.Banner(), "INCONSISTENT") {
 		t.Fatalf("banner = %q, want the inconsistency", a.Banner())
 	}
@@ -117,7 +103,7 @@ func TestInconsistentLogIsNotRemembered(t *testing.T) {
 func TestUnreadableMemoryRemembersNothing(t *testing.T) {
 	fb := fakebackend.New()
 	fb.RecallErr = errors.New("permission denied")
-	a := startOn(t, fb)
+	a := startWith(t, fb, 120, 40, nil)
 	if !strings.Contains(a.Status(), "permission denied") {
 		t.Errorf("status = %q, want the memory's error", a.Status())
 	}

@@ -4,9 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
-
-	tea "charm.land/bubbletea/v2"
 
 	"github.com/provscope/provscope/ui"
 	"github.com/provscope/provscope/ui/fakebackend"
@@ -46,11 +43,7 @@ func TestSearchIdentityNoteInStatusLine(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			l := &identityLog{Backend: fakebackend.New(), prefix: tt.prefix}
-			c := ui.NewCommon(l, true, false)
-			c.RefreshInterval, c.Now = 0, func() time.Time { return fixedNow }
-			a := ui.New(c)
-			run(t, a, a.Init())
-			send(t, a, tea.WindowSizeMsg{Width: 80, Height: 24})
+			a := startWith(t, l, 80, 24, nil)
 			press(t, a, ui.DefaultKeyMap().Search)
 			typeText(t, a, "dev@")
 			send(t, a, keyMsg("enter"))

@@ -1,81 +1,18 @@
 package client
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/provscope/provscope/registry/cosignfmt"
-	"github.com/provscope/provscope/rekor/server"
 )
 
-// TestIdentitiesEmbedded lists identities by prefix from provscope's log
-// and finds each one's entry with Rekor's exact index search.
-func TestIdentitiesEmbedded(t *testing.T) {
-	ctx := context.Background()
-	sl, err := server.Open(ctx, server.Config{Dir: t.TempDir(), Hostname: "client.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sl.Handler())
-	defer func() { srv.Close(); _ = sl.Close() }()
-	c, err := New(Config{URL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, email := range []string{"dev@example.com", "Dev.Ops@example.com", "ci@example.org"} {
-		k, _ := cosignfmt.KeyFromSeed(email)
-		s, _ := cosignfmt.NewSigner(k)
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(int64(i + 1)), Subject: pkix.Name{CommonName: email},
-			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-			EmailAddresses: []string{email},
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, k.Public(), k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := []byte("artifact " + email)
-		sig, _ := s.SignMessage(bytes.NewReader(p))
-		cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-		if _, _, err := c.Upload(ctx, cosignfmt.HashedRekordEntry(p, sig, cert)); err != nil {
-			t.Fatalf("Upload(%s) = %v", email, err)
-		}
-	}
-	p, err := c.Identities(ctx, "DEV", 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := []string{"dev.ops@example.com", "dev@example.com"}; !slices.Equal(p.Identities, want) || p.Truncated || !p.Complete() {
-		t.Errorf("Identities(DEV) = %+v, want %q, complete, not truncated", p, want)
-	}
-	for _, id := range p.Identities {
-		if uuids, err := c.Search(ctx, SearchQuery{Subject: id}); err != nil || len(uuids) != 1 {
-			t.Errorf("Search(subject %s) = %q, %v; want one entry", id, uuids, err)
-		}
-	}
-	if p, err := c.Identities(ctx, "dev", 1); err != nil || len(p.Identities) != 1 || !p.Truncated {
-		t.Errorf("Identities(dev, 1) = %+v, %v; want one, truncated", p, err)
-	}
-	if p, err := c.Identities(ctx, "nobody", 10); err != nil || p.Identities == nil || len(p.Identities) != 0 {
-		t.Errorf("Identities(nobody) = %+v, %v; want an empty list", p, err)
-	}
-}
-
-// TestIdentitiesErrors maps a log without the extension to ErrUnsupported,
-// other failures to *HTTPError, and bad arguments to errors before any
-// request.
+// TestIdentitiesErrors decodes a page, maps a log without the extension to
+// ErrUnsupported, other failures to *HTTPError, and bad arguments to errors
+// before any request. (ui/backend's tests run it against provscope's log.)
 func TestIdentitiesErrors(t *testing.T) {
 	ctx := context.Background()
 	var gotQuery string

@@ -3,19 +3,13 @@ package backend_test
 import (
 	"bytes"
 	"context"
-	"net/http/httptest"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/provscope/provscope/inspect"
 	"github.com/provscope/provscope/model"
-	"github.com/provscope/provscope/registry/cosignfmt"
-	"github.com/provscope/provscope/rekor/client"
 	"github.com/provscope/provscope/rekor/logs"
-	"github.com/provscope/provscope/rekor/server"
 	"github.com/provscope/provscope/rekor/state"
-	"github.com/provscope/provscope/ui/backend"
 )
 
 // TestCheckpointMemorySharedWithLoginfo remembers heads in a state store
@@ -24,33 +18,15 @@ import (
 // round; a writer never replaces a checkpoint it did not start from.
 func TestCheckpointMemorySharedWithLoginfo(t *testing.T) {
 	ctx := context.Background()
-	sl, err := server.Open(ctx, server.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sl.Handler())
-	defer func() { srv.Close(); _ = sl.Close() }()
-	rc, err := client.New(client.Config{URL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, _ := cosignfmt.KeyFromSeed("memory")
-	s, _ := cosignfmt.NewSigner(k)
+	l := startLog(t)
 	grow := func(n int) {
 		for range n {
-			p := []byte("artifact " + strconv.FormatInt(time.Now().UnixNano(), 10))
-			sig, _ := s.SignMessage(bytes.NewReader(p))
-			if _, _, err := rc.Upload(ctx, cosignfmt.HashedRekordEntry(p, sig, s.PublicKeyPEM())); err != nil {
-				t.Fatal(err)
-			}
+			l.sign("")
 		}
 	}
 	store := &state.Store{Dir: t.TempDir()}
-	def := logs.Log{Name: "test", URL: srv.URL, Kind: logs.KindRekorV1}
-	b, err := backend.Open(ctx, backend.Config{Log: def, KeyPEM: sl.PublicKeyPEM(), Store: store})
-	if err != nil {
-		t.Fatal(err)
-	}
+	def := logs.Log{Name: "test", URL: l.srv.URL, Kind: logs.KindRekorV1}
+	b := l.open(l.srv.URL, store)
 
 	grow(3)
 	h1, err := b.LogInfo(ctx)
@@ -69,11 +45,11 @@ func TestCheckpointMemorySharedWithLoginfo(t *testing.T) {
 
 	// loginfo finds the explorer's checkpoint and moves the memory on.
 	grow(2)
-	l, err := inspect.OpenLog(ctx, def, inspect.LogOptions{KeyPEM: sl.PublicKeyPEM()})
+	il, err := inspect.OpenLog(ctx, def, inspect.LogOptions{KeyPEM: l.log.PublicKeyPEM()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := inspect.CheckLog(ctx, l, inspect.CheckOptions{Store: store, Now: time.Now()})
+	c, err := inspect.CheckLog(ctx, il, inspect.CheckOptions{Store: store, Now: time.Now()})
 	if err != nil || c.Verdict() != model.VerdictVerified || c.Trees[0].Previous == nil || c.Trees[0].Previous.Size != 3 {
 		t.Fatalf("CheckLog = %+v, %v; want verified from the explorer's size 3", c, err)
 	}
@@ -103,10 +79,7 @@ func TestCheckpointMemorySharedWithLoginfo(t *testing.T) {
 	}
 
 	// Without a store nothing is recalled or written.
-	nb, err := backend.Open(ctx, backend.Config{Log: def, KeyPEM: sl.PublicKeyPEM()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	nb := l.open(l.srv.URL, nil)
 	if r, err := nb.Recall(ctx, h1.TreeID); r != nil || err != nil {
 		t.Errorf("Recall without a store = %v, %v", r, err)
 	}
