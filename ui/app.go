@@ -389,7 +389,7 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Search):
 		a.overlay = overlaySearch
 		a.input.Reset()
-		a.input.Placeholder = "sha256:…, email, identity, UUID, log index"
+		a.input.Placeholder = "sha256:…, email or identity (prefix), UUID, log index, key.pem"
 		a.input.Prompt = "/ "
 		return a.input.Focus()
 	case key.Matches(msg, k.LogPicker):
