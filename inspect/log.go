@@ -42,7 +42,7 @@ type LogOptions struct {
 	KeyPEM []byte
 	// HTTPClient is used for every request; nil means a default client.
 	HTTPClient *http.Client
-	// UserAgent is sent with Rekor v1 requests.
+	// UserAgent is sent with every request.
 	UserAgent string
 }
 
@@ -58,7 +58,7 @@ func OpenLog(ctx context.Context, def logs.Log, opts LogOptions) (*Log, error) {
 		}
 		l.Rekor = c
 	case logs.KindTiles:
-		c, err := tiles.NewHTTP(tiles.HTTPConfig{Prefix: strings.TrimRight(def.URL, "/") + "/api/v2", HTTPClient: opts.HTTPClient})
+		c, err := tiles.NewHTTP(tiles.HTTPConfig{Prefix: strings.TrimRight(def.URL, "/") + "/api/v2", HTTPClient: opts.HTTPClient, UserAgent: opts.UserAgent})
 		if err != nil {
 			return nil, fmt.Errorf("opening log %s: %w", def.Name, err)
 		}

@@ -19,6 +19,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,9 +60,15 @@ type HTTPConfig struct {
 	// MaxRetries retries 429 and 5xx answers with backoff; 0 means 3,
 	// negative never.
 	MaxRetries int
-	// RetryWait is the first backoff; 0 means 250ms.
+	// RetryWait is the first backoff; 0 means 250ms. A Retry-After answer
+	// (in seconds) is honoured instead, up to maxRetryWait.
 	RetryWait time.Duration
+	// UserAgent is sent with every request when set.
+	UserAgent string
 }
+
+// maxRetryWait caps any one wait before a retry.
+const maxRetryWait = 10 * time.Second
 
 // maxResource bounds any one resource: a full tile is 8 KiB; an entry
 // bundle holds 256 entries of at most 64 KiB each.
@@ -101,6 +108,9 @@ func NewHTTP(cfg HTTPConfig) (*Client, error) {
 			if err != nil {
 				return nil, fmt.Errorf("fetching %s: %w", path, err)
 			}
+			if cfg.UserAgent != "" {
+				req.Header.Set("User-Agent", cfg.UserAgent)
+			}
 			resp, err := hc.Do(req)
 			if err != nil {
 				return nil, fmt.Errorf("fetching %s: %w", path, err)
@@ -119,7 +129,11 @@ func NewHTTP(cfg HTTPConfig) (*Client, error) {
 			case resp.StatusCode == http.StatusNotFound:
 				return nil, fmt.Errorf("fetching %s: %w", path, ErrNotFound)
 			case (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500) && attempt < retries:
-				t := time.NewTimer(min(wait<<attempt, 10*time.Second))
+				d := wait << attempt
+				if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs >= 0 {
+					d = time.Duration(secs) * time.Second
+				}
+				t := time.NewTimer(min(d, maxRetryWait))
 				select {
 				case <-ctx.Done():
 					t.Stop()

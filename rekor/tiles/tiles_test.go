@@ -260,3 +260,33 @@ func TestHTTPRetriesAndLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPRetryAfterAndUserAgent: the log's Retry-After is honoured over
+// the client's own backoff (a 5 s wait does not fit a 300 ms request
+// budget, so the fetch ends with the deadline instead of a quick retry),
+// and the User-Agent is sent.
+func TestHTTPRetryAfterAndUserAgent(t *testing.T) {
+	var agents []string
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		agents = append(agents, r.Header.Get("User-Agent"))
+		calls++
+		if calls == 1 {
+			w.Header().Set("Retry-After", "5")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		_, _ = w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	c, err := NewHTTP(HTTPConfig{Prefix: srv.URL, RetryWait: time.Millisecond, Timeout: 300 * time.Millisecond, UserAgent: "provscope/test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Checkpoint(context.Background()); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Checkpoint after Retry-After: 5 = %v, want the deadline", err)
+	}
+	if calls != 1 || agents[0] != "provscope/test" {
+		t.Errorf("%d requests with agents %q, want 1 with provscope/test", calls, agents)
+	}
+}
