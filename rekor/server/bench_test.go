@@ -72,6 +72,7 @@ func BenchmarkSinglePost(b *testing.B) {
 	}
 	b.ReportMetric(tp.PerSecond(), "entries/s")
 	b.ReportMetric(float64((loadgen.ProcessCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/entry(client+server)")
+	b.ReportMetric(float64(b.N)/float64(l.commits.Load()), "entries/commit")
 }
 
 // BenchmarkGetByIndex measures GET /api/v1/log/entries?logIndex=N through

@@ -84,6 +84,8 @@ type Log struct {
 
 	submit  chan []*pending // one request's entries, committed together
 	closing chan struct{}
+	// commits counts the transactions that stored entries.
+	commits atomic.Int64
 	// lastRequest is when the last request arrived (Unix nanoseconds).
 	lastRequest atomic.Int64
 	done        chan struct{}
@@ -541,6 +543,7 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("committing %d entries: %w", len(inBatch), err)
 	}
+	l.commits.Add(1)
 	for _, i := range added {
 		l.filter.add(batch[i].p.leaf)
 	}
