@@ -53,24 +53,29 @@ usage() {
 	exit 2
 }
 
-# tool NAME DIRNAME PKG VERSION: print the path of a cached binary, building
-# it with `go install` (private GOCACHE, as install-tools.sh does) if absent.
-# Accepts both DIRNAME/NAME and DIRNAME/bin/NAME.
+# tool NAME DIRNAME VERSION PKG...: print the path of the cached binary NAME,
+# building PKG... (one module, one `go install`, private GOCACHE, as
+# install-tools.sh does) into DIRNAME/bin if it is absent. Accepts both
+# DIRNAME/NAME and DIRNAME/bin/NAME.
 tool() {
-	local name=$1 dir="$TOOLS_DIR/$2" pkg=$3 version=$4
+	local name=$1 dir="$TOOLS_DIR/$2" version=$3
+	shift 3
+	local p pkgs=()
 	for p in "$dir/$name" "$dir/bin/$name"; do
 		if [[ -x $p ]]; then
 			echo "$p"
 			return
 		fi
 	done
-	say "building $name $version into $dir/bin (several minutes the first time)"
+	for p in "$@"; do pkgs+=("$p@$version"); done
+	say "building ${pkgs[*]} into $dir/bin (several minutes the first time)"
+	rm -rf "$dir/bin.tmp"
 	mkdir -p "$dir/gocache"
 	GOBIN="$dir/bin.tmp" GOCACHE="$dir/gocache" GOFLAGS=-buildvcs=false \
-		go install "$pkg@$version" >&2 || die "building $name $version failed"
+		go install "${pkgs[@]}" >&2 || die "building ${pkgs[*]} failed"
 	mkdir -p "$dir/bin"
 	mv "$dir/bin.tmp/"* "$dir/bin/" && rm -rf "$dir/bin.tmp" "$dir/gocache"
-	[[ -x "$dir/bin/$name" ]] || die "go install $pkg@$version made no $name"
+	[[ -x "$dir/bin/$name" ]] || die "go install ${pkgs[*]} made no $name"
 	echo "$dir/bin/$name"
 }
 
@@ -122,14 +127,15 @@ start() {
 	need openssl "apt-get install openssl"
 	need curl "apt-get install curl"
 	local rekor trillian signer createtree
-	rekor=$(tool rekor-server "rekor-server-$REKOR_SERVER_VERSION" github.com/sigstore/rekor/cmd/rekor-server "$REKOR_SERVER_VERSION")
-	trillian=$(tool trillian_log_server "trillian-$TRILLIAN_VERSION" github.com/google/trillian/cmd/trillian_log_server "$TRILLIAN_VERSION")
-	signer=$(tool trillian_log_signer "trillian-$TRILLIAN_VERSION" github.com/google/trillian/cmd/trillian_log_signer "$TRILLIAN_VERSION")
-	createtree=$(tool createtree "trillian-$TRILLIAN_VERSION" github.com/google/trillian/cmd/createtree "$TRILLIAN_VERSION")
+	local tdir="trillian-$TRILLIAN_VERSION" tmod=github.com/google/trillian/cmd
+	rekor=$(tool rekor-server "rekor-server-$REKOR_SERVER_VERSION" "$REKOR_SERVER_VERSION" github.com/sigstore/rekor/cmd/rekor-server)
+	trillian=$(tool trillian_log_server "$tdir" "$TRILLIAN_VERSION" $tmod/trillian_log_server $tmod/trillian_log_signer $tmod/createtree)
+	signer=$(tool trillian_log_signer "$tdir" "$TRILLIAN_VERSION" $tmod/trillian_log_server $tmod/trillian_log_signer $tmod/createtree)
+	createtree=$(tool createtree "$tdir" "$TRILLIAN_VERSION" $tmod/trillian_log_server $tmod/trillian_log_signer $tmod/createtree)
 	local schema
 	schema=$(go env GOMODCACHE)/github.com/google/trillian@$TRILLIAN_VERSION/storage/mysql/schema/storage.sql
 	if [[ ! -f $schema ]]; then
-		(cd "$(dirname "$trillian")" && GOFLAGS=-mod=mod go mod download "github.com/google/trillian@$TRILLIAN_VERSION") >&2 ||
+		(cd "$(dirname "$trillian")" && go mod download "github.com/google/trillian@$TRILLIAN_VERSION") >&2 ||
 			die "Trillian's schema is not in the module cache: $schema"
 	fi
 
