@@ -126,7 +126,7 @@ func (f *logFlags) register(cmd *cobra.Command) {
 // open resolves the log (flag, environment, config file) and opens it. A
 // name or key that cannot be used is a usage error.
 func (f *logFlags) open(ctx context.Context) (*inspect.Log, logs.Selection, error) {
-	sel, err := f.selection()
+	sel, _, err := f.selection()
 	if err != nil {
 		return nil, sel, err
 	}
@@ -150,21 +150,22 @@ func (f *logFlags) open(ctx context.Context) (*inspect.Log, logs.Selection, erro
 }
 
 // selection resolves which log the flags, environment and config file
-// name, without opening it. Errors are usage errors.
-func (f *logFlags) selection() (logs.Selection, error) {
+// name, without opening it, and returns the config file's content too.
+// Errors are usage errors.
+func (f *logFlags) selection() (logs.Selection, *logs.Config, error) {
 	path, err := logs.ConfigPath(os.Getenv)
 	if err != nil {
-		return logs.Selection{}, usageErr(err)
+		return logs.Selection{}, nil, usageErr(err)
 	}
 	cfg, err := logs.LoadConfig(path)
 	if err != nil {
-		return logs.Selection{}, usageErr(err)
+		return logs.Selection{}, nil, usageErr(err)
 	}
 	sel, err := logs.Resolve(f.log, os.Getenv, cfg)
 	if err != nil {
-		return logs.Selection{}, usageErr(err)
+		return logs.Selection{}, cfg, usageErr(err)
 	}
-	return sel, nil
+	return sel, cfg, nil
 }
 
 // outputFlag is the --output flag: text (default) or json.

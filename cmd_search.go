@@ -73,7 +73,7 @@ read them by position with get --log-index and proof --log-index.`,
 			if q.Hash == "" && q.PublicKey == nil && q.Email == "" && q.Subject == "" {
 				return usageErr(errors.New("give at least one of --sha, --artifact, --public-key, --email, --subject"))
 			}
-			sel, err := lf.selection()
+			sel, _, err := lf.selection()
 			if err != nil {
 				return err
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/registry"
+	"github.com/provscope/provscope/rekor/logs"
 	"github.com/provscope/provscope/rekor/state"
 )
 
@@ -137,6 +138,10 @@ func (p *policyFlags) open(ctx context.Context, lf *logFlags) (inspect.Policy, i
 	if err != nil {
 		return pol, inspect.Deps{}, err
 	}
+	_, cfg, err := lf.selection()
+	if err != nil {
+		return pol, inspect.Deps{}, err
+	}
 	dir, err := state.DefaultDir(os.Getenv)
 	if err != nil {
 		return pol, inspect.Deps{}, usageErr(err)
@@ -145,6 +150,8 @@ func (p *policyFlags) open(ctx context.Context, lf *logFlags) (inspect.Policy, i
 		Registry: registry.New(registry.Config{Insecure: p.insecureRegistry, UserAgent: "provscope/" + buildVersion()}),
 		Log:      l,
 		Store:    &state.Store{Dir: dir},
+		// A bundle's checkpoint may come from another known log.
+		OtherLogs: logs.All(cfg),
 	}, nil
 }
 

@@ -291,3 +291,35 @@ func TestVerifyAgainstTilesLog(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyBundleConsistencyInConfiguredLog: the bundle's entry is in a
+// log named in logs.json, not the --log one: its checkpoint is compared with
+// what loginfo remembered for the configured log whose key signs it.
+func TestVerifyBundleConsistencyInConfiguredLog(t *testing.T) {
+	dir := isolateEnv(t)
+	w := startDemo(t)
+	cfg, err := json.Marshal(map[string]any{"logs": []map[string]string{{"name": "demo", "url": w.LogURL, "publicKey": string(w.LogPublicKeyPEM)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "config", "provscope"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config", "provscope", "logs.json"), cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI(t, "loginfo", "--log", "demo"); code != exitOK {
+		t.Fatalf("loginfo --log demo = %d\n%s%s", code, out, errs)
+	}
+	for _, c := range w.Cases {
+		if c.Name != "signed-bundle" {
+			continue
+		}
+		// public-good has a pinned key: opening it needs no network, and a
+		// bundle needs no lookup.
+		code, out, errs := runCLI(t, "verify", c.Image, "--log", "public-good", "--key", demoKeyPath(w, c.Key), "--trusted-root", w.TrustedRootPath, "--verbose")
+		if code != exitOK || !strings.Contains(out, "✓ Consistency with remembered checkpoint") || !strings.Contains(out, "demo ("+w.LogURL+")") {
+			t.Errorf("verify --log public-good of a bundle in the demo log = %d\n%s%s", code, out, errs)
+		}
+	}
+}

@@ -140,12 +140,26 @@ func TestBundleCheckpointConsistency(t *testing.T) {
 		}
 	})
 	t.Run("another log", func(t *testing.T) {
-		// A log whose key did not sign the bundle's checkpoint: nothing
-		// remembered for it applies.
-		other := &Log{Def: logs.Log{URL: w.LogURL}, Rekor: l.Rekor, KeyPEM: key, KeySource: KeyPinned}
+		// Opened: a log whose key did not sign the bundle's checkpoint.
+		// Nothing remembered for it applies; the known log whose pinned
+		// key signs it is compared instead.
+		remember(t, lc.Trees[0].Checkpoint.Size, lc.Trees[0].Checkpoint.RootHash)
+		other := &Log{Def: logs.Log{URL: "http://other.invalid"}, Rekor: l.Rekor, KeyPEM: key, KeySource: KeyPinned}
 		rep, _, step := verify(t, Deps{Registry: deps.Registry, Log: other, Store: store})
-		if step.Status != model.StatusSkipped || !strings.Contains(step.Detail, "not signed by") || rep.Verdict != model.VerdictVerified {
+		if step.Status != model.StatusSkipped || !strings.Contains(step.Detail, "signed by none of the known logs") || rep.Verdict != model.VerdictVerified {
 			t.Fatalf("another log: %s %s %q", rep.Verdict, step.Status, step.Detail)
+		}
+		known := []logs.Log{
+			{Name: "keyless", URL: "http://unpinned.invalid"},
+			{Name: "demo", URL: w.LogURL, Kind: logs.KindRekorV1, PublicKey: string(w.LogPublicKeyPEM)},
+		}
+		rep, _, step = verify(t, Deps{Registry: deps.Registry, Log: other, Store: store, OtherLogs: known})
+		if step.Status != model.StatusPass || !strings.Contains(step.Evidence[0].Value, "demo") || rep.Verdict != model.VerdictVerified {
+			t.Fatalf("another log, the signing one known: %s %s %q %+v", rep.Verdict, step.Status, step.Detail, step.Evidence)
+		}
+		remember(t, bundleCP.Size, otherRoot)
+		if rep, _, step = verify(t, Deps{Registry: deps.Registry, Log: other, Store: store, OtherLogs: known}); step.Status != model.StatusFail || rep.Verdict != model.VerdictFailed {
+			t.Fatalf("another log, a fork in the signing one: %s %s %q", rep.Verdict, step.Status, step.Detail)
 		}
 	})
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/provscope/provscope/proof/body"
 	"github.com/provscope/provscope/registry"
 	"github.com/provscope/provscope/rekor/client"
+	"github.com/provscope/provscope/rekor/logs"
 	"github.com/provscope/provscope/rekor/state"
 )
 
@@ -57,6 +58,12 @@ type Deps struct {
 	// Store holds remembered checkpoints for the consistency step; nil
 	// skips it. VerifyImage only reads it.
 	Store *state.Store
+	// OtherLogs are logs a Sigstore bundle's entry may be in besides Log
+	// (the built-in and configured ones): a bundle checkpoint that Log's
+	// key does not sign is compared with what is remembered for the one of
+	// these whose pinned key signs it. Logs without a pinned key are
+	// ignored.
+	OtherLogs []logs.Log
 	// Now is the verification time; nil means time.Now.
 	Now func() time.Time
 }
@@ -395,7 +402,7 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 	flush()
 	if ec.Checkpoint != nil {
 		ar.Checkpoint = &CheckpointRef{Origin: ec.Checkpoint.Origin, Size: ec.Checkpoint.Size, RootHash: hex.EncodeToString(ec.Checkpoint.RootHash)}
-		v.checkConsistency(ctx, r, *ec.Checkpoint, client.TreeIDOf(entry.UUID))
+		v.checkConsistency(ctx, r, v.deps.Log, *ec.Checkpoint, client.TreeIDOf(entry.UUID))
 	}
 }
 
@@ -501,26 +508,27 @@ func (v *verifier) keyFromLog(ctx context.Context, a model.Attachment) ([]byte, 
 }
 
 // checkConsistency proves the checkpoint an entry's proof led to consistent
-// with the checkpoint remembered for its tree (either may be the larger).
+// with the checkpoint remembered for its tree of log l (either may be the
+// larger).
 //
 // A log that cannot be reached leaves the step skipped (a fork, two roots
 // for one size, is still caught offline); a log that answers with no valid
 // proof fails it.
-func (v *verifier) checkConsistency(ctx context.Context, r *model.Result, cp model.Checkpoint, treeID string) {
+func (v *verifier) checkConsistency(ctx context.Context, r *model.Result, l *Log, cp model.Checkpoint, treeID string) {
 	const title = consistencyTitle
 	if v.deps.Store == nil {
 		r.Skip(StepConsistency2, title, "no state directory")
 		return
 	}
-	if treeID == "" && v.deps.Log.Rekor != nil {
+	if treeID == "" && l.Rekor != nil {
 		// A tiles log is one tree, remembered without a tree ID.
 		if _, t, ok := proof.RekorV1Origin(cp.Origin); ok {
 			treeID = t
 		}
 	}
-	prev, err := v.deps.Store.Load(v.deps.Log.Def.URL, treeID)
+	prev, err := v.deps.Store.Load(l.Def.URL, treeID)
 	if err != nil || prev == nil {
-		r.Skip(StepConsistency2, title, "no checkpoint remembered for this tree (run provscope loginfo to start)")
+		r.Skip(StepConsistency2, title, fmt.Sprintf("no checkpoint remembered for this tree of %s (run provscope loginfo --log %s to start)", l.Name(), l.Def.URL))
 		return
 	}
 	old, err := prevCheckpoint(prev)
@@ -528,12 +536,12 @@ func (v *verifier) checkConsistency(ctx context.Context, r *model.Result, cp mod
 		r.Fail(StepConsistency2, title, err)
 		return
 	}
-	key := fmt.Sprintf("%s/%d/%x", treeID, cp.Size, cp.RootHash)
+	key := fmt.Sprintf("%s/%s/%d/%x", l.Def.URL, treeID, cp.Size, cp.RootHash)
 	v.mu.Lock()
 	res, seen := v.consistent[key]
 	v.mu.Unlock()
 	if !seen {
-		res = v.proveConsistent(ctx, treeID, old, cp)
+		res = proveConsistent(ctx, l, treeID, old, cp)
 		v.mu.Lock()
 		v.consistent[key] = res
 		v.mu.Unlock()
@@ -545,11 +553,14 @@ func (v *verifier) checkConsistency(ctx context.Context, r *model.Result, cp mod
 	case res != nil:
 		r.Fail(StepConsistency2, title, res)
 	default:
-		r.Pass(StepConsistency2, title, fmt.Sprintf("size %d is consistent with the remembered size %d", cp.Size, old.Size))
+		r.Pass(StepConsistency2, title, fmt.Sprintf("size %d is consistent with the remembered size %d", cp.Size, old.Size),
+			model.Evidence{Label: "log", Value: l.Name()})
 	}
 }
 
-func (v *verifier) proveConsistent(ctx context.Context, treeID string, a, b model.Checkpoint) error {
+// proveConsistent proves two checkpoints of one tree of l consistent,
+// whichever is larger.
+func proveConsistent(ctx context.Context, l *Log, treeID string, a, b model.Checkpoint) error {
 	if a.Size > b.Size {
 		a, b = b, a
 	}
@@ -562,11 +573,11 @@ func (v *verifier) proveConsistent(ctx context.Context, treeID string, a, b mode
 	if a.Size == 0 {
 		return nil
 	}
-	hashes, err := v.deps.Log.consistencyProof(ctx, treeID, a.Size, b.Size)
+	hashes, err := l.consistencyProof(ctx, treeID, a.Size, b.Size)
 	if err != nil {
 		err = fmt.Errorf("fetching consistency proof %d → %d: %w", a.Size, b.Size, err)
 		if isUnreachable(err) {
-			return &UnreachableError{Log: v.deps.Log.Name(), Err: err}
+			return &UnreachableError{Log: l.Name(), Err: err}
 		}
 		return err
 	}
@@ -640,9 +651,9 @@ func (v *verifier) verifyBundle(ctx context.Context, imageDigest string, a model
 // bundleConsistency is the consistency step for a Sigstore bundle: the
 // checkpoint its inclusion proof carries, once proof.VerifyBundle verified it
 // against the trusted root, is proven consistent with the checkpoint
-// remembered for the opened log, as for legacy signatures. It is compared
-// only when the opened log's key signs that checkpoint: another log's entry
-// has nothing remembered here to compare with.
+// remembered for its log, as for legacy signatures. Its log is the opened
+// one when that log's key signs the checkpoint, else the one of
+// Deps.OtherLogs whose pinned key does; in no known log, it is not compared.
 func (v *verifier) bundleConsistency(ctx context.Context, a model.Attachment, ar *AttachmentReport) {
 	r := ar.Result
 	note := ""
@@ -665,12 +676,35 @@ func (v *verifier) bundleConsistency(ctx context.Context, a model.Attachment, ar
 		r.Skip(StepConsistency2, consistencyTitle, "no log configured")
 		return
 	}
-	cp, err := v.deps.Log.VerifyNote(note)
-	if err != nil {
-		r.Skip(StepConsistency2, consistencyTitle, fmt.Sprintf("the bundle's checkpoint (%s) is not signed by %s, the log checkpoints are remembered for: not compared", origin, v.deps.Log.Name()))
+	l, cp := v.deps.Log, (*model.Checkpoint)(nil)
+	if c, err := l.VerifyNote(note); err == nil {
+		cp = c
+	} else {
+		l, cp = v.signingLog(ctx, note)
+	}
+	if cp == nil {
+		r.Skip(StepConsistency2, consistencyTitle, fmt.Sprintf("the bundle's checkpoint (%s) is signed by none of the known logs' keys (%s, the built-in and configured logs): nothing remembered to compare with", origin, v.deps.Log.Name()))
 		return
 	}
-	v.checkConsistency(ctx, r, *cp, "")
+	v.checkConsistency(ctx, r, l, *cp, "")
+}
+
+// signingLog opens the log of Deps.OtherLogs whose pinned key signs note,
+// and returns it with the verified checkpoint; nil when none does.
+func (v *verifier) signingLog(ctx context.Context, note string) (*Log, *model.Checkpoint) {
+	for _, def := range v.deps.OtherLogs {
+		if def.PublicKey == "" || def.URL == v.deps.Log.Def.URL && def.Kind == v.deps.Log.Def.Kind {
+			continue
+		}
+		l, err := OpenLog(ctx, def, LogOptions{})
+		if err != nil {
+			continue
+		}
+		if cp, err := l.VerifyNote(note); err == nil {
+			return l, cp
+		}
+	}
+	return nil, nil
 }
 
 // stepPassed reports whether r has a step named name that passed.
