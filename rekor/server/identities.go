@@ -21,8 +21,9 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
@@ -31,7 +32,7 @@ import (
 	"strings"
 	"time"
 
-	x509pki "github.com/sigstore/rekor/pkg/pki/x509"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
 )
 
 // Bounds of the identities extension.
@@ -239,50 +240,43 @@ func prefixSuccessor(p string) (string, bool) {
 // bodyIdentities returns the lower-cased subject alternative names of every
 // certificate in a canonical entry body (hashedrekord's signature key, dsse
 // verifiers, intoto signature keys): the identity keys Rekor indexes for
-// it, without hashes and key fingerprints. A body that does not parse has
+// it (pki/x509 Subjects(): the SANs of the first certificate of each PEM),
+// without hashes and key fingerprints. The certificates are found as the
+// JSON strings starting with a base64 PEM certificate header (base64 has no
+// quote, so each ends at the next quote). A body that does not parse has
 // none.
 func bodyIdentities(body []byte) []string {
-	if !bytes.Contains(body, []byte(certPEMBase64)) {
-		return nil
-	}
-	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
-		return nil
-	}
 	var out []string
-	walkStrings(v, func(s string) {
-		if !strings.HasPrefix(s, certPEMBase64) {
-			return
+	for rest := body; ; {
+		i := bytes.Index(rest, []byte(certPEMBase64))
+		if i < 0 {
+			return out
 		}
-		pemBytes, err := base64.StdEncoding.DecodeString(s)
+		rest = rest[i:]
+		j := bytes.IndexByte(rest, '"')
+		if j < 0 {
+			return out
+		}
+		b64 := rest[:j]
+		rest = rest[j:]
+		pemBytes := make([]byte, base64.StdEncoding.DecodedLen(len(b64)))
+		n, err := base64.StdEncoding.Decode(pemBytes, b64)
 		if err != nil {
-			return
+			continue
 		}
-		key, err := x509pki.NewPublicKey(bytes.NewReader(pemBytes))
+		block, _ := pem.Decode(pemBytes[:n])
+		if block == nil || block.Type != "CERTIFICATE" {
+			continue
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
 		if err != nil {
-			return
+			continue
 		}
-		for _, sub := range key.Subjects() {
+		for _, sub := range cryptoutils.GetSubjectAlternateNames(cert) {
 			sub = strings.ToLower(sub)
 			if sub != "" && !hashLikeKey.MatchString(sub) {
 				out = append(out, sub)
 			}
-		}
-	})
-	return out
-}
-
-func walkStrings(v any, f func(string)) {
-	switch t := v.(type) {
-	case string:
-		f(t)
-	case []any:
-		for _, e := range t {
-			walkStrings(e, f)
-		}
-	case map[string]any:
-		for _, e := range t {
-			walkStrings(e, f)
 		}
 	}
 }

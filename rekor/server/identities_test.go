@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/sha256"
@@ -9,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -19,7 +22,7 @@ import (
 
 // certEntry returns a hashedrekord proposed entry signed with a key that
 // f certified for identity (an email, or a URI), as keyless signing does.
-func certEntry(t *testing.T, f *inspecttest.Fulcio, identity string) []byte {
+func certEntry(t testing.TB, f *inspecttest.Fulcio, identity string) []byte {
 	t.Helper()
 	certPEM, key, err := f.Issue(identity, "https://issuer.example", time.Now())
 	if err != nil {
@@ -169,4 +172,64 @@ func TestBodyIdentitiesIgnoresJunk(t *testing.T) {
 			t.Errorf("bodyIdentities(%q) = %q, want none", body, got)
 		}
 	}
+}
+
+// BenchmarkIdentities measures the identity extension on a log of 2,000
+// keyless entries (2,000 distinct identities): the first request indexes
+// them all ("index-µs/entry"), later ones range-scan ("ms/query").
+func BenchmarkIdentities(b *testing.B) {
+	const n = 2000
+	l, err := Open(context.Background(), Config{Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(l.Handler())
+	defer func() { srv.Close(); _ = l.Close() }()
+	post := func(path string, body []byte) {
+		resp, err := http.Post(srv.URL+path, "application/json", bytes.NewReader(body)) //nolint:noctx // a benchmark against its own loopback server
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusMultiStatus {
+			b.Fatalf("POST %s: status %d", path, resp.StatusCode)
+		}
+	}
+	get := func(prefix string) IdentityPage {
+		resp, err := http.Get(srv.URL + "/api/v1/index/identities?limit=1000&prefix=" + prefix) //nolint:noctx // as above
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var p IdentityPage
+		if err := json.NewDecoder(resp.Body).Decode(&p); err != nil {
+			b.Fatal(err)
+		}
+		return p
+	}
+	f, err := inspecttest.NewFulcio(time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for start := 0; start < n; start += 100 {
+		batch := make([]json.RawMessage, 0, 100)
+		for i := start; i < start+100; i++ {
+			batch = append(batch, certEntry(b, f, fmt.Sprintf("user%04d@example.com", i)))
+		}
+		body, _ := json.Marshal(batch)
+		post("/api/v1/log/entries/batch", body)
+	}
+	start := time.Now()
+	if p := get("user"); p.Indexed != n {
+		b.Fatalf("indexed %d of %d", p.Indexed, n)
+	}
+	index := time.Since(start)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if p := get(fmt.Sprintf("user%02d", i%20)); len(p.Identities) != 100 {
+			b.Fatalf("got %d identities, want 100", len(p.Identities))
+		}
+	}
+	b.ReportMetric(float64(index.Microseconds())/n, "index-µs/entry")
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/query")
 }
