@@ -17,7 +17,7 @@ import (
 // keylessImage pushes a fresh image to the demo world's registry, signs and
 // attests it keyless (legacy format) as identity/issuer with a test Fulcio,
 // and returns its reference and a trusted root naming the CA and the log.
-func keylessImage(t *testing.T, identity, issuer string) (string, *Log, []byte) {
+func keylessImage(t testing.TB, identity, issuer string) (string, *Log, []byte) {
 	t.Helper()
 	ctx := context.Background()
 	w, l := startDemo(t)
