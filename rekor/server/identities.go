@@ -20,8 +20,8 @@ package server
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"crypto/x509"
+	"database/sql"
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
