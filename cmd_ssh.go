@@ -52,7 +52,9 @@ the hosts where things happen with nothing installed: ssh -p 2222 host.
 Only public keys listed in --authorized-keys (OpenSSH format, re-read when it
 changes) get in; passwords are refused. Each session has its own explorer and
 state. Sessions are read-only: no port forwarding, no commands, no agent or
-X11 forwarding, and nothing is written to any log or registry. The host key is
+X11 forwarding, and nothing is written to any log or registry (verified log
+heads are remembered in the server's state directory, as loginfo does, and
+each session proves new heads consistent with them). The host key is
 generated (ed25519) on first start and kept in --host-key.
 
 One log line per session goes to stderr: key fingerprint, remote address,

@@ -19,7 +19,12 @@ Press ? inside for the keys.
 
 The log is --log (a name such as public-good or local, or a URL), else
 $PROVSCOPE_LOG, else $COSIGN_REKOR_URL, else the config file's default, else
-the public-good log.`,
+the public-good log.
+
+Like loginfo, the explorer remembers the last log head it proved consistent
+in $XDG_STATE_HOME/provscope/checkpoints, and proves every new head (on
+start, every few seconds, and on c) consistent with it; a log that cannot
+raises a banner and the old checkpoint is kept as evidence.`,
 		Example: `  provscope tui --registry 127.0.0.1:5000 --log http://127.0.0.1:3000
   provscope tui --registry ghcr.io --log public-good myorg/app:v1`,
 		Args: cobra.MaximumNArgs(1),
