@@ -22,6 +22,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/provscope/provscope/ui"
+	"github.com/provscope/provscope/ui/fakebackend"
 	"github.com/provscope/provscope/ui/sshui"
 )
 
@@ -39,6 +40,24 @@ func TestSSHSessionCommon(t *testing.T) {
 	c := a.Common()
 	if c.MaxRows != 1234 || c.Width != 90 || c.Height != 30 || c.ExportDir != "" || c.Ctx != ctx {
 		t.Errorf("session Common: MaxRows %d, %d×%d, export %q, ctx %v; want 1234, 90×30, no export, the session's", c.MaxRows, c.Width, c.Height, c.ExportDir, c.Ctx)
+	}
+
+	// Sessions on a shared backend remember checkpoints through it.
+	fb := fakebackend.New()
+	head, err := fb.LogInfo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.shared = fb
+	mem, ok := e.newModel(sshui.SessionInfo{ID: "s2", Context: ctx}).(*ui.App).Common().Backend.(ui.CheckpointMemory)
+	if !ok {
+		t.Fatal("a session's backend is no CheckpointMemory")
+	}
+	if stored, err := mem.Remember(ctx, nil, head); !stored || err != nil {
+		t.Fatalf("Remember through the session = %v, %v", stored, err)
+	}
+	if r, err := mem.Recall(ctx, head.TreeID); err != nil || r == nil || r.TreeSize != head.TreeSize || fb.Remembered() == nil {
+		t.Errorf("Recall through the session = %+v, %v; want size %d from the shared backend", r, err, head.TreeSize)
 	}
 }
 
