@@ -21,6 +21,7 @@ import (
 	"github.com/provscope/provscope/inspect"
 	"github.com/provscope/provscope/registry"
 	"github.com/provscope/provscope/registry/cosignfmt"
+	"github.com/provscope/provscope/rekor/logs"
 )
 
 // signedEntry is what sign writes to provenance-entry.json.
@@ -64,6 +65,12 @@ integrated time) is written to provenance-entry.json.`,
 			if (keyPath == "") == !generate {
 				return usageErr(errors.New("give exactly one of --key or --generate-key"))
 			}
+			// Refuse a read-only log before writing a key pair.
+			if sel, _, err := lf.selection(); err != nil {
+				return err
+			} else if sel.Log.Kind == logs.KindTiles {
+				return usageErr(fmt.Errorf("log %s is a read-only tiles log: sign writes to Rekor v1 logs", sel.Log.URL))
+			}
 			password := []byte(os.Getenv("COSIGN_PASSWORD"))
 			var signer *cosignfmt.Signer
 			if generate {
@@ -86,9 +93,6 @@ integrated time) is written to provenance-entry.json.`,
 			l, _, err := lf.open(ctx)
 			if err != nil {
 				return err
-			}
-			if l.Rekor == nil {
-				return usageErr(fmt.Errorf("log %s is a read-only tiles log: sign writes to Rekor v1 logs", l.Name()))
 			}
 			se, err := signImage(ctx, l, signer, args[0], newBundle, insecure)
 			if err != nil {

@@ -75,6 +75,15 @@ func TestSignThenVerify(t *testing.T) {
 		}
 	}
 
+	// A tiles log is read-only: refused (exit 2) before a key pair is written.
+	freshDir := filepath.Join(dir, "fresh-keys")
+	if code, _, errs := runCLI(t, "sign", unsigned[0], "--generate-key", "--key-dir", freshDir, "--log", w.LogURL+"/api/v2"); code != exitUsageErr || !strings.Contains(errs, "read-only tiles log") {
+		t.Errorf("sign to a tiles log = %d (%s), want %d", code, errs, exitUsageErr)
+	}
+	if _, err := os.Stat(filepath.Join(freshDir, "cosign.key")); !os.IsNotExist(err) {
+		t.Errorf("sign to a tiles log wrote a key pair (%v)", err)
+	}
+
 	// The real cosign accepts both.
 	cosign := testenv.Tool(t, "cosign")
 	run := func(args ...string) {
