@@ -41,9 +41,9 @@ type Common struct {
 	// ExportDir is where `e` writes evidence; empty disables export (for
 	// example over SSH, where the files would land on the server).
 	ExportDir string
-	// Remembered is the checkpoint remembered from an earlier run (as
-	// `provscope loginfo` keeps them), which `c` checks the current head
-	// against; nil means the first head this session sees.
+	// Remembered, when set, is the checkpoint new heads and `c` are
+	// checked against from the start, instead of the one the Backend's
+	// CheckpointMemory recalls (or, without a memory, the first head).
 	Remembered *model.LogInfo
 	// MaxRows bounds the log entries a list keeps cached (it pages the
 	// rest in as they scroll into view); 0 means 4096. SSH sessions pass
