@@ -140,6 +140,10 @@ func (f *logFlags) open(ctx context.Context) (*inspect.Log, logs.Selection, erro
 			return nil, sel, usageErr(fmt.Errorf("reading --log-key %s: %w", f.logKey, err))
 		}
 	}
+	if sel.Log.Kind == logs.KindTiles && key == nil && sel.Log.PublicKey == "" {
+		// A tiles log serves no key of its own: the user must pin one.
+		return nil, sel, usageErr(fmt.Errorf("log %s is a tlog-tiles log and serves no public key: pin it with --log-key PEM or publicKey in logs.json", sel.Log.URL))
+	}
 	l, err := inspect.OpenLog(ctx, sel.Log, inspect.LogOptions{KeyPEM: key, UserAgent: "provscope/" + buildVersion()})
 	if err != nil {
 		// The log could not be reached or sent no usable key: nothing

@@ -88,6 +88,10 @@ func TestGetAndProofOnTilesLog(t *testing.T) {
 	if code, out, errs := runCLI(t, append([]string{"loginfo"}, logArgs...)...); code != exitOK || !strings.Contains(out, "size 5") {
 		t.Errorf("loginfo on the tiles API = %d\n%s%s", code, out, errs)
 	}
+	// A tiles log without a pinned key is a usage error: it serves none.
+	if code, _, errs := runCLI(t, "get", "--log-index", "1", "--log", lg.url+"/api/v2"); code != exitUsageErr || !strings.Contains(errs, "--log-key") {
+		t.Errorf("get on a tiles log without a key = %d, want %d (%s)", code, exitUsageErr, errs)
+	}
 	// An unreachable log cannot verify anything: exit 1.
 	if code, _, errs := runCLI(t, "loginfo", "--log", "http://127.0.0.1:1"); code != exitFailed {
 		t.Errorf("loginfo on an unreachable log = %d, want %d (%s)", code, exitFailed, errs)
