@@ -123,8 +123,21 @@ func Bench(ctx context.Context, opts BenchOptions) error {
 	for i := range pick {
 		pick[i] = rand.IntN(written) //nolint:gosec // sampling, not security
 	}
+	// read measures one read phase: latency and the server's CPU per read.
+	read := func(what string, op func(ctx context.Context, i int) error) error {
+		cpu0 := cpuOf(cmd.Process.Pid)
+		lat, err := Measure(ctx, opts.Reads, 8, op)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		cpu := perEntry(cpuOf(cmd.Process.Pid)-cpu0, opts.Reads)
+		fmt.Fprintf(out, "read, %s, concurrency 8, %d requests at %d entries: p50 %.2f ms, p99 %.2f ms; server CPU %.0f µs/read\n",
+			what, lat.N, size, float64(lat.P50.Microseconds())/1000, float64(lat.P99.Microseconds())/1000, cpu)
+		rows = append(rows, latRow(what, lat, size), row{"  server CPU per read", fmt.Sprintf("%.0f µs", cpu), ""})
+		return nil
+	}
 	ids := make([]string, opts.Reads)
-	lat, err := Measure(ctx, opts.Reads, 8, func(ctx context.Context, i int) error {
+	err = read("search by hash", func(ctx context.Context, i int) error {
 		got, err := c.SearchHash(ctx, g.Digest(pick[i]))
 		if err != nil {
 			return err
@@ -136,24 +149,17 @@ func Bench(ctx context.Context, opts BenchOptions) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("search by hash: %w", err)
+		return err
 	}
-	printLat(out, "search by hash", lat, size)
-	rows = append(rows, latRow("search by hash", lat, size))
-	lat, err = Measure(ctx, opts.Reads, 8, func(ctx context.Context, i int) error { return c.GetByUUID(ctx, ids[i]) })
-	if err != nil {
-		return fmt.Errorf("get by uuid: %w", err)
+	if err := read("get by UUID", func(ctx context.Context, i int) error { return c.GetByUUID(ctx, ids[i]) }); err != nil {
+		return err
 	}
-	printLat(out, "get by UUID", lat, size)
-	rows = append(rows, latRow("get by UUID", lat, size))
-	lat, err = Measure(ctx, opts.Reads, 8, func(ctx context.Context, _ int) error {
+	err = read("get by index", func(ctx context.Context, _ int) error {
 		return c.GetByIndex(ctx, rand.Int64N(size)) //nolint:gosec // sampling
 	})
 	if err != nil {
-		return fmt.Errorf("get by index: %w", err)
+		return err
 	}
-	printLat(out, "get by index", lat, size)
-	rows = append(rows, latRow("get by index", lat, size))
 
 	time.Sleep(15 * time.Second)
 	rss, err := rssOf(cmd.Process.Pid)
@@ -246,11 +252,6 @@ func loadAvg() string {
 		return "?"
 	}
 	return f[0]
-}
-
-func printLat(out io.Writer, what string, l Latency, size int64) {
-	fmt.Fprintf(out, "read, %s, concurrency 8, %d requests at %d entries: p50 %.2f ms, p99 %.2f ms\n",
-		what, l.N, size, float64(l.P50.Microseconds())/1000, float64(l.P99.Microseconds())/1000)
 }
 
 func startServer(cmd *exec.Cmd) (*exec.Cmd, string, error) {
