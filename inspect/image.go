@@ -366,6 +366,9 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 	} else {
 		online, how, err := v.lookUpEntry(ctx, a, keyPEM)
 		switch {
+		case errors.Is(err, errUnreadable):
+			r.Fail(StepLogEntry, "Log entry", err)
+			return
 		case errors.Is(err, client.ErrNotFound):
 			r.Add(model.Step{
 				Name: StepLogEntry, Title: "Log entry", Status: model.StatusFail,
@@ -417,7 +420,7 @@ func (v *verifier) lookUpEntry(ctx context.Context, a model.Attachment, keyPEM [
 	if a.Kind == model.AttachSignature {
 		canonical, err := body.BuildHashedRekord(sha256Digest(a.Payload), a.Signature, keyPEM)
 		if err != nil {
-			return nil, model.Evidence{}, fmt.Errorf("building the entry to look up: %w", err)
+			return nil, model.Evidence{}, fmt.Errorf("%w: building the entry to look up: %w", errUnreadable, err)
 		}
 		leaf := hex.EncodeToString(proof.LeafHash(canonical))
 		e, err := v.deps.Log.Rekor.EntryByUUID(ctx, leaf)
@@ -425,7 +428,7 @@ func (v *verifier) lookUpEntry(ctx context.Context, a model.Attachment, keyPEM [
 	}
 	env, err := registry.ParseEnvelope(a.Payload)
 	if err != nil {
-		return nil, model.Evidence{}, err
+		return nil, model.Evidence{}, fmt.Errorf("%w: %w", errUnreadable, err)
 	}
 	hash := "sha256:" + sha256Digest(env.Payload).Hex
 	how := model.Evidence{Label: "searched payload hash", Value: hash}
@@ -451,6 +454,10 @@ func (v *verifier) lookUpEntry(ctx context.Context, a model.Attachment, keyPEM [
 	}
 	return nil, how, fmt.Errorf("no entry about payload %s records this envelope's signature and key: %w", hash, client.ErrNotFound)
 }
+
+// errUnreadable marks a lookup that could not start because the attachment
+// itself cannot be read: a failed check, not a failure of the log.
+var errUnreadable = errors.New("nothing to look up")
 
 // maxLookupEntries bounds how many index matches a lookup fetches: the same
 // payload is rarely logged more than a few times.
