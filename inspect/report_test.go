@@ -11,6 +11,7 @@ import (
 
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/registry"
+	"github.com/provscope/provscope/rekor/state"
 )
 
 // TestReportOfDemoWorld reports on a tampered, a stealth-signed and a valid
@@ -65,5 +66,49 @@ func TestReportOfDemoWorld(t *testing.T) {
 	}
 	if os.Getenv("PROVSCOPE_SHOW_REPORT") != "" {
 		t.Log("\n" + md.String())
+	}
+}
+
+// TestReportOfBundleImage: a Sigstore bundle attachment's report entry names
+// the checkpoint the bundle carries and records its consistency step (here
+// proven against what CheckLog remembered); the report validates.
+func TestReportOfBundleImage(t *testing.T) {
+	ctx := context.Background()
+	w, l := startDemo(t)
+	c, key := demoCase(t, w, "signed-bundle")
+	tr, err := os.ReadFile(w.TrustedRootPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &state.Store{Dir: t.TempDir()}
+	if _, err := CheckLog(ctx, l, CheckOptions{Store: store, Now: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	pol := Policy{KeyPEM: key, TrustedRoot: tr}
+	rep, err := VerifyImage(ctx, Deps{Registry: registry.New(registry.Config{}), Log: l, Store: store}, c.Image, pol, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := BuildReport([]*ImageReport{rep}, ReportMeta{Generated: time.Unix(1700000000, 0), Version: "test", Log: l, Policy: pol})
+	if len(r.Images) != 1 || r.Images[0].Verdict != model.VerdictVerified || len(r.Images[0].Entries) == 0 {
+		t.Fatalf("report = %+v", r.Images)
+	}
+	e := r.Images[0].Entries[0]
+	if e.Checkpoint == nil || e.Checkpoint.Size == 0 || e.LogIndex == nil {
+		t.Errorf("bundle entry lacks its checkpoint or index: %+v", e)
+	}
+	consistent := false
+	for _, s := range e.Steps {
+		consistent = consistent || s.Name == StepConsistency2 && s.Status == model.StatusPass
+	}
+	if !consistent {
+		t.Errorf("bundle entry has no passing %s step: %+v", StepConsistency2, e.Steps)
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := validateReport(t, b); len(errs) != 0 {
+		t.Fatalf("report does not validate against docs/report-schema.json:\n%s", strings.Join(errs, "\n"))
 	}
 }
