@@ -55,50 +55,71 @@
 // split, and each waits for the transaction holding it before its 201 or
 // 207). Submissions are checked on all CPUs before sequencing, and each
 // hashedrekord signature is verified once (Rekor's UnmarshalEntry and
-// Canonicalize would each verify it, see unmarshalEntry). Each entry's SET
-// is signed once, at commit, on all CPUs, and stored with it, so reads sign
-// nothing (Rekor signs a fresh SET on every read; both verify the same
-// way); the checkpoint is signed once per commit and served from memory.
-// Canonical hashedrekord bodies are stored as hash, signature and key DER,
-// about 200 bytes (other bodies DEFLATE with a preset dictionary; see
-// codec.go). Reads use prepared statements on a pool of WAL read
-// connections and never wait for the writer; proofs read stored tiles
-// (full tiles cached, the right edge kept in memory and extended per
-// commit). Five seconds after the last request following writes, the log
-// drops its caches and gives the memory back (trimMemory).
+// Canonicalize would each verify it, see unmarshalEntry); a valid
+// hashedrekord's canonical body is built from Rekor's own validation pieces
+// without Rekor's JSON marshal and RFC 8785 re-parse (canonicalHashedRekord,
+// checked against Rekor's path by tests and a fuzz target). A Bloom filter
+// of the leaf hashes spares the duplicate lookup for new entries
+// (filter.go). Each entry's SET is signed once, at commit, on all CPUs,
+// while the sequencer writes the leaves, index keys and tiles, and is
+// stored with it, so reads sign nothing (Rekor signs a fresh SET on every
+// read; both verify the same way); the checkpoint is signed once per
+// commit and served from memory. Canonical hashedrekord bodies are stored
+// as hash, signature and key DER, about 200 bytes (other bodies DEFLATE
+// with a preset dictionary; see codec.go). Entry answers are encoded by
+// hand, byte for byte what encoding/json writes (entryjson.go). Reads use
+// prepared statements on a pool of WAL read connections that map the
+// database file, and never wait for the writer; proofs read stored tiles
+// (up to 4,096 full tiles cached, the right edge kept in memory and
+// extended per commit). Five seconds after the last request following
+// writes, the log drops its caches and gives the memory back (trimMemory).
 //
 // Measured with BENCH_SIZE=100000 scripts/bench-log.sh (make bench-log) on
-// the 2-core development machine, the load generator on the same cores;
-// before this tuning at load average 5 to 7 from other work, after (two
-// runs) at about 1:
+// the 2-core development machine, the load generator on the same cores,
+// at load average 1.5 to 1.8 (the earlier column at about 1):
 //
-//	                                  before          after
-//	single POSTs, concurrency 8       858/s           1,822-1,915/s
-//	  server CPU per entry            896 µs          614-630 µs
-//	batches of 100, concurrency 4     1,711/s         5,273-5,303/s
-//	  server CPU per entry            428 µs          276-277 µs
-//	read p50/p99, search by hash      1.43/7.89 ms    0.84-0.87/4.87-5.45 ms
-//	read p50/p99, get by UUID         1.84/9.04 ms    0.80-0.96/5.31-5.96 ms
-//	read p50/p99, get by index        1.68/8.24 ms    0.59-0.69/4.76-5.34 ms
-//	storage per 1M entries            0.513 GB        0.489-0.492 GB
-//	idle RSS after load               92.3 MB         36.7 MB (trimmed when idle)
-//	restart with integrity check      2.78 s          0.74-0.80 s
+//	                                  earlier                 now
+//	single POSTs, concurrency 8       1,822-1,915/s           2,570/s
+//	  server CPU per entry            614-630 µs              414 µs
+//	  load generator CPU per entry    -                       133 µs
+//	batches of 100, concurrency 4     5,273-5,303/s           5,811/s
+//	  server CPU per entry            276-277 µs              246 µs
+//	  load generator CPU per entry    -                       32 µs
+//	read p50/p99, search by hash      0.84-0.87/4.87-5.45 ms  0.86/5.49 ms
+//	read p50/p99, get by UUID         0.80-0.96/5.31-5.96 ms  1.18/6.27 ms
+//	read p50/p99, get by index        0.59-0.69/4.76-5.34 ms  0.67/5.43 ms
+//	storage per 1M entries            0.489-0.492 GB          0.428 GB
+//	idle RSS after load               36.7 MB                 47.2 MB (5 MB leaf filter)
+//	restart with integrity check      0.74-0.80 s             0.75 s
 //
-// With BENCH_SIZE=1000000 (load average about 2; the single POSTs shared
-// the cores with a test run): batches 4,302/s (the rate falls as the leaf
-// and index B-trees outgrow the page cache; 310 µs of server CPU per
-// entry), read p50/p99 1.04/7.55 ms by hash, 1.65/9.27 ms by UUID,
-// 1.65/8.26 ms by index, 0.437 GB per 1M entries measured, idle RSS 39.1
-// MB, restart with integrity check 5.95 s.
+// Not re-measured after this round at 1M entries; before it, with
+// BENCH_SIZE=1000000: batches 4,302/s (310 µs of server CPU per entry, the
+// leaf and index B-trees outgrowing the 8 MB writer cache, now 64 MB),
+// read p99 7.55 to 9.27 ms (1,024 of 3,907 leaf tiles cached, now all),
+// 0.437 GB per 1M entries, idle RSS 39.1 MB, restart 5.95 s.
 //
-// Not reached: the write targets of issue 3 (10,000/s batched, 3,000/s
-// single) on 2 cores. The two ECDSA P-256 operations every entry needs
-// (verifying the submitted signature, about 75 µs, and signing its SET,
-// about 35 µs) alone bound a log to about 18,000 entries/s with both cores
-// to itself, and the load generator (signing, HTTP, JSON) shares them.
-// Read p99 is near the 5 ms target at 100,000 entries and 7.5 to 9.3 ms
-// at 1M (lookups leave SQLite's page cache, and only 1024 of the 3,900
-// leaf tiles are cached); it moves with the machine's load.
+// Where the server's CPU goes (CPU profile of that run, go tool pprof on
+// BENCH_CPUPROFILE; 29.7 s of samples for 100,000 writes and 15,000
+// reads): verifying the submitted ECDSA P-256 signatures 23% (69 µs per
+// entry), signing the SETs 14% (42 µs), SQLite 25% (WAL frame writes,
+// fsyncs and checkpoints 15%, B-tree inserts and lookups the rest), the
+// rest of validation (key parsing, canonical body) 5%, decoding requests
+// 4%, HTTP connection handling 4%, inclusion proofs 3%, encoding answers
+// 3%; memory allocation (8%) runs inside all of these.
+//
+// Not reached on 2 cores: 10,000 batched and 3,000 single entries/s. The
+// bench prints, for each write phase, the rate at which the server and
+// the load generator together would need both CPUs: 2 × 10^6 µs/s ÷
+// (246 + 32) µs = 7,200 batched entries/s and 2 × 10^6 ÷ (414 + 133) =
+// 3,655 single POSTs/s in the run above. For batches the two ECDSA
+// operations alone (about 110 µs) leave 90 µs per entry at 10,000/s for
+// everything else in both processes, against about 170 µs measured
+// (SQLite alone about 65). Single POSTs are also latency-bound: each of
+// the 8 clients waits for a commit and its fsync (0.6 to 1.4 ms on this
+// disk), with about 3.5 entries per commit. Read p99 is near the 5 ms
+// target at 100,000 entries and moves with the machine's load: reads cost
+// 116 to 226 µs of server CPU, and 8 concurrent readers plus the load
+// generator share 2 cores.
 //
 // Immutability: the log is append-only. There is no delete and no retention
 // purge: removing an entry would change every later root and break every

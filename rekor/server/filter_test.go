@@ -40,9 +40,9 @@ func TestLeafFilter(t *testing.T) {
 	}
 }
 
-// TestDuplicatesAfterRestart: the leaf filter rebuilt on start holds the
-// leaves of stored full tiles and of the partial right edge, so
-// resubmitted entries are answered 409 with the original ID.
+// TestDuplicatesAfterRestart: the leaf filter rebuilt on start, or when
+// over capacity, holds the leaves of stored full tiles and of the partial
+// right edge, so resubmitted entries are answered 409 with the original ID.
 func TestDuplicatesAfterRestart(t *testing.T) {
 	dir := t.TempDir()
 	g := newGen(t)
@@ -74,6 +74,10 @@ func TestDuplicatesAfterRestart(t *testing.T) {
 
 	l, srv = testLogIn(t, dir)
 	defer func() { srv.Close(); _ = l.Close() }()
+	// A filter over capacity is rebuilt from the tiles before the next
+	// commit. (Set before the first request: the sequencer reads it only
+	// after receiving one.)
+	l.filter = &leafFilter{bits: make([]uint64, 1), capacity: 1, n: 2}
 	for _, i := range []int{3, n - 2} {
 		r := call(t, http.MethodPost, srv.URL+"/api/v1/log/entries", batch[i])
 		if r.status != http.StatusConflict || r.header.Get("Location") != ids[i] {
@@ -85,6 +89,9 @@ func TestDuplicatesAfterRestart(t *testing.T) {
 	}
 	if got := l.Size(); got != n+1 {
 		t.Errorf("Size() = %d, want %d", got, n+1)
+	}
+	if l.filter.capacity < filterMinCapacity || l.filter.n != n+1 {
+		t.Errorf("leaf filter after the rebuild: capacity %d, %d leaves; want at least %d, %d", l.filter.capacity, l.filter.n, filterMinCapacity, n+1)
 	}
 }
 
