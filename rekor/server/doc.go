@@ -68,8 +68,9 @@
 // as hash, signature and key DER, about 200 bytes (other bodies DEFLATE
 // with a preset dictionary; see codec.go). Entry answers are encoded by
 // hand, byte for byte what encoding/json writes (entryjson.go). Reads use
-// prepared statements on a pool of WAL read connections that map the
-// database file, and never wait for the writer; proofs read stored tiles
+// prepared statements on a pool of WAL read connections and never wait
+// for the writer (mapping the file, or larger page caches per connection,
+// made lookups by UUID slower: measured and dropped); proofs read stored tiles
 // (up to 4,096 full tiles cached, the right edge kept in memory and
 // extended per commit). Five seconds after the last request following
 // writes, the log drops its caches and gives the memory back (trimMemory).

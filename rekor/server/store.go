@@ -105,11 +105,6 @@ func openDB(ctx context.Context, dir string) (w, r *sql.DB, err error) {
 	rq.Add("_pragma", "busy_timeout(10000)")
 	rq.Add("_pragma", "query_only(1)")
 	rq.Add("_pragma", "cache_size(-2000)")
-	// Readers map the database file instead of copying pages in with a
-	// read(2) each: random lookups in a large log miss any page cache.
-	// Closing the idle read connections (trimMemory) unmaps it; the
-	// writer, never closed, does not map it, so its RSS stays bounded.
-	rq.Add("_pragma", "mmap_size(2147418112)")
 	r, err = sql.Open("sqlite", "file:"+path+"?"+rq.Encode())
 	if err != nil {
 		_ = w.Close()
