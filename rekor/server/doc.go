@@ -116,7 +116,13 @@
 // fsyncs and checkpoints 15%, B-tree inserts and lookups the rest), the
 // rest of validation (key parsing, canonical body) 5%, decoding requests
 // 4%, HTTP connection handling 4%, inclusion proofs 3%, encoding answers
-// 3%; memory allocation (8%) runs inside all of these.
+// 3%; memory allocation (8%) runs inside all of these. A single POST
+// (profile of 15,000 at concurrency 8, 481 µs each) spends 82 µs
+// verifying, 45 µs signing its SET, 23 µs on the rest of validation, 19
+// µs decoding, 44 µs in HTTP connection handling, and about 150 µs on
+// what every commit costs whatever its size (transaction, WAL frames,
+// fsync, checkpoint signature: 26 µs of signing per entry means about 1.7
+// entries per commit), with memory allocation and scheduling throughout.
 //
 // Not reached on 2 cores: 10,000 batched and 3,000 single entries/s. The
 // bench prints, for each write phase, the rate at which the server and
