@@ -24,6 +24,7 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -38,14 +39,31 @@ func envInt(k string, def int) int {
 	return def
 }
 
+func envString(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
 func main() {
 	serve := flag.String("serve", "", "run only the log server on DIR (used by the benchmark itself)")
 	size := flag.Int("size", envInt("BENCH_SIZE", 100_000), "entries to fill the log to")
 	single := flag.Int("single", envInt("BENCH_SINGLE", 20_000), "entries posted one per request")
 	reads := flag.Int("reads", envInt("BENCH_READS", 5_000), "requests per read phase")
+	readConc := flag.String("read-concurrency", envString("BENCH_READ_CONCURRENCY", "1,8"), "comma-separated numbers of concurrent clients for the read phases")
 	dir := flag.String("dir", os.Getenv("BENCH_DIR"), "data directory (default: a new temporary one, removed after)")
 	profile := flag.String("cpuprofile", "", "write the log server's CPU profile (write and read phases) to this file (default $BENCH_CPUPROFILE)")
 	flag.Parse()
+	var concurrencies []int
+	for _, f := range strings.Split(*readConc, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "provscope-loadgen: -read-concurrency %q: want positive integers separated by commas\n", *readConc)
+			os.Exit(2)
+		}
+		concurrencies = append(concurrencies, n)
+	}
 	if *serve != "" {
 		if err := runServer(*serve, *profile); err != nil {
 			fmt.Fprintln(os.Stderr, "provscope-loadgen:", err)
@@ -81,7 +99,7 @@ func main() {
 			}
 			return exec.CommandContext(ctx, self, args...) //nolint:gosec // our own binary
 		},
-		DataDir: *dir, Size: *size, Single: *single, Reads: *reads, Out: os.Stdout,
+		DataDir: *dir, Size: *size, Single: *single, Reads: *reads, ReadConcurrency: concurrencies, Out: os.Stdout,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "provscope-loadgen:", err)

@@ -26,7 +26,11 @@ type BenchOptions struct {
 	Size      int // entries to reach
 	Single    int // entries posted one per request (part of Size)
 	Reads     int // requests per read phase
-	Out       io.Writer
+	// ReadConcurrency lists the numbers of concurrent clients each read
+	// phase runs with (default 1 and 8): one client shows a read's own
+	// latency, eight the latency when reads queue for the two cores.
+	ReadConcurrency []int
+	Out             io.Writer
 }
 
 // Bench starts the server, fills the log to opts.Size entries (first
@@ -125,42 +129,14 @@ func Bench(ctx context.Context, opts BenchOptions) error {
 	for i := range pick {
 		pick[i] = rand.IntN(written) //nolint:gosec // sampling, not security
 	}
-	// read measures one read phase: latency and the server's CPU per read.
-	read := func(what string, op func(ctx context.Context, i int) error) error {
-		cpu0 := cpuOf(cmd.Process.Pid)
-		lat, err := Measure(ctx, opts.Reads, 8, op)
-		if err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
-		cpu := perEntry(cpuOf(cmd.Process.Pid)-cpu0, opts.Reads)
-		fmt.Fprintf(out, "read, %s, concurrency 8, %d requests at %d entries: p50 %.2f ms, p99 %.2f ms; server CPU %.0f µs/read\n",
-			what, lat.N, size, float64(lat.P50.Microseconds())/1000, float64(lat.P99.Microseconds())/1000, cpu)
-		rows = append(rows, latRow(what, lat, size), row{"  server CPU per read", fmt.Sprintf("%.0f µs", cpu), ""})
-		return nil
+	concurrencies := opts.ReadConcurrency
+	if len(concurrencies) == 0 {
+		concurrencies = []int{1, 8}
 	}
-	ids := make([]string, opts.Reads)
-	err = read("search by hash", func(ctx context.Context, i int) error {
-		got, err := c.SearchHash(ctx, g.Digest(pick[i]))
-		if err != nil {
+	for _, conc := range concurrencies {
+		if err := readPhases(ctx, out, &rows, c, g, cmd.Process.Pid, pick, size, conc); err != nil {
 			return err
 		}
-		if len(got) != 1 {
-			return fmt.Errorf("search for artifact %d: got %d ids, want 1", pick[i], len(got))
-		}
-		ids[i] = got[0]
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if err := read("get by UUID", func(ctx context.Context, i int) error { return c.GetByUUID(ctx, ids[i]) }); err != nil {
-		return err
-	}
-	err = read("get by index", func(ctx context.Context, _ int) error {
-		return c.GetByIndex(ctx, rand.Int64N(size)) //nolint:gosec // sampling
-	})
-	if err != nil {
-		return err
 	}
 
 	time.Sleep(15 * time.Second)
@@ -359,4 +335,44 @@ func dirSize(dir string) (int64, error) {
 		return 0, fmt.Errorf("measuring %s: %w", dir, err)
 	}
 	return total, nil
+}
+
+// readPhases measures the three read phases (search by hash, get by UUID,
+// get by index) with conc concurrent clients over the entries in pick: the
+// latency and the server's (pid's) CPU per read.
+func readPhases(ctx context.Context, out io.Writer, rows *[]row, c *Client, g *Generator, pid int, pick []int, size int64, conc int) error {
+	read := func(what string, op func(ctx context.Context, i int) error) error {
+		cpu0 := cpuOf(pid)
+		lat, err := Measure(ctx, len(pick), conc, op)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		cpu := perEntry(cpuOf(pid)-cpu0, len(pick))
+		fmt.Fprintf(out, "read, %s, concurrency %d, %d requests at %d entries: p50 %.2f ms, p99 %.2f ms; server CPU %.0f µs/read\n",
+			what, conc, lat.N, size, float64(lat.P50.Microseconds())/1000, float64(lat.P99.Microseconds())/1000, cpu)
+		*rows = append(*rows, latRow(fmt.Sprintf("%s, %d client%s", what, conc, map[bool]string{true: "", false: "s"}[conc == 1]), lat, size),
+			row{"  server CPU per read", fmt.Sprintf("%.0f µs", cpu), ""})
+		return nil
+	}
+	ids := make([]string, len(pick))
+	err := read("search by hash", func(ctx context.Context, i int) error {
+		got, err := c.SearchHash(ctx, g.Digest(pick[i]))
+		if err != nil {
+			return err
+		}
+		if len(got) != 1 {
+			return fmt.Errorf("search for artifact %d: got %d ids, want 1", pick[i], len(got))
+		}
+		ids[i] = got[0]
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := read("get by UUID", func(ctx context.Context, i int) error { return c.GetByUUID(ctx, ids[i]) }); err != nil {
+		return err
+	}
+	return read("get by index", func(ctx context.Context, _ int) error {
+		return c.GetByIndex(ctx, rand.Int64N(size)) //nolint:gosec // sampling
+	})
 }
