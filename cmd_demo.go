@@ -61,6 +61,9 @@ func runDemo(cmd *cobra.Command, dataDir string, noTUI bool) error {
 			LogPublicKeyPEM: w.LogPublicKeyPEM,
 			LogName:         "demo",
 			TrustedRootPath: w.TrustedRootPath,
+			// A throw-away world's log is new on every run: remembering its
+			// checkpoints would only fill the state directory.
+			ForgetCheckpoints: dataDir == "",
 		})
 		if err == nil || !explorerUnavailable(err) {
 			return err

@@ -37,6 +37,10 @@
 //   - per-client token-bucket rate limiting (429 with Retry-After), off by
 //     default (Config.RateLimit);
 //   - request body limits (413, Config.MaxBodyBytes);
+//   - GET /api/v1/index/identities?prefix=P&limit=N: the distinct
+//     certificate identities (SAN emails and URIs, lower-cased, as Rekor
+//     indexes them) starting with P, for prefix search; Rekor's own index
+//     only matches exactly (see identities.go);
 //   - GET /api/v1/version.
 //
 // Durability: an entry is answered 201 only after the SQLite transaction
