@@ -68,6 +68,14 @@ bench: ## Run the benchmarks and print their figures
 bench-log: ## Load-test the embedded log over loopback (BENCH_SIZE entries)
 	BENCH_SIZE=$(BENCH_SIZE) scripts/bench-log.sh
 
+.PHONY: real-rekor-test
+real-rekor-test: ## Every pipeline command against a real rekor-server v1.5.4 + Trillian + MariaDB on loopback (apt mariadb-server)
+	@dir=$$(mktemp -d /tmp/provscope-real-rekor.XXXXXX); \
+	TOOLS_DIR=$(TOOLS_DIR) scripts/real-rekor.sh start "$$dir" || { scripts/real-rekor.sh stop "$$dir"; rm -rf "$$dir"; exit 1; }; \
+	. "$$dir/env"; \
+	PROVSCOPE_REAL_REKOR=$$REKOR_URL PROVSCOPE_REAL_REKOR_KEY=$$REKOR_KEY $(GO) test -count=1 -run TestRealRekor -v . ; rc=$$?; \
+	scripts/real-rekor.sh stop "$$dir"; rm -rf "$$dir"; exit $$rc
+
 .PHONY: lint
 lint: ## Run golangci-lint (installed into TOOLS_DIR)
 	TOOLS_DIR=$(TOOLS_DIR) scripts/install-tools.sh lint
