@@ -134,8 +134,14 @@ func Bench(ctx context.Context, opts BenchOptions) error {
 		concurrencies = []int{1, 8}
 	}
 	for _, conc := range concurrencies {
-		if err := readPhases(ctx, out, &rows, c, g, cmd.Process.Pid, pick, size, conc); err != nil {
+		results, err := ReadPhases(ctx, c, g, pick, size, conc, func() time.Duration { return cpuOf(cmd.Process.Pid) })
+		if err != nil {
 			return err
+		}
+		for _, r := range results {
+			fmt.Fprintln(out, r.String(size))
+			clients := map[bool]string{true: "1 client", false: fmt.Sprintf("%d clients", conc)}[conc == 1]
+			rows = append(rows, latRow(r.What+", "+clients, r.Latency, size), row{"  server CPU per read", fmt.Sprintf("%.0f µs", r.ServerCPU), ""})
 		}
 	}
 
@@ -337,21 +343,45 @@ func dirSize(dir string) (int64, error) {
 	return total, nil
 }
 
-// readPhases measures the three read phases (search by hash, get by UUID,
-// get by index) with conc concurrent clients over the entries in pick: the
-// latency and the server's (pid's) CPU per read.
-func readPhases(ctx context.Context, out io.Writer, rows *[]row, c *Client, g *Generator, pid int, pick []int, size int64, conc int) error {
+// ReadResult is one read phase's outcome.
+type ReadResult struct {
+	What        string  // "search by hash", "get by UUID", "get by index"
+	Concurrency int     // concurrent clients
+	Latency     Latency // per request
+	ServerCPU   float64 // µs of server CPU per read; 0 when not measured
+}
+
+// String is the result's line of the benchmark output.
+func (r ReadResult) String(size int64) string {
+	s := fmt.Sprintf("read, %s, concurrency %d, %d requests at %d entries: p50 %.2f ms, p99 %.2f ms",
+		r.What, r.Concurrency, r.Latency.N, size, float64(r.Latency.P50.Microseconds())/1000, float64(r.Latency.P99.Microseconds())/1000)
+	if r.ServerCPU > 0 {
+		s += fmt.Sprintf("; server CPU %.0f µs/read", r.ServerCPU)
+	}
+	return s
+}
+
+// ReadPhases measures the three read phases (search by hash, get by UUID,
+// get by index) with conc concurrent clients: one request per element of
+// pick, the generator's artifact numbers (entries g wrote to the log), and
+// get by index over [0, size). serverCPU, when not nil, reads the server's
+// CPU time, giving each phase's CPU per read.
+func ReadPhases(ctx context.Context, c *Client, g *Generator, pick []int, size int64, conc int, serverCPU func() time.Duration) ([]ReadResult, error) {
+	var results []ReadResult
 	read := func(what string, op func(ctx context.Context, i int) error) error {
-		cpu0 := cpuOf(pid)
+		var cpu0 time.Duration
+		if serverCPU != nil {
+			cpu0 = serverCPU()
+		}
 		lat, err := Measure(ctx, len(pick), conc, op)
 		if err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
-		cpu := perEntry(cpuOf(pid)-cpu0, len(pick))
-		fmt.Fprintf(out, "read, %s, concurrency %d, %d requests at %d entries: p50 %.2f ms, p99 %.2f ms; server CPU %.0f µs/read\n",
-			what, conc, lat.N, size, float64(lat.P50.Microseconds())/1000, float64(lat.P99.Microseconds())/1000, cpu)
-		*rows = append(*rows, latRow(fmt.Sprintf("%s, %d client%s", what, conc, map[bool]string{true: "", false: "s"}[conc == 1]), lat, size),
-			row{"  server CPU per read", fmt.Sprintf("%.0f µs", cpu), ""})
+		r := ReadResult{What: what, Concurrency: conc, Latency: lat}
+		if serverCPU != nil {
+			r.ServerCPU = perEntry(serverCPU()-cpu0, len(pick))
+		}
+		results = append(results, r)
 		return nil
 	}
 	ids := make([]string, len(pick))
@@ -366,13 +396,13 @@ func readPhases(ctx context.Context, out io.Writer, rows *[]row, c *Client, g *G
 		ids[i] = got[0]
 		return nil
 	})
-	if err != nil {
-		return err
+	if err == nil {
+		err = read("get by UUID", func(ctx context.Context, i int) error { return c.GetByUUID(ctx, ids[i]) })
 	}
-	if err := read("get by UUID", func(ctx context.Context, i int) error { return c.GetByUUID(ctx, ids[i]) }); err != nil {
-		return err
+	if err == nil {
+		err = read("get by index", func(ctx context.Context, _ int) error {
+			return c.GetByIndex(ctx, rand.Int64N(size)) //nolint:gosec // sampling
+		})
 	}
-	return read("get by index", func(ctx context.Context, _ int) error {
-		return c.GetByIndex(ctx, rand.Int64N(size)) //nolint:gosec // sampling
-	})
+	return results, err
 }

@@ -160,32 +160,13 @@ func run(ctx context.Context, script, dir string, single, size, fillConc, reads 
 	for i := range pick {
 		pick[i] = rand.IntN(next) //nolint:gosec // sampling, not security
 	}
-	ids := make([]string, reads)
-	lat, err := loadgen.Measure(ctx, reads, 8, func(ctx context.Context, i int) error {
-		got, err := c.SearchHash(ctx, g.Digest(pick[i]))
-		if err != nil {
-			return err
-		}
-		if len(got) != 1 {
-			return fmt.Errorf("search for artifact %d: got %d ids, want 1", pick[i], len(got))
-		}
-		ids[i] = got[0]
-		return nil
-	})
+	results, err := loadgen.ReadPhases(ctx, c, g, pick, treeSize, 8, nil)
+	for _, r := range results {
+		fmt.Println(r.String(treeSize))
+	}
 	if err != nil {
-		return fmt.Errorf("search by hash: %w", err)
+		return err
 	}
-	printLat("search by hash", lat, treeSize)
-	if lat, err = loadgen.Measure(ctx, reads, 8, func(ctx context.Context, i int) error { return c.GetByUUID(ctx, ids[i]) }); err != nil {
-		return fmt.Errorf("get by UUID: %w", err)
-	}
-	printLat("get by UUID", lat, treeSize)
-	if lat, err = loadgen.Measure(ctx, reads, 8, func(ctx context.Context, _ int) error {
-		return c.GetByIndex(ctx, rand.Int64N(treeSize)) //nolint:gosec // sampling
-	}); err != nil {
-		return fmt.Errorf("get by index: %w", err)
-	}
-	printLat("get by index", lat, treeSize)
 
 	time.Sleep(15 * time.Second)
 	s3, err := readStats(ctx, script, dir)
@@ -210,9 +191,4 @@ func mb(s stats, k string) float64 { return float64(s.int(k)) / 1000 }
 
 func line(s stats) string {
 	return fmt.Sprintf("tree size %s, RSS total %.1f MB, datadir %s bytes, load %s", s["tree_size"], mb(s, "rss_kb_total"), s["bytes_datadir"], s["loadavg"])
-}
-
-func printLat(what string, l loadgen.Latency, size int64) {
-	fmt.Printf("read, %s, concurrency 8, %d requests at %d entries: p50 %.2f ms, p99 %.2f ms\n",
-		what, l.N, size, float64(l.P50.Microseconds())/1000, float64(l.P99.Microseconds())/1000)
 }
