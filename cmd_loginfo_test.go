@@ -29,6 +29,22 @@ func isolateEnv(t *testing.T) string {
 	return dir
 }
 
+// writeLogsConfig writes cfg, marshalled, as the logs.json of the config
+// directory isolateEnv(t) returned as dir.
+func writeLogsConfig(t *testing.T, dir string, cfg any) {
+	t.Helper()
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "config", "provscope"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config", "provscope", "logs.json"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
@@ -137,18 +153,9 @@ func TestLogInfoOnRealRekorV2Checkpoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := json.Marshal(map[string]any{"default": "v2mirror", "logs": []map[string]string{
+	writeLogsConfig(t, dir, map[string]any{"default": "v2mirror", "logs": []map[string]string{
 		{"name": "v2mirror", "url": srv.URL, "kind": "tiles", "origin": v2.Origin, "publicKey": v2.PublicKey},
 	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(dir, "config", "provscope"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "config", "provscope", "logs.json"), cfg, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	steps := []struct {
 		file     string
 		wantCode int

@@ -298,16 +298,7 @@ func TestVerifyAgainstTilesLog(t *testing.T) {
 func TestVerifyBundleConsistencyInConfiguredLog(t *testing.T) {
 	dir := isolateEnv(t)
 	w := startDemo(t)
-	cfg, err := json.Marshal(map[string]any{"logs": []map[string]string{{"name": "demo", "url": w.LogURL, "publicKey": string(w.LogPublicKeyPEM)}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(dir, "config", "provscope"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "config", "provscope", "logs.json"), cfg, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeLogsConfig(t, dir, map[string]any{"logs": []map[string]string{{"name": "demo", "url": w.LogURL, "publicKey": string(w.LogPublicKeyPEM)}}})
 	if code, out, errs := runCLI(t, "loginfo", "--log", "demo"); code != exitOK {
 		t.Fatalf("loginfo --log demo = %d\n%s%s", code, out, errs)
 	}
