@@ -1,7 +1,6 @@
 package inspecttest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -11,7 +10,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/sigstore/rekor/pkg/generated/models"
 
-	"github.com/provscope/provscope/registry"
+	"github.com/provscope/provscope/internal/keyless"
 	"github.com/provscope/provscope/registry/cosignfmt"
 	"github.com/provscope/provscope/rekor/client"
 )
@@ -20,61 +19,19 @@ import (
 const PredicateSLSA = "https://slsa.dev/provenance/v1"
 
 // SignKeyless signs and attests the image d as `cosign sign` and
-// `cosign attest` do without a key, in the legacy format: a certificate for
-// identity and issuer from f; a hashedrekord entry for the simple-signing
-// payload and a dsse entry for an in-toto statement about d, both recording
-// the certificate and uploaded with upload; a layer on the .sig and on the
-// .att image, each with the certificate, chain and bundle annotations.
+// `cosign attest` do without a key, in the legacy format, with ten-minute
+// certificates for identity and issuer from f (keyless.SignImage and
+// keyless.AttestImage): a hashedrekord entry for the simple-signing payload
+// and a dsse entry for an in-toto statement about d, both recording the
+// certificate and uploaded with upload; a layer on the .sig and on the .att
+// image, each with the certificate, chain and bundle annotations.
 func SignKeyless(ctx context.Context, d name.Digest, f *Fulcio, identity, issuer string, upload cosignfmt.Uploader, now time.Time, opts ...remote.Option) error {
-	certPEM, key, err := f.Issue(identity, issuer, now)
-	if err != nil {
+	s := signer(identity, issuer, now)
+	if err := keyless.SignImage(ctx, d, f.ca, s, upload, opts...); err != nil {
 		return err
 	}
-	s, err := cosignfmt.NewSigner(key)
-	if err != nil {
-		return err
-	}
-	withCert := func(l cosignfmt.Layer) cosignfmt.Layer {
-		l.Annotations[registry.AnnotationCertificate] = string(certPEM)
-		l.Annotations[registry.AnnotationChain] = string(f.RootPEM())
-		return l
-	}
-
-	payload, err := cosignfmt.SimpleSigningPayload(d.Context().Name(), d.DigestStr(), nil)
-	if err != nil {
-		return err
-	}
-	sig, err := s.SignMessage(bytes.NewReader(payload))
-	if err != nil {
-		return err
-	}
-	_, entry, err := upload(ctx, cosignfmt.HashedRekordEntry(payload, sig, certPEM))
-	if err != nil {
-		return fmt.Errorf("logging the keyless signature: %w", err)
-	}
-	bundle, err := cosignfmt.LegacyBundleAnnotation(entry)
-	if err != nil {
-		return err
-	}
-	if err := cosignfmt.WriteAttached(d, registry.SuffixSignature, []cosignfmt.Layer{withCert(cosignfmt.SignatureLayer(payload, sig, bundle))}, true, opts...); err != nil {
-		return err
-	}
-
-	stmt, err := cosignfmt.Statement(d.Context().Name(), d.DigestStr(), PredicateSLSA, map[string]any{"buildDefinition": map[string]any{"buildType": "https://provscope.test/build"}})
-	if err != nil {
-		return err
-	}
-	env, err := s.SignDSSE(registry.MediaTypeInToto, stmt)
-	if err != nil {
-		return err
-	}
-	if _, entry, err = upload(ctx, cosignfmt.DSSEEntry(env, certPEM)); err != nil {
-		return fmt.Errorf("logging the keyless attestation: %w", err)
-	}
-	if bundle, err = cosignfmt.LegacyBundleAnnotation(entry); err != nil {
-		return err
-	}
-	return cosignfmt.WriteAttached(d, registry.SuffixAttestation, []cosignfmt.Layer{withCert(cosignfmt.AttestationLayer(env, PredicateSLSA, bundle))}, true, opts...)
+	pred := map[string]any{"buildDefinition": map[string]any{"buildType": "https://provscope.test/build"}}
+	return keyless.AttestImage(ctx, d, f.ca, s, PredicateSLSA, pred, upload, opts...)
 }
 
 // PushRandomImage pushes a random one-layer image to ref (a tag on a
