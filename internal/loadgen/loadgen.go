@@ -145,41 +145,17 @@ func (c *Client) Post(ctx context.Context, entry []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return "", fmt.Errorf("decoding entry response: %w", err)
-	}
-	if len(m) != 1 {
-		return "", fmt.Errorf("decoding entry response: got %d keys, want 1", len(m))
-	}
-	for id := range m {
-		return id, nil
-	}
-	return "", nil
+	return entryID(b)
 }
 
 // PostBatch submits entries through the batch extension and returns how
 // many were created.
 func (c *Client) PostBatch(ctx context.Context, entries [][]byte) (int, error) {
-	body := append([]byte{'['}, bytes.Join(entries, []byte{','})...)
-	body = append(body, ']')
-	b, err := c.do(ctx, http.MethodPost, "/api/v1/log/entries/batch", body, http.StatusMultiStatus)
+	b, err := c.do(ctx, http.MethodPost, "/api/v1/log/entries/batch", batchBody(entries), http.StatusMultiStatus)
 	if err != nil {
 		return 0, err
 	}
-	var items []struct {
-		Status int `json:"status"`
-	}
-	if err := json.Unmarshal(b, &items); err != nil {
-		return 0, fmt.Errorf("decoding batch response: %w", err)
-	}
-	n := 0
-	for _, it := range items {
-		if it.Status == http.StatusCreated {
-			n++
-		}
-	}
-	return n, nil
+	return createdIn(b, len(entries))
 }
 
 // TreeSize reads GET /api/v1/log.
@@ -231,58 +207,63 @@ type Throughput struct {
 // PerSecond returns entries per second.
 func (t Throughput) PerSecond() float64 { return float64(t.Entries) / t.Duration.Seconds() }
 
-// PostAll posts entries one per request with the given concurrency.
+// PostAll posts entries one per request with the given concurrency, each
+// worker on its own kept-alive connection (a poster).
 func (c *Client) PostAll(ctx context.Context, entries [][]byte, concurrency int) (Throughput, error) {
-	start := time.Now()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var firstErr atomic.Value
-	for range concurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(entries) || firstErr.Load() != nil {
-					return
-				}
-				if _, err := c.Post(ctx, entries[i]); err != nil {
-					firstErr.CompareAndSwap(nil, err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if err, ok := firstErr.Load().(error); ok {
-		return Throughput{}, err
-	}
-	return Throughput{Entries: len(entries), Duration: time.Since(start)}, nil
+	return c.postAll(ctx, len(entries), 1, concurrency, func(p *poster, i int) (int, error) {
+		b, err := p.post(ctx, "/api/v1/log/entries", entries[i], http.StatusCreated)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := entryID(b); err != nil {
+			return 0, err
+		}
+		return 1, nil
+	})
 }
 
 // PostAllBatched posts entries in batches of size with the given
-// concurrency.
+// concurrency, each worker on its own kept-alive connection (a poster).
 func (c *Client) PostAllBatched(ctx context.Context, entries [][]byte, size, concurrency int) (Throughput, error) {
+	return c.postAll(ctx, len(entries), size, concurrency, func(p *poster, i int) (int, error) {
+		batch := entries[i:min(i+size, len(entries))]
+		b, err := p.post(ctx, "/api/v1/log/entries/batch", batchBody(batch), http.StatusMultiStatus)
+		if err != nil {
+			return 0, err
+		}
+		return createdIn(b, len(batch))
+	})
+}
+
+// postAll runs concurrency workers that each take the next step positions
+// of n until all are posted or one fails; post returns how many entries
+// its request created.
+func (c *Client) postAll(ctx context.Context, n, step, concurrency int, post func(p *poster, i int) (int, error)) (Throughput, error) {
 	start := time.Now()
-	var next atomic.Int64
-	var created atomic.Int64
+	var next, created atomic.Int64
 	var wg sync.WaitGroup
 	var firstErr atomic.Value
 	for range concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			p, err := c.dialPoster(ctx)
+			if err != nil {
+				firstErr.CompareAndSwap(nil, err)
+				return
+			}
+			defer p.close()
 			for {
-				i := int(next.Add(int64(size)) - int64(size))
-				if i >= len(entries) || firstErr.Load() != nil {
+				i := int(next.Add(int64(step)) - int64(step))
+				if i >= n || firstErr.Load() != nil {
 					return
 				}
-				n, err := c.PostBatch(ctx, entries[i:min(i+size, len(entries))])
+				k, err := post(p, i)
 				if err != nil {
 					firstErr.CompareAndSwap(nil, err)
 					return
 				}
-				created.Add(int64(n))
+				created.Add(int64(k))
 			}
 		}()
 	}
