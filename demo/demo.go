@@ -3,15 +3,19 @@
 // (rekor/server), both on 127.0.0.1, seeded with a deterministic set of
 // images, signatures, attestations and SBOMs that covers every case an
 // investigator meets: valid signatures in cosign's legacy and new bundle
-// formats, a key rotation, a SLSA provenance attestation, SBOMs, a tampered
-// signature, a signature that was never logged ("stealth signing"), an
-// unsigned image, a tag moved after signing and an entry logged twice.
+// formats, a key rotation, a SLSA provenance attestation, SBOMs, keyless
+// signatures (Fulcio-style certificates for a person's email and for a CI
+// workflow, from the demo's own CA and CT log: package internal/keyless), a
+// tampered signature, a signature that was never logged ("stealth
+// signing"), an unsigned image, a tag moved after signing and an entry
+// logged twice.
 //
-// Everything is derived from fixed seeds (keys, image contents) and signed
-// deterministically (RFC 6979), so a world re-seeded over a persisted log
-// (Options.Dir) is byte-identical and finds its entries already logged; only
-// the log's timestamps and key are the log's own. The registry lives in
-// memory and is re-seeded at every start.
+// Everything is derived from fixed seeds (keys, the CA, image contents) and
+// fixed times (the certificates' validity), and signed deterministically
+// (RFC 6979), so a world re-seeded over a persisted log (Options.Dir) is
+// byte-identical and finds its entries already logged; only the log's
+// timestamps and key are the log's own. The registry lives in memory and is
+// re-seeded at every start.
 //
 // The case table (World.Cases) says what verification must conclude for each
 // image; tests hold cosign and provscope to it. Nothing here verifies.
@@ -19,7 +23,6 @@ package demo
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,8 +39,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	rekorclient "github.com/sigstore/rekor/pkg/client"
 
+	"github.com/provscope/provscope/internal/keyless"
 	"github.com/provscope/provscope/model"
-	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/registry/cosignfmt"
 	"github.com/provscope/provscope/registry/embedded"
 	"github.com/provscope/provscope/rekor/server"
@@ -78,8 +81,15 @@ type Case struct {
 	Digest string
 	// Special says in a few words what is special about the image.
 	Special string
-	// Key names the key to verify with (Key.Name); "" when no key applies.
+	// Key names the key to verify with (Key.Name); "" when no key applies,
+	// as for a keyless signature.
 	Key string
+	// Identity and Issuer are a keyless signature's certificate identity
+	// (its SAN: an email address or a URI) and OIDC issuer, what
+	// cosign verify --certificate-identity and --certificate-oidc-issuer
+	// take with the demo trusted root; "" for key-signed images.
+	Identity string
+	Issuer   string
 	// Format is "legacy" (.sig tag, cosign's default), "bundle" (a Sigstore
 	// bundle referrer: verify with --new-bundle-format) or "" when unsigned.
 	Format string
@@ -103,9 +113,16 @@ type World struct {
 	// LogPublicKeyPEM is the log's key; LogPublicKeyPath where it was written.
 	LogPublicKeyPEM  []byte
 	LogPublicKeyPath string
-	// TrustedRootPath is a Sigstore trusted root naming the log, for
-	// cosign verify --new-bundle-format --trusted-root.
+	// TrustedRootPath is a Sigstore trusted root naming the log and the
+	// demo CA with its CT log, for cosign verify --trusted-root (bundles,
+	// keyless signatures).
 	TrustedRootPath string
+	// FulcioRootPath is the demo CA's certificate and CTLogPublicKeyPath its
+	// CT log's key (PEM), for the cosign commands that take no trusted root
+	// for the legacy format (verify-attestation): SIGSTORE_ROOT_FILE and
+	// SIGSTORE_CT_LOG_PUBLIC_KEY_FILE.
+	FulcioRootPath     string
+	CTLogPublicKeyPath string
 	// Dir is the data directory.
 	Dir   string
 	Keys  []Key
@@ -113,6 +130,7 @@ type World struct {
 	// ReadyIn is how long Start took.
 	ReadyIn time.Duration
 
+	ca      *keyless.CA
 	reg     *embedded.Registry
 	logSrv  *http.Server
 	logDone chan error
@@ -194,8 +212,9 @@ func (w *World) serveLog(ctx context.Context, addr string) error {
 	return nil
 }
 
-// writeClientFiles writes the log key, the signing public keys and a trusted
-// root into the data directory, for cosign and rekor-cli.
+// writeClientFiles writes the log key, the signing public keys, the demo
+// CA's certificate and CT log key, and a trusted root into the data
+// directory, for cosign and rekor-cli.
 func (w *World) writeClientFiles() error {
 	w.LogPublicKeyPath = filepath.Join(w.Dir, "log.pub")
 	if err := os.WriteFile(w.LogPublicKeyPath, w.LogPublicKeyPEM, 0o644); err != nil { //nolint:gosec // G306: a public key, meant to be read by others
@@ -216,7 +235,22 @@ func (w *World) writeClientFiles() error {
 		}
 		w.Keys = append(w.Keys, Key{Name: k.name, PublicKeyPEM: s.PublicKeyPEM(), Fingerprint: s.KeyFingerprint(), PublicKeyPath: p, signer: s})
 	}
-	tr, err := trustedRoot(w.LogURL, w.LogPublicKeyPEM)
+	ca, err := keyless.NewCA(caConfig())
+	if err != nil {
+		return err
+	}
+	w.ca = ca
+	ctKey, err := ca.CTLogPublicKeyPEM()
+	if err != nil {
+		return err
+	}
+	w.FulcioRootPath, w.CTLogPublicKeyPath = filepath.Join(w.Dir, "fulcio.crt.pem"), filepath.Join(w.Dir, "ctfe.pub")
+	for p, b := range map[string][]byte{w.FulcioRootPath: ca.RootPEM(), w.CTLogPublicKeyPath: ctKey} {
+		if err := os.WriteFile(p, b, 0o644); err != nil { //nolint:gosec // G306: a certificate and a public key, meant to be read by others
+			return fmt.Errorf("writing the demo ca's files: %w", err)
+		}
+	}
+	tr, err := ca.TrustedRoot(w.LogURL, w.LogPublicKeyPEM)
 	if err != nil {
 		return err
 	}
@@ -327,25 +361,23 @@ func saveAddrs(dir, registry, log string) error {
 	return nil
 }
 
-// logKeyID returns the SHA-256 of a PEM public key's DER SPKI.
-func logKeyID(pemBytes []byte) ([]byte, []byte, error) {
-	der, err := proof.PublicKeyDER(pemBytes)
-	if err != nil {
-		return nil, nil, fmt.Errorf("log public key: %w", err)
-	}
-	id := sha256.Sum256(der)
-	return der, id[:], nil
-}
+// Keyless reports whether the case is signed keyless (Identity and Issuer
+// set, no key).
+func (c Case) Keyless() bool { return c.Identity != "" }
 
 // MarkdownTable renders the case table as Markdown (image without the
-// registry host, what is special, the key, what verification must say), for
-// the README; a test keeps README-demo.md in step with it.
+// registry host, what is special, the key or the keyless identity and
+// issuer, what verification must say), for the README; a test keeps
+// README.md in step with it.
 func (w *World) MarkdownTable() string {
 	var b strings.Builder
-	b.WriteString("| image | what is special | key | verification must say |\n|---|---|---|---|\n")
+	b.WriteString("| image | what is special | key or identity | verification must say |\n|---|---|---|---|\n")
 	for _, c := range w.Cases {
 		key := c.Key
-		if c.Format == "" {
+		switch {
+		case c.Keyless():
+			key = fmt.Sprintf("keyless: `%s` from `%s`", c.Identity, c.Issuer)
+		case c.Format == "":
 			key = "—"
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | **%s**: %s |\n", strings.TrimPrefix(c.Image, w.RegistryHost+"/"), c.Special, key, c.Expect, c.Expectation)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/provscope/provscope/demo"
 	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/proof/body"
 	"github.com/provscope/provscope/registry"
 )
 
@@ -129,6 +131,27 @@ func TestCasesMatchDiscovery(t *testing.T) {
 					t.Errorf("%d logged signatures, table says %d entries", logged, tc.LogEntries)
 				}
 			}
+			// Keyless: the certificate (with its chain) on the layer, and the
+			// logged entry recording it, not a key.
+			for _, sig := range sigs {
+				if !tc.Keyless() {
+					if len(sig.Certificate) > 0 {
+						t.Errorf("key-signed case carries a certificate")
+					}
+					continue
+				}
+				if len(sig.Certificate) == 0 || len(sig.Chain) == 0 || sig.RekorBundle == nil {
+					t.Errorf("keyless signature: certificate %d bytes, chain %d bytes, bundle %v; want all three", len(sig.Certificate), len(sig.Chain), sig.RekorBundle != nil)
+					continue
+				}
+				eb, err := body.Decode(sig.RekorBundle.Body)
+				if err != nil {
+					t.Fatalf("decoding the logged body: %v", err)
+				}
+				if got := eb.Signer(); got.Subject != tc.Identity || got.Issuer != tc.Issuer {
+					t.Errorf("logged entry's signer = %s, want %s (%s)", got, tc.Identity, tc.Issuer)
+				}
+			}
 			if tc.Format == "bundle" && (len(sigs) != 1 || !strings.HasPrefix(sigs[0].Source, "referrer:") || len(sigs[0].Bundle) == 0) {
 				t.Errorf("bundle case: signatures %+v, want one bundle referrer", sigs)
 			}
@@ -167,7 +190,10 @@ func TestCasesMatchDiscovery(t *testing.T) {
 }
 
 // TestRestartOverPersistedLog restarts the world on the same data dir: the
-// log keeps its key and entries, and the re-seeded world is identical.
+// log keeps its key and entries, the trusted root (the demo CA, its CT log,
+// the log) is the same file, and the re-seeded world is identical: every
+// case's attachments, keyless certificates included, are found already
+// logged at the same index.
 func TestRestartOverPersistedLog(t *testing.T) {
 	dir := t.TempDir()
 	w1, err := demo.Start(context.Background(), demo.Options{Dir: dir})
@@ -175,7 +201,11 @@ func TestRestartOverPersistedLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases1, key1 := w1.Cases, w1.LogPublicKeyPEM
-	atts1, _ := client().Discover(context.Background(), cases1[0].Image)
+	tr1, err := os.ReadFile(w1.TrustedRootPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	atts1 := discoverAll(t, cases1)
 	if err := w1.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -183,25 +213,51 @@ func TestRestartOverPersistedLog(t *testing.T) {
 	if !bytes.Equal(key1, w2.LogPublicKeyPEM) {
 		t.Error("log key changed across a restart")
 	}
-	atts2, _ := client().Discover(context.Background(), w2.Cases[0].Image)
-	if len(atts1) == 0 || len(atts1) != len(atts2) {
-		t.Fatalf("attachments %d then %d", len(atts1), len(atts2))
+	if tr2, err := os.ReadFile(w2.TrustedRootPath); err != nil || !bytes.Equal(tr1, tr2) {
+		t.Errorf("trusted root changed across a restart (%v)", err)
 	}
-	for i := range atts1 {
-		a1, a2 := atts1[i], atts2[i]
-		if a1.Digest != a2.Digest || (a1.RekorBundle == nil) != (a2.RekorBundle == nil) {
-			t.Errorf("attachment %d changed across a restart: %s vs %s", i, a1.Digest, a2.Digest)
+	if len(cases1) != len(w2.Cases) {
+		t.Fatalf("%d cases, then %d", len(cases1), len(w2.Cases))
+	}
+	atts2 := discoverAll(t, w2.Cases)
+	for c := range cases1 {
+		name := cases1[c].Name
+		if cases1[c].Digest != w2.Cases[c].Digest {
+			t.Errorf("case %s digest changed across a restart", name)
+		}
+		a1, a2 := atts1[c], atts2[c]
+		if len(a1) != len(a2) {
+			t.Errorf("case %s: %d attachments, then %d", name, len(a1), len(a2))
 			continue
 		}
-		if a1.RekorBundle != nil && (a1.RekorBundle.LogIndex != a2.RekorBundle.LogIndex || a1.RekorBundle.IntegratedTime != a2.RekorBundle.IntegratedTime) {
-			t.Errorf("attachment %d: log index %d then %d", i, a1.RekorBundle.LogIndex, a2.RekorBundle.LogIndex)
+		for i := range a1 {
+			// A Sigstore bundle carries its entry's inclusion proof and a
+			// checkpoint the log signs anew (ECDSA, randomized), so its bytes
+			// change; its entry must not.
+			sameBytes := a1[i].Digest == a2[i].Digest || len(a1[i].Bundle) > 0 && len(a2[i].Bundle) > 0
+			if !sameBytes || !bytes.Equal(a1[i].Certificate, a2[i].Certificate) || (a1[i].RekorBundle == nil) != (a2[i].RekorBundle == nil) {
+				t.Errorf("case %s attachment %d changed across a restart: %s vs %s", name, i, a1[i].Digest, a2[i].Digest)
+				continue
+			}
+			if b1, b2 := a1[i].RekorBundle, a2[i].RekorBundle; b1 != nil && (b1.LogIndex != b2.LogIndex || b1.IntegratedTime != b2.IntegratedTime) {
+				t.Errorf("case %s attachment %d: log index %d then %d", name, i, b1.LogIndex, b2.LogIndex)
+			}
 		}
 	}
-	for i := range cases1 {
-		if cases1[i].Digest != w2.Cases[i].Digest {
-			t.Errorf("case %s digest changed across a restart", cases1[i].Name)
+}
+
+// discoverAll returns the attachments of every case's image.
+func discoverAll(t *testing.T, cases []demo.Case) [][]model.Attachment {
+	t.Helper()
+	var all [][]model.Attachment
+	for _, c := range cases {
+		atts, err := client().Discover(context.Background(), c.Image)
+		if err != nil {
+			t.Fatalf("Discover %s: %v", c.Image, err)
 		}
+		all = append(all, atts)
 	}
+	return all
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

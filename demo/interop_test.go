@@ -21,6 +21,12 @@ import (
 // returns its combined output and whether it exited 0.
 func tool(t *testing.T, w *demo.World, home, bin string, args ...string) (string, bool) {
 	t.Helper()
+	return toolEnv(t, w, home, nil, bin, args...)
+}
+
+// toolEnv is tool with extra environment variables.
+func toolEnv(t *testing.T, w *demo.World, home string, env []string, bin string, args ...string) (string, bool) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
@@ -33,6 +39,7 @@ func tool(t *testing.T, w *demo.World, home, bin string, args ...string) (string
 		"COSIGN_YES=true",
 		"COSIGN_PASSWORD=",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
 		t.Fatalf("%s %s timed out", filepath.Base(bin), strings.Join(args, " "))
@@ -40,24 +47,56 @@ func tool(t *testing.T, w *demo.World, home, bin string, args ...string) (string
 	return string(out), err == nil
 }
 
-// cosignVerify runs cosign verify for a case with the named key.
+// cosignVerify runs cosign verify for a case with the named key, or for a
+// keyless case with its identity and issuer and the demo trusted root (the
+// only flag cosign v2.6.5 needs to trust the demo CA and CT log for a legacy
+// signature).
 func cosignVerify(t *testing.T, w *demo.World, home, cosign string, tc demo.Case, keyName string) (string, bool) {
 	t.Helper()
-	k, ok := w.Key(keyName)
-	if !ok {
-		t.Fatalf("no key %q", keyName)
-	}
-	args := []string{"verify", "--key", k.PublicKeyPath, "--rekor-url", w.LogURL}
-	if tc.Format == "bundle" {
-		args = append(args, "--new-bundle-format", "--trusted-root", w.TrustedRootPath)
+	args := []string{"verify", "--rekor-url", w.LogURL}
+	switch {
+	case tc.Keyless():
+		args = append(args, "--certificate-identity", tc.Identity, "--certificate-oidc-issuer", tc.Issuer, "--trusted-root", w.TrustedRootPath)
+	case tc.Format == "bundle":
+		args = append(args, "--key", keyPath(t, w, keyName), "--new-bundle-format", "--trusted-root", w.TrustedRootPath)
+	default:
+		args = append(args, "--key", keyPath(t, w, keyName))
 	}
 	return tool(t, w, home, cosign, append(args, tc.Image)...)
+}
+
+// cosignVerifyAttestation runs cosign verify-attestation --type
+// tc.Attestation with the case's key, or keyless with its identity and
+// issuer. For a legacy attestation cosign v2.6.5 takes no --trusted-root
+// ("only supported with --new-bundle-format"): the demo CA and CT log come
+// from SIGSTORE_ROOT_FILE and SIGSTORE_CT_LOG_PUBLIC_KEY_FILE.
+func cosignVerifyAttestation(t *testing.T, w *demo.World, home, cosign string, tc demo.Case) (string, bool) {
+	t.Helper()
+	args := []string{"verify-attestation", "--rekor-url", w.LogURL, "--type", tc.Attestation}
+	var env []string
+	if tc.Keyless() {
+		args = append(args, "--certificate-identity", tc.Identity, "--certificate-oidc-issuer", tc.Issuer)
+		env = []string{"SIGSTORE_ROOT_FILE=" + w.FulcioRootPath, "SIGSTORE_CT_LOG_PUBLIC_KEY_FILE=" + w.CTLogPublicKeyPath}
+	} else {
+		args = append(args, "--key", keyPath(t, w, tc.Key))
+	}
+	return toolEnv(t, w, home, env, cosign, append(args, tc.Image)...)
+}
+
+func keyPath(t *testing.T, w *demo.World, name string) string {
+	t.Helper()
+	k, ok := w.Key(name)
+	if !ok {
+		t.Fatalf("no key %q", name)
+	}
+	return k.PublicKeyPath
 }
 
 // TestCosignAgreesWithTheTable runs real cosign v2 against every case:
 // verified cases must pass `cosign verify`, all others must fail; attestation
 // cases must pass `cosign verify-attestation`; the old key must not verify
-// the rotated image; `cosign tree` must list exactly what registry/ finds;
+// the rotated image; another identity or issuer must not verify a keyless
+// one; `cosign tree` must list exactly what registry/ finds;
 // crane must list the same repositories and tags.
 func TestCosignAgreesWithTheTable(t *testing.T) {
 	cosign := testenv.Tool(t, "cosign")
@@ -86,10 +125,16 @@ func TestCosignAgreesWithTheTable(t *testing.T) {
 					t.Errorf("the 2025 key failed on the rotation-overlap image\n%s", out)
 				}
 			}
+			if tc.Keyless() {
+				for _, other := range []demo.Case{withSigner(tc, "mallory@provscope.example", tc.Issuer), withSigner(tc, tc.Identity, "https://issuer.invalid")} {
+					out, ok := cosignVerify(t, w, home, cosign, other, "")
+					if ok || !strings.Contains(out, "none of the expected identities matched") {
+						t.Errorf("cosign verify %s as %s from %s: passed=%v, want a failure for the identity\n%s", tc.Image, other.Identity, other.Issuer, ok, out)
+					}
+				}
+			}
 			if tc.Attestation != "" {
-				k, _ := w.Key(tc.Key)
-				out, ok := tool(t, w, home, cosign, "verify-attestation", "--key", k.PublicKeyPath, "--rekor-url", w.LogURL,
-					"--type", tc.Attestation, tc.Image)
+				out, ok := cosignVerifyAttestation(t, w, home, cosign, tc)
 				if !ok {
 					t.Errorf("cosign verify-attestation --type %s failed\n%s", tc.Attestation, out)
 				}
@@ -152,6 +197,11 @@ func TestCosignAgreesWithTheTable(t *testing.T) {
 			t.Errorf("Tags(%s) = %v, crane ls = %v", r, tags, craneTags)
 		}
 	}
+}
+
+func withSigner(tc demo.Case, identity, issuer string) demo.Case {
+	tc.Identity, tc.Issuer = identity, issuer
+	return tc
 }
 
 // cosignReasons is what cosign v2.6.5 says for each case that must fail.

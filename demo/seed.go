@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/provscope/provscope/internal/keyless"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/registry"
 	"github.com/provscope/provscope/registry/cosignfmt"
@@ -170,6 +171,29 @@ func (s *seeder) seed() error {
 		return err
 	}
 
+	// demo/keyless: signed keyless, by a person and by a CI workflow.
+	keyless100, err := s.push(ref("keyless", "v1.0.0"), "keyless 1.0.0", "amd64")
+	if err != nil {
+		return err
+	}
+	keyless110, err := s.push(ref("keyless", "v1.1.0"), "keyless 1.1.0", "amd64")
+	if err != nil {
+		return err
+	}
+	if err := s.tag(keyless110, ref("keyless", "latest")); err != nil {
+		return err
+	}
+	alice, ci := keylessSigner(aliceIdentity, aliceIssuer), keylessSigner(ciIdentity, ciIssuer)
+	if err := keyless.SignImage(s.ctx, keyless100, s.w.ca, alice, s.upload, s.ropts...); err != nil {
+		return err
+	}
+	if err := keyless.SignImage(s.ctx, keyless110, s.w.ca, ci, s.upload, s.ropts...); err != nil {
+		return err
+	}
+	if err := keyless.AttestImage(s.ctx, keyless110, s.w.ca, ci, registry.PredicateSLSAv02, provenancePredicate(), s.upload, s.ropts...); err != nil {
+		return err
+	}
+
 	s.w.Cases = []Case{
 		{
 			Name: "signed-legacy", Image: ref("web", "v1.2.0"), Digest: web120.DigestStr(), Key: "2026", Format: "legacy", LogEntries: 1,
@@ -237,6 +261,19 @@ func (s *seeder) seed() error {
 			Special:     "signed, with a CycloneDX SBOM (3 components)",
 			Expect:      model.VerdictVerified,
 			Expectation: "the SBOM is listed (SBOMs are attached, not signed)",
+		},
+		{
+			Name: "keyless", Image: ref("keyless", "v1.0.0"), Digest: keyless100.DigestStr(), Identity: aliceIdentity, Issuer: aliceIssuer, Format: "legacy", LogEntries: 1,
+			Special:     "cosign keyless signature: a Fulcio-style certificate for an email address (SAN) and OIDC issuer, with an embedded SCT; the log entry holds the certificate, not a key",
+			Expect:      model.VerdictVerified,
+			Expectation: "with that --certificate-identity and --certificate-oidc-issuer and the demo trusted root; another identity or issuer must fail",
+		},
+		{
+			Name: "keyless-ci", Image: ref("keyless", "v1.1.0"), Digest: keyless110.DigestStr(), Identity: ciIdentity, Issuer: ciIssuer, Format: "legacy", LogEntries: 1,
+			Special:     "signed keyless by a CI workflow (a URI SAN), with a keyless SLSA provenance attestation",
+			Expect:      model.VerdictVerified,
+			Expectation: "with the workflow's --certificate-identity and --certificate-oidc-issuer; the attestation verifies too",
+			Attestation: "slsaprovenance",
 		},
 	}
 	return nil
@@ -399,7 +436,14 @@ func (s *seeder) signBundle(d name.Digest, kn string) error {
 // attestProvenance attaches a SLSA v0.2 provenance attestation (what cosign
 // attest --type slsaprovenance writes), logged as a dsse entry.
 func (s *seeder) attestProvenance(d name.Digest, kn string) error {
-	pred := map[string]any{
+	_, err := cosignfmt.AttestImage(s.ctx, d, s.key(kn), registry.PredicateSLSAv02, provenancePredicate(), s.upload, s.ropts...)
+	return err
+}
+
+// provenancePredicate is a SLSA v0.2 provenance predicate for a build by
+// the demo's release workflow.
+func provenancePredicate() map[string]any {
+	return map[string]any{
 		"builder":   map[string]any{"id": "https://github.com/provscope/demo/.github/workflows/release.yml@refs/heads/main"},
 		"buildType": "https://github.com/slsa-framework/slsa-github-generator/container@v1",
 		"invocation": map[string]any{
@@ -409,8 +453,6 @@ func (s *seeder) attestProvenance(d name.Digest, kn string) error {
 			map[string]any{"uri": "git+https://github.com/provscope/demo@refs/heads/main", "digest": map[string]string{"sha1": "6b8c3a1e9f4d2b7a0c5e8f1d3a6b9c2e4f7a0d1b"}},
 		},
 	}
-	_, err := cosignfmt.AttestImage(s.ctx, d, s.key(kn), registry.PredicateSLSAv02, pred, s.upload, s.ropts...)
-	return err
 }
 
 func (s *seeder) sbom(d name.Digest, mediaType string, doc []byte) error {

@@ -1,40 +1,42 @@
 package demo
 
 import (
-	"fmt"
 	"time"
 
-	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
-	prototrustroot "github.com/sigstore/protobuf-specs/gen/pb-go/trustroot/v1"
-	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/types/known/timestamppb"
+	"github.com/provscope/provscope/internal/keyless"
 )
 
-// trustedRoot returns a Sigstore trusted root (JSON) with the demo log as
-// its only transparency log, valid from 2020-01-01: what
-// `cosign trusted-root create --rekor "url=…,public-key=…,start-time=2020-01-01T00:00:00Z"`
-// writes. cosign verify --new-bundle-format --key needs it.
-func trustedRoot(logURL string, logKeyPEM []byte) ([]byte, error) {
-	der, id, err := logKeyID(logKeyPEM)
-	if err != nil {
-		return nil, err
+// The demo's keyless signers: a person who signs by hand, and the release
+// workflow of a CI system (a URI SAN, as GitHub Actions' certificates carry).
+const (
+	aliceIdentity = "alice@provscope.example"
+	aliceIssuer   = "https://accounts.provscope.example"
+	ciIdentity    = "https://github.com/provscope/demo/.github/workflows/release.yml@refs/heads/main"
+	ciIssuer      = "https://token.actions.githubusercontent.com"
+)
+
+// caConfig is the demo's Fulcio-style CA: fixed seed and validity, so that
+// its root, CT log key and every certificate it issues are the same at every
+// start. The trusted root names the CA, its CT log and the demo log, all
+// valid from 2025-01-01.
+func caConfig() keyless.Config {
+	return keyless.Config{
+		Seed:         "provscope demo fulcio",
+		CommonName:   "provscope demo fulcio",
+		Organization: "provscope.example",
+		URI:          "https://fulcio.provscope.example",
+		CTLogURL:     "https://ct.provscope.example",
+		NotBefore:    time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
+		NotAfter:     time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC),
 	}
-	tr := &prototrustroot.TrustedRoot{
-		MediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
-		Tlogs: []*prototrustroot.TransparencyLogInstance{{
-			BaseUrl:       logURL,
-			HashAlgorithm: protocommon.HashAlgorithm_SHA2_256,
-			PublicKey: &protocommon.PublicKey{
-				RawBytes:   der,
-				KeyDetails: protocommon.PublicKeyDetails_PKIX_ECDSA_P256_SHA_256,
-				ValidFor:   &protocommon.TimeRange{Start: timestamppb.New(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))},
-			},
-			LogId: &protocommon.LogId{KeyId: id},
-		}},
-	}
-	b, err := protojson.MarshalOptions{Multiline: true}.Marshal(tr)
-	if err != nil {
-		return nil, fmt.Errorf("encoding trusted root: %w", err)
-	}
-	return b, nil
+}
+
+// keylessSigner is the certificate the demo CA issues for identity: unlike
+// Fulcio's ten-minute certificates, valid for ten years from the day the
+// demo images were built, because the log integrates the same signatures
+// again at every fresh start of the world, at the time of that start (see
+// package keyless).
+func keylessSigner(identity, issuer string) keyless.Signer {
+	from := time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
+	return keyless.Signer{Identity: identity, Issuer: issuer, NotBefore: from, NotAfter: from.AddDate(10, 0, 0)}
 }
