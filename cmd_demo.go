@@ -23,9 +23,10 @@ func newDemoCmd() *cobra.Command {
 		Short: "Start the offline demo world (registry + log + seeded images) and open the explorer",
 		Long: `demo starts an OCI registry and a Rekor-compatible log on 127.0.0.1, seeds
 them with a fixed world of images (validly signed in cosign's legacy and new
-bundle formats, a key rotation, a SLSA provenance attestation, SBOMs, a
-tampered signature, a signature never logged, an unsigned image, a tag moved
-after signing, an entry logged twice) and opens the explorer on it.
+bundle formats, a key rotation, a SLSA provenance attestation, SBOMs, keyless
+signatures by a person and by a CI workflow from the demo's own Fulcio-style
+CA, a tampered signature, a signature never logged, an unsigned image, a tag
+moved after signing, an entry logged twice) and opens the explorer on it.
 
 With --no-tui it only serves the world and prints how to point cosign, crane
 and rekor-cli at it, until Ctrl-C. With --data the log (its key and entries)
@@ -99,7 +100,8 @@ func printWorld(out io.Writer, w *demo.World, temp bool, keyPaths []string) {
 	}
 	fmt.Fprintf(tw, "  data\t%s\t%s\n", w.Dir, note)
 	fmt.Fprintf(tw, "  log key\t%s\t\n", w.LogPublicKeyPath)
-	fmt.Fprintf(tw, "  trusted root\t%s\t(for --new-bundle-format)\n", w.TrustedRootPath)
+	fmt.Fprintf(tw, "  trusted root\t%s\t(the log, the demo CA and its CT log: for --trusted-root)\n", w.TrustedRootPath)
+	fmt.Fprintf(tw, "  demo CA\t%s\t(CT log key %s)\n", w.FulcioRootPath, w.CTLogPublicKeyPath)
 	for i, k := range w.Keys {
 		role := "current key"
 		if k.Name == "2025" {
@@ -137,19 +139,27 @@ Point the clients at it (in another shell):
   cosign verify-attestation --key %[5]s --type slsaprovenance %[4]s
   cosign verify --key %[5]s --new-bundle-format --trusted-root %[6]s %[7]s
   cosign verify --key %[5]s %[8]s      # fails: stealth signing, never logged
+  cosign verify --certificate-identity %[10]s --certificate-oidc-issuer %[11]s --trusted-root %[6]s %[12]s
+  SIGSTORE_ROOT_FILE=%[13]s SIGSTORE_CT_LOG_PUBLIC_KEY_FILE=%[14]s cosign verify-attestation --type slsaprovenance --certificate-identity %[15]s --certificate-oidc-issuer %[16]s %[17]s
   rekor-cli loginfo
   rekor-cli get --log-index 0
   cosign sign --key %[9]s %[3]s/demo/worker:v0.9.0   # sign the unsigned image yourself
 
 `, w.LogPublicKeyPath, w.LogURL, w.RegistryHost, byName["signed-legacy"].Image, cur.PublicKeyPath,
-		w.TrustedRootPath, byName["signed-bundle"].Image, byName["stealth"].Image, strings.TrimSuffix(cur.PublicKeyPath, ".pub")+".key")
+		w.TrustedRootPath, byName["signed-bundle"].Image, byName["stealth"].Image, strings.TrimSuffix(cur.PublicKeyPath, ".pub")+".key",
+		byName["keyless"].Identity, byName["keyless"].Issuer, byName["keyless"].Image,
+		w.FulcioRootPath, w.CTLogPublicKeyPath, byName["keyless-ci"].Identity, byName["keyless-ci"].Issuer, byName["keyless-ci"].Image)
 
 	fmt.Fprintln(out, "The world (what verification must say):")
 	tw = tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  IMAGE\tKEY\tEXPECT\tSPECIAL")
+	fmt.Fprintln(tw, "  IMAGE\tKEY OR IDENTITY\tEXPECT\tSPECIAL")
 	for _, c := range w.Cases {
 		img := strings.TrimPrefix(c.Image, w.RegistryHost+"/")
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", img, c.Key, c.Expect, c.Special)
+		signer := c.Key
+		if c.Keyless() {
+			signer = c.Identity
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", img, signer, c.Expect, c.Special)
 	}
 	tw.Flush()
 	fmt.Fprintln(out, "\nPress Ctrl-C to stop.")

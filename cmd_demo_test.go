@@ -70,6 +70,8 @@ func TestDemoNoTUIPrintsTheWorld(t *testing.T) {
 		for _, want := range []string{
 			"registry", "SIGSTORE_REKOR_PUBLIC_KEY=", "REKOR_REKOR_SERVER=", "crane catalog 127.0.0.1:",
 			"cosign verify --key", "--new-bundle-format --trusted-root", "demo/worker:v1.0.0", "not-logged", "BEGIN PUBLIC KEY",
+			"--certificate-identity alice@provscope.example --certificate-oidc-issuer https://accounts.provscope.example --trusted-root",
+			"SIGSTORE_ROOT_FILE=", "demo/keyless:v1.0.0",
 		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("demo output lacks %q", want)
@@ -80,7 +82,7 @@ func TestDemoNoTUIPrintsTheWorld(t *testing.T) {
 				dataDir = f[1]
 			}
 		}
-		for _, f := range []string{"log.pub", "key-2025.pub", "key-2026.pub", "key-2026.key", "trusted_root.json"} {
+		for _, f := range []string{"log.pub", "key-2025.pub", "key-2026.pub", "key-2026.key", "trusted_root.json", "fulcio.crt.pem", "ctfe.pub"} {
 			if _, err := os.Stat(filepath.Join(dataDir, f)); err != nil {
 				t.Errorf("%s not written: %v", f, err)
 			}
