@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/sigstore/rekor/pkg/generated/models"
 
 	"github.com/provscope/provscope/registry"
 	"github.com/provscope/provscope/registry/cosignfmt"
@@ -70,15 +71,8 @@ func SignImage(ctx context.Context, d name.Digest, ca *CA, s Signer, upload cosi
 	if err != nil {
 		return fmt.Errorf("signing %s: %w", d, err)
 	}
-	_, entry, err := upload(ctx, cosignfmt.HashedRekordEntry(payload, sig, c.certPEM))
-	if err != nil {
-		return fmt.Errorf("logging the keyless signature of %s: %w", d, err)
-	}
-	bundle, err := cosignfmt.LegacyBundleAnnotation(entry)
-	if err != nil {
-		return err
-	}
-	return cosignfmt.WriteAttached(d, registry.SuffixSignature, []cosignfmt.Layer{c.annotate(cosignfmt.SignatureLayer(payload, sig, bundle))}, true, opts...)
+	return c.logAndAttach(ctx, d, upload, cosignfmt.HashedRekordEntry(payload, sig, c.certPEM), registry.SuffixSignature,
+		func(bundle string) cosignfmt.Layer { return cosignfmt.SignatureLayer(payload, sig, bundle) }, opts...)
 }
 
 // AttestImage attests the image d as `cosign attest --type predicateType`
@@ -100,13 +94,25 @@ func AttestImage(ctx context.Context, d name.Digest, ca *CA, s Signer, predicate
 	if err != nil {
 		return err
 	}
-	_, entry, err := upload(ctx, cosignfmt.DSSEEntry(env, c.certPEM))
+	return c.logAndAttach(ctx, d, upload, cosignfmt.DSSEEntry(env, c.certPEM), registry.SuffixAttestation,
+		func(bundle string) cosignfmt.Layer { return cosignfmt.AttestationLayer(env, predicateType, bundle) }, opts...)
+}
+
+// logAndAttach uploads the proposed entry, then appends the layer that
+// layer builds around the entry's Rekor bundle annotation, with the
+// certificate and chain annotations, to d's attached image with suffix.
+func (c certified) logAndAttach(ctx context.Context, d name.Digest, upload cosignfmt.Uploader, pe models.ProposedEntry, suffix string, layer func(bundle string) cosignfmt.Layer, opts ...remote.Option) error {
+	_, entry, err := upload(ctx, pe)
 	if err != nil {
-		return fmt.Errorf("logging the keyless attestation of %s: %w", d, err)
+		what := "signature"
+		if suffix == registry.SuffixAttestation {
+			what = "attestation"
+		}
+		return fmt.Errorf("logging the keyless %s of %s: %w", what, d, err)
 	}
 	bundle, err := cosignfmt.LegacyBundleAnnotation(entry)
 	if err != nil {
 		return err
 	}
-	return cosignfmt.WriteAttached(d, registry.SuffixAttestation, []cosignfmt.Layer{c.annotate(cosignfmt.AttestationLayer(env, predicateType, bundle))}, true, opts...)
+	return cosignfmt.WriteAttached(d, suffix, []cosignfmt.Layer{c.annotate(layer(bundle))}, true, opts...)
 }
