@@ -2,9 +2,10 @@
 // Rekor v1 log whose history can be rolled back or forked under the same
 // tree ID, to exercise `provscope loginfo`'s rollback and fork detection
 // (which a well-behaved log, such as the embedded one, never shows); and a
-// test Fulcio (CA with its own CT log) with SignKeyless, which signs and
-// attests an image keyless in cosign's legacy format, to exercise identity
-// policies (--certificate-identity, --certificate-oidc-issuer).
+// test Fulcio (internal/keyless's CA with its own CT log, issuing ten-minute
+// certificates from a random seed) with SignKeyless, which signs and attests
+// an image keyless in cosign's legacy format, to exercise identity policies
+// (--certificate-identity, --certificate-oidc-issuer).
 package inspecttest
 
 import (
