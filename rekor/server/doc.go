@@ -45,7 +45,13 @@
 //
 // Durability: an entry is answered 201 only after the SQLite transaction
 // holding it, its tree nodes and the new signed checkpoint has committed
-// (WAL, synchronous=FULL). The log keeps a signed checkpoint each time the
+// and the write-ahead log holding that transaction has been synced to disk
+// (fdatasync); its entries and checkpoint are served only from then on, so
+// neither kill -9 nor power loss takes back an answer or forks a
+// checkpoint a client has seen. Commits themselves use synchronous=NORMAL
+// and a separate goroutine syncs (syncCommits): one sync covers every
+// transaction committed before it, and the sequencer commits the next
+// while the disk syncs the last. The log keeps a signed checkpoint each time the
 // tree crosses a multiple of 1024 entries. On every start Open recomputes
 // every leaf hash and root from the stored bodies and checks them against
 // the stored tiles, the kept checkpoints and the last signed checkpoint; on
@@ -55,9 +61,10 @@
 // first mismatching one). Only one process may open a log directory.
 //
 // Performance: one sequencer goroutine commits every queued request in one
-// transaction with one fsync (group commit; a request's entries are never
-// split, and each waits for the transaction holding it before its 201 or
-// 207). Submissions are checked on all CPUs before sequencing, and each
+// transaction (a request's entries are never split, and each waits for the
+// transaction holding it, and its sync, before its 201 or 207); syncs are
+// shared by every transaction committed while the last one ran (group
+// commit, as PostgreSQL does it). Submissions are checked on all CPUs before sequencing, and each
 // hashedrekord signature is verified once (Rekor's UnmarshalEntry and
 // Canonicalize would each verify it, see unmarshalEntry); a valid
 // hashedrekord's canonical body is built from Rekor's own validation pieces
