@@ -17,9 +17,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -71,12 +69,7 @@ type Log struct {
 	logID  string
 	treeID int64
 
-	// state is the published state: committed AND on disk. Only the
-	// syncer stores it after Open.
 	state atomic.Pointer[snapshot]
-	// last is the state the sequencer committed last, possibly not yet on
-	// disk nor published; only the sequencer uses it after Open.
-	last *snapshot
 	// filter holds every leaf hash (see filter.go); only the sequencer
 	// uses it after Open.
 	filter *leafFilter
@@ -90,18 +83,12 @@ type Log struct {
 	limit    *limiter
 
 	submit  chan []*pending // one request's entries, committed together
-	toSync  chan syncJob    // committed transactions, in commit order
 	closing chan struct{}
 	// commits counts the transactions that stored entries.
 	commits atomic.Int64
-	// syncs counts the write-ahead log syncs; syncHook, when set (tests),
-	// runs before each and its error fails the sync.
-	syncs    atomic.Int64
-	syncHook func() error
 	// lastRequest is when the last request arrived (Unix nanoseconds).
 	lastRequest atomic.Int64
-	done        chan struct{} // closed when the sequencer and the syncer have stopped
-	synced      chan struct{} // closed when the syncer has stopped
+	done        chan struct{}
 	closeMu     sync.Once
 	release     func() // drops the directory lock
 }
@@ -169,10 +156,8 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		idem:     newIdemFlight(),
 		idemKeep: idemKeep,
 		submit:   make(chan []*pending, 1024),
-		toSync:   make(chan syncJob, 64),
 		closing:  make(chan struct{}),
 		done:     make(chan struct{}),
-		synced:   make(chan struct{}),
 	}
 	if l.log == nil {
 		l.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -205,15 +190,6 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	if l.filter, err = l.buildLeafFilter(ctx, tw); err != nil {
 		return fail(err)
 	}
-	// Whatever Open wrote (a new key and tree ID) reaches the disk before
-	// anything signed with it is served.
-	if err := l.syncWAL(); err != nil {
-		_ = l.reads.close()
-		_ = l.stmts.close()
-		return fail(err)
-	}
-	l.last = l.state.Load()
-	go l.syncCommits()
 	go l.sequence(tw)
 	s := l.state.Load()
 	l.log.Info("transparency log open", "dir", cfg.Dir, "treeID", l.treeID, "size", s.size, "origin", l.Origin())
@@ -354,11 +330,8 @@ func (l *Log) append(ctx context.Context, ps []*prepared) ([]seqResult, error) {
 // sequence is the single writer: it takes queued entries, commits them in
 // one transaction per batch and publishes the new tree state.
 func (l *Log) sequence(tw *tileWriter) {
-	defer func() {
-		close(l.toSync)
-		<-l.synced
-		close(l.done)
-	}()
+	defer close(l.done)
+	batch := make([]*pending, 0, l.cfg.MaxCommitBatch)
 	// After a burst of writes, give the memory it used back to the OS once
 	// the log has been idle for a while.
 	idle := time.NewTimer(time.Hour)
@@ -379,8 +352,7 @@ func (l *Log) sequence(tw *tileWriter) {
 			l.trimMemory()
 		case ps := <-l.submit:
 			idle.Reset(idleAfter)
-			// A new slice each time: the syncer still holds the last ones.
-			batch := append(make([]*pending, 0, 2*len(ps)), ps...)
+			batch = append(batch[:0], ps...)
 		fill:
 			for len(batch) < l.cfg.MaxCommitBatch {
 				select {
@@ -423,14 +395,13 @@ func (l *Log) drainClosed() {
 	}
 }
 
-// commit stores batch in one transaction and hands it to the syncer, which
-// answers it once it is on disk. It returns the writer to use next: tw
-// advanced on success, a copy of the old one on failure.
+// commit stores batch in one transaction. It returns the writer to use next:
+// tw advanced on success, a copy of the old one on failure.
 func (l *Log) commit(tw *tileWriter, batch []*pending) *tileWriter {
 	ctx := context.Background()
 	saved := tw.clone()
 	results := make([]seqResult, len(batch))
-	snap, err := l.commitTx(ctx, tw, batch, results)
+	err := l.commitTx(ctx, tw, batch, results)
 	if err != nil {
 		l.log.Error("committing entries", "count", len(batch), "err", err)
 		for _, p := range batch {
@@ -438,102 +409,21 @@ func (l *Log) commit(tw *tileWriter, batch []*pending) *tileWriter {
 		}
 		return saved
 	}
-	l.toSync <- syncJob{batch: batch, results: results, snap: snap}
+	for i, p := range batch {
+		p.done <- results[i]
+	}
 	return tw
 }
 
-// syncJob is a committed transaction waiting for the disk: its entries are
-// published and answered once the write-ahead log holding them is synced.
-type syncJob struct {
-	batch   []*pending
-	results []seqResult
-	snap    *snapshot // the state it committed; nil when it added nothing
-}
-
-// syncCommits makes committed transactions durable and then publishes and
-// answers them, in commit order. The writer connection commits with
-// synchronous=NORMAL (the write-ahead log is written, not synced); one
-// sync here covers every transaction committed before it, so the
-// sequencer commits the next transactions while the disk syncs the last
-// ones (group commit, as in PostgreSQL). Nothing is answered or published
-// (and no checkpoint served) before it is on disk: a 201 survives power
-// loss, and a checkpoint a client has seen is never forked after a crash.
-func (l *Log) syncCommits() {
-	defer close(l.synced)
-	for job := range l.toSync {
-		jobs := []syncJob{job}
-	more:
-		for {
-			select {
-			case j, ok := <-l.toSync:
-				if !ok {
-					break more
-				}
-				jobs = append(jobs, j)
-			default:
-				break more
-			}
-		}
-		// Jobs that added nothing only refer to entries of earlier jobs,
-		// already synced.
-		var err error
-		if slices.ContainsFunc(jobs, func(j syncJob) bool { return j.snap != nil }) {
-			err = l.syncWAL()
-		}
-		for _, j := range jobs {
-			if err != nil {
-				l.log.Error("syncing committed entries", "count", len(j.batch), "err", err)
-				for _, p := range j.batch {
-					p.done <- seqResult{err: err}
-				}
-				continue
-			}
-			if j.snap != nil {
-				l.state.Store(j.snap)
-			}
-			for i, p := range j.batch {
-				p.done <- j.results[i]
-			}
-		}
-	}
-}
-
-// syncWAL syncs the database's write-ahead log to disk. The writer
-// connection keeps the file while the log is open; SQLite syncs it itself
-// before every checkpoint into the database file and syncs that file after.
-func (l *Log) syncWAL() error {
-	l.syncs.Add(1)
-	if l.syncHook != nil {
-		if err := l.syncHook(); err != nil {
-			return fmt.Errorf("syncing the write-ahead log: %w", err)
-		}
-	}
-	path := filepath.Join(l.cfg.Dir, dbFileName+"-wal")
-	f, err := os.OpenFile(path, os.O_RDWR, 0) //nolint:gosec // the log's own data directory
-	if err != nil {
-		return fmt.Errorf("opening the write-ahead log to sync it: %w", err)
-	}
-	err = datasync(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("syncing the write-ahead log %s: %w", path, err)
-	}
-	return nil
-}
-
-// commitTx stores batch in one transaction, fills results and returns the
-// state it committed (nil when every entry was a duplicate).
-func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, results []seqResult) (snap *snapshot, err error) {
+func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, results []seqResult) (err error) {
 	if l.filter.full() {
 		if l.filter, err = l.buildLeafFilter(ctx, tw); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	tx, err := l.w.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("beginning transaction: %w", err)
+		return fmt.Errorf("beginning transaction: %w", err)
 	}
 	defer func() {
 		if err != nil {
@@ -563,23 +453,23 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 				results[i] = seqResult{index: uint64(idx), duplicate: true} //nolint:gosec // stored non-negative
 				continue
 			case !errors.Is(err, sql.ErrNoRows):
-				return nil, fmt.Errorf("looking up leaf: %w", err)
+				return fmt.Errorf("looking up leaf: %w", err)
 			}
 		}
 		index := tw.rng.End()
 		if err := tw.append(p.p.leaf); err != nil {
-			return nil, err
+			return err
 		}
 		inBatch[string(p.p.leaf)] = index
 		results[i] = seqResult{index: index, integratedTime: now}
 		added = append(added, i)
 	}
 	if len(added) == 0 {
-		return nil, tx.Commit()
+		return tx.Commit()
 	}
 	root, err := tw.root()
 	if err != nil {
-		return nil, fmt.Errorf("computing root: %w", err)
+		return fmt.Errorf("computing root: %w", err)
 	}
 	size := tw.rng.End()
 
@@ -620,47 +510,47 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 	for _, i := range added {
 		p, index := batch[i], results[i].index
 		if _, err := insLeaf.ExecContext(ctx, p.p.leaf, index); err != nil {
-			return nil, fmt.Errorf("inserting leaf %d: %w", index, err)
+			return fmt.Errorf("inserting leaf %d: %w", index, err)
 		}
 		for _, k := range p.p.keys {
 			if _, err := insKey.ExecContext(ctx, indexKeyHash(k), index); err != nil {
-				return nil, fmt.Errorf("inserting index key of entry %d: %w", index, err)
+				return fmt.Errorf("inserting index key of entry %d: %w", index, err)
 			}
 		}
 	}
 	for _, t := range tw.pendingTiles() {
 		if _, err := putTile.ExecContext(ctx, t.level, t.n, t.hashes); err != nil {
-			return nil, fmt.Errorf("writing tile %d/%d: %w", t.level, t.n, err)
+			return fmt.Errorf("writing tile %d/%d: %w", t.level, t.n, err)
 		}
 	}
 	waited = true
 	if err := <-signed; err != nil {
-		return nil, err
+		return err
 	}
 	for _, i := range added {
 		p, index := batch[i], results[i].index
 		if _, err := insEntry.ExecContext(ctx, index, now, p.p.stored, results[i].set); err != nil {
-			return nil, fmt.Errorf("inserting entry %d: %w", index, err)
+			return fmt.Errorf("inserting entry %d: %w", index, err)
 		}
 	}
 	if _, err := putMeta.ExecContext(ctx, metaCheckpoint, cp); err != nil {
-		return nil, fmt.Errorf("writing meta %q: %w", metaCheckpoint, err)
+		return fmt.Errorf("writing meta %q: %w", metaCheckpoint, err)
 	}
 	if size/checkpointEvery != oldSize/checkpointEvery {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO checkpoints(size, note) VALUES(?, ?)`, size, cp); err != nil {
-			return nil, fmt.Errorf("keeping checkpoint %d: %w", size, err)
+			return fmt.Errorf("keeping checkpoint %d: %w", size, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("committing %d entries: %w", len(inBatch), err)
+		return fmt.Errorf("committing %d entries: %w", len(inBatch), err)
 	}
 	l.commits.Add(1)
 	for _, i := range added {
 		l.filter.add(batch[i].p.leaf)
 	}
 	tw.flushed()
-	l.last = newSnapshot(l.last, size, root, cp, tw.copyEdge())
-	return l.last, nil
+	l.state.Store(newSnapshot(l.state.Load(), size, root, cp, tw.copyEdge()))
+	return nil
 }
 
 // writerStmts are the sequencer's statements, prepared once on the single

@@ -71,12 +71,9 @@ const (
 // readConns is the size of the read connection pool.
 const readConns = 8
 
-// openDB opens the log database in dir: one writer connection and a pool of
-// read-only connections that read the WAL snapshot concurrently. The writer
-// commits with synchronous=NORMAL: a committed transaction is in the
-// write-ahead log (it survives kill -9 and stays atomic on power loss) but
-// not yet synced; the syncer (Log.syncCommits) syncs the log before anything
-// committed is answered or published, so it survives power loss too.
+// openDB opens the log database in dir: one writer connection (synchronous=FULL,
+// so a committed transaction survives power loss and kill -9) and a pool of
+// read-only connections that read the WAL snapshot concurrently.
 func openDB(ctx context.Context, dir string) (w, r *sql.DB, err error) {
 	if dir == "" {
 		return nil, nil, errors.New("opening log database: Config.Dir is empty")
@@ -84,7 +81,7 @@ func openDB(ctx context.Context, dir string) (w, r *sql.DB, err error) {
 	path := filepath.Join(dir, dbFileName)
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(OFF)")
 	// 64 MB: the leaf and index-key B-trees take random inserts (about 100

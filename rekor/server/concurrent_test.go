@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,9 +17,9 @@ import (
 )
 
 // TestConcurrentWritesAnswerEachEntry: single POSTs and batches from many
-// clients at once, committed in overlapping transactions and synced in
-// groups, each get the answer for their own entry, with a distinct index,
-// and nothing is lost.
+// clients at once, committed in shared transactions (group commit), each
+// get the answer for their own entry, with a distinct index, and nothing
+// is lost.
 func TestConcurrentWritesAnswerEachEntry(t *testing.T) {
 	l, srv := testLog(t, Config{})
 	g := newGen(t)
@@ -102,49 +101,6 @@ func TestConcurrentWritesAnswerEachEntry(t *testing.T) {
 	}
 	if got := l.Size(); got != uint64(len(entries)) {
 		t.Errorf("Size() = %d, want %d", got, len(entries))
-	}
-	if l.syncs.Load() > l.commits.Load()+1 {
-		t.Errorf("%d syncs for %d commits, want at most one per commit (and Open's)", l.syncs.Load(), l.commits.Load())
-	}
-}
-
-// TestNothingServedBeforeSync: a commit whose sync fails is not answered
-// as created, and neither its entry nor its checkpoint is served until a
-// later sync puts it on disk.
-func TestNothingServedBeforeSync(t *testing.T) {
-	l, srv := testLog(t, Config{})
-	g := newGen(t)
-	var fail atomic.Bool
-	l.syncHook = func() error {
-		if fail.Load() {
-			return errors.New("disk on fire")
-		}
-		return nil
-	}
-	fail.Store(true)
-	first := entry(t, g, 0)
-	if r := call(t, http.MethodPost, srv.URL+"/api/v1/log/entries", first); r.status != http.StatusInternalServerError {
-		t.Fatalf("POST with a failing sync: %d %s, want 500", r.status, r.body)
-	}
-	if r := call(t, http.MethodGet, srv.URL+"/api/v1/log", nil); !bytes.Contains(r.body, []byte(`"treeSize":0`)) {
-		t.Errorf("GET /api/v1/log after a failed sync = %s, want treeSize 0 (the commit is not on disk)", r.body)
-	}
-	if r := call(t, http.MethodGet, srv.URL+"/api/v1/log/entries?logIndex=0", nil); r.status != http.StatusNotFound {
-		t.Errorf("GET entry 0 after a failed sync: %d, want 404", r.status)
-	}
-	fail.Store(false)
-	r := call(t, http.MethodPost, srv.URL+"/api/v1/log/entries", entry(t, g, 1))
-	if r.status != http.StatusCreated {
-		t.Fatalf("POST after the disk recovered: %d %s, want 201", r.status, r.body)
-	}
-	id, e := oneEntry(t, r.body)
-	checkEntry(t, l, id, e)
-	if *e.LogIndex != 1 || l.Size() != 2 {
-		t.Errorf("second entry at index %d, size %d; want 1 and 2 (the first was committed, then synced with it)", *e.LogIndex, l.Size())
-	}
-	// Retrying the first entry finds it.
-	if r := call(t, http.MethodPost, srv.URL+"/api/v1/log/entries", first); r.status != http.StatusConflict {
-		t.Errorf("retrying the first entry: %d %.300s, want 409", r.status, r.body)
 	}
 }
 

@@ -1,8 +1,0 @@
-//go:build !linux
-
-package server
-
-import "os"
-
-// datasync flushes f to disk.
-func datasync(f *os.File) error { return f.Sync() }
