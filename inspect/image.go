@@ -399,7 +399,10 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 		}
 		r.Add(s)
 	}
-	if v.pol.Identity != nil {
+	// A certificate's key verified the signature: whose key it is, the
+	// certificate says only if a trusted CA issued it. Checked whether or
+	// not an identity is required.
+	if v.pol.Identity != nil || len(a.Certificate) > 0 && len(v.pol.KeyPEM) == 0 {
 		v.checkIdentity(r, a, entry, imageDigest)
 	}
 	flush()
@@ -780,9 +783,11 @@ const StepIdentity = "certificate-identity"
 // checkIdentity checks a legacy keyless signature or attestation against
 // the identity policy by repackaging it as a Sigstore bundle for
 // proof.VerifyBundle (sigstore-go: Fulcio chain, SCT, SAN and issuer
-// extension, integrated time inside the certificate's validity). The
-// artifact is the signature's payload, or for an attestation the image
-// digest its in-toto statement must name as a subject.
+// extension, integrated time inside the certificate's validity). Without
+// a policy it checks all of that but the SAN and issuer: the identity
+// shown is then one a trusted CA certified, though any such identity
+// passes. The artifact is the signature's payload, or for an attestation
+// the image digest its in-toto statement must name as a subject.
 func (v *verifier) checkIdentity(r *model.Result, a model.Attachment, entry *model.LogEntry, imageDigest string) {
 	const title = "Certificate identity"
 	if len(a.Certificate) == 0 {
@@ -805,6 +810,10 @@ func (v *verifier) checkIdentity(r *model.Result, a model.Attachment, entry *mod
 	})
 	if res.Verdict() != model.VerdictVerified {
 		r.Fail(StepIdentity, title, errors.New(res.Reason()))
+		return
+	}
+	if v.pol.Identity == nil {
+		r.Pass(StepIdentity, title, "sigstore-go verified the certificate chain and its SCT against the trusted root; no identity was required, so any certified signer passes (give --certificate-identity and --certificate-oidc-issuer)")
 		return
 	}
 	r.Pass(StepIdentity, title, "sigstore-go verified the certificate chain and the identity policy")

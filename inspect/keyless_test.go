@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -98,4 +99,68 @@ func TestKeylessIdentityPolicy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestKeylessWithoutPolicyChecksTheChain: with no key and no identity
+// policy, a keyless signature still verifies only when its certificate
+// chains to the trusted root (with an SCT): the identity it names is then
+// one a trusted CA certified. A certificate from a CA the root does not
+// name (anyone can mint one claiming alice) fails, though the signature
+// verifies with the certificate's own key and the entry is logged.
+func TestKeylessWithoutPolicyChecksTheChain(t *testing.T) {
+	w, l := startDemo(t)
+	c, _ := demoCase(t, w, "keyless")
+	demoRoot, err := os.ReadFile(w.TrustedRootPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := inspecttest.NewFulcio(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherRoot, err := other.TrustedRoot(w.LogURL, w.LogPublicKeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := Deps{Registry: registry.New(registry.Config{}), Log: l}
+	for _, tt := range []struct {
+		name   string
+		root   []byte
+		want   model.Verdict
+		detail string
+	}{
+		{"the demo CA", demoRoot, model.VerdictVerified, "no identity was required"},
+		{"another CA", otherRoot, model.VerdictFailed, "certificate"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rep, err := VerifyImage(context.Background(), deps, c.Image, Policy{TrustedRoot: tt.root}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Attachments) == 0 {
+				t.Fatal("no attachments")
+			}
+			for _, a := range rep.Attachments {
+				if v := a.Result.Verdict(); v != tt.want {
+					t.Errorf("%s: verdict %s (%s), want %s", a.Kind, v, a.Result.Reason(), tt.want)
+				}
+				step := stepNamed(a.Result, StepIdentity)
+				if step == nil || !strings.Contains(step.Detail, tt.detail) {
+					t.Errorf("%s: %s step %+v, want one saying %q", a.Kind, StepIdentity, step, tt.detail)
+				}
+				if sig := stepNamed(a.Result, StepSignature); sig == nil || sig.Status != model.StatusPass {
+					t.Errorf("%s: signature step %+v, want it to pass (the certificate's own key)", a.Kind, sig)
+				}
+			}
+		})
+	}
+}
+
+func stepNamed(r *model.Result, name string) *model.Step {
+	for i := range r.Steps {
+		if r.Steps[i].Name == name {
+			return &r.Steps[i]
+		}
+	}
+	return nil
 }

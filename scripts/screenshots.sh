@@ -60,9 +60,9 @@ shots=()
 
 # 120×40: the whole flow.
 start 120 40
-# Repositories sort as api, base, multiarch, web, worker; web's tags as
-# latest, v1.0.0, v1.1.0, v1.2.0.
-keys Down Down Down Enter
+# Repositories sort as api, base, keyless, multiarch, web, worker; web's
+# tags as latest, v1.0.0, v1.1.0, v1.2.0.
+keys Down Down Down Down Enter
 shot 01-images 3
 keys Down Down Down Down
 shot 02-image-signatures 2
@@ -84,10 +84,18 @@ keys T q
 
 # 80×24: one pane at a time.
 start 80 24
-keys Down Down Down Enter
+keys Down Down Down Down Enter
 sleep 2
 keys Down Down Down Down Tab Enter
 shot 09-proof-80x24 2
+keys q
+
+# 120×40: a keyless signature, signed by an identity (demo/keyless:v1.0.0).
+start 120 40
+keys Down Down Enter
+keys Down Down
+keys v
+shot 10-keyless-identity 2
 keys q
 
 tmux kill-session -t "$session" 2>/dev/null || true

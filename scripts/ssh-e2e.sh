@@ -141,7 +141,7 @@ wait_screen e2e:alice 01-alice-start "demo/web"
 wait_screen e2e:bob 01-bob-start "demo/worker"
 
 step "alice: demo/web → latest → verify"
-keys e2e:alice j j j Enter
+keys e2e:alice j j j j Enter
 wait_screen e2e:alice 02-alice-expanded "demo/web (4)"
 keys e2e:alice j
 sleep 0.3
@@ -151,7 +151,7 @@ grep -qF "Inclusion proof" "$out/03-alice-verified.txt" || fail "alice's verific
 grep -qF "Entries · demo/web:latest" "$out/03-alice-verified.txt" || fail "alice's entries pane is not on demo/web:latest"
 
 step "bob: demo/worker, in his own session"
-keys e2e:bob j j j j Enter
+keys e2e:bob j j j j j Enter
 wait_screen e2e:bob 02-bob-expanded "demo/worker ("
 keys e2e:bob j
 sleep 0.3
