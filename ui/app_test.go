@@ -3,6 +3,7 @@ package ui_test
 import (
 	"context"
 	"errors"
+	"encoding/json"
 	"fmt"
 	"image/color"
 	"os"
@@ -296,6 +297,18 @@ func TestExportWritesEvidence(t *testing.T) {
 	rb, err := registry.ParseRekorBundle(string(b))
 	if err != nil || string(rb.SignedEntryTimestamp) != "fake-set" || len(rb.Body) == 0 || !strings.HasSuffix(bundles[0], fmt.Sprintf("entry-%d.rekor-bundle.json", rb.LogIndex)) {
 		t.Errorf("ParseRekorBundle(%s) = %+v, %v", b, rb, err)
+	}
+	// The log head as Rekor answers GET /api/v1/log: the root in hex.
+	b, err = os.ReadFile(filepath.Join(dir, "log-head.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var head struct {
+		TreeSize int64  `json:"treeSize"`
+		RootHash string `json:"rootHash"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil || head.TreeSize <= 0 || len(head.RootHash) != 64 || strings.Trim(head.RootHash, "0123456789abcdef") != "" {
+		t.Errorf("log-head.json = %s (%v), want a tree size and a 64-hex root hash", b, err)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -363,10 +364,23 @@ func exportCmd(dir string, now time.Time, ev evidence) tea.Cmd {
 			errs = append(errs, write("inclusion-proof.txt", ev.proof))
 		}
 		if ev.head != nil {
-			errs = append(errs, write("log-head.json", ev.head))
+			errs = append(errs, write("log-head.json", logHeadJSON(*ev.head)))
 		}
 		return exportDoneMsg{dir: out, files: files, err: errors.Join(errs...)}
 	}
+}
+
+// logHead is a log head as Rekor's GET /api/v1/log answers it (and
+// rekor-cli loginfo prints it): the root hash in hex.
+type logHead struct {
+	TreeID         string `json:"treeID,omitempty"`
+	TreeSize       int64  `json:"treeSize"`
+	RootHash       string `json:"rootHash"`
+	SignedTreeHead string `json:"signedTreeHead"`
+}
+
+func logHeadJSON(h model.LogInfo) logHead {
+	return logHead{TreeID: h.TreeID, TreeSize: h.TreeSize, RootHash: hex.EncodeToString(h.RootHash), SignedTreeHead: h.SignedTreeHead}
 }
 
 // rekorBundle is e's offline evidence in cosign's bundle annotation format
