@@ -2,8 +2,8 @@ package ui_test
 
 import (
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image/color"
 	"os"

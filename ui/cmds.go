@@ -8,8 +8,8 @@ package ui
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
