@@ -134,17 +134,20 @@
 //
 // Not reached on 2 cores: 10,000 batched and 3,000 single entries/s. The
 // bench prints, for each write phase, the rate at which the server and
-// the load generator together would need both CPUs: 2 × 10^6 µs/s ÷
-// (246 + 32) µs = 7,200 batched entries/s and 2 × 10^6 ÷ (414 + 133) =
-// 3,655 single POSTs/s in the best run. For batches the two ECDSA
-// operations alone (about 110 µs) leave 90 µs per entry at 10,000/s for
+// the load generator together would need both CPUs. At 1M entries
+// (BENCH_SIZE=1000000, two runs, the load generator writing over bare
+// kept-alive connections): batches 4,840-5,420/s at 260 µs of server and
+// 14 µs of generator CPU per entry, 2 × 10^6 ÷ 274 = 7,280/s at most;
+// single POSTs 2,140/s at 445 + 75 µs, 3,840/s at most. For batches the
+// two ECDSA operations alone (verify 62 µs, sign 39 µs in a bare Go
+// benchmark on this machine) leave 99 µs per entry at 10,000/s for
 // everything else in both processes, against about 170 µs measured
-// (SQLite alone about 65). Single POSTs are also latency-bound: each of
-// the 8 clients waits for a commit and its fsync (0.6 to 1.4 ms on this
-// disk), with about 3.5 entries per commit. Read p99 is near the 5 ms
-// target at 100,000 entries and moves with the machine's load: reads cost
-// 130 to 200 µs of server CPU, and 8 concurrent readers plus the load
-// generator share 2 cores.
+// (SQLite alone 45 to 65). Single POSTs are also latency-bound: each of
+// the 8 clients waits for a commit and its fsync (fdatasync takes 310 µs
+// here, 66 µs of it CPU), at about 3 entries per commit. Read p99 with one
+// client is 0.8 to 2.3 ms at 1M entries and 2.5 to 3.1 ms at 10M; with
+// eight concurrent readers plus the load generator on 2 cores it is 5.5
+// to 8.7 ms (reads cost 130 to 550 µs of server CPU).
 //
 // Immutability: the log is append-only. There is no delete and no retention
 // purge: removing an entry would change every later root and break every
