@@ -9,6 +9,7 @@ import (
 // newTUICmd is `provscope tui`: the explorer on a chosen registry and log.
 func newTUICmd() *cobra.Command {
 	var cfg explorerConfig
+	var signer policyFlags
 	cmd := &cobra.Command{
 		Use:   "tui [REPO:TAG]",
 		Short: "Open the explorer on a registry and a transparency log",
@@ -24,9 +25,18 @@ the public-good log.
 Like loginfo, the explorer remembers the last log head it proved consistent
 in $XDG_STATE_HOME/provscope/checkpoints, and proves every new head (on
 start, every few seconds, and on c) consistent with it; a log that cannot
-raises a banner and the old checkpoint is kept as evidence.`,
+raises a banner and the old checkpoint is kept as evidence.
+
+Without --key or a certificate identity, each signature is checked with the
+key or certificate it carries (a certificate must chain to the trusted
+root): that proves it was logged and certified, not who you expected. Pin
+the signer with --key, or with --certificate-identity[-regexp] and
+--certificate-oidc-issuer[-regexp] as for provscope verify; signatures by
+anyone else then fail.`,
 		Example: `  provscope tui --registry 127.0.0.1:5000 --log http://127.0.0.1:3000
-  provscope tui --registry ghcr.io --log public-good myorg/app:v1`,
+  provscope tui --registry ghcr.io --log public-good myorg/app:v1
+  provscope tui --registry ghcr.io --certificate-identity release@example.com \
+    --certificate-oidc-issuer https://accounts.google.com myorg/app:v1`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -35,6 +45,11 @@ raises a banner and the old checkpoint is kept as evidence.`,
 			if cfg.RegistryHost == "" {
 				cfg.RegistryHost = os.Getenv("PROVSCOPE_REGISTRY")
 			}
+			pol, err := signer.policy()
+			if err != nil {
+				return err
+			}
+			cfg.Policy = pol
 			return runExplorer(cmd, cfg)
 		},
 	}
@@ -44,6 +59,7 @@ raises a banner and the old checkpoint is kept as evidence.`,
 	f.BoolVar(&cfg.Insecure, "insecure", false, "allow plain HTTP to a non-loopback registry")
 	f.StringVar(&cfg.TrustedRootPath, "trusted-root", "", "verify Sigstore bundles with the trusted root in `FILE` (trusted_root.json)")
 	f.StringVar(&cfg.ExportDir, "export-dir", "", "e writes evidence into `DIR` (default: the working folder)")
+	signer.registerSigner(cmd)
 	f.BoolVar(&cfg.Fake, "fake", false, "open a built-in fake world (development, screenshots)")
 	_ = f.MarkHidden("fake")
 	return cmd

@@ -84,14 +84,21 @@ type policyFlags struct {
 }
 
 func (p *policyFlags) register(cmd *cobra.Command) {
+	p.registerSigner(cmd)
+	f := cmd.Flags()
+	f.StringVar(&p.trustedRoot, "trusted-root", "", "trusted_root.json for Sigstore bundles (default: the public-good root)")
+	f.BoolVar(&p.insecureRegistry, "allow-insecure-registry", false, "allow plain HTTP to non-loopback registries")
+}
+
+// registerSigner registers the flags that say who must have signed: a key
+// or a certificate identity.
+func (p *policyFlags) registerSigner(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&p.key, "key", "", "PEM public key the signatures must verify with")
 	f.StringVar(&p.identity, "certificate-identity", "", "certificate identity (SAN) keyless signatures must carry")
 	f.StringVar(&p.identityRegexp, "certificate-identity-regexp", "", "regular expression for the certificate identity")
 	f.StringVar(&p.issuer, "certificate-oidc-issuer", "", "OIDC issuer the certificate must name")
 	f.StringVar(&p.issuerRegexp, "certificate-oidc-issuer-regexp", "", "regular expression for the OIDC issuer")
-	f.StringVar(&p.trustedRoot, "trusted-root", "", "trusted_root.json for Sigstore bundles (default: the public-good root)")
-	f.BoolVar(&p.insecureRegistry, "allow-insecure-registry", false, "allow plain HTTP to non-loopback registries")
 }
 
 func (p *policyFlags) policy() (inspect.Policy, error) {

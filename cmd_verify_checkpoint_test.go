@@ -38,13 +38,13 @@ func TestVerifyCheckpointRealWorld(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			code, out, errOut := runCmd(t, append([]string{"verify-checkpoint"}, tc.args...)...)
+			code, out, errOut := runCLI(t, append([]string{"verify-checkpoint"}, tc.args...)...)
 			if code != tc.want || !strings.Contains(out, tc.out) {
 				t.Errorf("exit %d, want %d; output lacks %q?\n%s%s", code, tc.want, tc.out, out, errOut)
 			}
 		})
 	}
-	code, out, _ := runCmd(t, "verify-checkpoint", cp("sigstore-java_valid_multi_sig.txt"), "--key", prodPEM, "--output", "json")
+	code, out, _ := runCLI(t, "verify-checkpoint", cp("sigstore-java_valid_multi_sig.txt"), "--key", prodPEM, "--output", "json")
 	var got struct {
 		Verdict    string `json:"verdict"`
 		Signatures []struct {
@@ -79,11 +79,11 @@ func TestVerifyCheckpointOwnLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := writeTemp(t, "cp.txt", msg)
-	if code, out, errOut := runCmd(t, "verify-checkpoint", path, "--key", vkey); code != exitOK {
+	if code, out, errOut := runCLI(t, "verify-checkpoint", path, "--key", vkey); code != exitOK {
 		t.Errorf("own log: exit %d\n%s%s", code, out, errOut)
 	}
 	tampered := writeTemp(t, "bad.txt", []byte(strings.Replace(string(msg), "\n3\n", "\n4\n", 1)))
-	if code, out, _ := runCmd(t, "verify-checkpoint", tampered, "--key", vkey); code != exitFailed || !strings.Contains(out, "does not verify") {
+	if code, out, _ := runCLI(t, "verify-checkpoint", tampered, "--key", vkey); code != exitFailed || !strings.Contains(out, "does not verify") {
 		t.Errorf("tampered size: exit %d, want 1\n%s", code, out)
 	}
 	// Bad input: exit 2 with a clear message, never a panic.
@@ -107,7 +107,7 @@ func TestVerifyCheckpointOwnLog(t *testing.T) {
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
-			code, _, errOut := runCmd(t, append([]string{"verify-checkpoint"}, tc.args...)...)
+			code, _, errOut := runCLI(t, append([]string{"verify-checkpoint"}, tc.args...)...)
 			if code != exitUsageErr || !strings.Contains(errOut, tc.wantErr) {
 				t.Errorf("exit %d, stderr %q; want 2 and %q", code, errOut, tc.wantErr)
 			}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,13 +9,6 @@ import (
 
 	"github.com/provscope/provscope/internal/testenv"
 )
-
-func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code = run(args, &out, &errb)
-	return code, out.String(), errb.String()
-}
 
 func writeTemp(t *testing.T, name string, b []byte) string {
 	t.Helper()
@@ -32,7 +24,7 @@ func TestVerifyEntryRealWorld(t *testing.T) {
 	entry := filepath.Join(rw, "rekor-v1-api/docker-attest_logIndex59674396.json")
 	key := filepath.Join(rw, "trust/production_rekor.sigstore.dev.pem")
 
-	code, out, errOut := runCmd(t, "verify-entry", entry, "--log-key", key)
+	code, out, errOut := runCLI(t, "verify-entry", entry, "--log-key", key)
 	if code != exitOK {
 		t.Fatalf("verify-entry = %d, want 0\n%s%s", code, out, errOut)
 	}
@@ -42,7 +34,7 @@ func TestVerifyEntryRealWorld(t *testing.T) {
 		}
 	}
 
-	code, out, _ = runCmd(t, "verify-entry", entry, "--log-key", key, "--output", "json")
+	code, out, _ = runCLI(t, "verify-entry", entry, "--log-key", key, "--output", "json")
 	if code != exitOK {
 		t.Fatalf("verify-entry --output json = %d, want 0", code)
 	}
@@ -70,7 +62,7 @@ func TestVerifyEntryRealWorld(t *testing.T) {
 	}
 
 	// The same entry checked with the staging key fails (exit 1).
-	code, out, _ = runCmd(t, "verify-entry", entry, "--log-key", filepath.Join(rw, "trust/staging_rekor.sigstage.dev.pem"))
+	code, out, _ = runCLI(t, "verify-entry", entry, "--log-key", filepath.Join(rw, "trust/staging_rekor.sigstage.dev.pem"))
 	if code != exitFailed || !strings.Contains(out, "✗ Log ID") {
 		t.Errorf("wrong key: exit %d, want 1\n%s", code, out)
 	}
@@ -83,23 +75,23 @@ func TestVerifyEntryRealWorld(t *testing.T) {
 	}
 	m["integratedTime"] = m["integratedTime"].(float64) + 1
 	tampered, _ := json.Marshal(m)
-	code, out, _ = runCmd(t, "verify-entry", writeTemp(t, "t.json", tampered), "--log-key", key)
+	code, out, _ = runCLI(t, "verify-entry", writeTemp(t, "t.json", tampered), "--log-key", key)
 	if code != exitFailed || !strings.Contains(out, "✗ Signed entry timestamp") {
 		t.Errorf("tampered integratedTime: exit %d, want 1\n%s", code, out)
 	}
 
 	// A saved response keyed by UUID (sigstore-java, staging).
-	code, out, _ = runCmd(t, "verify-entry", filepath.Join(rw, "sigstore-java/rekor-response/valid/entry.json"), "--log-key", filepath.Join(rw, "sigstore-java/rekor-response/valid/rekor.pub"))
+	code, out, _ = runCLI(t, "verify-entry", filepath.Join(rw, "sigstore-java/rekor-response/valid/entry.json"), "--log-key", filepath.Join(rw, "sigstore-java/rekor-response/valid/rekor.pub"))
 	if code != exitOK {
 		t.Errorf("sigstore-java entry: exit %d, want 0\n%s", code, out)
 	}
 	// No inclusion proof: fails unless --allow-set-only.
 	noProof := filepath.Join(rw, "sigstore-java/rekor-response/valid/entry-no-inclusion-proof.json")
 	stagingKey := filepath.Join(rw, "sigstore-java/rekor-response/valid/rekor.pub")
-	if code, out, _ := runCmd(t, "verify-entry", noProof, "--log-key", stagingKey); code != exitFailed {
+	if code, out, _ := runCLI(t, "verify-entry", noProof, "--log-key", stagingKey); code != exitFailed {
 		t.Errorf("no proof: exit %d, want 1\n%s", code, out)
 	}
-	if code, out, _ := runCmd(t, "verify-entry", noProof, "--log-key", stagingKey, "--allow-set-only"); code != exitOK {
+	if code, out, _ := runCLI(t, "verify-entry", noProof, "--log-key", stagingKey, "--allow-set-only"); code != exitOK {
 		t.Errorf("no proof, --allow-set-only: exit %d, want 0\n%s", code, out)
 	}
 }
@@ -124,14 +116,14 @@ func TestVerifyEntryBadInput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			code, out, errOut := runCmd(t, "verify-entry", writeTemp(t, "e.json", []byte(tc.input)), "--log-key", key)
+			code, out, errOut := runCLI(t, "verify-entry", writeTemp(t, "e.json", []byte(tc.input)), "--log-key", key)
 			if code != exitUsageErr || !strings.Contains(errOut, tc.wantErr) {
 				t.Errorf("exit %d, stderr %q; want 2 and %q (stdout %q)", code, errOut, tc.wantErr, out)
 			}
 		})
 	}
 	// A well-formed entry that is simply wrong: exit 1, not a panic.
-	if code, out, _ := runCmd(t, "verify-entry", writeTemp(t, "e.json", []byte(good)), "--log-key", key); code != exitFailed {
+	if code, out, _ := runCLI(t, "verify-entry", writeTemp(t, "e.json", []byte(good)), "--log-key", key); code != exitFailed {
 		t.Errorf("well-formed bogus entry: exit %d, want 1\n%s", code, out)
 	}
 	usage := [][]string{
@@ -142,7 +134,7 @@ func TestVerifyEntryBadInput(t *testing.T) {
 		{"verify-entry", writeTemp(t, "e.json", []byte(good)), "--log-key", key, "--output", "yaml"},
 	}
 	for _, args := range usage {
-		if code, _, _ := runCmd(t, args...); code != exitUsageErr {
+		if code, _, _ := runCLI(t, args...); code != exitUsageErr {
 			t.Errorf("run(%q) = %d, want 2", args, code)
 		}
 	}

@@ -46,6 +46,9 @@ type explorerConfig struct {
 	// ForgetCheckpoints keeps the log's checkpoints out of the state
 	// directory (a throw-away log, such as the demo's temporary one).
 	ForgetCheckpoints bool
+	// Policy pins the signer (KeyPEM or Identity); its TrustedRoot is read
+	// from TrustedRootPath.
+	Policy inspect.Policy
 }
 
 // runExplorer opens the TUI on cfg and returns when the user quits.
@@ -68,6 +71,7 @@ func runExplorer(cmd *cobra.Command, cfg explorerConfig) error {
 	c.Ctx = ctx
 	c.RegistryHost = cfg.RegistryHost
 	c.LogName = cfg.LogName
+	c.Signer = signerLabel(cfg.Policy)
 	c.ExportDir = cfg.ExportDir
 	if c.ExportDir == "" {
 		c.ExportDir = "."
@@ -128,7 +132,7 @@ func openBackend(ctx context.Context, cfg *explorerConfig) (ui.Backend, *logs.Co
 			cfg.LogName = sel.Log.URL
 		}
 	}
-	pol := inspect.Policy{}
+	pol := cfg.Policy
 	if cfg.TrustedRootPath != "" {
 		tr, err := os.ReadFile(cfg.TrustedRootPath)
 		if err != nil {
@@ -185,4 +189,23 @@ func runDefault(cmd *cobra.Command, args []string) error {
 		return runDemo(cmd, "", false)
 	}
 	return nil
+}
+
+// signerLabel names the signer pol requires, for the header: the key's
+// fingerprint, or the certificate identity (~ before a regular
+// expression); "" when pol pins none.
+func signerLabel(pol inspect.Policy) string {
+	switch {
+	case len(pol.KeyPEM) > 0:
+		fp, err := inspect.KeyFingerprint(pol.KeyPEM)
+		if err != nil {
+			return "key (unreadable)"
+		}
+		return "key " + fp[:16]
+	case pol.Identity != nil && pol.Identity.SAN != "":
+		return pol.Identity.SAN
+	case pol.Identity != nil:
+		return "~" + pol.Identity.SANRegexp
+	}
+	return ""
 }

@@ -32,6 +32,10 @@ type Common struct {
 	// RegistryHost and LogName label the header.
 	RegistryHost string
 	LogName      string
+	// Signer labels the header with the signer verification requires (a
+	// key fingerprint or a certificate identity); empty when none is
+	// pinned.
+	Signer string
 	// Logs are the choices of the log picker; OpenLog switches to one and
 	// returns the backend to use from then on. Either may be empty/nil,
 	// which disables the picker.

@@ -114,6 +114,9 @@ func (a *App) headerView() string {
 	if a.c.RegistryHost != "" && w >= 70 {
 		info += " · registry " + a.c.RegistryHost
 	}
+	if a.c.Signer != "" {
+		info += " · signer " + a.c.Signer
+	}
 	return fit(left+st.App.Header.Render(info), w)
 }
 
