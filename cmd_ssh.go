@@ -32,6 +32,7 @@ const sshShutdownGrace = 5 * time.Second
 // sshOptions are the flags of `provscope ssh`.
 type sshOptions struct {
 	explorer       explorerConfig
+	signer         policyFlags
 	listen         string
 	authorizedKeys string
 	hostKey        string
@@ -57,6 +58,10 @@ heads are remembered in the server's state directory, as loginfo does, and
 each session proves new heads consistent with them). The host key is
 generated (ed25519) on first start and kept in --host-key.
 
+--key or --certificate-identity/--certificate-oidc-issuer pin the signer
+every session verifies against (shown in each session's header), as for
+provscope tui and verify.
+
 One log line per session goes to stderr: key fingerprint, remote address,
 duration, why it ended and what was verified.`,
 		Example: `  provscope ssh --authorized-keys ~/.ssh/authorized_keys --log public-good --registry ghcr.io
@@ -72,6 +77,7 @@ duration, why it ended and what was verified.`,
 	f.StringVar(&o.explorer.RegistryHost, "registry", "", "registry to browse (`HOST[:PORT]`)")
 	f.BoolVar(&o.explorer.Insecure, "insecure", false, "allow plain HTTP to a non-loopback registry")
 	f.StringVar(&o.explorer.TrustedRootPath, "trusted-root", "", "trusted_root.json for Sigstore bundles (`FILE`)")
+	o.signer.registerSigner(cmd)
 	f.DurationVar(&o.idleTimeout, "idle-timeout", sshui.DefaultIdleTimeout, "end a session after this long without input")
 	f.IntVar(&o.maxSessions, "max-sessions", sshui.DefaultMaxSessions, "most sessions open at once; more are refused")
 	f.BoolVar(&o.jsonLogs, "json-logs", false, "write the log lines as JSON")
@@ -90,6 +96,11 @@ func runSSH(cmd *cobra.Command, o sshOptions) error {
 	if o.idleTimeout <= 0 {
 		return usageErr(fmt.Errorf("--idle-timeout %s, want a positive duration", o.idleTimeout))
 	}
+	pol, err := o.signer.policy()
+	if err != nil {
+		return err
+	}
+	o.explorer.Policy = pol
 	if o.hostKey == "" {
 		dir, err := os.UserConfigDir()
 		if err != nil {
@@ -206,6 +217,7 @@ func (e *sshExplorer) newModel(info sshui.SessionInfo) tea.Model {
 	c.Logger = e.logger.With("session", info.ID)
 	c.RegistryHost = e.cfg.RegistryHost
 	c.LogName = e.cfg.LogName
+	c.Signer = signerLabel(e.cfg.Policy)
 	c.ExportDir = ""
 	if len(e.logs) > 0 {
 		c.Logs = e.logs

@@ -21,6 +21,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/ui"
 	"github.com/provscope/provscope/ui/fakebackend"
 	"github.com/provscope/provscope/ui/sshui"
@@ -41,6 +43,11 @@ func TestSSHSessionCommon(t *testing.T) {
 	if c.MaxRows != 1234 || c.Width != 90 || c.Height != 30 || c.ExportDir != "" || c.Ctx != ctx {
 		t.Errorf("session Common: MaxRows %d, %d×%d, export %q, ctx %v; want 1234, 90×30, no export, the session's", c.MaxRows, c.Width, c.Height, c.ExportDir, c.Ctx)
 	}
+	e.cfg.Policy = inspect.Policy{Identity: &proof.IdentityPolicy{SAN: "alice@provscope.example", Issuer: "https://accounts.provscope.example"}}
+	if got := e.newModel(sshui.SessionInfo{ID: "s1b", Context: ctx}).(*ui.App).Common().Signer; got != "alice@provscope.example" {
+		t.Errorf("session Common.Signer = %q, want the pinned identity", got)
+	}
+	e.cfg.Policy = inspect.Policy{}
 
 	// Sessions on a shared backend remember checkpoints through it.
 	fb := fakebackend.New()
@@ -79,6 +86,8 @@ func TestSSHUsageErrors(t *testing.T) {
 		{"missing authorized keys file", []string{"ssh", "--fake", "--host-key", hk, "--authorized-keys", filepath.Join(dir, "nope")}, "no such file"},
 		{"unknown log", []string{"ssh", "--authorized-keys", ak, "--host-key", hk, "--log", "no-such-log"}, "unknown log"},
 		{"arguments", []string{"ssh", "extra"}, "unknown command"},
+		{"half an identity", []string{"ssh", "--fake", "--authorized-keys", ak, "--certificate-identity", "alice@provscope.example"}, "needs both"},
+		{"unreadable key", []string{"ssh", "--fake", "--authorized-keys", ak, "--key", filepath.Join(dir, "nope.pub")}, "reading --key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
