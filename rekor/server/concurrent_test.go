@@ -46,8 +46,12 @@ func TestConcurrentWritesAnswerEachEntry(t *testing.T) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < singles; i = int(next.Add(1) - 1) {
 				code, b, err := post("/api/v1/log/entries", entries[i])
-				if err != nil || code != http.StatusCreated {
-					errs <- fmt.Errorf("entry %d: %d %s %v", i, code, b, err)
+				if err != nil {
+					errs <- fmt.Errorf("entry %d: %w", i, err)
+					return
+				}
+				if code != http.StatusCreated {
+					errs <- fmt.Errorf("entry %d: status %d: %s", i, code, b)
 					return
 				}
 				answers[i] = b
@@ -58,13 +62,21 @@ func TestConcurrentWritesAnswerEachEntry(t *testing.T) {
 		wg.Go(func() {
 			from := singles + k*batchSize
 			code, b, err := post("/api/v1/log/entries/batch", batchBodyOf(entries[from:from+batchSize]))
-			if err != nil || code != http.StatusMultiStatus {
-				errs <- fmt.Errorf("batch %d: %d %s %v", k, code, b, err)
+			if err != nil {
+				errs <- fmt.Errorf("batch %d: %w", k, err)
+				return
+			}
+			if code != http.StatusMultiStatus {
+				errs <- fmt.Errorf("batch %d: status %d: %s", k, code, b)
 				return
 			}
 			var items []BatchItem
-			if err := json.Unmarshal(b, &items); err != nil || len(items) != batchSize {
-				errs <- fmt.Errorf("batch %d: %d items, %v", k, len(items), err)
+			if err := json.Unmarshal(b, &items); err != nil {
+				errs <- fmt.Errorf("batch %d: decoding: %w", k, err)
+				return
+			}
+			if len(items) != batchSize {
+				errs <- fmt.Errorf("batch %d: %d items, want %d", k, len(items), batchSize)
 				return
 			}
 			for j, it := range items {
