@@ -138,14 +138,16 @@
 // (BENCH_SIZE=1000000, two runs, the load generator writing over bare
 // kept-alive connections): batches 4,840-5,420/s at 260 µs of server and
 // 14 µs of generator CPU per entry, 2 × 10^6 ÷ 274 = 7,280/s at most;
-// single POSTs 2,140/s at 445 + 75 µs, 3,840/s at most. For batches the
-// two ECDSA operations alone (verify 62 µs, sign 39 µs in a bare Go
-// benchmark on this machine) leave 99 µs per entry at 10,000/s for
-// everything else in both processes, against about 170 µs measured
+// single POSTs 2,140/s at 445 + 75 µs, 3,840/s at most. Filling to 10M
+// (BENCH_SIZE=10000000, quiet machine): batches 4,400/s over the whole
+// fill at 286 + 14 µs, the index B-trees outgrowing the page cache. For
+// batches the two ECDSA operations alone (verify 62 µs, sign 39 µs in a
+// bare Go benchmark on this machine) leave 99 µs per entry at 10,000/s
+// for everything else in both processes, against about 170 µs measured
 // (SQLite alone 45 to 65). Single POSTs are also latency-bound: each of
 // the 8 clients waits for a commit and its fsync (fdatasync takes 310 µs
 // here, 66 µs of it CPU), at about 3 entries per commit. Read p99 with one
-// client is 0.8 to 2.3 ms at 1M entries and 2.5 to 3.1 ms at 10M; with
+// client is 0.8 to 2.3 ms at 1M entries and 2.1 to 3.1 ms at 10M; with
 // eight concurrent readers plus the load generator on 2 cores it is 5.5
 // to 8.7 ms (reads cost 130 to 550 µs of server CPU).
 //
