@@ -2,33 +2,16 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"testing"
-
-	"github.com/provscope/provscope/internal/loadgen"
 )
 
 // TestCodecHashedRekord checks that canonical hashedrekord bodies take the
 // compact form and decode to the same bytes, and that bodies of any other
 // spelling are stored another way and still decode exactly.
 func TestCodecHashedRekord(t *testing.T) {
-	g, err := loadgen.NewGenerator(t.Name())
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := g.Entry(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pe, err := readProposed(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := canonicalize(context.Background(), pe, true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := newGen(t)
+	p := preparedOf(t, entry(t, g, 1), true)
 	var c bodyCodec
 	bodies := map[string][]byte{
 		"canonical":       p.body,

@@ -103,7 +103,7 @@ func TestConcurrentWritesAnswerEachEntry(t *testing.T) {
 	for i, a := range answers {
 		id, e := oneEntry(t, a)
 		checkEntry(t, l, id, e)
-		if !bytes.Equal(mustBody(t, e), canonicalOf(t, entries[i])) {
+		if !bytes.Equal(mustBody(t, e), preparedOf(t, entries[i], false).body) {
 			t.Errorf("entry %d: the answer is for another entry (index %d)", i, *e.LogIndex)
 		}
 		if j, dup := seen[*e.LogIndex]; dup {
@@ -129,16 +129,17 @@ func mustBody(t *testing.T, e models.LogEntryAnon) []byte {
 	return b
 }
 
-// canonicalOf is the body the log stores for a proposed entry.
-func canonicalOf(t *testing.T, proposed []byte) []byte {
+// preparedOf validates and canonicalises a proposed entry as the log does
+// on submit.
+func preparedOf(t *testing.T, proposed []byte, forInsert bool) *prepared {
 	t.Helper()
 	pe, err := readProposed(bytes.NewReader(proposed))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := canonicalize(context.Background(), pe, false)
+	p, err := canonicalize(context.Background(), pe, forInsert)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p.body
+	return p
 }
