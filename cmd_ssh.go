@@ -218,6 +218,11 @@ func (e *sshExplorer) newModel(info sshui.SessionInfo) tea.Model {
 	c.RegistryHost = e.cfg.RegistryHost
 	c.LogName = e.cfg.LogName
 	c.Signer = signerLabel(e.cfg.Policy)
+	if e.shared != nil {
+		c.PinSigner = func(_ context.Context, b ui.Backend, spec string) (ui.Backend, string, error) {
+			return pinSigner(b, spec, false)
+		}
+	}
 	c.ExportDir = ""
 	if len(e.logs) > 0 {
 		c.Logs = e.logs

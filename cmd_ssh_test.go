@@ -48,6 +48,9 @@ func TestSSHSessionCommon(t *testing.T) {
 		t.Errorf("session Common.Signer = %q, want the pinned identity", got)
 	}
 	e.cfg.Policy = inspect.Policy{}
+	if c.PinSigner != nil {
+		t.Error("a session on the fake world offers P, whose backend has no signer to change")
+	}
 
 	// Sessions on a shared backend remember checkpoints through it.
 	fb := fakebackend.New()
@@ -65,6 +68,14 @@ func TestSSHSessionCommon(t *testing.T) {
 	}
 	if r, err := mem.Recall(ctx, head.TreeID); err != nil || r == nil || r.TreeSize != head.TreeSize || fb.Remembered() == nil {
 		t.Errorf("Recall through the session = %+v, %v; want size %d from the shared backend", r, err, head.TreeSize)
+	}
+	// and may pin a signer, but never a key file (it would be the server's).
+	sc := e.newModel(sshui.SessionInfo{ID: "s3", Context: ctx}).(*ui.App).Common()
+	if sc.PinSigner == nil {
+		t.Fatal("a session on a real backend offers no P")
+	}
+	if _, _, err := sc.PinSigner(ctx, sc.Backend, "key /etc/hostname"); err == nil || !strings.Contains(err.Error(), "not read in SSH sessions") {
+		t.Errorf("PinSigner(key FILE) in an SSH session = %v, want it refused", err)
 	}
 }
 

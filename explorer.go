@@ -3,10 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"regexp"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -72,6 +74,11 @@ func runExplorer(cmd *cobra.Command, cfg explorerConfig) error {
 	c.RegistryHost = cfg.RegistryHost
 	c.LogName = cfg.LogName
 	c.Signer = signerLabel(cfg.Policy)
+	if !cfg.Fake {
+		c.PinSigner = func(_ context.Context, b ui.Backend, spec string) (ui.Backend, string, error) {
+			return pinSigner(b, spec, true)
+		}
+	}
 	c.ExportDir = cfg.ExportDir
 	if c.ExportDir == "" {
 		c.ExportDir = "."
@@ -189,6 +196,74 @@ func runDefault(cmd *cobra.Command, args []string) error {
 		return runDemo(cmd, "", false)
 	}
 	return nil
+}
+
+// parseSignerSpec reads what was typed after the explorer's P key: "none"
+// unpins; "key FILE" pins a PEM public key (refused unless keyFiles: in an
+// SSH session the file would be the server's); "IDENTITY ISSUER" pins a
+// certificate identity and its OIDC issuer, either written ~REGEXP for a
+// regular expression. The checks are verify's (policyFlags.policy).
+func parseSignerSpec(spec string, keyFiles bool) (inspect.Policy, error) {
+	f := strings.Fields(spec)
+	var pf policyFlags
+	switch {
+	case len(f) == 1 && strings.EqualFold(f[0], "none"):
+		return inspect.Policy{}, nil
+	case len(f) >= 1 && f[0] == "key":
+		if !keyFiles {
+			return inspect.Policy{}, errors.New("key files are not read in SSH sessions (the file would be the server's); pin an identity")
+		}
+		if len(f) != 2 {
+			return inspect.Policy{}, errors.New(`want "key FILE"`)
+		}
+		pf.key = f[1]
+	case len(f) == 2:
+		if r, ok := strings.CutPrefix(f[0], "~"); ok {
+			pf.identityRegexp = r
+		} else {
+			pf.identity = f[0]
+		}
+		if r, ok := strings.CutPrefix(f[1], "~"); ok {
+			pf.issuerRegexp = r
+		} else {
+			pf.issuer = f[1]
+		}
+	case len(f) == 1:
+		return inspect.Policy{}, fmt.Errorf("a certificate identity needs its OIDC issuer: %q ISSUER", f[0])
+	default:
+		return inspect.Policy{}, errors.New(`want "IDENTITY ISSUER", "key FILE" or "none"`)
+	}
+	pol, err := pf.policy()
+	if err != nil {
+		return inspect.Policy{}, errors.Unwrap(err) // the usage wrapping is for exit codes
+	}
+	for _, re := range []string{pf.identityRegexp, pf.issuerRegexp} {
+		if _, err := regexp.Compile(re); err != nil {
+			return inspect.Policy{}, fmt.Errorf("regular expression %q: %w", re, err)
+		}
+	}
+	return pol, nil
+}
+
+// pinSigner is the explorer's PinSigner: b, requiring the signer spec
+// names (parseSignerSpec), and the header label for it.
+func pinSigner(b ui.Backend, spec string, keyFiles bool) (ui.Backend, string, error) {
+	if r, ok := b.(*reportingBackend); ok { // an SSH session's
+		nb, label, err := pinSigner(r.Backend, spec, keyFiles)
+		if err != nil {
+			return nil, "", err
+		}
+		return &reportingBackend{Backend: nb, info: r.info}, label, nil
+	}
+	pol, err := parseSignerSpec(spec, keyFiles)
+	if err != nil {
+		return nil, "", err
+	}
+	bb, ok := b.(*backend.Backend)
+	if !ok {
+		return nil, "", errors.New("this world cannot change its signer")
+	}
+	return bb.WithSigner(pol), signerLabel(pol), nil
 }
 
 // signerLabel names the signer pol requires, for the header: the key's

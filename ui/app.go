@@ -17,6 +17,8 @@ package ui
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
@@ -51,6 +53,7 @@ const (
 	overlayHelp
 	overlaySearch
 	overlayLogs
+	overlaySigner
 )
 
 // Minimum sizes: below minW×minH the explorer shows one line saying so;
@@ -77,6 +80,9 @@ func WithoutLearn() Option { return func(a *App) { a.learn = nil } }
 type bgJob struct {
 	ref   string
 	entry *model.LogEntry
+	// gen is the signer generation an image job verifies for (see
+	// signerGen); a result for an older one is dropped.
+	gen int
 }
 
 // App is the explorer's root model. Create it with New; it implements
@@ -119,11 +125,18 @@ type App struct {
 	// running for (0: none).
 	autoConsRunning int64
 	logReq          int
-	selImage        string
-	pendingRef      string
-	imageEntries    *entriesLoadedMsg
-	bgQueue         []bgJob
-	bgRunning       int
+	signerReq       int
+	// signerGen counts the signers pinned in this session: image verdicts
+	// of an earlier one are stale.
+	signerGen int
+	// signerSpec is the signer last pinned with P ("none" for unpinned),
+	// re-pinned after a log switch; "" when P was never used.
+	signerSpec   string
+	selImage     string
+	pendingRef   string
+	imageEntries *entriesLoadedMsg
+	bgQueue      []bgJob
+	bgRunning    int
 }
 
 // New returns the explorer for one session. c is copied; the App keeps it
@@ -305,7 +318,7 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 	case RefreshHeadMsg:
 		return a.refreshHead()
 	case tea.PasteMsg:
-		if a.overlay == overlaySearch || a.overlay == overlayLogs {
+		if a.overlay == overlaySearch || a.overlay == overlayLogs || a.overlay == overlaySigner {
 			a.input.Update(msg)
 		}
 		return nil
@@ -350,6 +363,8 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return a.searchKey(msg)
 	case overlayLogs:
 		return a.logsKey(msg)
+	case overlaySigner:
+		return a.signerKey(msg)
 	}
 	if a.focus == PaneLearn && a.learn != nil {
 		// The teaching mode owns its keys (tab included: it switches its
@@ -402,6 +417,16 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		a.input.Placeholder = "type to filter logs"
 		a.input.Prompt = "log: "
 		a.logCursor = 0
+		return a.input.Focus()
+	case key.Matches(msg, k.PinSigner):
+		if a.c.PinSigner == nil {
+			a.status = "pinning a signer is not available here"
+			return nil
+		}
+		a.overlay = overlaySigner
+		a.input.Reset()
+		a.input.Placeholder = "alice@example.com https://accounts.example.com"
+		a.input.Prompt = "signer: "
 		return a.input.Focus()
 	case key.Matches(msg, k.Verify):
 		return a.verifySelection()
@@ -509,6 +534,69 @@ func (a *App) searchKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	a.input.Update(msg)
 	return nil
+}
+
+func (a *App) signerKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		a.overlay = overlayNone
+		a.input.Blur()
+		return nil
+	case "enter":
+		spec := strings.Join(strings.Fields(a.input.Value()), " ")
+		a.overlay = overlayNone
+		a.input.Blur()
+		if spec == "" {
+			return nil
+		}
+		return a.pinSigner(spec)
+	}
+	a.input.Update(msg)
+	return nil
+}
+
+// pinSigner asks for a backend requiring the signer spec names.
+func (a *App) pinSigner(spec string) tea.Cmd {
+	if a.c.PinSigner == nil || a.c.Backend == nil {
+		return nil
+	}
+	a.signerReq = a.nextID()
+	a.status = "pinning signer " + spec + "…"
+	return pinSignerCmd(a.c.ctx(), a.c.PinSigner, a.c.Backend, spec, a.signerReq)
+}
+
+// signerPinned switches to a backend that requires another signer: every
+// image verdict is stale (entry verdicts do not depend on the signer), so
+// they are dropped and the loaded images verified again.
+func (a *App) signerPinned(msg signerPinnedMsg) tea.Cmd {
+	a.c.Backend, a.c.Signer = msg.backend, msg.label
+	a.signerSpec = msg.spec
+	a.signerGen++
+	for k := range a.s.results {
+		if strings.HasPrefix(k, imageKey("")) {
+			delete(a.s.results, k)
+		}
+	}
+	queue := a.bgQueue[:0]
+	for _, j := range a.bgQueue {
+		if j.entry != nil {
+			queue = append(queue, j)
+		}
+	}
+	a.bgQueue = queue
+	repos := slices.Sorted(maps.Keys(a.s.tags))
+	for _, repo := range repos {
+		for _, t := range a.s.tags[repo].tags {
+			a.bgQueue = append(a.bgQueue, bgJob{ref: repo + ":" + t.Name, gen: a.signerGen})
+		}
+	}
+	a.images.rebuild()
+	if msg.label == "" {
+		a.status = "signer unpinned: each signature is checked against the key its own log entry records"
+	} else {
+		a.status = "signer pinned: " + msg.label + " · images verifying again"
+	}
+	return a.pumpBackground()
 }
 
 func (a *App) search(q string) tea.Cmd {

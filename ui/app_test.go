@@ -11,9 +11,11 @@ import (
 	"strings"
 	"testing"
 
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/registry"
 	"github.com/provscope/provscope/ui"
 	"github.com/provscope/provscope/ui/fakebackend"
@@ -456,5 +458,170 @@ func TestOpenWithImage(t *testing.T) {
 		if got := a.SelectedImage(); got != ref {
 			t.Errorf("WithImage(%q): selected %q", ref, got)
 		}
+	}
+}
+
+// pinnedFake is the fake world seen by a session that pinned a signer no
+// image was signed by: every image verification fails at a signer step.
+type pinnedFake struct {
+	*fakebackend.Backend
+}
+
+func (p pinnedFake) Verify(ctx context.Context, s ui.Subject, progress func(model.Step)) (model.Result, error) {
+	res, err := p.Backend.Verify(ctx, s, progress)
+	if s.Ref != "" && err == nil {
+		res.Add(model.Step{Name: "signer", Title: "Signer", Status: model.StatusFail, Detail: "signed by someone else"})
+	}
+	return res, err
+}
+
+// TestPinSignerReverifiesImages: P opens the signer prompt; what is typed
+// goes to Common.PinSigner with the current backend; the header shows the
+// new signer and every loaded image is verified again under it (its old
+// verdict dropped, results of the old signer still in flight ignored);
+// errors stay in the status line and change nothing; a log switch keeps the
+// pinned signer; without PinSigner the key says it is not available.
+func TestPinSignerReverifiesImages(t *testing.T) {
+	fb := fakebackend.New()
+	other := fakebackend.New()
+	var asked []string
+	var given []ui.Backend
+	a := startWith(t, fb, 120, 40, func(c *ui.Common) {
+		c.LogName = "first"
+		c.Logs = []ui.LogChoice{{Name: "first", URL: "http://127.0.0.1:1"}, {Name: "second", URL: "http://127.0.0.1:2"}}
+		c.OpenLog = func(context.Context, ui.LogChoice) (ui.Backend, error) { return other, nil }
+		c.PinSigner = func(_ context.Context, b ui.Backend, spec string) (ui.Backend, string, error) {
+			asked, given = append(asked, spec), append(given, b)
+			switch spec {
+			case "mallory@example.com https://issuer.example":
+				return pinnedFake{b.(*fakebackend.Backend)}, "mallory@example.com", nil
+			case "none":
+				return b, "", nil
+			}
+			return nil, "", errors.New("a certificate identity needs its OIDC issuer")
+		}
+	})
+	k := ui.DefaultKeyMap()
+	press(t, a, k.Enter) // expand demo/app: its tags verify in the background
+	if v, _ := a.VerdictOf("demo/app:v1.0"); v != "verified" {
+		t.Fatalf("before pinning: demo/app:v1.0 %q, want verified", v)
+	}
+
+	press(t, a, k.PinSigner)
+	if s := screen(t, a, 120, 40); !strings.Contains(s, "Pin a signer") || !strings.Contains(s, "IDENTITY ISSUER") {
+		t.Fatalf("P shows no signer prompt:\n%s", s)
+	}
+	typeText(t, a, "mallory@example.com   https://issuer.example")
+	send(t, a, keyMsg("enter"))
+	if len(asked) != 1 || asked[0] != "mallory@example.com https://issuer.example" || given[0] != ui.Backend(fb) {
+		t.Fatalf("PinSigner asked %q with %v, want the typed spec (spaces collapsed) and the current backend", asked, given)
+	}
+	if got := a.Common().Signer; got != "mallory@example.com" {
+		t.Errorf("Signer = %q, want mallory@example.com (status %q)", got, a.Status())
+	}
+	for _, ref := range []string{"demo/app:v1.0", "demo/app:v1.1", "demo/app:latest"} {
+		if v, _ := a.VerdictOf(ref); v != "failed" {
+			t.Errorf("after pinning: %s %q, want failed (verified again under the new signer)", ref, v)
+		}
+	}
+	if s := screen(t, a, 120, 40); !strings.Contains(s, "signer mallory@example.com") {
+		t.Errorf("header does not name the pinned signer:\n%s", s)
+	}
+
+	// A spec the pinner refuses: the status says why, nothing changes.
+	press(t, a, k.PinSigner)
+	typeText(t, a, "alice@example.com")
+	send(t, a, keyMsg("enter"))
+	if st := a.Status(); !strings.Contains(st, "✗ signer: a certificate identity needs its OIDC issuer") {
+		t.Errorf("status %q, want the pinner's error", st)
+	}
+	if got := a.Common().Signer; got != "mallory@example.com" {
+		t.Errorf("after a refused spec Signer = %q, want it unchanged", got)
+	}
+
+	// esc cancels without asking.
+	press(t, a, k.PinSigner)
+	typeText(t, a, "none")
+	send(t, a, keyMsg("esc"))
+	if len(asked) != 2 {
+		t.Errorf("esc asked PinSigner (%q)", asked)
+	}
+
+	// A log switch re-pins the signer on the new log's backend.
+	press(t, a, k.LogPicker)
+	typeText(t, a, "second")
+	send(t, a, keyMsg("enter"))
+	if n := len(asked); n != 3 || asked[2] != "mallory@example.com https://issuer.example" || given[2] != ui.Backend(other) {
+		t.Fatalf("after the log switch PinSigner asked %q, want the pinned spec again on the new backend", asked)
+	}
+	if got := a.Common().Signer; got != "mallory@example.com" {
+		t.Errorf("after the log switch Signer = %q, want mallory@example.com", got)
+	}
+
+	// Unpinning.
+	press(t, a, k.PinSigner)
+	typeText(t, a, "none")
+	send(t, a, keyMsg("enter"))
+	if got := a.Common().Signer; got != "" || !strings.Contains(a.Status(), "unpinned") {
+		t.Errorf("after none: Signer %q, status %q; want no signer and a status saying so", got, a.Status())
+	}
+
+	// Without a pinner the key only says so.
+	b, _ := newTestApp(t, 80, 24)
+	press(t, b, k.PinSigner)
+	if st := b.Status(); !strings.Contains(st, "not available") {
+		t.Errorf("P without PinSigner: status %q, want not available", st)
+	}
+}
+
+// TestStaleSignerResultsAreDropped: a background verdict computed for the
+// signer pinned before is not shown after a new one is pinned.
+func TestStaleSignerResultsAreDropped(t *testing.T) {
+	fb := fakebackend.New()
+	a := startWith(t, fb, 120, 40, func(c *ui.Common) {
+		c.PinSigner = func(_ context.Context, b ui.Backend, _ string) (ui.Backend, string, error) {
+			return pinnedFake{fb}, "mallory@example.com", nil
+		}
+	})
+	k := ui.DefaultKeyMap()
+	// Expand demo/app, holding back the background verdict of v1.0 (the
+	// others complete).
+	_, cmd := a.Update(keyMsg(k.Enter.Keys()[0]))
+	var held []tea.Msg
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch m := c().(type) {
+		case nil, spinner.TickMsg:
+		case tea.BatchMsg:
+			queue = append(queue, m...)
+		default:
+			if strings.Contains(fmt.Sprintf("%T %+v", m, m), "backgroundDoneMsg {ref:demo/app:v1.0 ") {
+				held = append(held, m)
+				continue
+			}
+			_, next := a.Update(m)
+			queue = append(queue, next)
+		}
+	}
+	if len(held) == 0 {
+		t.Fatal("no background verification was started")
+	}
+
+	press(t, a, k.PinSigner)
+	typeText(t, a, "x y")
+	send(t, a, keyMsg("enter")) // every image verified again under the new signer: failed
+	if v, _ := a.VerdictOf("demo/app:v1.0"); v != "failed" {
+		t.Fatalf("demo/app:v1.0 %q under the new signer, want failed", v)
+	}
+	for _, m := range held { // the old signer's verdict arrives late
+		send(t, a, m)
+	}
+	if v, _ := a.VerdictOf("demo/app:v1.0"); v != "failed" {
+		t.Errorf("demo/app:v1.0 %q after a late verdict for the old signer, want failed", v)
 	}
 }

@@ -98,6 +98,8 @@ type backgroundDoneMsg struct {
 	err       error
 	// imgErr means resolving failed (the verdict is then meaningless).
 	imgErr error
+	// gen is the signer generation of an image's verification (bgJob.gen).
+	gen int
 }
 
 type exportDoneMsg struct {
@@ -276,14 +278,14 @@ func waitVerify(ch <-chan verifyEventMsg) tea.Cmd {
 }
 
 // backgroundCmd resolves an image and verifies it, for the badges.
-func backgroundCmd(ctx context.Context, b Backend, ref string) tea.Cmd {
+func backgroundCmd(ctx context.Context, b Backend, ref string, gen int) tea.Cmd {
 	return func() tea.Msg {
 		img, atts, err := b.Image(ctx, ref)
 		if err != nil {
-			return backgroundDoneMsg{ref: ref, imgErr: err}
+			return backgroundDoneMsg{ref: ref, imgErr: err, gen: gen}
 		}
 		res, verr := b.Verify(ctx, Subject{Ref: ref, Image: &img, Attachments: atts}, nil)
-		return backgroundDoneMsg{ref: ref, img: img, atts: atts, res: res, err: verr}
+		return backgroundDoneMsg{ref: ref, img: img, atts: atts, res: res, err: verr, gen: gen}
 	}
 }
 
@@ -292,6 +294,21 @@ func backgroundEntryCmd(ctx context.Context, b Backend, e model.LogEntry) tea.Cm
 	return func() tea.Msg {
 		res, err := b.Verify(ctx, Subject{Entry: &e}, nil)
 		return backgroundDoneMsg{entryUUID: e.UUID, res: res, err: err}
+	}
+}
+
+type signerPinnedMsg struct {
+	id      int
+	spec    string
+	backend Backend
+	label   string
+	err     error
+}
+
+func pinSignerCmd(ctx context.Context, pin func(context.Context, Backend, string) (Backend, string, error), b Backend, spec string, id int) tea.Cmd {
+	return func() tea.Msg {
+		nb, label, err := pin(ctx, b, spec)
+		return signerPinnedMsg{id: id, spec: spec, backend: nb, label: label, err: err}
 	}
 }
 

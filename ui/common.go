@@ -41,6 +41,12 @@ type Common struct {
 	// which disables the picker.
 	Logs    []LogChoice
 	OpenLog func(ctx context.Context, c LogChoice) (Backend, error)
+	// PinSigner changes, for this session, who image verification requires
+	// to have signed (the P key). spec is what the user typed: "IDENTITY
+	// ISSUER" (either written ~REGEXP for a regular expression), "key
+	// FILE" or "none". It returns the backend to use from then on, derived
+	// from b, and the header's Signer label. Nil disables the key.
+	PinSigner func(ctx context.Context, b Backend, spec string) (Backend, string, error)
 
 	// ExportDir is where `e` writes evidence; empty disables export (for
 	// example over SSH, where the files would land on the server).

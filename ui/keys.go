@@ -24,6 +24,7 @@ type KeyMap struct {
 	Consistency key.Binding
 	Refresh     key.Binding
 	LogPicker   key.Binding
+	PinSigner   key.Binding
 	Copy        key.Binding
 	Export      key.Binding
 	Learn       key.Binding
@@ -52,6 +53,7 @@ func DefaultKeyMap() KeyMap {
 		Consistency: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "check consistency")),
 		Refresh:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh / retry")),
 		LogPicker:   key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "pick a log")),
+		PinSigner:   key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "pin a signer")),
 		Copy:        key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy value")),
 		Export:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export evidence")),
 		Learn:       key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "teaching mode")),
@@ -70,7 +72,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.NextPane, k.PrevPane, k.Enter, k.Back},
-		{k.Search, k.Verify, k.Consistency, k.Refresh, k.LogPicker, k.Copy, k.Export},
+		{k.Search, k.Verify, k.Consistency, k.Refresh, k.LogPicker, k.PinSigner, k.Copy, k.Export},
 		{k.Learn, k.Help, k.Quit},
 	}
 }

@@ -43,7 +43,7 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 		for _, t := range msg.tags {
 			ref := msg.repo + ":" + t.Name
 			if a.s.results[imageKey(ref)] == nil {
-				a.bgQueue = append(a.bgQueue, bgJob{ref: ref})
+				a.bgQueue = append(a.bgQueue, bgJob{ref: ref, gen: a.signerGen})
 			}
 		}
 		cmds := []tea.Cmd{a.pumpBackground()}
@@ -248,6 +248,9 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 			}
 			a.images.rebuild()
 		}
+		if msg.entryUUID == "" && msg.gen != a.signerGen {
+			return a.pumpBackground(), true // verified for a signer no longer pinned
+		}
 		if v := a.s.results[key]; v == nil || !v.running {
 			res := msg.res
 			nv := &verification{subject: res.Subject, result: &res, err: msg.err, steps: res.Steps}
@@ -281,7 +284,21 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 		a.c.LogName = msg.choice.Name
 		a.resetSession()
 		a.status = "switched to " + msg.choice.Name
-		return tea.Batch(a.loadRepos(), a.refreshHead()), true
+		cmds := []tea.Cmd{a.loadRepos(), a.refreshHead()}
+		if a.signerSpec != "" { // the new log's backend has the starting signer
+			cmds = append(cmds, a.pinSigner(a.signerSpec))
+		}
+		return tea.Batch(cmds...), true
+
+	case signerPinnedMsg:
+		if msg.id != a.signerReq {
+			return nil, true
+		}
+		if msg.err != nil {
+			a.status = "✗ signer: " + msg.err.Error()
+			return nil, true
+		}
+		return a.signerPinned(msg), true
 	}
 	return nil, false
 }
@@ -453,7 +470,7 @@ func (a *App) pumpBackground() tea.Cmd {
 		if j.entry != nil {
 			cmds = append(cmds, backgroundEntryCmd(a.c.ctx(), a.c.Backend, *j.entry))
 		} else {
-			cmds = append(cmds, backgroundCmd(a.c.ctx(), a.c.Backend, j.ref))
+			cmds = append(cmds, backgroundCmd(a.c.ctx(), a.c.Backend, j.ref, j.gen))
 		}
 	}
 	if len(cmds) > 0 {

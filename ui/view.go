@@ -84,6 +84,8 @@ func (a *App) render() string {
 		body = a.overlayView(a.searchView(), bodyH)
 	case overlayLogs:
 		body = a.overlayView(a.logsView(), bodyH)
+	case overlaySigner:
+		body = a.overlayView(a.signerView(), bodyH)
 	default:
 		body = a.bodyView(bodyH)
 	}
@@ -373,6 +375,26 @@ func (a *App) searchView() string {
 	return st.Detail.Heading.Render("Search the log") + "\n" +
 		a.input.View(st, bw) + "\n" +
 		st.Detail.Note.Render(fit("enter search · esc cancel", bw))
+}
+
+func (a *App) signerView() string {
+	st := a.c.Styles
+	bw := a.boxWidth()
+	cur := a.c.Signer
+	if cur == "" {
+		cur = "none (signatures are checked against their own entries' keys)"
+	}
+	lines := []string{
+		st.Detail.Heading.Render("Pin a signer"),
+		a.input.View(st, bw),
+		fit("now: "+cur, bw),
+		st.Detail.Note.Render(fit("IDENTITY ISSUER    keyless signer: certificate identity, OIDC issuer", bw)),
+		st.Detail.Note.Render(fit("~REGEXP ISSUER     either one as a regular expression", bw)),
+		st.Detail.Note.Render(fit("key FILE           a PEM public key (a file of this machine)", bw)),
+		st.Detail.Note.Render(fit("none               no signer pinned", bw)),
+		st.Detail.Note.Render(fit("enter pin · esc cancel", bw)),
+	}
+	return strings.Join(lines, "\n")
 }
 
 func (a *App) logsView() string {

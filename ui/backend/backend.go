@@ -78,6 +78,17 @@ func Open(ctx context.Context, cfg Config) (*Backend, error) {
 	return b, nil
 }
 
+// WithSigner returns a Backend over the same registry and log clients that
+// requires pol's signer (its KeyPEM or Identity; neither checks each
+// signature against the key its own log entry records) and keeps this
+// one's trusted root. b itself is unchanged: sessions sharing it keep
+// their own signer.
+func (b *Backend) WithSigner(pol inspect.Policy) *Backend {
+	nb := *b
+	nb.cfg.Policy.KeyPEM, nb.cfg.Policy.Identity = pol.KeyPEM, pol.Identity
+	return &nb
+}
+
 // LogName is how the header names the log.
 func (b *Backend) LogName() string { return b.log.Name() }
 
