@@ -68,6 +68,10 @@ bench: ## Run the benchmarks and print their figures
 bench-log: ## Load-test the embedded log over loopback (BENCH_SIZE entries)
 	BENCH_SIZE=$(BENCH_SIZE) scripts/bench-log.sh
 
+.PHONY: bench-floor
+bench-floor: ## Measure what a batched write cannot avoid here (ECDSA, HTTP, storage alone, storage filled to BENCH_SIZE)
+	$(GO) run ./cmd/provscope-loadgen -floor -size $(BENCH_SIZE)
+
 .PHONY: real-rekor-test
 real-rekor-test: ## Every pipeline command against a real rekor-server v1.5.4 + Trillian + MariaDB on loopback (apt mariadb-server)
 	@dir=$$(mktemp -d /tmp/provscope-real-rekor.XXXXXX); \

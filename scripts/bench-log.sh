@@ -13,6 +13,7 @@
 #   BENCH_SIZE=100000   entries to fill the log to (1000000, 10000000 for the big runs)
 #   BENCH_SINGLE=20000  of which posted one per request
 #   BENCH_READS=5000    requests per read phase
+#   BENCH_BATCH_CONCURRENCY=4  concurrent clients posting batches of 100
 #   BENCH_READ_CONCURRENCY=1,8  concurrent clients of each read phase (one: a read's own latency; eight: reads queueing for the cores)
 #   BENCH_DIR=          keep the database here (default: temporary, removed after)
 #   BENCH_CPUPROFILE=   write the log server's CPU profile here (go tool pprof -top FILE)

@@ -98,6 +98,19 @@ keys v
 shot 10-keyless-identity 2
 keys q
 
+# 120×40: P pins alice inside the session; the workflow-signed tags fail
+# (v1.1.0 verified step by step: the identity step says whose it is).
+start 120 40
+keys Down Down Enter
+sleep 2
+keys P
+tmux send-keys -t "$session" -l "alice@provscope.example https://accounts.provscope.example"
+keys Enter
+sleep 2
+keys Down Down Down v
+shot 11-pin-signer 3
+keys q
+
 tmux kill-session -t "$session" 2>/dev/null || true
 # freeze is slow (it rasterises through resvg): two at a time.
 for name in "${shots[@]}"; do

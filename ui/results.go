@@ -229,6 +229,9 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 				v.steps = res.Steps
 			}
 			a.status = v.subject + ": " + verdictWord(v.verdict())
+			if vd := v.verdict(); v.err == nil && vd != model.VerdictVerified && vd != model.VerdictPending {
+				a.status += " · " + res.Reason() // the first failure, without scrolling the steps
+			}
 		}
 		return nil, true
 

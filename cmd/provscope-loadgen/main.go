@@ -4,8 +4,14 @@
 //
 //	go run ./cmd/provscope-loadgen -size 100000
 //
-// Environment: BENCH_SIZE, BENCH_SINGLE, BENCH_READS, BENCH_DIR and
-// BENCH_CPUPROFILE override the flags' defaults. See scripts/bench-log.sh.
+// Environment: BENCH_SIZE, BENCH_SINGLE, BENCH_READS,
+// BENCH_BATCH_CONCURRENCY, BENCH_DIR and BENCH_CPUPROFILE override the
+// flags' defaults. See scripts/bench-log.sh.
+//
+// With -floor it measures instead, each alone, what a batched write cannot
+// avoid on this machine (loadgen.Floor): the two ECDSA operations, HTTP
+// over loopback and the log's storage filled to -size entries
+// (make bench-floor).
 //
 // With -cpuprofile FILE the log server (not the load generator) writes a
 // CPU profile of the write and read phases to FILE, for
@@ -13,12 +19,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -50,9 +58,12 @@ func main() {
 	serve := flag.String("serve", "", "run only the log server on DIR (used by the benchmark itself)")
 	size := flag.Int("size", envInt("BENCH_SIZE", 100_000), "entries to fill the log to")
 	single := flag.Int("single", envInt("BENCH_SINGLE", 20_000), "entries posted one per request")
+	batchConc := flag.Int("batch-concurrency", envInt("BENCH_BATCH_CONCURRENCY", 4), "concurrent clients posting batches of 100")
 	reads := flag.Int("reads", envInt("BENCH_READS", 5_000), "requests per read phase")
 	readConc := flag.String("read-concurrency", envString("BENCH_READ_CONCURRENCY", "1,8"), "comma-separated numbers of concurrent clients for the read phases")
 	dir := flag.String("dir", os.Getenv("BENCH_DIR"), "data directory (default: a new temporary one, removed after)")
+	floor := flag.Bool("floor", false, "measure the floor of a batched write instead (ECDSA, HTTP and storage alone, storage filled to -size entries) and exit")
+	floorTx := flag.Int("floor-tx", 800, "entries per storage transaction in -floor (800: every entry 8 batch clients can have in flight)")
 	profile := flag.String("cpuprofile", "", "write the log server's CPU profile (write and read phases) to this file (default $BENCH_CPUPROFILE)")
 	flag.Parse()
 	var concurrencies []int
@@ -66,6 +77,13 @@ func main() {
 	}
 	if *serve != "" {
 		if err := runServer(*serve, *profile); err != nil {
+			fmt.Fprintln(os.Stderr, "provscope-loadgen:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *floor {
+		if err := runFloor(*size, *floorTx); err != nil {
 			fmt.Fprintln(os.Stderr, "provscope-loadgen:", err)
 			os.Exit(1)
 		}
@@ -99,7 +117,7 @@ func main() {
 			}
 			return exec.CommandContext(ctx, self, args...) //nolint:gosec // our own binary
 		},
-		DataDir: *dir, Size: *size, Single: *single, Reads: *reads, ReadConcurrency: concurrencies, Out: os.Stdout,
+		DataDir: *dir, Size: *size, Single: *single, Reads: *reads, ReadConcurrency: concurrencies, BatchConcurrency: *batchConc, Out: os.Stdout,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "provscope-loadgen:", err)
@@ -143,4 +161,49 @@ func runServer(dir, profile string) error {
 		return err
 	}
 	return nil
+}
+
+// runFloor prints the floor of a batched write (loadgen.Floor): it takes a
+// real 207 answer from the log for one batch of 100, then measures ECDSA,
+// HTTP and storage alone, the storage filled to size entries.
+func runFloor(size, perTx int) error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "provscope-floor-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	g, err := loadgen.NewGenerator(fmt.Sprintf("floor-%d", time.Now().UnixNano()))
+	if err != nil {
+		return err
+	}
+	batch, err := g.Entries(0, 100)
+	if err != nil {
+		return err
+	}
+	answer, err := realBatchAnswer(ctx, dir+"/log", batch)
+	if err != nil {
+		return err
+	}
+	return loadgen.Floor(ctx, loadgen.FloorOptions{
+		StorageFloor: server.StorageFloor, BatchAnswer: answer, BatchEntries: batch,
+		Dir: dir + "/floor", Size: size, PerTx: perTx, BodyLen: 200, Out: os.Stdout,
+	})
+}
+
+// realBatchAnswer returns the log's 207 answer to batch on a new log in dir.
+func realBatchAnswer(ctx context.Context, dir string, batch [][]byte) ([]byte, error) {
+	l, err := server.Open(ctx, server.Config{Dir: dir})
+	if err != nil {
+		return nil, err
+	}
+	defer l.Close()
+	body := append([]byte{'['}, bytes.Join(batch, []byte{','})...)
+	body = append(body, ']')
+	rec := httptest.NewRecorder()
+	l.Handler().ServeHTTP(rec, httptest.NewRequestWithContext(ctx, http.MethodPost, "/api/v1/log/entries/batch", bytes.NewReader(body)))
+	if rec.Code != http.StatusMultiStatus {
+		return nil, fmt.Errorf("posting a batch to a new log: %d %s", rec.Code, rec.Body)
+	}
+	return rec.Body.Bytes(), nil
 }

@@ -140,16 +140,51 @@
 // 14 µs of generator CPU per entry, 2 × 10^6 ÷ 274 = 7,280/s at most;
 // single POSTs 2,140/s at 445 + 75 µs, 3,840/s at most. Filling to 10M
 // (BENCH_SIZE=10000000, quiet machine): batches 4,400/s over the whole
-// fill at 286 + 14 µs, the index B-trees outgrowing the page cache. For
-// batches the two ECDSA operations alone (verify 62 µs, sign 39 µs in a
-// bare Go benchmark on this machine) leave 99 µs per entry at 10,000/s
-// for everything else in both processes, against about 170 µs measured
-// (SQLite alone 45 to 65). Single POSTs are also latency-bound: each of
-// the 8 clients waits for a commit and its fsync (fdatasync takes 310 µs
-// here, 66 µs of it CPU), at about 3 entries per commit. Read p99 with one
-// client is 0.8 to 2.3 ms at 1M entries and 2.1 to 3.1 ms at 10M; with
-// eight concurrent readers plus the load generator on 2 cores it is 5.5
-// to 8.7 ms (reads cost 130 to 550 µs of server CPU).
+// fill at 286 + 14 µs, the index B-trees outgrowing the page cache.
+//
+// The batch target is out of reach on this machine with this storage: `make
+// bench-floor BENCH_SIZE=10000000` (provscope-loadgen -floor, StorageFloor)
+// measures alone what a batched write cannot avoid: verifying the submitted
+// ECDSA P-256 signature and signing its SET (crypto/ecdsa: 65.3 + 36.0 µs),
+// HTTP over loopback with a server that only splits the batch and writes
+// back the log's 207 answer (21.5 µs, client and server) and storing the
+// entry with the log's schema and nothing else, 800 entries per transaction
+// (65.5 µs over the first million entries, 110.1 over the tenth: each
+// random leaf hash and artifact key lands on its own B-tree page, which the
+// transaction writes to the WAL and a checkpoint writes again). Together
+// 232.9 µs per entry at 10M: two CPUs allow 8,588/s with nothing else done
+// (no parsing, canonical bodies, Merkle tiles, checkpoints, answers or
+// garbage collection: the bench's server and generator CPU is about 70 µs
+// above this floor at 1M and at 10M) and every cycle of both cores busy.
+// Another storage layout would not be enough either: without any storage
+// cost, the rest (122.8 µs of floor, about 70 of the log's own work) allows
+// about 10,400/s only if both cores never idle, and batch runs keep them
+// 74 to 85% busy (clients wait for their answers, commits for their
+// fsync). Transactions bigger than the clients can fill help
+// less than that: 4,000 entries per transaction measured 62.6 µs against 78
+// to 82 at 1M.
+//
+// Single POSTs are latency-bound, not CPU-bound: at concurrency 8 the
+// sequencer never waits for work (about 5 µs between commits), each
+// commit holds about 3.9 entries and takes about 1.8 ms, of which 1.1 ms
+// in tx.Commit (WAL frames and the fsync: fdatasync takes 310 µs here
+// idle, 66 µs of it CPU) and 0.4 ms waiting for the SET and checkpoint
+// signatures; runnable goroutines wait for a CPU p90 459 µs, p99 1.3 ms
+// (runtime/metrics /sched/latencies). The same binary measures 1,973 to
+// 2,515/s from run to run. Tried and dropped this round, in interleaved
+// runs: signing the SETs while the transaction syncs and storing them
+// with the next commit (answers and reads unchanged; 1,817-1,909/s
+// against 2,003-2,125/s, more CPU per entry); holding a commit until the
+// requests being validated join it (no effect: the sequencer never
+// idles); GOMAXPROCS 3 or 4, a spare P for the sequencer back from its
+// fsync (scheduling latency p99 655 µs, throughput within the spread).
+// Batches at concurrency 8 instead of 4 (-batch-concurrency) run about
+// 12% faster at 150k entries (7,257 against 6,497/s): the sequencer idles
+// less between commits.
+//
+// Read p99 with one client is 0.8 to 2.3 ms at 1M entries and 2.1 to 3.1
+// ms at 10M; with eight concurrent readers plus the load generator on 2
+// cores it is 5.5 to 8.7 ms (reads cost 130 to 550 µs of server CPU).
 //
 // Immutability: the log is append-only. There is no delete and no retention
 // purge: removing an entry would change every later root and break every
