@@ -145,24 +145,25 @@
 // The batch target is out of reach on this machine with this storage: `make
 // bench-floor BENCH_SIZE=10000000` (provscope-loadgen -floor, StorageFloor)
 // measures alone what a batched write cannot avoid: verifying the submitted
-// ECDSA P-256 signature and signing its SET (crypto/ecdsa: 65.3 + 36.0 µs),
-// HTTP over loopback with a server that only splits the batch and writes
-// back the log's 207 answer (21.5 µs, client and server) and storing the
-// entry with the log's schema and nothing else, 800 entries per transaction
-// (65.5 µs over the first million entries, 110.1 over the tenth: each
-// random leaf hash and artifact key lands on its own B-tree page, which the
-// transaction writes to the WAL and a checkpoint writes again). Together
-// 232.9 µs per entry at 10M: two CPUs allow 8,588/s with nothing else done
-// (no parsing, canonical bodies, Merkle tiles, checkpoints, answers or
-// garbage collection: the bench's server and generator CPU is about 70 µs
-// above this floor at 1M and at 10M) and every cycle of both cores busy.
-// Another storage layout would not be enough either: without any storage
-// cost, the rest (122.8 µs of floor, about 70 of the log's own work) allows
-// about 10,400/s only if both cores never idle, and batch runs keep them
-// 74 to 85% busy (clients wait for their answers, commits for their
-// fsync). Transactions bigger than the clients can fill help
-// less than that: 4,000 entries per transaction measured 62.6 µs against 78
-// to 82 at 1M.
+// ECDSA P-256 signature and signing its SET (crypto/ecdsa: 65.3 + 36.0 µs
+// in that run), HTTP over loopback with a server that only splits the batch
+// and writes back the log's 207 answer (21.5 µs, client and server) and
+// storing the entry with the log's schema and nothing else, 800 entries per
+// transaction (65.5 µs over the first million entries, 110.1 over the
+// tenth: each random leaf hash and artifact key lands on its own B-tree
+// page, which the transaction writes to the WAL and a checkpoint writes
+// again). Together 232.9 µs per entry at 10M: two CPUs allow 8,588/s with
+// nothing else done (no parsing, canonical bodies, Merkle tiles,
+// checkpoints, answers or garbage collection: the bench's server and
+// generator CPU is about 70 µs above this floor at 1M and at 10M) and every
+// cycle of both cores busy; with the cheapest figures of six runs (ECDSA
+// 59.5 + 29.5 µs, HTTP 17.8) still 216.9 µs, 9,221/s. Another storage
+// layout would not be enough either: without any storage cost, the rest
+// (122.8 µs of floor, about 70 of the log's own work) allows about 10,400/s
+// only if both cores never idle, and batch runs keep them 74 to 85% busy
+// (clients wait for their answers, commits for their fsync). Transactions
+// bigger than the clients can fill help less than that: 4,000 entries per
+// transaction measured 62.6 µs against 78 to 82 at 1M.
 //
 // Single POSTs are latency-bound, not CPU-bound: at concurrency 8 the
 // sequencer never waits for work (about 5 µs between commits), each
