@@ -625,3 +625,22 @@ func TestStaleSignerResultsAreDropped(t *testing.T) {
 		t.Errorf("demo/app:v1.0 %q after a late verdict for the old signer, want failed", v)
 	}
 }
+
+// TestFailedStepScrolledIntoView: at 100×24, when a verification fails at a step
+// below the fold of the detail pane, the pane scrolls to it and the status
+// line names it, so the first failure shows without scrolling by hand.
+func TestFailedStepScrolledIntoView(t *testing.T) {
+	fb := fakebackend.New()
+	a := startWith(t, pinnedFake{fb}, 100, 24, nil)
+	k := ui.DefaultKeyMap()
+	press(t, a, k.Enter) // expand demo/app
+	press(t, a, k.Down)  // its first tag
+	press(t, a, k.Verify)
+	s := screen(t, a, 100, 24)
+	if !strings.Contains(s, "✗ Signer: signed by someone else") {
+		t.Errorf("the failed step is not on screen:\n%s", s)
+	}
+	if st := a.Status(); !strings.Contains(st, "failed · Signer: signed by someone else") {
+		t.Errorf("status %q, want the verdict and the first failure", st)
+	}
+}

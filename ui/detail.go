@@ -29,6 +29,8 @@ type detailPane struct {
 	imageRef string
 	entry    *model.LogEntry
 	lines    []string
+	// firstFail is the line of the first failed step in lines, -1 if none.
+	firstFail int
 }
 
 func newDetailPane(c *Common, s *session) *detailPane { return &detailPane{c: c, s: s} }
@@ -128,6 +130,16 @@ func (p *detailPane) View() string {
 	return clip(lines, p.w, p.h)
 }
 
+// revealFailure scrolls the first failed step into view when it is below
+// the fold (a finished verification says first where it failed), with the
+// line above it for context.
+func (p *detailPane) revealFailure() {
+	p.render()
+	if p.firstFail >= 0 && (p.firstFail < p.offset || p.firstFail >= p.offset+p.h-1) {
+		p.offset = max(p.firstFail-1, 0)
+	}
+}
+
 func (p *detailPane) kv(k, v string) []string {
 	st := p.c.Styles
 	kw := 15
@@ -153,6 +165,7 @@ func (p *detailPane) note(s string) []string {
 func (p *detailPane) render() {
 	st := p.c.Styles
 	p.lines = p.lines[:0]
+	p.firstFail = -1
 	add := func(s ...string) { p.lines = append(p.lines, s...) }
 	if p.w <= 0 {
 		return
@@ -268,6 +281,9 @@ func (p *detailPane) renderVerification(v *verification) {
 	for _, s := range v.steps {
 		if s.Name == "image-verdict" {
 			continue // it is the verdict line below
+		}
+		if s.Status == model.StatusFail && p.firstFail < 0 {
+			p.firstFail = len(p.lines)
 		}
 		add(wrapLines([]string{st.StepGlyph(s.Status) + " " + s.Title + stepDetail(s)}, p.w)...)
 	}

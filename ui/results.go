@@ -231,6 +231,9 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 			a.status = v.subject + ": " + verdictWord(v.verdict())
 			if vd := v.verdict(); v.err == nil && vd != model.VerdictVerified && vd != model.VerdictPending {
 				a.status += " · " + res.Reason() // the first failure, without scrolling the steps
+				if a.detail.subjectKey() == msg.key {
+					a.detail.revealFailure()
+				}
 			}
 		}
 		return nil, true
