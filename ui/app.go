@@ -402,32 +402,20 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	case key.Matches(msg, k.Search):
-		a.overlay = overlaySearch
-		a.input.Reset()
-		a.input.Placeholder = "sha256:…, email or identity (prefix), UUID, log index, key.pem"
-		a.input.Prompt = "/ "
-		return a.input.Focus()
+		return a.openPrompt(overlaySearch, "/ ", "sha256:…, email or identity (prefix), UUID, log index, key.pem")
 	case key.Matches(msg, k.LogPicker):
 		if len(a.c.Logs) == 0 || a.c.OpenLog == nil {
 			a.status = "no other logs are configured"
 			return nil
 		}
-		a.overlay = overlayLogs
-		a.input.Reset()
-		a.input.Placeholder = "type to filter logs"
-		a.input.Prompt = "log: "
 		a.logCursor = 0
-		return a.input.Focus()
+		return a.openPrompt(overlayLogs, "log: ", "type to filter logs")
 	case key.Matches(msg, k.PinSigner):
 		if a.c.PinSigner == nil {
 			a.status = "pinning a signer is not available here"
 			return nil
 		}
-		a.overlay = overlaySigner
-		a.input.Reset()
-		a.input.Placeholder = "alice@example.com https://accounts.example.com"
-		a.input.Prompt = "signer: "
-		return a.input.Focus()
+		return a.openPrompt(overlaySigner, "signer: ", "alice@example.com https://accounts.example.com")
 	case key.Matches(msg, k.Verify):
 		return a.verifySelection()
 	case key.Matches(msg, k.Consistency):
@@ -517,39 +505,40 @@ func (a *App) setFocus(p Pane) {
 	a.layout()
 }
 
-func (a *App) searchKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
-		a.overlay = overlayNone
-		a.input.Blur()
-		return nil
-	case "enter":
-		q := strings.TrimSpace(a.input.Value())
-		a.overlay = overlayNone
-		a.input.Blur()
-		if q == "" {
-			return nil
-		}
-		return a.search(q)
-	}
-	a.input.Update(msg)
-	return nil
-}
+func (a *App) searchKey(msg tea.KeyPressMsg) tea.Cmd { return a.promptKey(msg, a.search) }
 
 func (a *App) signerKey(msg tea.KeyPressMsg) tea.Cmd {
+	return a.promptKey(msg, func(spec string) tea.Cmd {
+		return a.pinSigner(strings.Join(strings.Fields(spec), " "))
+	})
+}
+
+// openPrompt shows overlay o with an empty one-line prompt.
+func (a *App) openPrompt(o overlay, prompt, placeholder string) tea.Cmd {
+	a.overlay = o
+	a.input.Reset()
+	a.input.Placeholder = placeholder
+	a.input.Prompt = prompt
+	return a.input.Focus()
+}
+
+// promptKey handles a key in a one-line prompt overlay: esc closes it,
+// enter closes it and submits what was typed (trimmed; nothing when
+// empty), any other key edits it.
+func (a *App) promptKey(msg tea.KeyPressMsg, submit func(string) tea.Cmd) tea.Cmd {
 	switch msg.String() {
 	case "esc":
 		a.overlay = overlayNone
 		a.input.Blur()
 		return nil
 	case "enter":
-		spec := strings.Join(strings.Fields(a.input.Value()), " ")
+		text := strings.TrimSpace(a.input.Value())
 		a.overlay = overlayNone
 		a.input.Blur()
-		if spec == "" {
+		if text == "" {
 			return nil
 		}
-		return a.pinSigner(spec)
+		return submit(text)
 	}
 	a.input.Update(msg)
 	return nil

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -87,28 +87,14 @@ func TestVerifyStreamsStepsOneByOne(t *testing.T) {
 		t.Fatalf("right after v: verdict = %q, want pending", v)
 	}
 	steps := 0
-	queue := []tea.Cmd{cmd}
-	for len(queue) > 0 {
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		switch m := c().(type) {
-		case tea.BatchMsg:
-			queue = append(queue, m...)
-		case nil:
-		default:
-			_, next := a.Update(m)
-			if n := a.StepsShown("demo/app:v1.1"); n > steps {
-				if n != steps+1 {
-					t.Fatalf("steps jumped from %d to %d", steps, n)
-				}
-				steps = n
+	runWatched(t, a, cmd, nil, func() {
+		if n := a.StepsShown("demo/app:v1.1"); n > steps {
+			if n != steps+1 {
+				t.Fatalf("steps jumped from %d to %d", steps, n)
 			}
-			queue = append(queue, next)
+			steps = n
 		}
-	}
+	})
 	if steps < 4 {
 		t.Errorf("saw %d steps arrive, want at least 4", steps)
 	}
@@ -502,6 +488,13 @@ func TestPinSignerReverifiesImages(t *testing.T) {
 		}
 	})
 	k := ui.DefaultKeyMap()
+	// prompt types text into the prompt key opens and ends with final.
+	prompt := func(open key.Binding, text, final string) {
+		t.Helper()
+		press(t, a, open)
+		typeText(t, a, text)
+		send(t, a, keyMsg(final))
+	}
 	press(t, a, k.Enter) // expand demo/app: its tags verify in the background
 	if v, _ := a.VerdictOf("demo/app:v1.0"); v != "verified" {
 		t.Fatalf("before pinning: demo/app:v1.0 %q, want verified", v)
@@ -529,9 +522,7 @@ func TestPinSignerReverifiesImages(t *testing.T) {
 	}
 
 	// A spec the pinner refuses: the status says why, nothing changes.
-	press(t, a, k.PinSigner)
-	typeText(t, a, "alice@example.com")
-	send(t, a, keyMsg("enter"))
+	prompt(k.PinSigner, "alice@example.com", "enter")
 	if st := a.Status(); !strings.Contains(st, "✗ signer: a certificate identity needs its OIDC issuer") {
 		t.Errorf("status %q, want the pinner's error", st)
 	}
@@ -540,17 +531,13 @@ func TestPinSignerReverifiesImages(t *testing.T) {
 	}
 
 	// esc cancels without asking.
-	press(t, a, k.PinSigner)
-	typeText(t, a, "none")
-	send(t, a, keyMsg("esc"))
+	prompt(k.PinSigner, "none", "esc")
 	if len(asked) != 2 {
 		t.Errorf("esc asked PinSigner (%q)", asked)
 	}
 
 	// A log switch re-pins the signer on the new log's backend.
-	press(t, a, k.LogPicker)
-	typeText(t, a, "second")
-	send(t, a, keyMsg("enter"))
+	prompt(k.LogPicker, "second", "enter")
 	if n := len(asked); n != 3 || asked[2] != "mallory@example.com https://issuer.example" || given[2] != ui.Backend(other) {
 		t.Fatalf("after the log switch PinSigner asked %q, want the pinned spec again on the new backend", asked)
 	}
@@ -559,9 +546,7 @@ func TestPinSignerReverifiesImages(t *testing.T) {
 	}
 
 	// Unpinning.
-	press(t, a, k.PinSigner)
-	typeText(t, a, "none")
-	send(t, a, keyMsg("enter"))
+	prompt(k.PinSigner, "none", "enter")
 	if got := a.Common().Signer; got != "" || !strings.Contains(a.Status(), "unpinned") {
 		t.Errorf("after none: Signer %q, status %q; want no signer and a status saying so", got, a.Status())
 	}
@@ -588,26 +573,13 @@ func TestStaleSignerResultsAreDropped(t *testing.T) {
 	// others complete).
 	_, cmd := a.Update(keyMsg(k.Enter.Keys()[0]))
 	var held []tea.Msg
-	queue := []tea.Cmd{cmd}
-	for len(queue) > 0 {
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
+	runWatched(t, a, cmd, func(m tea.Msg) bool {
+		if strings.Contains(fmt.Sprintf("%T %+v", m, m), "backgroundDoneMsg {ref:demo/app:v1.0 ") {
+			held = append(held, m)
+			return true
 		}
-		switch m := c().(type) {
-		case nil, spinner.TickMsg:
-		case tea.BatchMsg:
-			queue = append(queue, m...)
-		default:
-			if strings.Contains(fmt.Sprintf("%T %+v", m, m), "backgroundDoneMsg {ref:demo/app:v1.0 ") {
-				held = append(held, m)
-				continue
-			}
-			_, next := a.Update(m)
-			queue = append(queue, next)
-		}
-	}
+		return false
+	}, nil)
 	if len(held) == 0 {
 		t.Fatal("no background verification was started")
 	}

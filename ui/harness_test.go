@@ -49,7 +49,12 @@ func startWith(t testing.TB, b ui.Backend, w, h int, edit func(*ui.Common), opts
 
 // run executes cmd and everything it leads to, synchronously, feeding each
 // message back into the App. Timers (spinner ticks) are skipped.
-func run(t testing.TB, a *ui.App, cmd tea.Cmd) {
+func run(t testing.TB, a *ui.App, cmd tea.Cmd) { runWatched(t, a, cmd, nil, nil) }
+
+// runWatched is run with a say over each message: hold (when not nil)
+// returning true keeps a message from the App; after (when not nil) runs
+// after each message the App took.
+func runWatched(t testing.TB, a *ui.App, cmd tea.Cmd, hold func(tea.Msg) bool, after func()) {
 	t.Helper()
 	queue := []tea.Cmd{cmd}
 	for n := 0; len(queue) > 0; n++ {
@@ -68,7 +73,13 @@ func run(t testing.TB, a *ui.App, cmd tea.Cmd) {
 			queue = append(queue, m...)
 		case spinner.TickMsg, tea.QuitMsg:
 		default:
+			if hold != nil && hold(m) {
+				continue
+			}
 			_, next := a.Update(m)
+			if after != nil {
+				after()
+			}
 			queue = append(queue, next)
 		}
 	}
