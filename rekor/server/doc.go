@@ -171,8 +171,8 @@
 // in tx.Commit (WAL frames and the fsync: fdatasync takes 310 µs here
 // idle, 66 µs of it CPU) and 0.4 ms waiting for the SET and checkpoint
 // signatures; runnable goroutines wait for a CPU p90 459 µs, p99 1.3 ms
-// (runtime/metrics /sched/latencies). The same binary measures 1,973 to
-// 2,515/s from run to run. Tried and dropped this round, in interleaved
+// (runtime/metrics /sched/latencies). The same binary measures 2,003 to
+// 2,690/s from run to run. Tried and dropped this round, in interleaved
 // runs: signing the SETs while the transaction syncs and storing them
 // with the next commit (answers and reads unchanged; 1,817-1,909/s
 // against 2,003-2,125/s, more CPU per entry), and the same with the
