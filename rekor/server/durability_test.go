@@ -146,9 +146,12 @@ func TestKillDuringLoad(t *testing.T) {
 		missing := 0
 		for id := range acked {
 			leaf, _ := hex.DecodeString(id[16:])
-			if _, _, err := l.entryByLeaf(ctx, s, leaf); err != nil {
+			gotID, e, err := l.entryByLeaf(ctx, s, leaf)
+			if err != nil {
 				missing++
+				continue
 			}
+			checkEntry(t, l, gotID, *e) // its SET, inclusion proof and checkpoint verify
 		}
 		if missing > 0 {
 			t.Errorf("round %d: %d of %d acknowledged entries missing after kill -9", round, missing, len(acked))
