@@ -12,6 +12,17 @@ BENCH_TIME    ?= 1s
 BENCH_SIZE    ?= 100000
 VERSION       ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS       := -X main.version=$(VERSION)
+# Runs `go test -json`, shows failures as text, prints
+# "tests: N passed, N failed, N skipped" and fails on a skip that
+# cmd/testsummary/allow.go does not allow.
+TESTSUMMARY   := bin/testsummary
+# The packages with goroutines, locks or servers of their own, run under the
+# race detector by `make test` (RACE_PKGS=./... for everything).
+RACE_PKGS     ?= ./rekor/server/ ./ui/ ./ui/sshui/ ./ui/backend/ ./registry/ ./inspect/ ./internal/loadgen/
+
+# timed,NAME,COMMAND runs COMMAND, then prints how long it took; the exit
+# status is COMMAND's.
+timed = t0=$$(date +%s); $(2); rc=$$?; echo "$(1): $$(( $$(date +%s) - t0 ))s (exit $$rc)"; exit $$rc
 
 export PROVSCOPE_TOOLS := $(TOOLS_DIR)/bin
 export PATH := $(TOOLS_DIR)/bin:$(PATH)
@@ -42,19 +53,28 @@ learn: build ## Open the teaching mode (RFC 6962 trees you can grow and break)
 tools: ## Build cosign, rekor-cli and crane into TOOLS_DIR (cached by version)
 	TOOLS_DIR=$(TOOLS_DIR) scripts/install-tools.sh
 
+.PHONY: testsummary
+testsummary: ## Build bin/testsummary (the go test -json summariser the test targets use)
+	$(GO) build -o $(TESTSUMMARY) ./cmd/testsummary
+
 .PHONY: test
-test: tools ## Run the whole suite: vet, unit, real-world, interop (real cosign/rekor-cli/crane) and short fuzz runs
+test: tools testsummary ## Run the whole suite: vet, unit, real-world, interop (real cosign/rekor-cli/crane), race, every benchmark once, short fuzz runs; any skip not in cmd/testsummary/allow.go fails
 	$(GO) vet ./...
-	PROVSCOPE_REQUIRE_TOOLS=1 $(GO) test -vet=off -count=1 -timeout 30m ./...
-	FUZZ_TIME=$(FUZZ_SHORT) scripts/fuzz.sh
+	@$(call timed,test-all,PROVSCOPE_REQUIRE_TOOLS=1 $(TESTSUMMARY) -- $(GO) test -json -vet=off -count=1 -timeout 30m ./...)
+	PROVSCOPE_REQUIRE_TOOLS=1 $(MAKE) --no-print-directory test-race test-bench
+	@$(call timed,fuzz-short,FUZZ_TIME=$(FUZZ_SHORT) scripts/fuzz.sh)
 
 .PHONY: test-short
-test-short: ## Unit tests only (no tools needed; interop tests skip)
-	$(GO) test -count=1 ./...
+test-short: testsummary ## Unit tests in -short mode (no tools needed; tool and long tests skip, as allow.go permits)
+	@$(call timed,test-short,$(TESTSUMMARY) -short -- $(GO) test -json -short -count=1 ./...)
 
 .PHONY: test-race
-test-race: ## Run the unit tests with the race detector
-	$(GO) test -race -count=1 -timeout 30m ./...
+test-race: testsummary ## Run the concurrent packages (RACE_PKGS) with the race detector
+	@$(call timed,test-race,$(TESTSUMMARY) -- $(GO) test -json -race -count=1 -timeout 30m $(RACE_PKGS))
+
+.PHONY: test-bench
+test-bench: testsummary ## Run every benchmark once (-benchtime 1x) so that their verdict checks execute
+	@$(call timed,test-bench,$(TESTSUMMARY) -- $(GO) test -json -count=1 -timeout 30m -run '^$$' -bench . -benchtime 1x ./...)
 
 .PHONY: fuzz
 fuzz: ## Run every fuzz target for FUZZ_TIME each
@@ -73,11 +93,13 @@ bench-floor: ## Measure what a batched write cannot avoid here (ECDSA, HTTP, sto
 	$(GO) run ./cmd/provscope-loadgen -floor -size $(BENCH_SIZE)
 
 .PHONY: real-rekor-test
-real-rekor-test: ## Every pipeline command against a real rekor-server v1.5.4 + Trillian + MariaDB on loopback (apt mariadb-server)
+real-rekor-test: ## Every pipeline command against a real rekor-server v1.5.4 + Trillian + MariaDB on loopback (apt mariadb-server); a skip fails
 	@dir=$$(mktemp -d /tmp/provscope-real-rekor.XXXXXX); \
 	TOOLS_DIR=$(TOOLS_DIR) scripts/real-rekor.sh start "$$dir" || { scripts/real-rekor.sh stop "$$dir"; rm -rf "$$dir"; exit 1; }; \
 	. "$$dir/env"; \
-	PROVSCOPE_REAL_REKOR=$$REKOR_URL PROVSCOPE_REAL_REKOR_KEY=$$REKOR_KEY $(GO) test -count=1 -run TestRealRekor -v . ; rc=$$?; \
+	$(GO) build -o $(TESTSUMMARY) ./cmd/testsummary && \
+	PROVSCOPE_REAL_REKOR_REQUIRED=1 PROVSCOPE_REAL_REKOR=$$REKOR_URL PROVSCOPE_REAL_REKOR_KEY=$$REKOR_KEY \
+		$(TESTSUMMARY) -- $(GO) test -json -count=1 -run '^TestRealRekor$$' . ; rc=$$?; \
 	scripts/real-rekor.sh stop "$$dir"; rm -rf "$$dir"; exit $$rc
 
 .PHONY: lint

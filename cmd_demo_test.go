@@ -42,25 +42,20 @@ func runDemoUntilReady(t *testing.T, args []string, check func(out string)) {
 	cmd.SetArgs(args)
 	done := make(chan error, 1)
 	go func() { done <- cmd.ExecuteContext(ctx) }()
-	deadline := time.After(30 * time.Second)
+	// No wall-clock bound on a busy machine: the demo either becomes ready or
+	// exits (both seen here); a hang is left to go test's -timeout, which
+	// prints every goroutine.
 	for !strings.Contains(out.String(), "Press Ctrl-C to stop.") {
 		select {
 		case err := <-done:
 			t.Fatalf("demo exited early: %v\n%s", err, out.String())
-		case <-deadline:
-			t.Fatalf("demo not ready after 30s:\n%s", out.String())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
 	check(out.String())
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("demo returned %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("demo did not stop after cancellation")
+	if err := <-done; err != nil {
+		t.Fatalf("demo returned %v", err)
 	}
 }
 

@@ -58,6 +58,9 @@ and the signed checkpoint. Exit code 1 when a check fails.`,
 				e, err = l.Rekor.EntryByUUID(ctx, uuid)
 			}
 			if errors.Is(err, client.ErrNotFound) || errors.Is(err, inspect.ErrNoSuchEntry) {
+				if lie := missingEntry(ctx, l, byIndex, index); lie != nil {
+					return failed(fmt.Errorf("looking up entry %d in %s: %w", index, l.Name(), lie))
+				}
 				return usageErr(fmt.Errorf("no such entry in %s: %w", l.Name(), err))
 			}
 			if err != nil {
@@ -78,7 +81,7 @@ and the signed checkpoint. Exit code 1 when a check fails.`,
 				if berr != nil {
 					doc.BodyError = berr.Error()
 				}
-				if err := writeJSONValue(w, doc); err != nil {
+				if err := writeJSON(w, doc); err != nil {
 					return err
 				}
 			} else if err := writeEntry(w, l, c, b, berr); err != nil {
@@ -100,33 +103,33 @@ and the signed checkpoint. Exit code 1 when a check fails.`,
 func writeEntry(w io.Writer, l *inspect.Log, c *inspect.EntryCheck, b *body.Body, berr error) error {
 	e := c.Entry
 	var s strings.Builder
-	fmt.Fprintf(&s, "UUID:        %s\n", e.UUID)
+	fmt.Fprintf(&s, "UUID:        %s\n", line(e.UUID))
 	fmt.Fprintf(&s, "Log index:   %d (global)", e.LogIndex)
 	if e.Proof != nil {
 		fmt.Fprintf(&s, "; leaf %d of %d in its shard", e.Proof.LogIndex, e.Proof.TreeSize)
 		if t := client.TreeIDOf(e.UUID); t != "" {
-			fmt.Fprintf(&s, " (tree %s)", t)
+			fmt.Fprintf(&s, " (tree %s)", line(t))
 		}
 	}
 	s.WriteString("\n")
-	fmt.Fprintf(&s, "Kind:        %s %s\n", e.Kind, e.APIVersion)
+	fmt.Fprintf(&s, "Kind:        %s %s\n", line(string(e.Kind)), line(e.APIVersion))
 	if !e.IntegratedTime.IsZero() && e.IntegratedTime.Unix() != 0 {
 		fmt.Fprintf(&s, "Integrated:  %s\n", e.IntegratedTime.UTC().Format(time.RFC3339))
 	}
-	fmt.Fprintf(&s, "Log ID:      %s\n", e.LogID)
+	fmt.Fprintf(&s, "Log ID:      %s\n", line(e.LogID))
 	switch {
 	case berr != nil:
-		fmt.Fprintf(&s, "Body:        not decoded: %v\n", berr)
+		fmt.Fprintf(&s, "Body:        not decoded: %s\n", line(berr.Error()))
 	case b != nil:
-		fmt.Fprintf(&s, "Signer:      %s\n", b.Signer())
+		fmt.Fprintf(&s, "Signer:      %s\n", line(b.Signer().String()))
 		if d := b.ArtifactDigest.String(); d != "" {
-			fmt.Fprintf(&s, "Artifact:    %s\n", d)
+			fmt.Fprintf(&s, "Artifact:    %s\n", line(d))
 		}
 		if d := b.PayloadHash.String(); d != "" {
-			fmt.Fprintf(&s, "Payload:     %s\n", d)
+			fmt.Fprintf(&s, "Payload:     %s\n", line(d))
 		}
 	}
-	fmt.Fprintf(&s, "\nVerification with the log key (%s):\n", l.KeySource)
+	fmt.Fprintf(&s, "\nVerification with the log key (%s):\n", line(l.KeySource))
 	if err := inspect.WriteSteps(&s, c.Result, "  ", false); err != nil {
 		return err
 	}

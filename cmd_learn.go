@@ -42,7 +42,7 @@ lessons walk through it all with the keyboard.`,
 				QuitHint:     "q quit",
 			}
 			root := newLearnRoot(cfg, lesson)
-			p := tea.NewProgram(root, tea.WithInput(cmd.InOrStdin()), tea.WithOutput(cmd.OutOrStdout()))
+			p := tea.NewProgram(root, tea.WithInput(cmd.InOrStdin()), tea.WithOutput(terminalOut(cmd)))
 			if _, err := p.Run(); err != nil {
 				return fmt.Errorf("running learn: %w", err)
 			}

@@ -31,7 +31,10 @@ per shard), verifies its signature with the log key, and proves it consistent
 with the checkpoint remembered from the last run (kept per log and tree in
 $XDG_STATE_HOME/provscope/checkpoints). A log that shrank (rollback), shows a
 different root for a size it signed before, or cannot prove its new tree
-extends the old one (fork) fails loudly with exit code 1.`,
+extends the old one (fork) fails loudly with exit code 1, as does a log that
+no longer lists a tree it signed before, reports a size or root other than
+the signed ones, or signs under another origin than the log's (configured,
+known, else the first one seen for this URL and key).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.check(); err != nil {
@@ -85,9 +88,15 @@ func writeLogCheck(w io.Writer, c *inspect.LogCheck, sel logs.Selection) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Log:    %s (selected by %s)\n", c.URL, sel.From)
 	fmt.Fprintf(&b, "Key:    %s, sha256 %s\n", c.KeySource, c.KeyID)
+	if c.Origin != "" {
+		fmt.Fprintf(&b, "Origin: %s (%s)\n", c.Origin, c.OriginFrom)
+	}
 	for _, t := range c.Trees {
 		state := "active"
-		if !t.Active {
+		switch {
+		case !t.Listed:
+			state = "remembered, no longer listed by the log"
+		case !t.Active:
 			state = "inactive shard"
 		}
 		id := t.TreeID
@@ -192,4 +201,15 @@ func writeJSONValue(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// missingEntry judges a log's "no such entry" for `get --log-index`: nil
+// when the index is beyond what the log signed, else the log's
+// misbehaviour (its own signed checkpoint covers the index) or why its
+// head could not be verified.
+func missingEntry(ctx context.Context, l *inspect.Log, byIndex bool, index int64) error {
+	if !byIndex {
+		return nil
+	}
+	return l.MissingEntry(ctx, index)
 }

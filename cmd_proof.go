@@ -57,7 +57,7 @@ checkpoint. Exit code 1 when any check fails.`,
 			c := l.VerifyEntry(*e, time.Now())
 			w := cmd.OutOrStdout()
 			if out.json() {
-				if err := writeJSONValue(w, proofDoc(c)); err != nil {
+				if err := writeJSON(w, proofDoc(c)); err != nil {
 					return err
 				}
 			} else if err := writeProofTree(w, c, full); err != nil {
@@ -117,7 +117,7 @@ func proofDoc(c *inspect.EntryCheck) any {
 func writeProofTree(w io.Writer, c *inspect.EntryCheck, full bool) error {
 	var b strings.Builder
 	e := c.Entry
-	fmt.Fprintf(&b, "Entry %s\n", e.UUID)
+	fmt.Fprintf(&b, "Entry %s\n", line(e.UUID))
 	if e.Proof != nil {
 		fmt.Fprintf(&b, "Global log index %d = leaf %d of the %d-leaf tree the proof is for\n", e.LogIndex, e.Proof.LogIndex, e.Proof.TreeSize)
 	}

@@ -62,7 +62,7 @@ Exit code 0 when every image verified, 1 otherwise, 2 for a usage error.`,
 			if err != nil {
 				return err
 			}
-			bar := newProgressBar(cmd.ErrOrStderr(), len(args))
+			bar := newProgressBar(terminalErr(cmd), len(args))
 			images := verifyImages(ctx, deps, args, pol, parallel, bar.step)
 			bar.done()
 			r := inspect.BuildReport(images, inspect.ReportMeta{Generated: time.Now(), Version: buildVersion(), Log: deps.Log, Policy: pol})
@@ -76,7 +76,7 @@ Exit code 0 when every image verified, 1 otherwise, 2 for a usage error.`,
 				w = f
 			}
 			if format == "json" {
-				err = writeJSONValue(w, r)
+				err = writeJSON(w, r)
 			} else {
 				err = inspect.WriteMarkdown(w, r)
 			}
@@ -86,7 +86,7 @@ Exit code 0 when every image verified, 1 otherwise, 2 for a usage error.`,
 				}
 				t := r.Totals
 				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s: %d image(s), %d verified, %d failed, %d not logged, %d unsigned, %d error\n",
-					outFile, t.Images, t.Verified, t.Failed, t.NotLogged, t.Unsigned, t.Error)
+					line(outFile), t.Images, t.Verified, t.Failed, t.NotLogged, t.Unsigned, t.Error)
 			}
 			if err != nil {
 				return fmt.Errorf("writing report: %w", err)

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/internal/safetext"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof/body"
 	"github.com/provscope/provscope/rekor/client"
@@ -25,6 +26,7 @@ func newSearchCmd() *cobra.Command {
 	var out outputFlag
 	var sha, artifact, pubKey, pkiFormat, email, subject, operator string
 	var uuidsOnly bool
+	var ms mirrorSearchFlags
 	cmd := &cobra.Command{
 		Use:   "search (--sha DIGEST | --artifact FILE | --public-key FILE | --email ADDR | --subject SAN)...",
 		Short: "Find log entries by artifact digest, public key, email or subject",
@@ -39,6 +41,9 @@ read them by position with get --log-index and proof --log-index.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.check(); err != nil {
 				return err
+			}
+			if ms.dir != "" {
+				return ms.run(cmd, mirrorQuery{sha: sha, artifact: artifact, pubKey: pubKey, email: email, subject: subject, logKey: lf.logKey, json: out.json()})
 			}
 			q := client.SearchQuery{Email: email, Subject: subject, Operator: client.Operator(operator)}
 			if operator != "and" && operator != "or" {
@@ -119,7 +124,7 @@ read them by position with get --log-index and proof --log-index.`,
 					}
 					rows = append(rows, r)
 				}
-				return writeJSONValue(w, struct {
+				return writeJSON(w, struct {
 					Log     string `json:"log"`
 					Count   int    `json:"count"`
 					Entries []row  `json:"entries"`
@@ -130,6 +135,7 @@ read them by position with get --log-index and proof --log-index.`,
 	}
 	lf.register(cmd)
 	out.register(cmd)
+	ms.register(cmd)
 	f := cmd.Flags()
 	f.StringVar(&sha, "sha", "", "artifact digest, sha256:<hex> or <hex>")
 	f.StringVar(&artifact, "artifact", "", "file whose SHA-256 to search for")
@@ -178,10 +184,10 @@ func isHexString(s string) bool {
 
 func writeSearch(w io.Writer, l *inspect.Log, uuids []string, entries []model.LogEntry, uuidsOnly bool) error {
 	var s strings.Builder
-	fmt.Fprintf(&s, "%d entr%s in %s\n", len(uuids), map[bool]string{true: "y", false: "ies"}[len(uuids) == 1], l.Def.URL)
+	fmt.Fprintf(&s, "%d entr%s in %s\n", len(uuids), map[bool]string{true: "y", false: "ies"}[len(uuids) == 1], line(l.Def.URL))
 	if uuidsOnly {
 		for _, u := range uuids {
-			s.WriteString(u + "\n")
+			s.WriteString(line(u) + "\n")
 		}
 	} else if len(entries) > 0 {
 		fmt.Fprintf(&s, "%-10s  %-20s  %-14s  %-24s  %s\n", "INDEX", "INTEGRATED", "KIND", "SIGNER", "UUID")
@@ -190,10 +196,10 @@ func writeSearch(w io.Writer, l *inspect.Log, uuids []string, entries []model.Lo
 			if b, err := body.Decode(e.Body); err == nil {
 				signer = b.Signer().String()
 			}
-			if len([]rune(signer)) > 24 {
-				signer = string([]rune(signer)[:23]) + "…"
-			}
-			fmt.Fprintf(&s, "%-10d  %-20s  %-14s  %-24s  %s\n", e.LogIndex, e.IntegratedTime.UTC().Format(time.RFC3339), e.Kind, signer, e.UUID)
+			// Sanitise, then cut: a cut first could split an escape
+			// sequence and leave half of it live.
+			signer = safetext.Truncate(signer, 24)
+			fmt.Fprintf(&s, "%-10d  %-20s  %-14s  %-24s  %s\n", e.LogIndex, e.IntegratedTime.UTC().Format(time.RFC3339), line(string(e.Kind)), signer, line(e.UUID))
 		}
 	}
 	_, err := io.WriteString(w, s.String())

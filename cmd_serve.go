@@ -1,13 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/provscope/provscope/internal/httplimit"
 	"github.com/provscope/provscope/rekor/server"
 )
 
@@ -26,7 +28,10 @@ type serveOptions struct {
 	hostname  string
 	rateLimit float64
 	maxBody   int64
+	maxFlight int64
+	init      bool
 	verbose   bool
+	limits    httplimit.Limits
 }
 
 func newServeCmd() *cobra.Command {
@@ -42,7 +47,16 @@ and tree ID are created on first start and kept.
 The log is append-only: there is no delete and no retention purge. On every
 start the tree is recomputed from the stored entries and checked against the
 last signed checkpoint; a damaged log is refused (exit 1) with the damaged
-index range.`,
+index range. A new log (with a new key) starts only in an empty data
+directory, or with --init: a missing or empty log.db next to other files
+(such as log-public-key.pem) is refused (exit 2), and log-public-key.pem is
+never overwritten.
+
+Limits (see rekor/server/limits.go and internal/httplimit): request bodies
+(--max-body per entry, 100 entries per batch, --max-inflight-bytes across
+all requests), connections (--max-conns, --max-conns-per-client; idle
+keep-alive connections are closed first when a limit is reached, then new
+connections get 503) and read, write and idle timeouts.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -55,9 +69,41 @@ index range.`,
 	f.StringVar(&o.addr, "addr", "127.0.0.1:3000", "listen address")
 	f.StringVar(&o.hostname, "hostname", server.DefaultHostname, "checkpoint origin host name (no spaces)")
 	f.Float64Var(&o.rateLimit, "rate-limit", 0, "requests per second allowed per client address (0 = off)")
-	f.Int64Var(&o.maxBody, "max-body", 32<<20, "largest request body in bytes (413 beyond)")
+	f.Int64Var(&o.maxBody, "max-body", server.DefaultMaxBodyBytes, "largest proposed entry and request body in bytes (413 beyond; a batch may hold 100 such entries)")
+	f.Int64Var(&o.maxFlight, "max-inflight-bytes", server.DefaultMaxInFlightBytes, "request body bytes read or held at once across all clients (503 beyond)")
+	f.BoolVar(&o.init, "init", false, "allow starting a new log (new key) in a data directory that is not empty")
+	o.limits = httplimit.Default()
+	f.IntVar(&o.limits.MaxConns, "max-conns", o.limits.MaxConns, "open connections at most (idle ones are closed first, then 503)")
+	f.IntVar(&o.limits.MaxConnsPerClient, "max-conns-per-client", o.limits.MaxConnsPerClient, "open connections at most per client IP address")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "log every lifecycle event to stderr")
 	return cmd
+}
+
+// writeKeyFile writes the log public key to path unless it exists (never
+// overwriting it: O_EXCL). An existing file must hold the same key.
+func writeKeyFile(path string, pem []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644) //nolint:gosec // a public key
+	if errors.Is(err, fs.ErrExist) {
+		old, rerr := os.ReadFile(path) //nolint:gosec // the operator's own data directory
+		if rerr != nil {
+			return fmt.Errorf("reading the existing log public key: %w", rerr)
+		}
+		if !bytes.Equal(old, pem) {
+			return fmt.Errorf("%s holds another key than the log's: refusing to overwrite it (move it away if the log was started anew on purpose)", path)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("writing the log public key: %w", err)
+	}
+	if _, err := f.Write(pem); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("writing the log public key: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing the log public key: %w", err)
+	}
+	return nil
 }
 
 // defaultDataDir is $XDG_DATA_HOME/provscope/log, else
@@ -82,7 +128,7 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o serveOptions, rea
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	l, err := server.Open(ctx, server.Config{
 		Dir: o.data, Hostname: o.hostname, Logger: logger,
-		RateLimit: o.rateLimit, MaxBodyBytes: o.maxBody,
+		RateLimit: o.rateLimit, MaxBodyBytes: o.maxBody, MaxInFlightBytes: o.maxFlight, Init: o.init,
 	})
 	var de *server.DamageError
 	if errors.As(err, &de) {
@@ -94,8 +140,8 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o serveOptions, rea
 	defer func() { _ = l.Close() }()
 
 	keyPath := filepath.Join(o.data, "log-public-key.pem")
-	if err := os.WriteFile(keyPath, l.PublicKeyPEM(), 0o644); err != nil { //nolint:gosec // a public key
-		return fmt.Errorf("writing the log public key: %w", err)
+	if err := writeKeyFile(keyPath, l.PublicKeyPEM()); err != nil {
+		return usageErr(err)
 	}
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", o.addr)
 	if err != nil {
@@ -121,9 +167,10 @@ Point the Sigstore clients at it:
 Ctrl-C stops it.
 `, url, l.TreeID(), l.Origin(), l.Size(), o.data, keyPath, l.PublicKeyPEM(), keyPath, url, keyPath, url)
 
-	srv := &http.Server{Handler: l.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	srv, lln := o.limits.Server(ln, l.Handler()) // zero fields take the defaults
+	srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(lln) }()
 	if ready != nil {
 		ready <- url
 	}

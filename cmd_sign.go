@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/internal/safetext"
 	"github.com/provscope/provscope/registry"
 	"github.com/provscope/provscope/registry/cosignfmt"
 	"github.com/provscope/provscope/rekor/logs"
@@ -109,13 +111,13 @@ integrated time) is written to provenance-entry.json.`,
 			}
 			w := cmd.OutOrStdout()
 			if out.json() {
-				_, err = w.Write(b)
+				_, err = io.WriteString(w, safetext.Frame(string(b)))
 				return err
 			}
 			_, err = fmt.Fprintf(w, "Signed %s\n  digest     %s\n  format     %s\n  log entry  %s\n  log index  %d, integrated %s\n  log        %s\n  key        %s\n",
-				se.Image, se.Digest, se.Format, se.UUID, se.LogIndex, se.IntegratedTime, se.Log, se.KeyFingerprint)
+				line(se.Image), line(se.Digest), line(se.Format), line(se.UUID), se.LogIndex, line(se.IntegratedTime), line(se.Log), line(se.KeyFingerprint))
 			if err == nil && entryFile != "" {
-				_, err = fmt.Fprintf(w, "Wrote %s\n", entryFile)
+				_, err = fmt.Fprintf(w, "Wrote %s\n", line(entryFile))
 			}
 			return err
 		},

@@ -21,9 +21,15 @@ import (
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/rekor/logs"
 	"github.com/provscope/provscope/ui"
+	"github.com/provscope/provscope/ui/backend"
 	"github.com/provscope/provscope/ui/fakebackend"
 	"github.com/provscope/provscope/ui/sshui"
 )
+
+// sshHostFiles is what an SSH session may do with the server's files:
+// nothing. Searching by key file, exporting evidence and pinning a key file
+// would all touch the server's disk, not the user's.
+func sshHostFiles() backend.Capabilities { return backend.Capabilities{} }
 
 // sshShutdownGrace is how long `provscope ssh` waits for sessions to end
 // after SIGINT/SIGTERM before closing their connections.
@@ -55,7 +61,9 @@ changes) get in; passwords are refused. Each session has its own explorer and
 state. Sessions are read-only: no port forwarding, no commands, no agent or
 X11 forwarding, and nothing is written to any log or registry (verified log
 heads are remembered in the server's state directory, as loginfo does, and
-each session proves new heads consistent with them). The host key is
+each session proves new heads consistent with them). A session reads and
+writes none of the server's files: searching by a key file, exporting
+evidence and pinning a key file are refused. The host key is
 generated (ed25519) on first start and kept in --host-key.
 
 --key or --certificate-identity/--certificate-oidc-issuer pin the signer
@@ -179,6 +187,10 @@ type sshExplorer struct {
 // openSSHExplorer opens the backend for cfg (failing early when the log is
 // unknown or unreachable) and the log picker's choices.
 func openSSHExplorer(ctx context.Context, cfg explorerConfig, logger *slog.Logger) (*sshExplorer, error) {
+	// A session's user does not own this host: no backend opened for the
+	// sessions (this one, nor one a session's log picker opens from cfg)
+	// may read or write its files.
+	cfg.HostFiles = sshHostFiles()
 	b, logsCfg, err := openBackend(ctx, &cfg)
 	if err != nil {
 		return nil, err
@@ -202,7 +214,7 @@ func openSSHExplorer(ctx context.Context, cfg explorerConfig, logger *slog.Logge
 // evidence export since files would land on the server) over a backend that
 // reports every verification to the session's log line.
 func (e *sshExplorer) newModel(info sshui.SessionInfo) tea.Model {
-	b := e.shared
+	b := sessionBackend(e.shared)
 	if b == nil {
 		b = fakebackend.New()
 	}
@@ -229,7 +241,7 @@ func (e *sshExplorer) newModel(info sshui.SessionInfo) tea.Model {
 		base := e.cfg
 		c.OpenLog = func(ctx context.Context, choice ui.LogChoice) (ui.Backend, error) {
 			if choice.URL == base.LogURL {
-				return &reportingBackend{Backend: e.shared, info: info}, nil
+				return &reportingBackend{Backend: sessionBackend(e.shared), info: info}, nil
 			}
 			nc := base
 			nc.LogURL, nc.LogName, nc.LogPublicKeyPEM = choice.URL, choice.Name, nil
@@ -237,10 +249,20 @@ func (e *sshExplorer) newModel(info sshui.SessionInfo) tea.Model {
 			if err != nil {
 				return nil, err
 			}
-			return &reportingBackend{Backend: b, info: info}, nil
+			return &reportingBackend{Backend: sessionBackend(b), info: info}, nil
 		}
 	}
 	return ui.New(c)
+}
+
+// sessionBackend is b for one SSH session: a real backend becomes the
+// session's own copy with the session's capability set (sshHostFiles()),
+// whatever b was opened with; nil stays nil.
+func sessionBackend(b ui.Backend) ui.Backend {
+	if bb, ok := b.(*backend.Backend); ok {
+		return bb.WithCapabilities(sshHostFiles())
+	}
+	return b
 }
 
 // reportingBackend is a session's backend that records each verification
@@ -267,6 +289,26 @@ func (r *reportingBackend) Remember(ctx context.Context, old *model.LogInfo, cur
 		return m.Remember(ctx, old, cur) //nolint:wrapcheck // the UI shows the memory's own error
 	}
 	return false, nil
+}
+
+var _ ui.HostWriter = (*reportingBackend)(nil)
+
+// MkdirAll implements ui.HostWriter through the wrapped backend, which
+// refuses unless its capabilities allow host writes; a backend that does
+// not decide (the fake world) is refused here.
+func (r *reportingBackend) MkdirAll(path string, perm os.FileMode) error {
+	if hw, ok := r.Backend.(ui.HostWriter); ok {
+		return hw.MkdirAll(path, perm) //nolint:wrapcheck // the UI shows the backend's own error
+	}
+	return &backend.CapabilityError{Capability: "WriteHostFiles", Op: "writing files on the host"}
+}
+
+// WriteFile implements ui.HostWriter like MkdirAll.
+func (r *reportingBackend) WriteFile(name string, data []byte, perm os.FileMode) error {
+	if hw, ok := r.Backend.(ui.HostWriter); ok {
+		return hw.WriteFile(name, data, perm) //nolint:wrapcheck // the UI shows the backend's own error
+	}
+	return &backend.CapabilityError{Capability: "WriteHostFiles", Op: "writing files on the host"}
 }
 
 // Verify verifies through the wrapped backend and records the outcome.

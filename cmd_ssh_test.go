@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,17 +14,21 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/provscope/provscope/inspect"
 	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/ui"
+	"github.com/provscope/provscope/ui/backend"
 	"github.com/provscope/provscope/ui/fakebackend"
 	"github.com/provscope/provscope/ui/sshui"
 )
@@ -376,4 +381,270 @@ func (m sizeModel) View() tea.View {
 	v := tea.NewView(fmt.Sprintf("%s %dx%d", m.info.KeyFingerprint, m.w, m.h))
 	v.AltScreen = true
 	return v
+}
+
+// TestSSHSessionTouchesNoHostFiles: an SSH session on a real log cannot
+// read or write the server's files by any path the explorer has (search by
+// key file, evidence export, pinning a key file, a log switched to), and
+// the backend itself refuses, not only the key handlers: the session's
+// backend refuses when called directly, and pinning refuses even when told
+// key files are allowed. Then the same over the wire: keys typed into a
+// real SSH session get the refusals on screen.
+func TestSSHSessionTouchesNoHostFiles(t *testing.T) {
+	isolateEnv(t)
+	w := startDemo(t)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx := context.Background()
+	e, err := openSSHExplorer(ctx, explorerConfig{
+		RegistryHost: w.RegistryHost, LogURL: w.LogURL, LogPublicKeyPEM: w.LogPublicKeyPEM,
+		TrustedRootPath: w.TrustedRootPath, ForgetCheckpoints: true,
+		HostFiles: backend.AllCapabilities(), // whatever the caller passes, sessions get none
+	}, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPath := demoKeyPath(w, "2026")
+	if _, err := os.Stat(keyPath); err != nil {
+		t.Fatalf("the demo world's key file: %v", err)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sc := e.newModel(sshui.SessionInfo{ID: "s1", Context: sctx}).(*ui.App).Common()
+	refused := func(what string, err error) {
+		t.Helper()
+		if !errors.Is(err, backend.ErrNotPermitted) {
+			t.Errorf("%s in an SSH session = %v, want it refused as not permitted", what, err)
+		}
+	}
+
+	_, err = sc.Backend.Search(ctx, keyPath)
+	refused("Search(key file)", err)
+	hw, ok := sc.Backend.(ui.HostWriter)
+	if !ok {
+		t.Fatalf("the session's backend %T is no ui.HostWriter: export would write with the os package", sc.Backend)
+	}
+	dir := t.TempDir()
+	refused("MkdirAll", hw.MkdirAll(filepath.Join(dir, "evidence"), 0o750))
+	refused("WriteFile", hw.WriteFile(filepath.Join(dir, "report.json"), []byte("{}"), 0o600))
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("the session wrote %v on the server", ents)
+	}
+	if sc.ExportDir != "" {
+		t.Errorf("session ExportDir = %q, want export disabled", sc.ExportDir)
+	}
+	if _, _, err := sc.PinSigner(ctx, sc.Backend, "key "+keyPath); err == nil {
+		t.Error("PinSigner(key FILE) in an SSH session succeeded")
+	}
+	// Even a caller that allowed key files is refused by the backend.
+	_, _, err = pinSigner(sc.Backend, "key "+keyPath, true)
+	refused("pinSigner(key FILE, keyFiles true)", err)
+	// A pinned identity keeps the session's capabilities.
+	pinned, _, err := sc.PinSigner(ctx, sc.Backend, "alice@provscope.example https://accounts.provscope.example")
+	if err != nil {
+		t.Fatalf("PinSigner(identity): %v", err)
+	}
+	_, err = pinned.Search(ctx, keyPath)
+	refused("Search(key file) after pinning a signer", err)
+	// So does the log picker's backend.
+	switched, err := sc.OpenLog(ctx, sc.Logs[0])
+	if err != nil {
+		t.Fatalf("OpenLog(%s): %v", sc.Logs[0].Name, err)
+	}
+	_, err = switched.Search(ctx, keyPath)
+	refused("Search(key file) after switching logs", err)
+
+	// The local explorer's backend, for contrast, reads the same file.
+	local := explorerConfig{RegistryHost: w.RegistryHost, LogURL: w.LogURL, LogPublicKeyPEM: w.LogPublicKeyPEM,
+		TrustedRootPath: w.TrustedRootPath, ForgetCheckpoints: true, HostFiles: backend.AllCapabilities()}
+	lb, _, err := openBackend(ctx, &local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lb.Search(ctx, keyPath); err != nil {
+		t.Errorf("Search(key file) in the local explorer = %v, want it read", err)
+	}
+
+	// Over the wire.
+	screen := openSSHScreen(t, e.newModel)
+	screen.waitFor("Images")
+	for _, step := range []struct{ keys, want string }{
+		{"/" + keyPath + "\r", "not permitted in this session"},
+		{"P" + "key " + keyPath + "\r", "not read in SSH sessions"},
+		{"e", "export is disabled in this session"},
+	} {
+		screen.press(step.keys)
+		screen.waitFor(step.want)
+	}
+	if ents, _ := os.ReadDir("."); slices.ContainsFunc(ents, func(e os.DirEntry) bool { return strings.HasPrefix(e.Name(), "provscope-evidence-") }) {
+		t.Error("an SSH session exported evidence into the server's working folder")
+	}
+
+	// A session whose export key were let through (an export folder set
+	// by mistake) still writes nothing: the backend refuses the writes.
+	exportDir := t.TempDir()
+	screen = openSSHScreen(t, func(info sshui.SessionInfo) tea.Model {
+		c := e.newModel(info).(*ui.App).Common()
+		c.ExportDir = exportDir
+		return ui.New(c)
+	})
+	screen.waitFor("demo/web")
+	screen.press("jjjj\r") // expand demo/web, as scripts/ssh-e2e.sh does
+	screen.waitFor("demo/web (")
+	screen.press("j") // its first tag
+	// e until the tag's image has resolved (before, export asks for one).
+	for i := 0; !screen.shows("not permitted in this session", 5); i++ {
+		if i == 100 {
+			t.Fatalf("export was never refused as not permitted; last redraw:\n%s", screen.last)
+		}
+		screen.press("e")
+	}
+	if ents, _ := os.ReadDir(exportDir); len(ents) != 0 {
+		t.Errorf("an SSH session exported %v into the server's folder", ents)
+	}
+}
+
+// openSSHScreen serves sessions built by newModel over SSH on loopback and
+// opens one, 250x40, closing it all when t ends.
+func openSSHScreen(t *testing.T, newModel func(sshui.SessionInfo) tea.Model) *redrawnScreen {
+	t.Helper()
+	addr, signer := startSSHExplorer(t, newModel)
+	c, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{
+		User: "alice", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(), //nolint:gosec // loopback server started above
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sess.Close() })
+	if err := sess.RequestPty("xterm-256color", 40, 250, nil); err != nil {
+		t.Fatal(err)
+	}
+	out := &lockedBuffer{}
+	sess.Stdout = out
+	stdin, err := sess.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	return &redrawnScreen{t: t, sess: sess, stdin: stdin, out: out, w: 250, h: 40}
+}
+
+// startSSHExplorer serves sessions built by newModel over SSH on loopback
+// to one fresh key, and returns the server's address and the key.
+func startSSHExplorer(t *testing.T, newModel func(sshui.SessionInfo) tea.Model) (string, gossh.Signer) {
+	t.Helper()
+	dir := t.TempDir()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ak"), gossh.MarshalAuthorizedKey(signer.PublicKey()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sshui.New(sshui.Config{
+		HostKeyPath:        filepath.Join(dir, "hk"),
+		AuthorizedKeysPath: filepath.Join(dir, "ak"),
+		Logger:             slog.New(slog.NewTextHandler(io.Discard, nil)),
+		NewModel:           newModel,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return l.Addr().String(), signer
+}
+
+// lockedBuffer is a bytes.Buffer safe for one writer and concurrent
+// readers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// since returns the output from byte offset off on, ANSI stripped, and the
+// offset of its end.
+func (l *lockedBuffer) since(off int) (string, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return ansi.Strip(l.b.String()[off:]), l.b.Len()
+}
+
+// redrawnScreen finds text on an SSH session's screen. The renderer sends
+// only the cells that changed, so a new line of text may arrive in pieces
+// around cells it shares with the old screen; a resize makes it redraw
+// everything, so the test resizes (alternating between two widths) and
+// looks at what follows.
+type redrawnScreen struct {
+	t     *testing.T
+	sess  *gossh.Session
+	stdin io.Writer
+	out   *lockedBuffer
+	w, h  int
+	flip  bool
+	last  string // the last redraw looked at
+}
+
+// press types keys into the session.
+func (s *redrawnScreen) press(keys string) {
+	s.t.Helper()
+	if _, err := io.WriteString(s.stdin, keys); err != nil {
+		s.t.Fatalf("typing %q: %v", keys, err)
+	}
+}
+
+// shows redraws the screen until it shows want, at most tries times, 20 ms
+// apart, and reports whether it did.
+func (s *redrawnScreen) shows(want string, tries int) bool {
+	s.t.Helper()
+	for range tries {
+		_, off := s.out.since(0)
+		s.flip = !s.flip
+		w := s.w
+		if s.flip {
+			w--
+		}
+		if err := s.sess.WindowChange(s.h, w); err != nil {
+			s.t.Fatalf("WindowChange: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+		if s.last, _ = s.out.since(off); strings.Contains(s.last, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// waitFor fails the test unless the screen shows want within 500 redraws.
+func (s *redrawnScreen) waitFor(want string) {
+	s.t.Helper()
+	if s.shows(want, 500) {
+		return
+	}
+	text := s.last
+	if len(text) > 2000 {
+		text = "…" + text[len(text)-2000:]
+	}
+	s.t.Fatalf("the screen never showed %q; last redraw:\n%s", want, text)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/ui"
+	"github.com/provscope/provscope/ui/backend"
 	"github.com/provscope/provscope/ui/fakebackend"
 )
 
@@ -111,7 +112,8 @@ func TestExplorerPinSigner(t *testing.T) {
 	cfg := explorerConfig{
 		RegistryHost: w.RegistryHost, LogURL: w.LogURL, LogPublicKeyPEM: w.LogPublicKeyPEM,
 		TrustedRootPath: w.TrustedRootPath, ForgetCheckpoints: true,
-		Policy: inspect.Policy{Identity: &proof.IdentityPolicy{SAN: alice.Identity, Issuer: alice.Issuer}},
+		Policy:    inspect.Policy{Identity: &proof.IdentityPolicy{SAN: alice.Identity, Issuer: alice.Issuer}},
+		HostFiles: backend.AllCapabilities(), // as runExplorer opens it
 	}
 	start, _, err := openBackend(context.Background(), &cfg)
 	if err != nil {

@@ -57,7 +57,7 @@ or not logged, 2 for a usage or input error.`,
 			}
 			w := cmd.OutOrStdout()
 			if out.json() {
-				if err := writeJSONValue(w, imageDoc(rep)); err != nil {
+				if err := writeJSON(w, imageDoc(rep)); err != nil {
 					return err
 				}
 			} else if err := writeImageReport(w, rep, verbose); err != nil {
@@ -190,17 +190,17 @@ func imageDoc(rep *inspect.ImageReport) any {
 
 func writeImageReport(w io.Writer, rep *inspect.ImageReport, verbose bool) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Image:   %s\nDigest:  %s\n", rep.Reference, rep.Digest)
+	fmt.Fprintf(&b, "Image:   %s\nDigest:  %s\n", line(rep.Reference), line(rep.Digest))
 	if len(rep.Attachments) == 0 {
 		b.WriteString("\nNothing is attached to this digest.\n")
 	}
 	for _, a := range rep.Attachments {
-		fmt.Fprintf(&b, "\n%s %s (%s)", a.Kind, a.Digest, a.Source)
+		fmt.Fprintf(&b, "\n%s %s (%s)", a.Kind, line(a.Digest), line(a.Source))
 		if a.PredicateType != "" {
-			fmt.Fprintf(&b, "\n  predicate %s", a.PredicateType)
+			fmt.Fprintf(&b, "\n  predicate %s", line(a.PredicateType))
 		}
 		if a.Signer != (model.Signer{}) {
-			fmt.Fprintf(&b, "\n  signer    %s", a.Signer)
+			fmt.Fprintf(&b, "\n  signer    %s", line(a.Signer.String()))
 		}
 		if a.LogIndex != nil {
 			fmt.Fprintf(&b, "\n  log entry %d, integrated %s", *a.LogIndex, a.IntegratedTime.UTC().Format(time.RFC3339))
@@ -215,7 +215,7 @@ func writeImageReport(w io.Writer, rep *inspect.ImageReport, verbose bool) error
 		}
 		fmt.Fprintf(&b, "  → %s\n", a.Result.Verdict())
 	}
-	fmt.Fprintf(&b, "\nVerdict: %s: %s\n", rep.Verdict, rep.Reason)
+	fmt.Fprintf(&b, "\nVerdict: %s: %s\n", rep.Verdict, line(rep.Reason))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -152,7 +152,7 @@ func runVerifyBundle(w io.Writer, bundlePath string, f verifyBundleFlags) error 
 	}
 	res := proof.VerifyBundle(raw, opts)
 	if f.output.json() {
-		err = writeJSONValue(w, bundleReport(res))
+		err = writeJSON(w, bundleReport(res))
 	} else {
 		err = writeBundleResult(w, bundlePath, res)
 	}
@@ -192,7 +192,7 @@ func bundleReport(res *model.Result) bundleReportJSON {
 // verdict and the first failure.
 func writeBundleResult(w io.Writer, path string, res *model.Result) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s (%s)\n", path, res.Subject)
+	fmt.Fprintf(&b, "%s (%s)\n", line(path), line(res.Subject))
 	for _, s := range res.Steps {
 		writeStepLine(&b, s)
 		if s.Status == model.StatusSkipped {
@@ -202,7 +202,7 @@ func writeBundleResult(w io.Writer, path string, res *model.Result) error {
 			if e.Value == "" {
 				continue
 			}
-			fmt.Fprintf(&b, "      %s: %s\n", e.Label, e.Value)
+			fmt.Fprintf(&b, "      %s: %s\n", line(e.Label), line(e.Value))
 		}
 	}
 	switch v := res.Verdict(); v {
@@ -211,7 +211,7 @@ func writeBundleResult(w io.Writer, path string, res *model.Result) error {
 	default:
 		fmt.Fprintf(&b, "NOT VERIFIED (%s)\n", v)
 		if f := res.FirstFailure(); f != nil {
-			fmt.Fprintf(&b, "First failure: %s\n  %s\n", f.Title, f.Detail)
+			fmt.Fprintf(&b, "First failure: %s\n  %s\n", line(f.Title), line(f.Detail))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/provscope/provscope/internal/safetext"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof"
 )
@@ -79,7 +80,7 @@ Exit status: 0 verified, 1 verification failed, 2 usage or input error
 			vc, res := proof.CheckpointResult(msg, keys, proof.CheckpointOptions{Origin: origin, MinWitnesses: minWitnesses})
 			w := cmd.OutOrStdout()
 			if out.json() {
-				err = writeJSONValue(w, checkpointJSON(vc, res))
+				err = writeJSON(w, checkpointJSON(vc, res))
 			} else {
 				err = writeStepReport(w, res)
 			}
@@ -142,17 +143,10 @@ func loadNoteKey(arg, name string, note []byte) (proof.NoteKey, error) {
 			name = host
 		}
 		if name == "" || strings.ContainsAny(name, " +") {
-			return proof.NoteKey{}, fmt.Errorf("cannot name the PEM key after origin %q: pass --key-name", trimTo(origin, 64))
+			return proof.NoteKey{}, fmt.Errorf("cannot name the PEM key after origin %q: pass --key-name", safetext.Truncate(origin, 64))
 		}
 	}
 	return proof.NewLogKey(name, pub)
-}
-
-func trimTo(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
 }
 
 type noteSignatureJSON struct {

@@ -78,7 +78,7 @@ Exit status: 0 verified, 1 verification failed, 2 usage or input error.`,
 			}
 			w := cmd.OutOrStdout()
 			if out.json() {
-				err = writeJSONValue(w, entryReportsJSON(reports))
+				err = writeJSON(w, entryReportsJSON(reports))
 			} else {
 				err = writeEntryReportsText(w, reports)
 			}
@@ -140,9 +140,9 @@ func readAllBounded(r io.Reader, name string, limit int64) ([]byte, error) {
 // writeStepLine prints one step as "  ✓ Title: detail", with the marks
 // every command uses (inspect.Mark).
 func writeStepLine(b *strings.Builder, s model.Step) {
-	fmt.Fprintf(b, "  %s %s", inspect.Mark(s.Status), s.Title)
+	fmt.Fprintf(b, "  %s %s", inspect.Mark(s.Status), line(s.Title))
 	if s.Detail != "" {
-		fmt.Fprintf(b, ": %s", s.Detail)
+		fmt.Fprintf(b, ": %s", line(s.Detail))
 	}
 	b.WriteByte('\n')
 }
@@ -151,14 +151,14 @@ func writeStepLine(b *strings.Builder, s model.Step) {
 // verdict line.
 func writeStepReport(w io.Writer, r *model.Result) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n", r.Subject)
+	fmt.Fprintf(&b, "%s\n", line(r.Subject))
 	for _, s := range r.Steps {
 		writeStepLine(&b, s)
 		for _, e := range s.Evidence {
-			fmt.Fprintf(&b, "      %-22s %s\n", e.Label+":", e.Value)
+			fmt.Fprintf(&b, "      %-22s %s\n", line(e.Label)+":", line(e.Value))
 		}
 	}
-	fmt.Fprintf(&b, "Verdict: %s (%s)\n", r.Verdict(), r.Reason())
+	fmt.Fprintf(&b, "Verdict: %s (%s)\n", r.Verdict(), line(r.Reason()))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

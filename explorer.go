@@ -51,6 +51,10 @@ type explorerConfig struct {
 	// Policy pins the signer (KeyPEM or Identity); its TrustedRoot is read
 	// from TrustedRootPath.
 	Policy inspect.Policy
+	// HostFiles is what the explorer's backend lets its user do with this
+	// host's files (search by key file, export, pin a key file): all of it
+	// for the local explorer, nothing (the zero value) in SSH sessions.
+	HostFiles backend.Capabilities
 }
 
 // runExplorer opens the TUI on cfg and returns when the user quits.
@@ -65,6 +69,8 @@ func runExplorer(cmd *cobra.Command, cfg explorerConfig) error {
 	// terminal now.
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
 
+	// The local explorer's user owns this host.
+	cfg.HostFiles = backend.AllCapabilities()
 	b, logsCfg, err := openBackend(ctx, &cfg)
 	if err != nil {
 		return err
@@ -107,7 +113,7 @@ func runExplorer(cmd *cobra.Command, cfg explorerConfig) error {
 		opts = append(opts, ui.WithImage(cfg.Image))
 	}
 	app := ui.New(c, opts...)
-	p := tea.NewProgram(app, tea.WithContext(ctx), tea.WithInput(cmd.InOrStdin()), tea.WithOutput(cmd.OutOrStdout()))
+	p := tea.NewProgram(app, tea.WithContext(ctx), tea.WithInput(cmd.InOrStdin()), tea.WithOutput(terminalOut(cmd)))
 	if _, err := p.Run(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("running the explorer: %w", err)
 	}
@@ -150,6 +156,7 @@ func openBackend(ctx context.Context, cfg *explorerConfig) (ui.Backend, *logs.Co
 	bc := backend.Config{
 		RegistryHost: cfg.RegistryHost, Insecure: cfg.Insecure,
 		Log: sel.Log, KeyPEM: cfg.LogPublicKeyPEM, Policy: pol,
+		Capabilities: cfg.HostFiles,
 	}
 	// The explorer recalls and remembers checkpoints here, as loginfo
 	// does (ui.CheckpointMemory); a throw-away log is not remembered.
@@ -203,7 +210,7 @@ func runDefault(cmd *cobra.Command, args []string) error {
 // SSH session the file would be the server's); "IDENTITY ISSUER" pins a
 // certificate identity and its OIDC issuer, either written ~REGEXP for a
 // regular expression. The checks are verify's (policyFlags.policy).
-func parseSignerSpec(spec string, keyFiles bool) (inspect.Policy, error) {
+func parseSignerSpec(spec string, keyFiles bool, readKey func(path string) ([]byte, error)) (inspect.Policy, error) {
 	f := strings.Fields(spec)
 	var pf policyFlags
 	switch {
@@ -216,7 +223,13 @@ func parseSignerSpec(spec string, keyFiles bool) (inspect.Policy, error) {
 		if len(f) != 2 {
 			return inspect.Policy{}, errors.New(`want "key FILE"`)
 		}
-		pf.key = f[1]
+		// The backend reads the file, if its session may (its
+		// Capabilities.PinKeyFiles).
+		pem, err := readKey(f[1])
+		if err != nil {
+			return inspect.Policy{}, fmt.Errorf("reading --key: %w", err)
+		}
+		return inspect.Policy{KeyPEM: pem}, nil
 	case len(f) == 2:
 		if r, ok := strings.CutPrefix(f[0], "~"); ok {
 			pf.identityRegexp = r
@@ -255,11 +268,17 @@ func pinSigner(b ui.Backend, spec string, keyFiles bool) (ui.Backend, string, er
 		}
 		return &reportingBackend{Backend: nb, info: r.info}, label, nil
 	}
-	pol, err := parseSignerSpec(spec, keyFiles)
+	bb, ok := b.(*backend.Backend)
+	readKey := func(path string) ([]byte, error) {
+		if !ok {
+			return nil, errors.New("this world reads no key files")
+		}
+		return bb.ReadSignerKey(path)
+	}
+	pol, err := parseSignerSpec(spec, keyFiles, readKey)
 	if err != nil {
 		return nil, "", err
 	}
-	bb, ok := b.(*backend.Backend)
 	if !ok {
 		return nil, "", errors.New("this world cannot change its signer")
 	}

@@ -16,6 +16,8 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/provscope/provscope/internal/safetext"
 )
 
 // version is set with -ldflags "-X main.version=…"; otherwise the module
@@ -92,6 +94,8 @@ world to try it on, or one of the commands below in a pipeline.`,
 		newGetCmd(),
 		newLogInfoCmd(),
 		newProofCmd(),
+		newMirrorCmd(),
+		newAuditCmd(),
 	)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	return root
@@ -110,8 +114,26 @@ func newVersionCmd() *cobra.Command {
 }
 
 // run executes provscope with args and returns the process exit code.
+// Everything it writes to stdout and stderr goes through safetext.NewWriter:
+// whatever a printer forgot to sanitise, only provscope's own SGR styling
+// reaches the terminal (the second line of defence; the printers' own
+// safetext calls are the first).
 func run(args []string, stdout, stderr io.Writer) int {
-	root := newRootCmd(stdout, stderr)
+	return execute(newRootCmd, args, stdout, stderr, true)
+}
+
+// execute runs the command tree that build returns (newRootCmd) with args;
+// filter says whether stdout and stderr go through safetext.NewWriter. Only
+// tests pass false, to hold the printers' own sanitising to the same rules
+// without the second line of defence, or another build, to prove that the
+// filter catches what a printer forgot.
+func execute(build func(stdout, stderr io.Writer) *cobra.Command, args []string, stdout, stderr io.Writer, filter bool) int {
+	if filter {
+		fout, ferr := safetext.NewWriter(stdout), safetext.NewWriter(stderr)
+		defer func() { _, _ = fout.Flush(), ferr.Flush() }()
+		stdout, stderr = fout, ferr
+	}
+	root := build(stdout, stderr)
 	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {
@@ -123,9 +145,33 @@ func run(args []string, stdout, stderr io.Writer) int {
 		code = ee.code
 	}
 	if !errors.Is(err, errSilentFailure) {
-		fmt.Fprintln(stderr, "provscope:", err)
+		fmt.Fprintln(stderr, "provscope:", safetext.Line(err.Error()))
 	}
 	return code
+}
+
+// terminalOut returns the command's stdout without the safetext filter, for
+// the one path that must drive the terminal itself: a Bubble Tea program
+// (the explorer, learn) moves the cursor and switches screens, and filters
+// each frame it draws with safetext.Frame instead. Nothing else may use it.
+func terminalOut(cmd *cobra.Command) io.Writer {
+	out := cmd.OutOrStdout()
+	if sw, ok := out.(*safetext.Writer); ok {
+		_ = sw.Flush()
+		return sw.Unwrap()
+	}
+	return out
+}
+
+// terminalErr is terminalOut for stderr: only report's progress bar uses
+// it, to redraw its line with a carriage return; it prints no foreign text.
+func terminalErr(cmd *cobra.Command) io.Writer {
+	errw := cmd.ErrOrStderr()
+	if sw, ok := errw.(*safetext.Writer); ok {
+		_ = sw.Flush()
+		return sw.Unwrap()
+	}
+	return errw
 }
 
 func main() {

@@ -30,18 +30,31 @@ type realRekor struct {
 	url, keyFile string
 }
 
-// needRealRekor skips t unless a real rekor-server is named.
+// needRealRekor skips t when no real rekor-server is named, unless
+// PROVSCOPE_REAL_REKOR_REQUIRED is set (as `make real-rekor-test` does): then
+// a missing server fails t. A server that is named but unusable (half the
+// variables, not loopback, no key file, not answering) always fails t.
 func needRealRekor(t *testing.T) realRekor {
 	t.Helper()
 	u, k := os.Getenv("PROVSCOPE_REAL_REKOR"), os.Getenv("PROVSCOPE_REAL_REKOR_KEY")
+	const how = "run `scripts/real-rekor.sh start DIR && source DIR/env`, then set " +
+		"PROVSCOPE_REAL_REKOR=$REKOR_URL PROVSCOPE_REAL_REKOR_KEY=$REKOR_KEY"
+	if u == "" && k == "" && os.Getenv("PROVSCOPE_REAL_REKOR_REQUIRED") == "" {
+		t.Skip("no real rekor-server: " + how)
+	}
 	if u == "" || k == "" {
-		t.Skip("no real rekor-server: run `scripts/real-rekor.sh start DIR && source DIR/env`, then set " +
-			"PROVSCOPE_REAL_REKOR=$REKOR_URL PROVSCOPE_REAL_REKOR_KEY=$REKOR_KEY")
+		t.Fatalf("PROVSCOPE_REAL_REKOR=%q PROVSCOPE_REAL_REKOR_KEY=%q (PROVSCOPE_REAL_REKOR_REQUIRED=%q): both must be set: %s",
+			u, k, os.Getenv("PROVSCOPE_REAL_REKOR_REQUIRED"), how)
 	}
 	if !strings.HasPrefix(u, "http://127.0.0.1:") && !strings.HasPrefix(u, "http://localhost:") {
 		t.Fatalf("PROVSCOPE_REAL_REKOR=%q: want a loopback URL (tests only talk to servers on this machine)", u)
 	}
-	return realRekor{url: strings.TrimSuffix(u, "/"), keyFile: k}
+	if _, err := os.ReadFile(k); err != nil { //nolint:gosec // G304: the test runner names the key file
+		t.Fatalf("PROVSCOPE_REAL_REKOR_KEY: %v", err)
+	}
+	rr := realRekor{url: strings.TrimSuffix(u, "/"), keyFile: k}
+	rr.fetch(t, "/api/v1/log") // fails t when the server does not answer
+	return rr
 }
 
 // fetch GETs path from the real server and returns the body.

@@ -39,6 +39,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	rekorclient "github.com/sigstore/rekor/pkg/client"
 
+	"github.com/provscope/provscope/internal/httplimit"
 	"github.com/provscope/provscope/internal/keyless"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/registry/cosignfmt"
@@ -206,9 +207,13 @@ func (w *World) serveLog(ctx context.Context, addr string) error {
 		return fmt.Errorf("listening for the demo log on %s: %w", addr, err)
 	}
 	w.LogURL = "http://" + ln.Addr().String()
-	w.logSrv = &http.Server{Handler: w.log.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+	// The same connection limits and timeouts as `provscope serve`; the
+	// log applies its own body limits.
+	srv, lln := httplimit.Default().Server(ln, w.log.Handler())
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	w.logSrv = srv
 	w.logDone = make(chan error, 1)
-	go func() { w.logDone <- w.logSrv.Serve(ln) }()
+	go func() { w.logDone <- w.logSrv.Serve(lln) }()
 	return nil
 }
 

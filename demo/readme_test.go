@@ -10,15 +10,32 @@ import (
 	"github.com/provscope/provscope/internal/testenv"
 )
 
-var updateReadme = flag.Bool("update", false, "rewrite the world table in README.md")
+var updateReadme = flag.Bool(testenv.UpdateFlag, false, "rewrite the world table in README.md")
+
+// TestMain refuses -update in CI before any test runs, so that README.md is
+// never rewritten there.
+func TestMain(m *testing.M) { os.Exit(testenv.MainRefusingUpdateInCI(m)) }
+
+// TestUpdateRefusedInCI runs TestReadmeTable with CI=true and -update in a
+// copy of the repository's top folder whose README.md table is stale (there,
+// unguarded, it would be rewritten) and checks that the run fails having
+// changed nothing.
+func TestUpdateRefusedInCI(t *testing.T) {
+	dir := t.TempDir()
+	gomod := "module " + testenv.ModulePath + "\n"
+	readme := "# x\n<!-- world-table:begin -->\nstale\n<!-- world-table:end -->\n"
+	for name, s := range map[string]string{"go.mod": gomod, "README.md": readme} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testenv.RequireUpdateRefusedInCI(t, dir, "^TestReadmeTable$")
+}
 
 // TestReadmeTable keeps the world table in README.md identical to the
 // case table the demo seeds. Regenerate with `go test ./demo -run
 // TestReadmeTable -update`.
 func TestReadmeTable(t *testing.T) {
-	if *updateReadme && os.Getenv("CI") != "" {
-		t.Fatal("-update is not allowed in CI")
-	}
 	w := startWorld(t, "")
 	path := filepath.Join(testenv.RepoRoot(), "README.md")
 	b, err := os.ReadFile(path)

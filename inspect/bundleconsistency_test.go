@@ -95,27 +95,31 @@ func TestBundleCheckpointConsistency(t *testing.T) {
 	t.Run("fork", func(t *testing.T) {
 		remember(t, bundleCP.Size, otherRoot)
 		rep, _, step := verify(t, deps)
-		var fe *ForkError
-		if step.Status != model.StatusFail || !errors.As(step.Err, &fe) || rep.Verdict != model.VerdictFailed {
+		var fe *proof.InconsistentError
+		if step.Status != model.StatusFail || !errors.As(step.Err, &fe) || fe.Kind != proof.Fork || rep.Verdict != model.VerdictFailed {
 			t.Fatalf("fork: %s %s %q (%T)", rep.Verdict, step.Status, step.Detail, step.Err)
 		}
 	})
 	t.Run("rewritten history", func(t *testing.T) {
-		// A larger remembered tree with another root: the log's proof from
-		// the bundle's size leads to its own root, not the remembered one.
+		// A larger remembered tree with another root: the log's head
+		// check (the same watcher as loginfo) finds its signed head of the
+		// remembered size with another root, a fork.
 		remember(t, lc.Trees[0].Checkpoint.Size, otherRoot)
 		rep, _, step := verify(t, deps)
-		var ie *InconsistentError
-		if step.Status != model.StatusFail || !errors.As(step.Err, &ie) || rep.Verdict != model.VerdictFailed {
+		var ie *proof.InconsistentError
+		if step.Status != model.StatusFail || !errors.As(step.Err, &ie) || ie.Kind != proof.Fork || rep.Verdict != model.VerdictFailed {
 			t.Fatalf("rewritten history: %s %s %q (%T)", rep.Verdict, step.Status, step.Detail, step.Err)
 		}
 	})
 	t.Run("rolled back", func(t *testing.T) {
-		// The remembered tree is larger than the log now is: the log
-		// cannot prove the bundle's checkpoint consistent with it.
+		// The remembered tree is larger than the log now is: the head
+		// check says so in loginfo's words, not as the HTTP error of a
+		// proof the log cannot give.
 		remember(t, lc.Trees[0].Checkpoint.Size+100, otherRoot)
 		rep, _, step := verify(t, deps)
-		if step.Status != model.StatusFail || !strings.Contains(step.Detail, "fetching consistency proof") || rep.Verdict != model.VerdictFailed {
+		var ie *proof.InconsistentError
+		if step.Status != model.StatusFail || !errors.As(step.Err, &ie) || ie.Kind != proof.Rollback ||
+			!strings.HasPrefix(step.Detail, "log rolled back") || rep.Verdict != model.VerdictFailed {
 			t.Fatalf("rolled back: %s %s %q", rep.Verdict, step.Status, step.Detail)
 		}
 	})

@@ -39,11 +39,12 @@ func (l *Log) VerifyEntry(e model.LogEntry, now time.Time) *EntryCheck {
 		c.Result.Fail(proof.StepSET, "Log key", fmt.Errorf("parsing log key: %w", err))
 		return c
 	}
-	rep := proof.ExplainEntry(e, proof.LogKeys{Public: pub}, proof.EntryOptions{Now: now})
+	rep := proof.ExplainEntry(e, proof.LogKeys{Public: pub, Name: l.originHost()}, proof.EntryOptions{Now: now})
 	c.Result, c.LeafHash, c.Trace = rep.Result, rep.LeafHash, rep.Inclusion
 	if rep.Checkpoint != nil {
 		cp := rep.Checkpoint.Checkpoint
 		c.Checkpoint = &cp
+		l.checkEntryOrigin(c.Result, cp)
 	}
 	return c
 }

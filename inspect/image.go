@@ -355,6 +355,10 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 			entry.UUID, entry.Proof = online.UUID, online.Proof
 			r.Pass(StepLogEntry, "Log entry", fmt.Sprintf("the log holds the bundle's entry at index %d", online.LogIndex), model.Evidence{Label: "uuid", Value: online.UUID})
 		case errors.Is(err, client.ErrNotFound):
+			if lie := v.deps.Log.MissingEntry(ctx, rb.LogIndex); errors.As(lie, new(*proof.MissingEntryError)) {
+				r.Fail(StepLogEntry, "Log entry", fmt.Errorf("the bundle names an entry (index %d) that the log does not hold: %w", rb.LogIndex, lie))
+				break
+			}
 			r.Fail(StepLogEntry, "Log entry", fmt.Errorf("the bundle names an entry (index %d) that the log does not hold", rb.LogIndex))
 		case err != nil:
 			r.Add(model.Step{Name: StepLogEntry, Title: "Log entry", Status: model.StatusFail, Detail: err.Error(), Err: err})
@@ -519,7 +523,11 @@ func (v *verifier) keyFromLog(ctx context.Context, a model.Attachment) ([]byte, 
 
 // checkConsistency proves the checkpoint an entry's proof led to consistent
 // with the checkpoint remembered for its tree of log l (either may be the
-// larger).
+// larger). For the opened log it first runs the log-head watcher
+// (CheckLog, read-only) once per verification when checkpoints are
+// remembered for the log: a log that rolled back, forked, dropped a
+// remembered tree, changed origin or reports a head it did not sign fails
+// the step with the same words as `provscope loginfo`.
 //
 // A log that cannot be reached leaves the step skipped (a fork, two roots
 // for one size, is still caught offline); a log that answers with no valid
@@ -541,17 +549,32 @@ func (v *verifier) checkConsistency(ctx context.Context, r *model.Result, l *Log
 		r.Skip(StepConsistency2, title, fmt.Sprintf("no checkpoint remembered for this tree of %s (run provscope loginfo --log %s to start)", l.Name(), l.Def.URL))
 		return
 	}
-	old, err := prevCheckpoint(prev)
+	old, err := rememberedCheckpoint(prev)
 	if err != nil {
 		r.Fail(StepConsistency2, title, err)
 		return
+	}
+	if err := offlineConsistency(treeID, old, prev.Note, cp); err != nil {
+		r.Fail(StepConsistency2, title, err) // a fork needs no log to prove it
+		return
+	}
+	if l == v.deps.Log {
+		if err := v.headCheck(ctx, l); err != nil {
+			var unreachable *UnreachableError
+			if errors.As(err, &unreachable) {
+				r.Skip(StepConsistency2, title, fmt.Sprintf("not proven: %v", err))
+			} else {
+				r.Fail(StepConsistency2, title, err, model.Evidence{Label: "log", Value: l.Name()})
+			}
+			return
+		}
 	}
 	key := fmt.Sprintf("%s/%s/%d/%x", l.Def.URL, treeID, cp.Size, cp.RootHash)
 	v.mu.Lock()
 	res, seen := v.consistent[key]
 	v.mu.Unlock()
 	if !seen {
-		res = proveConsistent(ctx, l, treeID, old, cp)
+		res = proveConsistent(ctx, l, treeID, old, prev.Note, cp)
 		v.mu.Lock()
 		v.consistent[key] = res
 		v.mu.Unlock()
@@ -568,34 +591,79 @@ func (v *verifier) checkConsistency(ctx context.Context, r *model.Result, l *Log
 	}
 }
 
-// proveConsistent proves two checkpoints of one tree of l consistent,
-// whichever is larger.
-func proveConsistent(ctx context.Context, l *Log, treeID string, a, b model.Checkpoint) error {
-	if a.Size > b.Size {
-		a, b = b, a
+// headCheck runs the log-head watcher (CheckLog, without remembering) on
+// l once per verification, when the store remembers a tree of l, and
+// returns its problem: nil when the log's heads extend what is remembered.
+// A log that cannot be reached is an *UnreachableError.
+func (v *verifier) headCheck(ctx context.Context, l *Log) error {
+	const key = "head"
+	v.mu.Lock()
+	res, seen := v.consistent[key]
+	v.mu.Unlock()
+	if seen {
+		return res
 	}
-	if a.Size == b.Size {
-		if !bytes.Equal(a.RootHash, b.RootHash) {
-			return &ForkError{Old: a, New: b}
+	res = func() error {
+		remembered, err := v.deps.Store.List(l.Def.URL)
+		if err != nil || len(remembered) == 0 {
+			return nil // nothing to hold the log to; the entry's own check follows
 		}
+		c, err := CheckLog(ctx, l, CheckOptions{Store: v.deps.Store, DryRun: true})
+		if err != nil {
+			err = fmt.Errorf("checking the log head: %w", err)
+			if isUnreachable(err) {
+				return &UnreachableError{Log: l.Name(), Err: err}
+			}
+			return err
+		}
+		return c.Problem()
+	}()
+	v.mu.Lock()
+	v.consistent[key] = res
+	v.mu.Unlock()
+	return res
+}
+
+// entryEvidence orders an entry's checkpoint cp and the checkpoint old
+// remembered for its tree: the smaller one must be extended by the other.
+func entryEvidence(treeID string, old model.Checkpoint, oldNote string, cp model.Checkpoint) proof.ConsistencyEvidence {
+	if cp.Size < old.Size {
+		// An entry proven against an older tree (a bundle's checkpoint):
+		// the remembered tree must extend it.
+		return proof.ConsistencyEvidence{TreeID: treeID, Old: cp, New: &old, NewNote: oldNote}
+	}
+	return proof.ConsistencyEvidence{TreeID: treeID, Old: old, OldNote: oldNote, New: &cp}
+}
+
+// offlineConsistency judges an entry's checkpoint against the remembered
+// one when no proof is needed (equal sizes: the same root, or a fork).
+func offlineConsistency(treeID string, old model.Checkpoint, oldNote string, cp model.Checkpoint) error {
+	ev := entryEvidence(treeID, old, oldNote, cp)
+	if proof.ConsistencyProofNeeded(ev.Old, *ev.New) {
 		return nil
 	}
-	if a.Size == 0 {
-		return nil
-	}
-	hashes, err := l.consistencyProof(ctx, treeID, a.Size, b.Size)
-	if err != nil {
-		err = fmt.Errorf("fetching consistency proof %d → %d: %w", a.Size, b.Size, err)
-		if isUnreachable(err) {
-			return &UnreachableError{Log: l.Name(), Err: err}
+	_, err := proof.JudgeConsistency(ev)
+	return err
+}
+
+// proveConsistent proves an entry's checkpoint cp consistent with the
+// checkpoint old remembered for the same tree of l, whichever is larger:
+// it fetches the proof, and proof.JudgeConsistency decides.
+func proveConsistent(ctx context.Context, l *Log, treeID string, old model.Checkpoint, oldNote string, cp model.Checkpoint) error {
+	ev := entryEvidence(treeID, old, oldNote, cp)
+	if proof.ConsistencyProofNeeded(ev.Old, *ev.New) {
+		hashes, err := l.consistencyProof(ctx, treeID, ev.Old.Size, ev.New.Size)
+		if err != nil {
+			err = fmt.Errorf("fetching consistency proof %d → %d: %w", ev.Old.Size, ev.New.Size, err)
+			if isUnreachable(err) {
+				return &UnreachableError{Log: l.Name(), Err: err}
+			}
+			return err
 		}
-		return err
+		ev.Proof = hashes
 	}
-	if err := proof.VerifyConsistency(a.Size, b.Size, hashes, a.RootHash, b.RootHash); err != nil {
-		trace, _ := proof.TraceConsistency(a.Size, b.Size, hashes, a.RootHash, b.RootHash)
-		return &InconsistentError{Old: a, New: b, Proof: hashes, Trace: trace, Err: err}
-	}
-	return nil
+	_, err := proof.JudgeConsistency(ev)
+	return err
 }
 
 // UnreachableError reports a log that could not be reached (no HTTP answer

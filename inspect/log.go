@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/rekor/client"
 	"github.com/provscope/provscope/rekor/logs"
@@ -126,4 +127,38 @@ func int64Size(n uint64) (int64, error) {
 		return 0, fmt.Errorf("tree size %d exceeds the Rekor v1 limit of %d", n, int64(math.MaxInt64))
 	}
 	return int64(n), nil
+}
+
+// MissingEntry judges the log's "no such entry" for a global index: it
+// fetches the log's signed head(s) and returns a *proof.MissingEntryError
+// when they cover the index (the log denies an entry it signed), nil when
+// they do not. An error fetching or verifying the heads is returned as is
+// (the denial then cannot be judged).
+func (l *Log) MissingEntry(ctx context.Context, index int64) error {
+	var signed []model.Checkpoint
+	if l.Rekor != nil {
+		info, err := l.Rekor.LogInfo(ctx)
+		if err != nil {
+			return fmt.Errorf("fetching the log head: %w", err)
+		}
+		heads := append([]model.LogInfo{*info}, info.InactiveShards...)
+		for _, h := range heads {
+			cp, err := l.SignedHead(h)
+			if err != nil {
+				return fmt.Errorf("verifying the log head of tree %s: %w", h.TreeID, err)
+			}
+			signed = append(signed, *cp)
+		}
+	} else {
+		note, err := l.Tiles.Checkpoint(ctx)
+		if err != nil {
+			return fmt.Errorf("fetching checkpoint: %w", err)
+		}
+		cp, err := l.VerifyNote(string(note))
+		if err != nil {
+			return err
+		}
+		signed = append(signed, *cp)
+	}
+	return proof.CheckMissingEntry(index, signed...)
 }

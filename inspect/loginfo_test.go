@@ -3,12 +3,19 @@ package inspect
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/provscope/provscope/inspect/inspecttest"
 	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/proof"
+	"github.com/provscope/provscope/registry"
 	"github.com/provscope/provscope/rekor/logs"
 	"github.com/provscope/provscope/rekor/state"
 )
@@ -29,15 +36,15 @@ func TestCheckLogDetectsRollbackAndFork(t *testing.T) {
 		leaves  [][]byte
 		size    uint64
 		want    model.Verdict
-		wantErr any
+		wantErr proof.InconsistencyKind
 	}{
-		{"first sight", a, 10, model.VerdictVerified, nil},
-		{"unchanged", a, 10, model.VerdictVerified, nil},
-		{"grown", a, 15, model.VerdictVerified, nil},
-		{"rolled back", a, 12, model.VerdictFailed, new(*RollbackError)},
-		{"forked at the same size", b, 15, model.VerdictFailed, new(*ForkError)},
-		{"forked and grown", b, 18, model.VerdictFailed, new(*InconsistentError)},
-		{"honest again", a, 20, model.VerdictVerified, nil},
+		{"first sight", a, 10, model.VerdictVerified, -1},
+		{"unchanged", a, 10, model.VerdictVerified, -1},
+		{"grown", a, 15, model.VerdictVerified, -1},
+		{"rolled back", a, 12, model.VerdictFailed, proof.Rollback},
+		{"forked at the same size", b, 15, model.VerdictFailed, proof.Fork},
+		{"forked and grown", b, 18, model.VerdictFailed, proof.Inconsistent},
+		{"honest again", a, 20, model.VerdictVerified, -1},
 	}
 	store := &state.Store{Dir: t.TempDir()}
 	for _, tt := range tests {
@@ -53,21 +60,11 @@ func TestCheckLogDetectsRollbackAndFork(t *testing.T) {
 		if got := c.Verdict(); got != tt.want {
 			t.Fatalf("%s: verdict = %v, want %v (%s)", tt.name, got, tt.want, c.Trees[0].Result.Reason())
 		}
-		if tt.wantErr != nil {
+		if tt.wantErr >= 0 {
 			f := c.Trees[0].Result.FirstFailure()
-			switch target := tt.wantErr.(type) {
-			case **RollbackError:
-				if !errors.As(f.Err, target) {
-					t.Errorf("%s: failure = %v, want a RollbackError", tt.name, f.Err)
-				}
-			case **ForkError:
-				if !errors.As(f.Err, target) {
-					t.Errorf("%s: failure = %v, want a ForkError", tt.name, f.Err)
-				}
-			case **InconsistentError:
-				if !errors.As(f.Err, target) || (*target).Trace == nil {
-					t.Errorf("%s: failure = %v, want an InconsistentError with its trace", tt.name, f.Err)
-				}
+			var ie *proof.InconsistentError
+			if !errors.As(f.Err, &ie) || ie.Kind != tt.wantErr || (ie.Kind == proof.Inconsistent && ie.Trace == nil) {
+				t.Errorf("%s: failure = %v, want a %v *proof.InconsistentError (with its trace when inconsistent)", tt.name, f.Err, tt.wantErr)
 			}
 		}
 	}
@@ -138,8 +135,194 @@ func TestCheckLogShards(t *testing.T) {
 	if v := c.Trees[0].Result.Verdict(); v != model.VerdictVerified {
 		t.Errorf("active tree = %v, want verified", v)
 	}
-	var fork *ForkError
-	if f := c.Trees[1].Result.FirstFailure(); f == nil || !errors.As(f.Err, &fork) {
-		t.Errorf("inactive shard failure = %+v, want a ForkError", f)
+	var fork *proof.InconsistentError
+	if f := c.Trees[1].Result.FirstFailure(); f == nil || !errors.As(f.Err, &fork) || fork.Kind != proof.Fork {
+		t.Errorf("inactive shard failure = %+v, want a fork", f)
+	}
+}
+
+// TestCheckLogBindsOrigin: a log's checkpoints are bound to its origin, by
+// configuration or, for an unknown log, by the first origin seen (trust on
+// first use, remembered per URL and key): the same key signing under
+// another origin fails; a log that abandons its remembered tree for a
+// fresh one under the same key fails as a dropped tree; nothing is
+// remembered from a failing or dry run.
+func TestCheckLogBindsOrigin(t *testing.T) {
+	fake, err := inspecttest.NewFakeLog("fake.example", 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	ctx := context.Background()
+	fake.SetHistory(inspecttest.History("a", 10), 10)
+	open := func(origin string) *Log {
+		l, err := OpenLog(ctx, logs.Log{Name: "fake", URL: srv.URL, Kind: logs.KindRekorV1, Origin: origin}, LogOptions{KeyPEM: fake.PublicKeyPEM()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	store := &state.Store{Dir: t.TempDir()}
+	check := func(l *Log, dry bool) *LogCheck {
+		t.Helper()
+		c, err := CheckLog(ctx, l, CheckOptions{Store: store, Now: time.Unix(1, 0), DryRun: dry})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	wantOriginErr := func(name string, c *LogCheck) {
+		t.Helper()
+		var oe *proof.OriginError
+		if c.Verdict() != model.VerdictFailed || !errors.As(c.Problem(), &oe) {
+			t.Errorf("%s: %v, %v; want a *proof.OriginError", name, c.Verdict(), c.Problem())
+		}
+	}
+
+	// Configured: another origin than the log signs fails at once.
+	wantOriginErr("configured other.example", check(open("other.example"), false))
+	if c := check(open("fake.example"), true); c.Verdict() != model.VerdictVerified || c.OriginFrom != "configured" {
+		t.Errorf("configured fake.example = %v (%s), %v", c.Verdict(), c.OriginFrom, c.Problem())
+	}
+	// Unknown: a dry run learns nothing; the first real run binds.
+	check(open(""), true)
+	if o, _ := store.LoadOrigin(srv.URL, mustFingerprint(t, fake.PublicKeyPEM())); o != nil {
+		t.Fatalf("a dry run remembered origin %+v", o)
+	}
+	if c := check(open(""), false); c.Verdict() != model.VerdictVerified || c.Origin != "fake.example" {
+		t.Fatalf("first sight = %v, origin %q; want verified, fake.example", c.Verdict(), c.Origin)
+	}
+	// The same key under another origin, same tree: refused.
+	fake.Hostname = "evil.example"
+	wantOriginErr("re-signed as evil.example", check(open(""), false))
+	fake.Hostname = "fake.example"
+	// The same key, a fresh tree: the remembered tree 42 was dropped.
+	fake.TreeID = 43
+	c := check(open(""), false)
+	var ie *proof.InconsistentError
+	if !errors.As(c.Problem(), &ie) || ie.Kind != proof.TreeDropped || ie.TreeID != "42" {
+		t.Fatalf("fresh tree 43 = %v, %v; want tree 42 dropped", c.Verdict(), c.Problem())
+	}
+	if p, _ := store.Load(srv.URL, "43"); p != nil {
+		t.Errorf("the fresh tree of a failing log was remembered: %+v", p)
+	}
+	// Listed again as an inactive shard, the old tree passes.
+	fake.SetInactiveShard(42, inspecttest.History("a", 10))
+	if c := check(open(""), false); c.Verdict() != model.VerdictVerified {
+		t.Errorf("tree 42 as an inactive shard = %v, %v", c.Verdict(), c.Problem())
+	}
+}
+
+func mustFingerprint(t *testing.T, pem []byte) string {
+	t.Helper()
+	fp, err := KeyFingerprint(pem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fp
+}
+
+// TestVerifyEntryBindsOrigin: an entry's checkpoint must name the log's
+// configured host; without one, the signer name is the origin's host (the
+// old behaviour, the tree still bound by proof/). A checkpoint the log's
+// key signed under another host fails.
+func TestVerifyEntryBindsOrigin(t *testing.T) {
+	ctx := context.Background()
+	w, l := startDemo(t)
+	e, err := l.EntryByIndex(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withOrigin := func(origin string) *Log {
+		nl, err := OpenLog(ctx, logs.Log{URL: w.LogURL, Origin: origin}, LogOptions{KeyPEM: w.LogPublicKeyPEM})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return nl
+	}
+	for _, tt := range []struct {
+		name, origin string
+		ok           bool
+	}{
+		{"unknown log", "", true},
+		{"configured host", "provscope.local", true},
+		{"configured whole origin", "provscope.local - 1", true},
+		{"another host", "other.example", false},
+	} {
+		c := withOrigin(tt.origin).VerifyEntry(*e, time.Time{})
+		if got := c.Result.Verdict() == model.VerdictVerified; got != tt.ok {
+			t.Errorf("%s: VerifyEntry = %v, want verified %v (%s)", tt.name, c.Result.Verdict(), tt.ok, c.Result.Reason())
+		}
+	}
+	// The same key signing "evil.example - <tree>" (the signer line may
+	// carry any name: an ECDSA key hash does not commit to it).
+	for _, tt := range []struct {
+		origin, cp string
+		ok         bool
+	}{
+		{"provscope.local", "provscope.local - 7", true},
+		{"provscope.local", "evil.example - 7", false},
+		{"provscope.local", "not a rekor origin", false},
+		{"", "evil.example - 7", true}, // unknown log: nothing to bind to here (CheckLog binds on first use)
+	} {
+		var r model.Result
+		withOrigin(tt.origin).checkEntryOrigin(&r, model.Checkpoint{Origin: tt.cp})
+		var oe *proof.OriginError
+		if f := r.FirstFailure(); (f == nil) != tt.ok || (f != nil && !errors.As(f.Err, &oe)) {
+			t.Errorf("checkEntryOrigin(%q, bound to %q) = %+v, want ok %v", tt.cp, tt.origin, f, tt.ok)
+		}
+	}
+}
+
+// TestDeniedBundleEntryIsMisbehaviour: a log that answers 404 for the
+// entry a cosign signature's Rekor bundle names, at an index its own signed checkpoint
+// covers, is reported as misbehaving with the signed size, not as an
+// absent entry.
+func TestDeniedBundleEntryIsMisbehaviour(t *testing.T) {
+	ctx := context.Background()
+	w, _ := startDemo(t)
+	c, key := demoCase(t, w, "signed-legacy")
+	tr, err := os.ReadFile(w.TrustedRootPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := url.Parse(w.LogURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(up)
+	front := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/v1/log/entries/") {
+			rw.Header().Set("Content-Type", "application/json")
+			rw.WriteHeader(http.StatusNotFound)
+			_, _ = rw.Write([]byte(`{"code":404,"message":"not found"}`))
+			return
+		}
+		proxy.ServeHTTP(rw, r)
+	}))
+	defer front.Close()
+	l, err := OpenLog(ctx, logs.Log{URL: front.URL}, LogOptions{KeyPEM: w.LogPublicKeyPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := VerifyImage(ctx, Deps{Registry: registry.New(registry.Config{}), Log: l}, c.Image, Policy{KeyPEM: key, TrustedRoot: tr}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, a := range rep.Attachments {
+		if a.Result == nil {
+			continue
+		}
+		for _, s := range a.Result.Steps {
+			var me *proof.MissingEntryError
+			if s.Name == StepLogEntry && s.Status == model.StatusFail && errors.As(s.Err, &me) && strings.Contains(s.Detail, "signed checkpoints cover") {
+				found = true
+			}
+		}
+	}
+	if !found || rep.Verdict != model.VerdictFailed {
+		t.Errorf("denied bundle entry: verdict %s, misbehaviour step found %v: %+v", rep.Verdict, found, rep.Attachments)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/provscope/provscope/internal/safetext"
 	"github.com/provscope/provscope/model"
 )
 
@@ -24,7 +25,10 @@ func Mark(s model.Status) string {
 
 // WriteSteps writes r's steps one per line, each prefixed by indent: mark,
 // title, detail; a failed step's evidence follows on indented lines, and
-// every step's evidence when verbose is set.
+// every step's evidence when verbose is set. Titles, details and evidence
+// may quote foreign text (a predicate type, a SAN, a server's answer): each
+// is sanitised with safetext.Line, so it stays on its line and its controls
+// are shown, not obeyed.
 func WriteSteps(w io.Writer, r *model.Result, indent string, verbose bool) error {
 	width := 0
 	for _, s := range r.Steps {
@@ -32,10 +36,10 @@ func WriteSteps(w io.Writer, r *model.Result, indent string, verbose bool) error
 	}
 	var b strings.Builder
 	for _, s := range r.Steps {
-		fmt.Fprintf(&b, "%s%s %-*s  %s\n", indent, Mark(s.Status), width, s.Title, s.Detail)
+		fmt.Fprintf(&b, "%s%s %-*s  %s\n", indent, Mark(s.Status), width, safetext.Line(s.Title), safetext.Line(s.Detail))
 		if verbose || s.Status == model.StatusFail {
 			for _, e := range s.Evidence {
-				fmt.Fprintf(&b, "%s    %s: %s\n", indent, e.Label, e.Value)
+				fmt.Fprintf(&b, "%s    %s: %s\n", indent, safetext.Line(e.Label), safetext.Line(e.Value))
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/provscope/provscope/internal/safetext"
 	"github.com/provscope/provscope/model"
 )
 
@@ -170,17 +171,20 @@ func firstNonEmpty(s ...string) string {
 func (r *Report) AllVerified() bool { return r.Totals.Verified == r.Totals.Images }
 
 // WriteMarkdown renders the report for humans: a summary table, then each
-// image with its entries and their steps.
+// image with its entries and their steps. Every value is foreign (an image
+// reference, a predicate type, a signer, a reason quoting a server's answer)
+// and goes through md, which keeps it on one line and escapes every Markdown
+// metacharacter, or through code, which puts it in a code span only when no
+// character of it could end the span or a table cell.
 func WriteMarkdown(w io.Writer, r *Report) error {
 	var b strings.Builder
-	esc := func(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ") }
 	fmt.Fprintf(&b, "# Provenance report\n\n")
-	fmt.Fprintf(&b, "Generated %s by %s %s. Log: %s (key %s, %s).\n\n", r.GeneratedAt, r.Tool.Name, r.Tool.Version, r.Log.URL, shortFP(r.Log.KeyFingerprint), r.Log.KeySource)
+	fmt.Fprintf(&b, "Generated %s by %s %s. Log: %s (key %s, %s).\n\n", md(r.GeneratedAt), md(r.Tool.Name), md(r.Tool.Version), md(r.Log.URL), code(shortFP(r.Log.KeyFingerprint)), md(r.Log.KeySource))
 	switch {
 	case r.Policy.KeyFingerprint != "":
-		fmt.Fprintf(&b, "Policy: signatures by key %s.\n\n", shortFP(r.Policy.KeyFingerprint))
+		fmt.Fprintf(&b, "Policy: signatures by key %s.\n\n", code(shortFP(r.Policy.KeyFingerprint)))
 	case r.Policy.Identity != "":
-		fmt.Fprintf(&b, "Policy: certificates for %s issued by %s.\n\n", r.Policy.Identity, r.Policy.Issuer)
+		fmt.Fprintf(&b, "Policy: certificates for %s issued by %s.\n\n", md(r.Policy.Identity), md(r.Policy.Issuer))
 	default:
 		b.WriteString("Policy: none given; each signature was checked with the key its own log entry records (proves logging, not who signed).\n\n")
 	}
@@ -188,40 +192,60 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	fmt.Fprintf(&b, "**%d image(s)**: %d verified, %d failed, %d not logged, %d unsigned, %d error.\n\n", t.Images, t.Verified, t.Failed, t.NotLogged, t.Unsigned, t.Error)
 	b.WriteString("| Image | Digest | Verdict | Reason |\n|---|---|---|---|\n")
 	for _, img := range r.Images {
-		fmt.Fprintf(&b, "| %s | `%s` | **%s** | %s |\n", esc(img.Reference), shortDigest(img.Digest), img.Verdict, esc(img.Reason))
+		fmt.Fprintf(&b, "| %s | %s | **%s** | %s |\n", md(img.Reference), code(shortDigest(img.Digest)), md(img.Verdict.String()), md(img.Reason))
 	}
 	for _, img := range r.Images {
-		fmt.Fprintf(&b, "\n## %s\n\nDigest `%s`: **%s**. %s\n", img.Reference, img.Digest, img.Verdict, img.Reason)
+		fmt.Fprintf(&b, "\n## %s\n\nDigest %s: **%s**. %s\n", md(img.Reference), code(img.Digest), md(img.Verdict.String()), md(img.Reason))
 		if len(img.Entries) == 0 {
 			b.WriteString("\nNothing is attached to this digest.\n")
 		}
 		for _, e := range img.Entries {
-			fmt.Fprintf(&b, "\n### %s `%s` (%s): %s\n\n", e.Kind, shortDigest(e.Digest), esc(e.Source), e.Verdict)
+			fmt.Fprintf(&b, "\n### %s %s (%s): %s\n\n", md(e.Kind.String()), code(shortDigest(e.Digest)), md(e.Source), md(e.Verdict))
 			if e.Signer != "" {
-				fmt.Fprintf(&b, "- Signer: %s\n", e.Signer)
+				fmt.Fprintf(&b, "- Signer: %s\n", md(e.Signer))
 			}
 			if e.PredicateType != "" {
-				fmt.Fprintf(&b, "- Predicate: %s\n", e.PredicateType)
+				fmt.Fprintf(&b, "- Predicate: %s\n", md(e.PredicateType))
 			}
 			if e.UUID != "" {
-				fmt.Fprintf(&b, "- Entry: `%s`\n", e.UUID)
+				fmt.Fprintf(&b, "- Entry: %s\n", code(e.UUID))
 			}
 			if e.LogIndex != nil {
-				fmt.Fprintf(&b, "- Log index: %d, integrated %s\n", *e.LogIndex, e.IntegratedTime)
+				fmt.Fprintf(&b, "- Log index: %d, integrated %s\n", *e.LogIndex, md(e.IntegratedTime))
 			}
 			if c := e.Checkpoint; c != nil {
-				fmt.Fprintf(&b, "- Checkpoint: %s, size %d, root `%s`\n", c.Origin, c.Size, c.RootHash)
+				fmt.Fprintf(&b, "- Checkpoint: %s, size %d, root %s\n", md(c.Origin), c.Size, code(c.RootHash))
 			}
 			if len(e.Steps) > 0 {
 				b.WriteString("\n| | Step | Detail |\n|---|---|---|\n")
 				for _, s := range e.Steps {
-					fmt.Fprintf(&b, "| %s | %s | %s |\n", Mark(s.Status), esc(s.Title), esc(s.Detail))
+					fmt.Fprintf(&b, "| %s | %s | %s |\n", Mark(s.Status), md(s.Title), md(s.Detail))
 				}
 			}
 		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// md returns s as Markdown text that reads as s: safetext.Markdown.
+func md(s string) string { return safetext.Markdown(s) }
+
+// code returns s in a code span when s is made only of characters that
+// cannot end a code span or a table cell (letters, digits and ":._+/=-":
+// digests, UUIDs, hashes); anything else is not what a code span here
+// should hold and is written as escaped text instead.
+func code(s string) string {
+	if s == "" {
+		return ""
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(":._+/=-", c) >= 0) {
+			return md(s)
+		}
+	}
+	return "`" + s + "`"
 }
 
 func shortFP(fp string) string {

@@ -1,6 +1,7 @@
 package proof_test
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -14,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/cryptotest"
 
 	"github.com/cyberphone/json-canonicalization/go/src/webpki.org/jsoncanonicalizer"
 	"github.com/sigstore/rekor/pkg/util"
@@ -24,11 +26,12 @@ import (
 	"github.com/provscope/provscope/proof/body"
 )
 
-// updateBundleFixture regenerates testdata/bundle/selfmade: a key-signed
-// v0.3 bundle logged in a one-entry Rekor-v1-shaped log whose key is in the
-// fixture's own trusted root. It lets the bundle tests, the example, the
-// benchmark and the fuzz seeds run without the real-world vectors.
-var updateBundleFixture = flag.Bool("update-bundle-fixture", false, "regenerate proof/testdata/bundle/selfmade (new keys)")
+// updateBundleFixture rewrites testdata/bundle/selfmade from the
+// deterministic generator below: a key-signed v0.3 bundle logged in a
+// one-entry Rekor-v1-shaped log whose key is in the fixture's own trusted
+// root. It lets the bundle tests, the example, the benchmark and the fuzz
+// seeds run without the real-world vectors.
+var updateBundleFixture = flag.Bool("update-bundle-fixture", false, "rewrite proof/testdata/bundle/selfmade from its generator")
 
 const (
 	fixtureDir      = "testdata/bundle/selfmade"
@@ -36,18 +39,60 @@ const (
 	fixtureTreeID   = 7
 	fixtureTime     = 1767225600 // 2026-01-01T00:00:00Z
 	fixtureArtifact = "hello from provscope\n"
+	// fixtureSeed seeds every key and signature of the fixture
+	// (testing/cryptotest), so regenerating it gives the same bytes.
+	fixtureSeed = 20260101
 )
 
-// TestUpdateBundleFixture is not a test: with -update-bundle-fixture it
-// rewrites the self-made fixture; otherwise it checks the flag is off, so
-// CI cannot regenerate silently.
-func TestUpdateBundleFixture(t *testing.T) {
-	if !*updateBundleFixture {
+// TestBundleFixture regenerates the self-made fixture in memory and
+// requires the committed files to be exactly what the generator makes: a
+// hand edit, a stale file or a generator change all fail here. With
+// -update-bundle-fixture (refused in CI) it writes the files instead.
+//
+// The generator draws its keys and signatures from testing/cryptotest's
+// seeded source. Go does not promise that crypto/ecdsa consumes randomness
+// the same way in every release: if a toolchain upgrade makes this test
+// fail on key.pub, regenerate with -update-bundle-fixture and review the
+// diff.
+func TestBundleFixture(t *testing.T) {
+	cryptotest.SetGlobalRandom(t, fixtureSeed)
+	files := generateBundleFixture(t)
+	if *updateBundleFixture {
+		if os.Getenv("CI") != "" {
+			t.Fatal("-update-bundle-fixture must not run in CI")
+		}
+		if err := os.MkdirAll(fixtureDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for name, b := range files {
+			if err := os.WriteFile(filepath.Join(fixtureDir, name), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
 		return
 	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("-update-bundle-fixture must not run in CI")
+	entries, err := os.ReadDir(fixtureDir)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if len(entries) != len(files) {
+		t.Errorf("%s holds %d files, the generator makes %d", fixtureDir, len(entries), len(files))
+	}
+	for name, want := range files {
+		got, err := os.ReadFile(filepath.Join(fixtureDir, name))
+		if err != nil {
+			t.Errorf("reading the committed fixture: %v", err)
+			continue
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s/%s differs from what the generator makes (run go test ./proof -run TestBundleFixture -update-bundle-fixture and review the diff)\ncommitted: %.200q\ngenerated: %.200q", fixtureDir, name, got, want)
+		}
+	}
+}
+
+// generateBundleFixture builds the fixture's files, name → bytes.
+func generateBundleFixture(t *testing.T) map[string][]byte {
+	t.Helper()
 	logKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -141,16 +186,11 @@ func TestUpdateBundleFixture(t *testing.T) {
 		"ctlogs":                 []any{},
 		"timestampAuthorities":   []any{},
 	}
-	if err := os.MkdirAll(fixtureDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	writeJSONFile(t, filepath.Join(fixtureDir, "bundle.sigstore.json"), bundle)
-	writeJSONFile(t, filepath.Join(fixtureDir, "trusted_root.json"), trustedRoot)
-	if err := os.WriteFile(filepath.Join(fixtureDir, "key.pub"), signPEM, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(fixtureDir, "artifact.txt"), artifact, 0o644); err != nil {
-		t.Fatal(err)
+	return map[string][]byte{
+		"bundle.sigstore.json": marshalFixtureJSON(t, bundle),
+		"trusted_root.json":    marshalFixtureJSON(t, trustedRoot),
+		"key.pub":              signPEM,
+		"artifact.txt":         artifact,
 	}
 }
 
@@ -163,13 +203,11 @@ func mustDER(t *testing.T, pub any) []byte {
 	return der
 }
 
-func writeJSONFile(t *testing.T, path string, v any) {
+func marshalFixtureJSON(t *testing.T, v any) []byte {
 	t.Helper()
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return append(b, '\n')
 }

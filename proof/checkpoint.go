@@ -282,8 +282,8 @@ func CheckpointResult(msg []byte, keys []NoteKey, opts CheckpointOptions) (*Veri
 // VerifyCheckpoint: take the roots from signed checkpoints, never from the
 // proof response (a real Rekor consistency-proof response's rootHash was a
 // later tree's). Checkpoints of different origins are an input error; any
-// proof failure, including a smaller new tree or equal sizes with different
-// roots, is an *InconsistentError carrying both checkpoints and the proof.
+// other failure is JudgeConsistency's *InconsistentError (Rollback, Fork or
+// Inconsistent) carrying both checkpoints and the proof.
 func VerifyCheckpointConsistency(old, new *VerifiedCheckpoint, proofHashes [][]byte) (*ConsistencyTrace, error) {
 	if old == nil || new == nil {
 		return nil, errors.New("consistency needs two checkpoints")
@@ -294,12 +294,6 @@ func VerifyCheckpointConsistency(old, new *VerifiedCheckpoint, proofHashes [][]b
 	if old.Size == 0 {
 		return nil, &RangeError{Msg: "the old checkpoint is of the empty tree: there is nothing to be consistent with"}
 	}
-	tr, err := TraceConsistency(old.Size, new.Size, proofHashes, old.RootHash, new.RootHash)
-	if err != nil {
-		return tr, &InconsistentError{
-			Old: old.Checkpoint, New: new.Checkpoint, OldNote: old.Raw, NewNote: new.Raw,
-			Proof: proofHashes, Trace: tr, err: err,
-		}
-	}
-	return tr, nil
+	nc := new.Checkpoint
+	return JudgeConsistency(ConsistencyEvidence{Old: old.Checkpoint, OldNote: old.Raw, New: &nc, NewNote: new.Raw, Proof: proofHashes})
 }

@@ -85,22 +85,36 @@
 //
 // # Real-world vectors verified by the tests
 //
-// From ../shared/testdata/realworld (TestRealWorld*; skipped when absent):
+// From the repository's testdata/realworld (or $PROVSCOPE_REALWORLD). Every
+// count below is asserted by the test named beside it, which fails when it
+// checks fewer items than claimed:
 //
-//	| set                                                   | result                                   |
+//	| set (test)                                            | result                                   |
 //	|-------------------------------------------------------|------------------------------------------|
 //	| transparency-dev/merkle inclusion+consistency probes  | 196/196 (12 accepted, 184 rejected)      |
-//	| merkle reference tree (nodes, all proofs to size 8)   | 87 hashes and proofs                     |
-//	| RFC 6962 hasher vectors                               | 4/4                                      |
-//	| checkpoints (INDEX.json)                              | 41/41 as expected: 24 verified,          |
+//	| (TestRealWorldMerkleVectors)                          |                                          |
+//	| merkle reference tree, nodes and all proofs to size 8 | 87 hashes and proofs                     |
+//	| (TestRealWorldReferenceTree)                          |                                          |
+//	| RFC 6962 hasher vectors (TestRealWorldHasherVectors)  | 4/4                                      |
+//	| checkpoints in INDEX.json (TestRealWorldCheckpoints)  | 41/41 as expected: 24 verified,          |
 //	|                                                       | 13 malformed, 4 unknown key              |
-//	| sum.golang.org notes and lookups                      | 10/10: 9 verified, 1 bad signature       |
-//	| golang/mod note vectors                               | 11 Open cases, bad keys, tree note       |
-//	| Rekor v1 saved entries (docker-attest prod, sigstore- | 3 verified + SET-only policy case;       |
-//	| java staging and jar)                                 | 15 mutations each fail their step        |
+//	| sum.golang.org notes and lookups (TestRealWorldSumDB) | 10/10: 9 verified, 1 bad signature       |
+//	| golang/mod note vectors                               | 11 Open cases, 2 bad keys, 2 bad tree    |
+//	| (TestRealWorldGoModNoteVectors)                       | notes, every truncation and single-byte  |
+//	|                                                       | mutation of a key rejected               |
+//	| Rekor v1 saved entries: docker-attest prod, sigstore- | 3 verified + SET-only policy case;       |
+//	| java staging and jar (TestRealWorldRekorV1Entries,    | 15 mutations each fail their step        |
+//	| TestRealWorldEntryMutations)                          |                                          |
 //	| sigstore-js production inclusion proof (21 hashes)    | verified + 4 upstream negative variants  |
 //	| Rekor staging consistency proof 1352760 → 1352764     | 8 signed tree heads, proof verified,     |
-//	|                                                       | 24 mutations rejected                    |
+//	| (TestRealWorldStagingConsistency)                     | 24 mutations rejected                    |
+//	| Sigstore bundles in INDEX.json (TestBundleRealWorld,  | 151 = 70 conformance + 81 other clients; |
+//	| proof_test)                                           | upstream verdict on all but 13: 7 true   |
+//	|                                                       | client disagreements (policy, each       |
+//	|                                                       | pinned to its first failing step), 6 not |
+//	|                                                       | testable here; 2 verdicts differ from    |
+//	|                                                       | sigstore-go run independently (its       |
+//	|                                                       | example verifier's defaults)             |
 //
 // Own vectors as data in testdata/{inclusion,consistency,checkpoint}
 // (21 + 16 + 11 cases, mutations included) are walked by TestVectors.

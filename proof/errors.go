@@ -92,10 +92,16 @@ func (e *UnknownKeyError) Error() string {
 	return fmt.Sprintf("no %s signature by a known key: found %d signature(s) %v, known keys %v", e.What, len(e.Signers), e.Signers, e.Known)
 }
 
-// InconsistentError reports two checkpoints of one log that a consistency
-// proof does not link: the log forked, rewrote history or served a bad
-// proof. It carries all the evidence.
+// InconsistentError reports a log whose signed checkpoint does not extend
+// one it signed before for the same tree: Kind says how (rolled back,
+// forked, dropped the tree, changed origin, or served a proof that does not
+// link them). It carries all the evidence: both checkpoints, their signed
+// notes and the proof.
 type InconsistentError struct {
+	Kind   InconsistencyKind
+	TreeID string
+	// Old is the earlier (remembered) checkpoint, New the current one
+	// (zero for TreeDropped).
 	Old, New model.Checkpoint
 	// OldNote and NewNote are the signed notes, when the checkpoints came from notes.
 	OldNote, NewNote string
@@ -105,10 +111,25 @@ type InconsistentError struct {
 }
 
 func (e *InconsistentError) Error() string {
-	return fmt.Sprintf("checkpoints of %q at sizes %d and %d are not consistent: %v", e.New.Origin, e.Old.Size, e.New.Size, e.err)
+	switch e.Kind {
+	case Rollback:
+		return fmt.Sprintf("log rolled back: tree size %d is smaller than the remembered %d", e.New.Size, e.Old.Size)
+	case Fork:
+		return fmt.Sprintf("log forked: two signed checkpoints of size %d have different roots %x and %x", e.New.Size, e.Old.RootHash, e.New.RootHash)
+	case TreeDropped:
+		id := e.TreeID
+		if id == "" {
+			id = e.Old.Origin
+		}
+		return fmt.Sprintf("log dropped tree %s: remembered at size %d root %x, no longer listed as an active or inactive shard", id, e.Old.Size, e.Old.RootHash)
+	case OriginChanged:
+		return fmt.Sprintf("log origin changed: checkpoint origin %q, remembered %q", e.New.Origin, e.Old.Origin)
+	}
+	return fmt.Sprintf("log history changed: no valid consistency proof from remembered size %d to %d: %v", e.Old.Size, e.New.Size, e.err)
 }
 
-// Unwrap returns the reason: a *RootMismatchError, *ProofSizeError, …
+// Unwrap returns the reason for an Inconsistent kind: a *RootMismatchError,
+// *ProofSizeError, …
 func (e *InconsistentError) Unwrap() error { return e.err }
 
 // asErr is errors.As for a pointer to a typed-error pointer.

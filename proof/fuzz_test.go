@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/provscope/provscope/model"
 )
@@ -236,18 +239,38 @@ func FuzzParseEntryResponse(f *testing.F) {
 	})
 }
 
-// FuzzParseNoteKey: key parsing never panics and accepted keys have a
-// verifier.
+// FuzzParseNoteKey: differential against golang.org/x/mod/sumdb/note,
+// which parses Ed25519 verifier keys (algorithm 0x01) and nothing else.
+// Every key note.NewVerifier accepts, ParseNoteKey accepts with the same
+// name and key hash; every Ed25519 key ParseNoteKey accepts, note accepts
+// too; and any accepted key is named by its vkey's own name+hash prefix.
 func FuzzParseNoteKey(f *testing.F) {
 	f.Add("sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8")
+	f.Add("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")
+	f.Add("PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")
+	f.Add(" sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8\n")
 	f.Add("rekor.sigstore.dev+c0d23d6a+AjBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABNhtmPtrWm3U1eQXBogSMdGvXwBcK5AW5i0hrZLOC96l+smGNM7nwZ4QvFK/4sueRoVj//QP22Ni4Qt9DPfkWLc=")
 	f.Add("a+b+c")
 	f.Fuzz(func(t *testing.T, vkey string) {
 		if len(vkey) > 4096 {
 			return
 		}
-		if k, err := ParseNoteKey(vkey); err == nil && k.Verifier() == nil {
-			t.Fatal("key without verifier")
+		trimmed := strings.TrimSpace(vkey) // ParseNoteKey trims; note does not
+		k, err := ParseNoteKey(vkey)
+		ref, refErr := note.NewVerifier(trimmed)
+		if refErr == nil && (err != nil || k.Name != ref.Name() || k.Hash != ref.KeyHash()) {
+			t.Fatalf("ParseNoteKey(%q) = %s, %v; x/mod note parses %s+%08x", vkey, k.ID(), err, ref.Name(), ref.KeyHash())
+		}
+		if err == nil {
+			if k.Verifier() == nil {
+				t.Fatal("key without verifier")
+			}
+			if k.Alg == "ed25519" && refErr != nil {
+				t.Fatalf("ParseNoteKey(%q) accepts an Ed25519 key x/mod note rejects: %v", vkey, refErr)
+			}
+			if name, rest, _ := strings.Cut(trimmed, "+"); name != k.Name || !strings.HasPrefix(strings.ToLower(rest), fmt.Sprintf("%08x+", k.Hash)) {
+				t.Fatalf("ParseNoteKey(%q) = %s: not the vkey's own name+hash", vkey, k.ID())
+			}
 		}
 		if k, err := ParseWitnessKey(vkey); err == nil && k.Verifier() == nil {
 			t.Fatal("witness key without verifier")

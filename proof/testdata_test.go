@@ -240,7 +240,11 @@ func TestVectors(t *testing.T) {
 			counts[kind]++
 		}
 	}
-	t.Logf("vectors: %v", counts)
+	// The package doc claims 21 + 16 + 11 cases: a deleted or unreadable
+	// vector file must fail here, not shrink the table silently.
+	if want := map[string]int{"inclusion": 21, "consistency": 16, "checkpoint": 11}; !reflect.DeepEqual(counts, want) {
+		t.Errorf("vectors walked %v, want %v (update the package doc)", counts, want)
+	}
 }
 
 func mustUnmarshal(t *testing.T, b []byte, v any) {

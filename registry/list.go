@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
+	"github.com/provscope/provscope/internal/safetext"
 	"github.com/provscope/provscope/model"
 )
 
@@ -50,8 +51,9 @@ func (c *Client) Repositories(ctx context.Context, host, last string) (Page[mode
 
 // Tags lists one page of repo's tags (at most Config.PageSize) after last
 // ("" for the first page), each resolved to its digest with a HEAD request.
-// A tag that cannot be resolved keeps its name and carries Err. repo is
-// "host[:port]/path".
+// A tag that cannot be resolved keeps its name and carries Err; a tag whose
+// name breaks the OCI grammar (ValidTag) keeps its exact name, is not
+// resolved and carries InvalidTagErr. repo is "host[:port]/path".
 func (c *Client) Tags(ctx context.Context, repo, last string) (Page[model.Tag], error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
@@ -69,12 +71,18 @@ func (c *Client) Tags(ctx context.Context, repo, last string) (Page[model.Tag], 
 	var wg sync.WaitGroup
 	for i, n := range names {
 		p.Items[i] = model.Tag{Repository: r.Name(), Name: n}
+		if !ValidTag(n) {
+			// Hostile or broken: flag it, and send none of it to the
+			// registry in a URL.
+			p.Items[i].Err = InvalidTagErr
+			continue
+		}
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			desc, err := remote.Head(r.Tag(n), c.options(ctx)...)
 			if err != nil {
-				p.Items[i].Err = fmt.Sprintf("resolving tag %s: %v", n, classify(err))
+				p.Items[i].Err = safetext.Line(fmt.Sprintf("resolving tag %s: %v", n, classify(err)))
 				return
 			}
 			p.Items[i].Digest = desc.Digest.String()

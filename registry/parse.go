@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -448,3 +449,27 @@ func pemCert(der []byte) []byte {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
+
+// The OCI distribution-spec grammar for repository names and tags
+// (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-manifests).
+var (
+	repositoryGrammar = regexp.MustCompile(`^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$`)
+	tagGrammar        = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$`)
+)
+
+// ValidRepository reports whether name (a repository path without the
+// registry host, such as "demo/web") follows the OCI distribution-spec
+// grammar. A registry's catalog may list any string; one that fails this
+// check is hostile or broken and must be shown escaped and flagged, never
+// raw (package safetext).
+func ValidRepository(name string) bool { return repositoryGrammar.MatchString(name) }
+
+// ValidTag reports whether tag follows the OCI distribution-spec grammar:
+// [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}. A registry's tag listing may hold any
+// string; one that fails this check is hostile or broken and must be shown
+// escaped and flagged, never raw (package safetext).
+func ValidTag(tag string) bool { return tagGrammar.MatchString(tag) }
+
+// InvalidTagErr is the model.Tag.Err that Tags gives a listed tag whose name
+// breaks the grammar (ValidTag): such a tag is not resolved, and shows flagged.
+const InvalidTagErr = "invalid tag name: not a valid OCI tag, shown escaped"

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -523,6 +524,30 @@ func TestManifestLiesAboutSize(t *testing.T) {
 	}
 }
 
+// deadlineRecorder notes when the first request reached the transport and
+// the deadline its context carried, then passes it on.
+type deadlineRecorder struct {
+	rt           http.RoundTripper
+	mu           sync.Mutex
+	at, deadline time.Time
+	hasDeadline  bool
+}
+
+func (d *deadlineRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	d.mu.Lock()
+	if d.at.IsZero() {
+		d.at = time.Now()
+		d.deadline, d.hasDeadline = r.Context().Deadline()
+	}
+	d.mu.Unlock()
+	return d.rt.RoundTrip(r)
+}
+
+// TestHangingRegistryTimesOut checks that Config.Timeout bounds a Resolve
+// against a server that never answers. It uses no wall-clock margin: the
+// requests' deadline must be exactly Timeout after a moment between the call
+// and the first request, and the transport has no timeout of its own, so
+// only that deadline can end the call.
 func TestHangingRegistryTimesOut(t *testing.T) {
 	block := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -533,17 +558,28 @@ func TestHangingRegistryTimesOut(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(block)
+	const timeout = 300 * time.Millisecond
+	rec := &deadlineRecorder{rt: http.DefaultTransport.(*http.Transport).Clone()}
 	c := registry.New(registry.Config{
-		Keychain: authn.NewMultiKeychain(), Timeout: 300 * time.Millisecond,
+		Transport: rec, Keychain: authn.NewMultiKeychain(), Timeout: timeout,
 		Retry: remote.Backoff{Duration: time.Millisecond, Steps: 1},
 	})
-	start := time.Now()
+	before := time.Now()
 	_, err := c.Resolve(context.Background(), strings.TrimPrefix(srv.URL, "http://")+"/x:v1")
 	if err == nil {
 		t.Fatal("Resolve against a hanging server succeeded")
 	}
-	if el := time.Since(start); el > 5*time.Second {
-		t.Errorf("Resolve took %v against a 300ms timeout", el)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Resolve against a hanging server: %v, want a context.DeadlineExceeded", err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if !rec.hasDeadline {
+		t.Fatal("the requests carried no deadline")
+	}
+	if lo, hi := before.Add(timeout), rec.at.Add(timeout); rec.deadline.Before(lo) || rec.deadline.After(hi) {
+		t.Errorf("request deadline %v after the call, want %v (between %v and %v)",
+			rec.deadline.Sub(before), timeout, lo.Sub(before), hi.Sub(before))
 	}
 }
 

@@ -3,7 +3,8 @@
 # serving the offline demo world (`provscope demo --no-tui`): refusals
 # (unknown key, password, exec, no PTY, forwarding), then two concurrent
 # explorer sessions in tmux walking different images (alice verifies
-# demo/web:latest, bob opens demo/worker), a resize, quitting, and finally
+# demo/web:latest, bob opens demo/worker and is refused a search naming a
+# key file, which would be the server's), a resize, quitting, and finally
 # the server's per-session log lines. Screens are captured at each step.
 #
 # Usage: scripts/ssh-e2e.sh [OUTDIR]
@@ -162,6 +163,13 @@ capture e2e:alice 04-alice-after-bob
 grep -qF "Entries · demo/web:latest" "$out/04-alice-after-bob.txt" || fail "alice's screen changed when bob moved"
 grep -qF "demo/worker (" "$out/04-alice-after-bob.txt" && fail "alice's screen shows bob's expanded repository"
 grep -qF "demo/web (" "$out/03-bob-selected.txt" && fail "bob's screen shows alice's expanded repository"
+
+step "bob: a search naming a key file is refused: the file would be the server's"
+keys e2e:bob /
+keys e2e:bob -l /srv/k.pub
+keys e2e:bob Enter
+wait_screen e2e:bob 04-bob-keyfile-search "not permitted"
+keys e2e:bob Escape
 
 width=$(screen_width "$out/03-alice-verified.txt")
 [[ "$width" -eq 120 ]] || fail "alice's screen width $width, want 120"

@@ -190,7 +190,7 @@ func (a *App) export() tea.Cmd {
 		ev.head = &h
 	}
 	a.status = "exporting…"
-	return exportCmd(a.c.ExportDir, a.c.now(), ev)
+	return exportCmd(a.c.Backend, a.c.ExportDir, a.c.now(), ev)
 }
 
 // traceText is the inclusion proof as plain text, for evidence files.

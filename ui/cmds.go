@@ -22,6 +22,7 @@ import (
 	"github.com/sigstore/rekor/pkg/generated/models"
 
 	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/registry/cosignfmt"
 )
 
@@ -73,7 +74,37 @@ type consistencyMsg struct {
 	manual   bool
 	old, cur model.LogInfo
 	proof    [][]byte
-	err      error
+	// problem is proof's verdict against the log (a
+	// *proof.InconsistentError, *proof.HeadMismatchError, …), worded as
+	// `provscope loginfo` words it; err is a failure to check at all.
+	problem error
+	err     error
+}
+
+// HeadChecker is implemented by a Backend that checks the log's head with
+// provscope's one log-head watcher (inspect.CheckLog, as `provscope
+// loginfo` and `provscope verify` do): the signed note verified and bound
+// to the log's origin, equal to what the log reported, every remembered
+// tree still listed and extended. The explorer then shows that verdict.
+type HeadChecker interface {
+	// CheckHead checks the log's current head. The error is for a check
+	// that could not be carried out (the log unreachable).
+	CheckHead(ctx context.Context) (HeadCheck, error)
+}
+
+// HeadCheck is the outcome of HeadChecker.CheckHead.
+type HeadCheck struct {
+	// Head is the active tree's head, its size and root the signed ones
+	// (zero when its note did not verify).
+	Head model.LogInfo
+	// Remembered is the checkpoint the failing (else the active) tree was
+	// held to, nil when none; Proof the consistency proof fetched for it.
+	Remembered *model.LogInfo
+	Proof      [][]byte
+	// Problem is the first failure (nil when the log passed), typed by
+	// proof/; Result has every step.
+	Problem error
+	Result  model.Result
 }
 
 // verifyEventMsg is one step or the end of a verification stream.
@@ -197,11 +228,28 @@ func tickCmd(d time.Duration, id int) tea.Cmd {
 	return tea.Tick(d, func(time.Time) tea.Msg { return tickMsg{id: id} })
 }
 
-// consistencyCmd fetches a fresh head when cur is nil, then the proof
-// between old and it.
+// consistencyCmd checks the log against old: with a HeadChecker backend,
+// first the log-head watcher's verdict; then (a fresh head when cur is nil)
+// the proof between old and the head, judged by proof.JudgeConsistency.
 func consistencyCmd(ctx context.Context, b Backend, old model.LogInfo, cur *model.LogInfo, manual bool, id int) tea.Cmd {
 	return func() tea.Msg {
 		m := consistencyMsg{id: id, manual: manual, old: old}
+		if hc, ok := b.(HeadChecker); ok {
+			c, err := hc.CheckHead(ctx)
+			if err != nil {
+				m.err = fmt.Errorf("checking the log head: %w", err)
+				return m
+			}
+			if c.Problem != nil {
+				m.problem, m.cur, m.proof = c.Problem, c.Head, c.Proof
+				if c.Remembered != nil {
+					m.old = *c.Remembered
+				}
+				return m
+			}
+			h := c.Head
+			cur = &h
+		}
 		if cur == nil {
 			li, err := b.LogInfo(ctx)
 			if err != nil {
@@ -212,19 +260,30 @@ func consistencyCmd(ctx context.Context, b Backend, old model.LogInfo, cur *mode
 		} else {
 			m.cur = *cur
 		}
-		if m.cur.TreeSize < old.TreeSize {
-			m.err = fmt.Errorf("log shrank: current size %d, remembered %d", m.cur.TreeSize, old.TreeSize)
-			return m
+		oc, cc := headCheckpoint(old), headCheckpoint(m.cur)
+		if proof.ConsistencyProofNeeded(oc, cc) {
+			m.proof, m.err = b.ConsistencyProof(ctx, old.TreeSize, m.cur.TreeSize)
+			if m.err != nil {
+				m.err = fmt.Errorf("fetching the consistency proof: %w", m.err)
+				return m
+			}
 		}
-		if m.cur.TreeSize == old.TreeSize || old.TreeSize == 0 {
-			return m
-		}
-		m.proof, m.err = b.ConsistencyProof(ctx, old.TreeSize, m.cur.TreeSize)
-		if m.err != nil {
-			m.err = fmt.Errorf("fetching the consistency proof: %w", m.err)
-		}
+		_, m.problem = proof.JudgeConsistency(proof.ConsistencyEvidence{
+			TreeID: old.TreeID, Old: oc, OldNote: old.SignedTreeHead, New: &cc, NewNote: m.cur.SignedTreeHead, Proof: m.proof,
+		})
 		return m
 	}
+}
+
+// headCheckpoint is a log head as the checkpoint proof/ judges. The
+// backend's LogInfo returns the signed size and root (ui/backend refuses a
+// head whose JSON differs from its note).
+func headCheckpoint(h model.LogInfo) model.Checkpoint {
+	var size uint64
+	if h.TreeSize > 0 {
+		size = uint64(h.TreeSize) //nolint:gosec // G115: checked positive
+	}
+	return model.Checkpoint{Size: size, RootHash: h.RootHash}
 }
 
 func recallCmd(ctx context.Context, m CheckpointMemory, head model.LogInfo, id int) tea.Cmd {
@@ -330,8 +389,35 @@ type evidence struct {
 	head    *model.LogInfo
 }
 
-// exportCmd writes the evidence files into a new folder under dir.
-func exportCmd(dir string, now time.Time, ev evidence) tea.Cmd {
+// HostWriter is implemented by a Backend that decides whether its session
+// may write files on the host the explorer runs on (ui/backend checks its
+// Capabilities): evidence export then creates its folder and files through
+// it. Without one, export writes with the os package.
+type HostWriter interface {
+	// MkdirAll is os.MkdirAll, or an error when the session may not.
+	MkdirAll(path string, perm os.FileMode) error
+	// WriteFile is os.WriteFile, or an error when the session may not.
+	WriteFile(name string, data []byte, perm os.FileMode) error
+}
+
+// osHostWriter writes with the os package.
+type osHostWriter struct{}
+
+func (osHostWriter) MkdirAll(path string, perm os.FileMode) error {
+	return os.MkdirAll(path, perm) //nolint:wrapcheck // the caller names the folder
+}
+
+func (osHostWriter) WriteFile(name string, data []byte, perm os.FileMode) error {
+	return os.WriteFile(name, data, perm) //nolint:wrapcheck,gosec // the caller names the file
+}
+
+// exportCmd writes the evidence files into a new folder under dir, through
+// b when it is a HostWriter.
+func exportCmd(b Backend, dir string, now time.Time, ev evidence) tea.Cmd {
+	var host HostWriter = osHostWriter{}
+	if hw, ok := b.(HostWriter); ok {
+		host = hw
+	}
 	return func() tea.Msg {
 		if dir == "" {
 			return exportDoneMsg{err: errors.New("export is disabled in this session")}
@@ -341,7 +427,7 @@ func exportCmd(dir string, now time.Time, ev evidence) tea.Cmd {
 			dir = abs
 		}
 		out := filepath.Join(dir, "provscope-evidence-"+name+"-"+now.UTC().Format("20060102T150405Z"))
-		if err := os.MkdirAll(out, 0o750); err != nil {
+		if err := host.MkdirAll(out, 0o750); err != nil {
 			return exportDoneMsg{err: fmt.Errorf("creating %s: %w", out, err)}
 		}
 		var files []string
@@ -356,7 +442,7 @@ func exportCmd(dir string, now time.Time, ev evidence) tea.Cmd {
 				}
 			}
 			p := filepath.Join(out, file)
-			if err := os.WriteFile(p, data, 0o600); err != nil {
+			if err := host.WriteFile(p, data, 0o600); err != nil {
 				return fmt.Errorf("writing %s: %w", p, err)
 			}
 			files = append(files, file)

@@ -183,7 +183,10 @@ func (p *detailPane) render() {
 		return
 	}
 	is := p.s.images[p.imageRef]
-	add(st.Detail.Heading.Render(p.imageRef))
+	add(st.Detail.Heading.Render(refLabel(p.imageRef)))
+	if refLabel(p.imageRef) != p.imageRef {
+		add(styledWrap(st.Pane.Error, flagMark+" the registry lists this name outside the OCI distribution-spec grammar; it is shown escaped", p.w)...)
+	}
 	switch {
 	case is == nil || is.loading:
 		add(p.spinner + " resolving…")
@@ -227,7 +230,7 @@ func (p *detailPane) render() {
 		case a.SBOMFormat != "":
 			line += fmt.Sprintf(" · %s, %d packages", a.SBOMFormat, a.SBOMPackages)
 		}
-		add("• " + line)
+		add("• " + safe(line))
 		add(p.kv("  found via", a.Source)...)
 		if a.SignedDigest != "" {
 			add(p.kv("  signs", a.SignedDigest)...)
@@ -268,7 +271,7 @@ func (p *detailPane) render() {
 		add("")
 		add(st.Detail.Heading.Render("Labels"))
 		for _, k := range sortedKeys(img.Labels) {
-			add(wrap(st.Detail.Key.Render(k+" = ")+img.Labels[k], p.w)...)
+			add(wrapStyled(st.Detail.Key.Render(safe(k)+" = ")+safe(img.Labels[k]), p.w)...)
 		}
 	}
 }
@@ -276,7 +279,7 @@ func (p *detailPane) render() {
 func (p *detailPane) renderVerification(v *verification) {
 	st := p.c.Styles
 	add := func(s ...string) { p.lines = append(p.lines, s...) }
-	head := "Verification · " + v.subject
+	head := "Verification · " + safe(v.subject)
 	add(st.Detail.Heading.Render(head))
 	for _, s := range v.steps {
 		if s.Name == "image-verdict" {
@@ -285,7 +288,7 @@ func (p *detailPane) renderVerification(v *verification) {
 		if s.Status == model.StatusFail && p.firstFail < 0 {
 			p.firstFail = len(p.lines)
 		}
-		add(wrapLines([]string{st.StepGlyph(s.Status) + " " + s.Title + stepDetail(s)}, p.w)...)
+		add(wrapStyled(st.StepGlyph(s.Status)+" "+safe(s.Title+stepDetail(s)), p.w)...)
 	}
 	switch {
 	case v.running:
@@ -294,7 +297,7 @@ func (p *detailPane) renderVerification(v *verification) {
 		add(styledWrap(st.Pane.Error, "✗ could not verify: "+v.err.Error(), p.w)...)
 		add(styledWrap(st.Pane.Empty, "press v to retry", p.w)...)
 	case v.result != nil:
-		add(wrapLines([]string{st.VerdictBadge(v.result.Verdict()) + " — " + reasonOf(v.result)}, p.w)...)
+		add(wrapStyled(st.VerdictBadge(v.result.Verdict())+" — "+safe(reasonOf(v.result)), p.w)...)
 	}
 }
 
@@ -324,7 +327,7 @@ func (p *detailPane) renderEntry(e model.LogEntry) {
 	st := p.c.Styles
 	add := func(s ...string) { p.lines = append(p.lines, s...) }
 	in := decodeEntry(e)
-	add(st.Detail.Heading.Render(fmt.Sprintf("Entry %d · %s %s", e.LogIndex, in.Kind, in.APIVersion)))
+	add(st.Detail.Heading.Render(fmt.Sprintf("Entry %d · %s %s", e.LogIndex, safe(string(in.Kind)), safe(in.APIVersion))))
 	if in.Err != "" {
 		add(styledWrap(st.Pane.Error, "✗ "+in.Err, p.w)...)
 	}

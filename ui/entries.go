@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strconv"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -202,6 +203,9 @@ func (p *entriesPane) selectedValue() string {
 
 func (p *entriesPane) heading() string {
 	t := p.title
+	if ref, ok := strings.CutPrefix(t, entriesTitle("")); ok {
+		t = entriesTitle(refLabel(ref)) // flagged like the images pane's rows
+	}
 	if si := p.win.scrollInfo(); si != "" {
 		t += " " + si
 	} else if len(p.refs) > 0 {
@@ -251,7 +255,7 @@ func (p *entriesPane) View() string {
 		if !ok {
 			row := fit(st.Badge.Pending.Render("…")+" "+st.Pane.Empty.Render("loading "+hexShort(p.refs[i], 24)), w)
 			if p.pageErr != nil {
-				row = fit(st.Pane.Error.Render("✗ "+p.pageErr.Error()+" (r to retry)"), w)
+				row = fit(st.Pane.Error.Render("✗ "+safe(p.pageErr.Error())+" (r to retry)"), w)
 			}
 			if i == p.win.cursor {
 				row = st.List.SelectedBlurred.Render(row)
@@ -272,6 +276,7 @@ func (p *entriesPane) View() string {
 		if in.APIVersion != "" {
 			kind += " " + in.APIVersion
 		}
+		kind = safe(kind)
 		row := glyph + " "
 		if showKind {
 			row += fit(kind, kindW) + " "
@@ -284,7 +289,7 @@ func (p *entriesPane) View() string {
 			}
 			row += fit(t, 17) + " "
 		}
-		signer := in.Signer.String()
+		signer := safe(in.Signer.String())
 		if in.Err != "" && in.Signer == (model.Signer{}) {
 			signer = "undecodable body"
 		}

@@ -2,26 +2,25 @@ package ui_test
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"testing"
 
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/provscope/provscope/internal/testenv"
 	"github.com/provscope/provscope/ui"
 )
 
-// TestUpdateGoldenDisabledInCI keeps `-update` from being left on in CI,
-// where it would rewrite the goldens and make every golden test pass.
-func TestUpdateGoldenDisabledInCI(t *testing.T) {
-	f := flag.Lookup("update")
-	if f == nil {
-		t.Fatal("golden's -update flag is not registered")
-	}
-	if f.Value.String() == "true" && os.Getenv("CI") != "" {
-		t.Fatal("-update is set in CI: goldens would be rewritten instead of checked")
-	}
+// TestMain refuses `-update` in CI before any test runs, so that no golden
+// is rewritten there (a rewritten golden makes every golden test pass).
+func TestMain(m *testing.M) { os.Exit(testenv.MainRefusingUpdateInCI(m)) }
+
+// TestUpdateRefusedInCI runs the golden tests with CI=true and -update in an
+// empty folder, where golden would create testdata/*.golden if unguarded,
+// and checks that the run fails having written nothing.
+func TestUpdateRefusedInCI(t *testing.T) {
+	testenv.RequireUpdateRefusedInCI(t, t.TempDir(), "^(TestGolden|TestGoldenErrors)$")
 }
 
 var goldenSizes = [][2]int{{80, 24}, {120, 40}, {40, 12}}

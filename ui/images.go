@@ -327,7 +327,7 @@ func (p *imagesPane) cells(r imgRow, narrow bool) (name, digest, badge string) {
 		if p.open[r.repo] {
 			arrow = "▾ "
 		}
-		name = arrow + r.repo
+		name = arrow + repoLabel(r.repo)
 		tl := p.s.tags[r.repo]
 		switch {
 		case tl == nil:
@@ -347,7 +347,7 @@ func (p *imagesPane) cells(r imgRow, narrow bool) (name, digest, badge string) {
 				arrow = "▾ "
 			}
 		}
-		name = "  " + arrow + r.tag.Name
+		name = "  " + arrow + tagLabel(r.tag.Name)
 		d := r.tag.Digest
 		if is != nil && is.img.Digest != "" {
 			d = is.img.Digest
@@ -365,9 +365,9 @@ func (p *imagesPane) cells(r imgRow, narrow bool) (name, digest, badge string) {
 			}
 		}
 	case rowPlatform:
-		name = "      " + r.child.MediaType
+		name = "      " + tokenLabel(r.child.MediaType)
 		if r.child.Platform != nil {
-			name = "      " + r.child.Platform.String()
+			name = "      " + tokenLabel(r.child.Platform.String())
 		}
 		digest = shortDigest(r.child.Digest)
 		if v := p.s.results[imageKey(r.ref)]; v != nil {
@@ -377,16 +377,14 @@ func (p *imagesPane) cells(r imgRow, narrow bool) (name, digest, badge string) {
 	return name, digest, badge
 }
 
-// shortDigest renders "sha256:<hex>" as "sha256:1a2b3c4d".
+// shortDigest renders "sha256:<hex>" as "sha256:1a2b3c4d", sanitised (a
+// registry chooses the digest it lists).
 func shortDigest(d string) string {
-	alg, hexpart, ok := strings.Cut(d, ":")
+	alg, hexpart, ok := strings.Cut(safe(d), ":")
 	if !ok {
 		return hexShort(d, 12)
 	}
-	if len(hexpart) > 8 {
-		hexpart = hexpart[:8]
-	}
-	return alg + ":" + hexpart
+	return short(alg, 12) + ":" + ansi.Truncate(hexpart, 8, "")
 }
 
 func wrapLines(lines []string, w int) []string {

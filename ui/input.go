@@ -55,7 +55,7 @@ func (in *lineInput) Update(msg tea.Msg) {
 
 // View renders prompt, value and a block cursor, fitted to w cells.
 func (in *lineInput) View(st Styles, w int) string {
-	v := string(in.value)
+	v := safe(string(in.value)) // typed or pasted: a paste can carry escapes
 	body := v
 	if v == "" && in.Placeholder != "" {
 		body = st.Detail.Note.Render(in.Placeholder)

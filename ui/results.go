@@ -155,9 +155,14 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 			a.s.remembered = &r
 			return nil, true
 		case msg.remembered == nil:
-			// First sight of this tree: remember its head.
+			// First sight of this tree: remember its head. A head checker
+			// still checks it (the log may have dropped a remembered tree
+			// for this one) and remembers it itself.
 			r := msg.head
 			a.s.remembered = &r
+			if _, ok := a.c.Backend.(HeadChecker); ok {
+				return a.headArrived(msg.head), true
+			}
 			return a.remember(nil, msg.head), true
 		}
 		r := *msg.remembered
@@ -189,13 +194,12 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 		var tr *consistencyTrace
 		var cmd tea.Cmd
 		if msg.err == nil {
-			t := traceConsistency(uint64(msg.old.TreeSize), uint64(msg.cur.TreeSize), msg.old.RootHash, msg.cur.RootHash, msg.proof) //nolint:gosec // G115: a negative size wraps to a huge one, which the merkle library rejects as a failed proof
-			if msg.old.TreeSize == msg.cur.TreeSize && string(msg.old.RootHash) != string(msg.cur.RootHash) {
-				t.Err = fmt.Errorf("same size %d, different roots", msg.cur.TreeSize)
-			}
+			// The trace only draws the proof; the verdict is proof/'s.
+			t := traceConsistency(uint64(max(msg.old.TreeSize, 0)), uint64(max(msg.cur.TreeSize, 0)), msg.old.RootHash, msg.cur.RootHash, msg.proof) //nolint:gosec // G115: max(…, 0) is not negative
+			t.Err = msg.problem
 			tr = &t
-			if t.Err != nil {
-				a.banner = fmt.Sprintf("⚠ INCONSISTENT LOG: checkpoint %d does not extend %d (%v) — press c for the proof, e to export it", msg.cur.TreeSize, msg.old.TreeSize, t.Err)
+			if msg.problem != nil {
+				a.banner = "⚠ INCONSISTENT LOG: " + msg.problem.Error() + " — press c for the proof, e to export it"
 				a.s.forget = true
 			} else {
 				if h := a.s.head; h == nil || msg.cur.TreeSize > h.TreeSize {
@@ -311,7 +315,8 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 
 // headArrived checks a new log head against the remembered checkpoint:
 // on the first head it asks the memory for one (or remembers this head),
-// then every head that differs from it is proven consistent with it.
+// then every head that differs from it is proven consistent with it (with
+// a HeadChecker backend, every head is checked by the log-head watcher).
 func (a *App) headArrived(cur model.LogInfo) tea.Cmd {
 	if r := a.s.remembered; r != nil && r.TreeID != "" && cur.TreeID != "" && r.TreeID != cur.TreeID {
 		// The log moved to a new tree (shard): the remembered one is
@@ -332,8 +337,9 @@ func (a *App) headArrived(cur model.LogInfo) tea.Cmd {
 		return nil
 	}
 	old := *a.s.remembered
-	if old.TreeSize == cur.TreeSize && string(old.RootHash) == string(cur.RootHash) {
-		return nil
+	_, checker := a.c.Backend.(HeadChecker)
+	if !checker && old.TreeSize == cur.TreeSize && string(old.RootHash) == string(cur.RootHash) {
+		return nil // a head checker checks every head: the log's other trees may have changed
 	}
 	if a.autoConsRunning == cur.TreeSize {
 		return nil // already being checked

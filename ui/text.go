@@ -6,32 +6,38 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/provscope/provscope/internal/safetext"
 )
+
+// Foreign text (anything from a registry, a log, a certificate, a server's
+// error answer, a paste) reaches the screen only through these helpers:
+//
+//   - safe, short, wrap, styledWrap and hexShort take plain text and
+//     sanitise it with safetext.Line before cutting or wrapping it, so a
+//     cut never splits an escape and no control of the value survives;
+//   - fit and clip take a line the panes composed from their own styles and
+//     already sanitised values; they keep SGR styling but make every other
+//     control visible before measuring and cutting (a value that missed
+//     the first line can neither move the cursor nor skew the columns);
+//   - App.View passes the whole frame through safetext.Frame last.
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
-// short returns s cut to n runes with an ellipsis when longer.
-func short(s string, n int) string {
-	if n <= 0 {
-		return ""
-	}
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	if n == 1 {
-		return "…"
-	}
-	return string(r[:n-1]) + "…"
-}
+// safe returns foreign text sanitised for one line of a pane.
+func safe(s string) string { return safetext.Line(s) }
+
+// short returns s sanitised and cut to n cells with an ellipsis when
+// longer.
+func short(s string, n int) string { return safetext.Truncate(s, n) }
 
 // fit truncates a (possibly styled) line to w cells and pads it to exactly
-// w cells.
+// w cells. Every control but SGR styling is made visible first.
 func fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	s = ansi.Truncate(s, w, "…")
+	s = ansi.Truncate(safetext.Frame(s), w, "…")
 	if pad := w - lipgloss.Width(s); pad > 0 {
 		s += strings.Repeat(" ", pad)
 	}
@@ -55,21 +61,27 @@ func clip(lines []string, w, h int) string {
 	return strings.Join(out, "\n")
 }
 
-// wrap breaks plain text into lines of at most w cells.
-func wrap(s string, w int) []string {
+// wrap sanitises plain (foreign or own) text and breaks it into lines of
+// at most w cells.
+func wrap(s string, w int) []string { return wrapStyled(safe(s), w) }
+
+// wrapStyled breaks a line composed of the program's styles and sanitised
+// values into lines of at most w cells.
+func wrapStyled(s string, w int) []string {
 	if w <= 0 {
 		return nil
 	}
-	return strings.Split(ansi.Wrap(s, w, " /-_"), "\n")
+	return strings.Split(ansi.Wrap(safetext.Frame(s), w, " /-_"), "\n")
 }
 
-// hexShort shows a hex string as its first n digits and an ellipsis, or
-// whole when it fits.
+// hexShort shows a hex string (sanitised: a digest from a registry is
+// foreign) as its first n cells and an ellipsis, or whole when it fits.
 func hexShort(h string, n int) string {
-	if n <= 0 || len(h) <= n {
+	h = safe(h)
+	if n <= 0 || lipgloss.Width(h) <= n {
 		return h
 	}
-	return h[:n] + "…"
+	return ansi.Truncate(h, n, "") + "…"
 }
 
 // styledWrap wraps plain text to w cells and styles each line, so a style

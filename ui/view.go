@@ -7,6 +7,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+
+	"github.com/provscope/provscope/internal/safetext"
 )
 
 // layout gives every pane its size for the current window, focus and
@@ -47,7 +49,9 @@ func (a *App) bodyHeight() int {
 	return max(h, 0)
 }
 
-// View renders the whole screen in the alternate screen.
+// View renders the whole screen in the alternate screen. Its content has
+// been through safetext.Frame: only the program's own SGR styling reaches
+// the terminal, whatever a pane let through.
 func (a *App) View() tea.View {
 	v := tea.NewView(a.render())
 	v.AltScreen = true
@@ -59,7 +63,14 @@ func (a *App) View() tea.View {
 // tests and screenshots.
 func (a *App) Render() string { return a.render() }
 
-func (a *App) render() string {
+// render is the frame after the second line of defence: every control
+// other than newlines and SGR styling that does not conceal text is made
+// visible. The panes have sanitised every foreign value already (the first
+// line); this catches one that a future printer forgets.
+func (a *App) render() string { return safetext.Frame(a.compose()) }
+
+// compose draws the screen.
+func (a *App) compose() string {
 	w, h := a.c.Width, a.c.Height
 	if w <= 0 || h <= 0 {
 		return ""
@@ -73,7 +84,7 @@ func (a *App) render() string {
 	}
 	parts := []string{a.headerView()}
 	if a.banner != "" {
-		parts = append(parts, a.c.Styles.App.Banner.Render(fit(a.banner, w)))
+		parts = append(parts, a.c.Styles.App.Banner.Render(fit(safe(a.banner), w)))
 	}
 	bodyH := a.bodyHeight()
 	var body string
@@ -101,10 +112,10 @@ func (a *App) headerView() string {
 	if logName == "" {
 		logName = "log"
 	}
-	info := " · " + logName
+	info := " · " + safe(logName)
 	switch {
 	case a.s.headErr != nil:
-		info += " " + st.Pane.Error.Render("✗ "+a.s.headErr.Error())
+		info += " " + st.Pane.Error.Render("✗ "+safe(a.s.headErr.Error()))
 	case a.s.head != nil:
 		info += fmt.Sprintf(" size %d", a.s.head.TreeSize)
 		if w >= 100 {
@@ -114,10 +125,10 @@ func (a *App) headerView() string {
 		info += " …"
 	}
 	if a.c.RegistryHost != "" && w >= 70 {
-		info += " · registry " + a.c.RegistryHost
+		info += " · registry " + safe(a.c.RegistryHost)
 	}
 	if a.c.Signer != "" {
-		info += " · signer " + a.c.Signer
+		info += " · signer " + safe(a.c.Signer)
 	}
 	return fit(left+st.App.Header.Render(info), w)
 }
@@ -126,7 +137,7 @@ func (a *App) footerView() string {
 	st := a.c.Styles
 	w := a.c.Width
 	if a.status != "" {
-		return st.App.Status.Render(fit(a.status, w))
+		return st.App.Status.Render(fit(safe(a.status), w))
 	}
 	a.help.SetWidth(w)
 	k := a.c.Keys
@@ -380,7 +391,7 @@ func (a *App) searchView() string {
 func (a *App) signerView() string {
 	st := a.c.Styles
 	bw := a.boxWidth()
-	cur := a.c.Signer
+	cur := safe(a.c.Signer)
 	if cur == "" {
 		cur = "none (signatures are checked against their own entries' keys)"
 	}
@@ -405,11 +416,11 @@ func (a *App) logsView() string {
 		if i >= 8 {
 			break
 		}
-		name := c.Name
-		if name == a.c.LogName {
+		name := safe(c.Name)
+		if c.Name == a.c.LogName {
 			name += " (current)"
 		}
-		l := fit(name+"  "+st.Detail.Note.Render(c.URL), bw)
+		l := fit(name+"  "+st.Detail.Note.Render(safe(c.URL)), bw)
 		if i == a.logCursor {
 			l = st.List.Selected.Render(l)
 		}

@@ -26,9 +26,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
+
+	"github.com/provscope/provscope/internal/httplimit"
 )
 
 // Registry is a running embedded registry.
@@ -40,7 +41,8 @@ type Registry struct {
 
 // Start serves a fresh in-memory registry on 127.0.0.1 at a random port.
 // addr overrides the listen address when not empty (for example
-// "127.0.0.1:5000").
+// "127.0.0.1:5000"). It serves with httplimit's default connection limits
+// and timeouts and the body limits of LimitBodies.
 func Start(addr string) (*Registry, error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
@@ -49,18 +51,25 @@ func Start(addr string) (*Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listening on %s: %w", addr, err)
 	}
-	h := NewHandler()
-	r := &Registry{
-		srv: &http.Server{
-			Handler:           h,
-			ReadHeaderTimeout: 10 * time.Second,
-			ErrorLog:          log.New(io.Discard, "", 0),
-		},
-		ln:   ln,
-		done: make(chan error, 1),
-	}
-	go func() { r.done <- r.srv.Serve(ln) }()
+	srv, lln := httplimit.Default().Server(ln, LimitBodies(NewHandler()))
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	r := &Registry{srv: srv, ln: ln, done: make(chan error, 1)}
+	go func() { r.done <- r.srv.Serve(lln) }()
 	return r, nil
+}
+
+// Body limits of the embedded registry: it keeps every pushed blob in
+// memory, so one request body is at most MaxBodyBytes (a demo image
+// layer is far smaller) and the bodies being received at once at most
+// MaxInFlightBytes (503 with Retry-After beyond).
+const (
+	MaxBodyBytes     = 64 << 20
+	MaxInFlightBytes = 256 << 20
+)
+
+// LimitBodies applies the registry's body limits to h.
+func LimitBodies(h http.Handler) http.Handler {
+	return httplimit.LimitBodies(h, MaxBodyBytes, MaxInFlightBytes)
 }
 
 // NewHandler returns the registry's HTTP handler: go-containerregistry's

@@ -62,7 +62,8 @@ func (l *Log) Handler() http.Handler {
 	return l.middleware(mux)
 }
 
-// middleware adds panic recovery, rate limiting and the body size limit.
+// middleware adds panic recovery, rate limiting, the body size limits and
+// the in-flight body budget (limits.go).
 func (l *Log) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		l.lastRequest.Store(time.Now().UnixNano())
@@ -77,11 +78,11 @@ func (l *Log) middleware(next http.Handler) http.Handler {
 			writeError(w, http.StatusTooManyRequests, "rate limit exceeded")
 			return
 		}
-		if r.ContentLength > l.cfg.MaxBodyBytes {
-			writeError(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+		release, ok := l.limitBody(w, r)
+		if !ok {
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, l.cfg.MaxBodyBytes)
+		defer release()
 		next.ServeHTTP(w, r)
 	})
 }
@@ -241,7 +242,7 @@ func (l *Log) submitEntries(ctx context.Context, pes []models.ProposedEntry) (ou
 		case r.duplicate:
 			out[i] = duplicateResult(id, r.index)
 		default:
-			e, err := l.logEntry(ctx, snap, r.index, r.integratedTime, ps[k].body, r.set)
+			e, err := l.logEntry(ctx, snap, r.index, r.integratedTime, ps[k].body, r.set, false)
 			if err != nil {
 				out[i] = entryResult{status: http.StatusInternalServerError, err: &models.Error{Code: 500, Message: err.Error()}}
 				return
@@ -275,9 +276,11 @@ func (l *Log) createEntry(w http.ResponseWriter, r *http.Request) {
 
 // logEntry builds the full response for entry index of snapshot s (which
 // must contain it): body, SET and inclusion proof with signed checkpoint.
-// set is the SET stored with the entry; nil (entries stored before SETs
-// were kept) signs one now, as Rekor does on every read.
-func (l *Log) logEntry(ctx context.Context, s *snapshot, index uint64, integratedTime int64, body, set []byte) (*models.LogEntryAnon, error) {
+// set is the SET stored with the entry. With stored (an entry read back
+// from the database rather than just committed) the SET must verify with
+// the log key over this body, time and index: the log never signs a SET
+// again (a missing or wrong one is damage, a *DamageError).
+func (l *Log) logEntry(ctx context.Context, s *snapshot, index uint64, integratedTime int64, body, set []byte, stored bool) (*models.LogEntryAnon, error) {
 	idx := int64(index) //nolint:gosec // indices fit int64
 	e := &models.LogEntryAnon{
 		Body:           base64.StdEncoding.EncodeToString(body),
@@ -286,9 +289,15 @@ func (l *Log) logEntry(ctx context.Context, s *snapshot, index uint64, integrate
 		LogIndex:       &idx,
 	}
 	if set == nil {
-		var err error
-		if set, err = l.signEntry(ctx, e); err != nil {
+		return nil, &DamageError{Begin: index, End: index + 1, Reason: "no signed entry timestamp is stored (the log never signs one again)"}
+	}
+	if stored {
+		payload, err := setPayload(e)
+		if err != nil {
 			return nil, err
+		}
+		if err := l.verifier.VerifySignature(bytes.NewReader(set), bytes.NewReader(payload)); err != nil {
+			return nil, &DamageError{Begin: index, End: index + 1, Reason: fmt.Sprintf("stored signed entry timestamp does not verify over the stored body, time and index: %v", err)}
 		}
 	}
 	hashes, err := l.inclusionProof(ctx, s, index)
@@ -394,11 +403,20 @@ func (l *Log) entryByIndex(ctx context.Context, s *snapshot, index uint64) (stri
 	if err != nil {
 		return "", nil, fmt.Errorf("reading entry %d: %w", index, err)
 	}
-	e, err := l.logEntry(ctx, s, index, t, body, set)
+	// The body must be the leaf the (verified) tree holds at index.
+	leaf := hasher.HashLeaf(body)
+	inTree, err := l.leafAt(ctx, s, index)
 	if err != nil {
 		return "", nil, err
 	}
-	return l.entryID(hasher.HashLeaf(body)), e, nil
+	if !bytes.Equal(leaf, inTree) {
+		return "", nil, &DamageError{Begin: index, End: index + 1, Reason: "stored body does not hash to the tree's leaf"}
+	}
+	e, err := l.logEntry(ctx, s, index, t, body, set, true)
+	if err != nil {
+		return "", nil, err
+	}
+	return l.entryID(leaf), e, nil
 }
 
 // entryByLeaf finds the entry with leaf hash leaf.
@@ -410,7 +428,11 @@ func (l *Log) entryByLeaf(ctx context.Context, s *snapshot, leaf []byte) (string
 		}
 		return "", nil, fmt.Errorf("looking up leaf: %w", err)
 	}
-	return l.entryByIndex(ctx, s, uint64(idx)) //nolint:gosec // stored non-negative
+	id, e, err := l.entryByIndex(ctx, s, uint64(idx)) //nolint:gosec // stored non-negative
+	if err == nil && !strings.HasSuffix(id, hex.EncodeToString(leaf)) {
+		return "", nil, &DamageError{Begin: uint64(idx), End: uint64(idx) + 1, Reason: fmt.Sprintf("the leaf index maps leaf %x to an entry with another leaf", leaf)} //nolint:gosec // stored non-negative
+	}
+	return id, e, err
 }
 
 func (l *Log) getEntryByIndex(w http.ResponseWriter, r *http.Request) {
@@ -438,6 +460,11 @@ func (l *Log) writeEntry(w http.ResponseWriter, id string, e *models.LogEntryAno
 		w.WriteHeader(http.StatusNotFound)
 	case err != nil:
 		l.log.Error("reading entry", "err", err)
+		var de *DamageError
+		if errors.As(err, &de) {
+			writeError(w, http.StatusInternalServerError, "log storage damaged: "+de.Error())
+			return
+		}
 		writeError(w, http.StatusInternalServerError, "unexpected result from transparency log")
 	default:
 		writeEntryJSON(w, http.StatusOK, id, e)

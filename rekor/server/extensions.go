@@ -3,7 +3,9 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -26,23 +28,36 @@ type BatchItem struct {
 	Error   *models.Error   `json:"error,omitempty"`
 }
 
+// maxIdempotencyKey is the longest Idempotency-Key accepted, in bytes
+// (400 beyond it). Keys are stored as their SHA-256, so a long key costs no
+// storage, but nothing needs more: a UUID takes 36 bytes.
+const maxIdempotencyKey = 255
+
 // createBatch handles POST /api/v1/log/entries/batch: a JSON array of up to
 // 100 proposed entries, answered with 207 Multi-Status and one BatchItem per
 // entry. With an Idempotency-Key header a retry gets the first answer, also
 // after a restart (see idempotency.go).
 func (l *Log) createBatch(w http.ResponseWriter, r *http.Request) {
-	raw, err := io.ReadAll(r.Body)
-	if err != nil {
-		bodyError(w, err)
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > maxIdempotencyKey {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("Idempotency-Key of %d bytes, want at most %d", len(key), maxIdempotencyKey))
 		return
 	}
-	key := r.Header.Get("Idempotency-Key")
+	h := sha256.New()
+	items, bad := l.readBatch(io.TeeReader(r.Body, h))
+	if bad != nil {
+		writeAnswer(w, *bad)
+		return
+	}
+	compute := func(ctx context.Context) (answer, *batchRecord) { return l.batch(ctx, items) }
 	if key == "" {
-		ans, _ := l.batch(r.Context(), raw)
+		ans, _ := compute(r.Context())
 		writeAnswer(w, ans)
 		return
 	}
-	ans, ok := l.idempotent(r.Context(), key, raw, l.batch)
+	var body [sha256.Size]byte
+	h.Sum(body[:0])
+	ans, ok := l.idempotent(r.Context(), sha256.Sum256([]byte(key)), body, compute)
 	if !ok {
 		writeError(w, http.StatusUnprocessableEntity, "Idempotency-Key reused with a different request body")
 		return
@@ -62,34 +77,68 @@ func writeAnswer(w http.ResponseWriter, a answer) {
 	_, _ = w.Write(a.body)
 }
 
-// batch answers one batch request body. Its record (nil for a whole-request
-// error) is what idempotency.go keeps to rebuild the same answer.
-func (l *Log) batch(ctx context.Context, raw []byte) (answer, *batchRecord) {
-	errAnswer := func(code int, msg string) (answer, *batchRecord) {
-		b, _ := json.Marshal(&models.Error{Code: int64(code), Message: msg})
-		return answer{code, b}, nil
-	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		return errAnswer(http.StatusBadRequest, fmt.Sprintf("parsing request body: want a JSON array of proposed entries: %v", err))
-	}
-	if len(items) == 0 || len(items) > maxBatch {
-		return errAnswer(http.StatusUnprocessableEntity, fmt.Sprintf("batch has %d entries, want 1 to %d", len(items), maxBatch))
-	}
-	res := make([]entryResult, len(items))
-	var pes []models.ProposedEntry
-	var at []int
-	for i, it := range items {
-		pe, err := readProposed(bytes.NewReader(it))
+// errorAnswer is the answer {"code":code,"message":msg}.
+func errorAnswer(code int, msg string) answer {
+	b, _ := json.Marshal(&models.Error{Code: int64(code), Message: msg})
+	return answer{code, b}
+}
+
+// batchItem is one parsed item of a batch: a proposed entry, or the error
+// answering it.
+type batchItem struct {
+	pe  models.ProposedEntry
+	err *entryResult
+}
+
+// readBatch reads a batch body as a stream (see readJSONArray), parsing
+// each item as it comes, and returns the items or the answer refusing the
+// whole request.
+func (l *Log) readBatch(r io.Reader) ([]batchItem, *answer) {
+	var items []batchItem
+	n, err := readJSONArray(r, maxBatch, l.cfg.MaxBodyBytes, func(raw []byte) error {
+		pe, err := readProposed(bytes.NewReader(raw))
 		if err != nil {
 			rec := newRecorder()
 			bodyError(rec, err)
 			var e models.Error
 			_ = json.Unmarshal(rec.buf.Bytes(), &e)
-			res[i] = entryResult{status: rec.status, err: &e}
+			items = append(items, batchItem{err: &entryResult{status: rec.status, err: &e}})
+			return nil
+		}
+		items = append(items, batchItem{pe: pe})
+		return nil
+	})
+	var mbe *http.MaxBytesError
+	var a answer
+	switch {
+	case errors.Is(err, errTooManyItems):
+		a = errorAnswer(http.StatusUnprocessableEntity, fmt.Sprintf("batch has more than %d entries, want 1 to %d", maxBatch, maxBatch))
+	case errors.Is(err, errItemTooLarge):
+		a = errorAnswer(http.StatusRequestEntityTooLarge, fmt.Sprintf("batch item %d is larger than %d bytes", n, l.cfg.MaxBodyBytes))
+	case errors.As(err, &mbe):
+		a = errorAnswer(http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+	case err != nil:
+		a = errorAnswer(http.StatusBadRequest, fmt.Sprintf("parsing request body: %v", err))
+	case n == 0:
+		a = errorAnswer(http.StatusUnprocessableEntity, fmt.Sprintf("batch has 0 entries, want 1 to %d", maxBatch))
+	default:
+		return items, nil
+	}
+	return nil, &a
+}
+
+// batch answers one parsed batch. Its record is what idempotency.go keeps
+// to rebuild the same answer.
+func (l *Log) batch(ctx context.Context, items []batchItem) (answer, *batchRecord) {
+	res := make([]entryResult, len(items))
+	var pes []models.ProposedEntry
+	var at []int
+	for i, it := range items {
+		if it.err != nil {
+			res[i] = *it.err
 			continue
 		}
-		pes = append(pes, pe)
+		pes = append(pes, it.pe)
 		at = append(at, i)
 	}
 	sub, snap := l.submitEntries(ctx, pes)

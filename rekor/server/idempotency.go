@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -15,7 +14,11 @@ import (
 
 // Idempotency-Key answers of POST /api/v1/log/entries/batch are stored in
 // the idempotency table, so that a retry gets the first answer byte for
-// byte, also after a restart, for the last idemKeep keys. A 207 answer is
+// byte, also after a restart, for the last idemKeep keys. A key is at most
+// maxIdempotencyKey bytes and stored as its SHA-256 (32 bytes in column k,
+// whatever its length), and only for a request that logged at least one
+// entry: a retry of one that logged nothing (all invalid or duplicates, or
+// a refused body) is simply answered again, the same way. A 207 answer is
 // not stored whole (up to 100 entries with proofs, about 250 KB) but as a
 // batchRecord of about 1 KB: each item's status and entry index or error,
 // and the tree state its proofs were for. Entries, SETs and tiles are
@@ -94,12 +97,14 @@ func (l *Log) replay(ctx context.Context, rec *batchRecord) (answer, error) {
 	return encodeBatch(res), nil
 }
 
-// idempotent answers a request carrying Idempotency-Key key: the first
-// request with that key is answered by compute and its answer stored;
-// later ones get the same answer. ok is false when key was first used
-// with another request body.
-func (l *Log) idempotent(ctx context.Context, key string, raw []byte, compute func(context.Context, []byte) (answer, *batchRecord)) (ans answer, ok bool) {
-	mine := sha256.Sum256(raw)
+// idempotent answers a request carrying an Idempotency-Key whose SHA-256
+// is key, for a body whose SHA-256 is body: the first request with that key
+// is answered by compute and its answer stored if it logged an entry
+// (nothing is kept for a request that logged nothing: its retry is
+// answered anew, the same way); later ones get the same answer. ok is false
+// when key was first used with another request body.
+func (l *Log) idempotent(ctx context.Context, key, body [32]byte, compute func(context.Context) (answer, *batchRecord)) (ans answer, ok bool) {
+	mine := body
 	slot, first := l.idem.claim(key)
 	if !first { // the same key in flight: wait for its answer
 		<-slot.ready
@@ -117,8 +122,8 @@ func (l *Log) idempotent(ctx context.Context, key string, raw []byte, compute fu
 		sum, ans = storedSum, stored
 	default:
 		var rec *batchRecord
-		ans, rec = compute(ctx, raw)
-		if ans.status < 500 {
+		ans, rec = compute(ctx)
+		if ans.status < 500 && rec.logged() {
 			if err := l.storeAnswer(ctx, key, sum, ans, rec); err != nil {
 				// The entries are committed: answer them all the same.
 				l.log.Error("storing idempotency key", "err", err)
@@ -129,11 +134,25 @@ func (l *Log) idempotent(ctx context.Context, key string, raw []byte, compute fu
 	return ans, sum == mine
 }
 
+// logged reports whether the batch rec records stored at least one new
+// entry.
+func (rec *batchRecord) logged() bool {
+	if rec == nil {
+		return false
+	}
+	for _, it := range rec.Items {
+		if it.Status == http.StatusCreated {
+			return true
+		}
+	}
+	return false
+}
+
 // loadAnswer reads the stored answer for key.
-func (l *Log) loadAnswer(ctx context.Context, key string) (sum [32]byte, ans answer, found bool, err error) {
+func (l *Log) loadAnswer(ctx context.Context, key [32]byte) (sum [32]byte, ans answer, found bool, err error) {
 	var hash, blob []byte
 	var status int
-	err = l.r.QueryRowContext(ctx, `SELECT body_hash, status, answer FROM idempotency WHERE k = ?`, key).Scan(&hash, &status, &blob)
+	err = l.r.QueryRowContext(ctx, `SELECT body_hash, status, answer FROM idempotency WHERE k = ?`, key[:]).Scan(&hash, &status, &blob)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sum, ans, false, nil
 	}
@@ -159,7 +178,7 @@ func (l *Log) loadAnswer(ctx context.Context, key string) (sum [32]byte, ans ans
 
 // storeAnswer keeps the answer for key (its record for a 207) and forgets
 // all but the last idemKeep keys.
-func (l *Log) storeAnswer(ctx context.Context, key string, sum [32]byte, ans answer, rec *batchRecord) (err error) {
+func (l *Log) storeAnswer(ctx context.Context, key [32]byte, sum [32]byte, ans answer, rec *batchRecord) (err error) {
 	blob := ans.body
 	if ans.status == http.StatusMultiStatus {
 		if blob, err = json.Marshal(rec); err != nil {
@@ -171,7 +190,7 @@ func (l *Log) storeAnswer(ctx context.Context, key string, sum [32]byte, ans ans
 		return fmt.Errorf("storing idempotency key: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	res, err := tx.ExecContext(ctx, `INSERT INTO idempotency(k, body_hash, status, answer) VALUES(?, ?, ?, ?) ON CONFLICT(k) DO NOTHING`, key, sum[:], ans.status, blob)
+	res, err := tx.ExecContext(ctx, `INSERT INTO idempotency(k, body_hash, status, answer) VALUES(?, ?, ?, ?) ON CONFLICT(k) DO NOTHING`, key[:], sum[:], ans.status, blob)
 	if err != nil {
 		return fmt.Errorf("storing idempotency key: %w", err)
 	}
@@ -191,7 +210,7 @@ func (l *Log) storeAnswer(ctx context.Context, key string, sum [32]byte, ans ans
 // submitting again. Finished answers are read from the database.
 type idemFlight struct {
 	mu    sync.Mutex
-	slots map[string]*idemSlot
+	slots map[[32]byte]*idemSlot
 }
 
 type idemSlot struct {
@@ -201,12 +220,12 @@ type idemSlot struct {
 }
 
 func newIdemFlight() *idemFlight {
-	return &idemFlight{slots: map[string]*idemSlot{}}
+	return &idemFlight{slots: map[[32]byte]*idemSlot{}}
 }
 
 // claim returns the slot for key; first is true when the caller must
 // answer and call finish.
-func (c *idemFlight) claim(key string) (*idemSlot, bool) {
+func (c *idemFlight) claim(key [32]byte) (*idemSlot, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if s, ok := c.slots[key]; ok {
@@ -218,7 +237,7 @@ func (c *idemFlight) claim(key string) (*idemSlot, bool) {
 }
 
 // finish publishes the answer to the waiters and ends the flight.
-func (c *idemFlight) finish(key string, s *idemSlot, bodyHash [32]byte, ans answer) {
+func (c *idemFlight) finish(key [32]byte, s *idemSlot, bodyHash [32]byte, ans answer) {
 	s.bodyHash, s.answer = bodyHash, ans
 	close(s.ready)
 	c.mu.Lock()

@@ -74,12 +74,19 @@ func TestIdempotencyAfterRestart(t *testing.T) {
 	if got := l.Size(); got != 3 {
 		t.Errorf("Size() = %d, want 3: a retry stored entries again", got)
 	}
+	var refused int
+	if err := l.r.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM idempotency`).Scan(&refused); err != nil {
+		t.Fatal(err)
+	}
+	if refused != 1 {
+		t.Errorf("idempotency records = %d, want 1: only k1 logged entries", refused)
+	}
 
 	// Only the last idemKeep keys are kept: k1 is forgotten, its retry
 	// is a new request and finds its entries already stored.
 	l.idemKeep = 2
-	for _, k := range []string{"k3", "k4"} {
-		if r := postBatch(t, srv.URL, k, []byte(`[]`)); r.status != http.StatusUnprocessableEntity {
+	for i, k := range []string{"k3", "k4"} {
+		if r := postBatch(t, srv.URL, k, fmt.Appendf(nil, `[%s]`, entry(t, g, 3+i))); r.status != http.StatusMultiStatus {
 			t.Fatalf("batch %s: %d %s", k, r.status, r.body)
 		}
 	}

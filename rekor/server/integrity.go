@@ -3,11 +3,11 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto"
 	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/sigstore/rekor/pkg/util"
 	"github.com/sigstore/sigstore/pkg/signature"
@@ -22,6 +22,9 @@ type DamageError struct {
 }
 
 func (e *DamageError) Error() string {
+	if e.Begin == e.End {
+		return "log storage damaged: " + e.Reason
+	}
 	return fmt.Sprintf("log storage damaged at entries [%d, %d): %s", e.Begin, e.End, e.Reason)
 }
 
@@ -85,10 +88,7 @@ func (l *Log) verifyStorage(ctx context.Context) (*tileWriter, error) {
 		return nil
 	}
 
-	verifier, err := signature.LoadVerifier(l.pub, crypto.SHA256)
-	if err != nil {
-		return nil, fmt.Errorf("loading log verifier: %w", err)
-	}
+	verifier := l.verifier
 	history, err := l.loadHistory(ctx, verifier)
 	if err != nil {
 		return nil, err
@@ -114,17 +114,26 @@ func (l *Log) verifyStorage(ctx context.Context) (*tileWriter, error) {
 		return nil
 	}
 
-	rows, err := l.r.QueryContext(ctx, `SELECT idx, body FROM entries ORDER BY idx`)
+	rows, err := l.r.QueryContext(ctx, `SELECT idx, t, body, sets FROM entries ORDER BY idx`)
 	if err != nil {
 		return nil, fmt.Errorf("reading entries: %w", err)
 	}
 	var next uint64
 	for rows.Next() {
-		var idx int64
-		var body []byte
-		if err := rows.Scan(&idx, &body); err != nil {
+		var idx, t int64
+		var body, set []byte
+		if err := rows.Scan(&idx, &t, &body, &set); err != nil {
 			_ = rows.Close()
 			return nil, fmt.Errorf("reading entry %d: %w", next, err)
+		}
+		// The checkpoint covers the bodies, not the integrated times and
+		// SETs: those are checked here for presence and shape, and each
+		// SET's signature on every read (logEntry).
+		if t <= 0 {
+			note(0, next, next+1, fmt.Sprintf("stored integrated time %d is not a time", t))
+		}
+		if len(set) < 8 || len(set) > 72 {
+			note(0, next, next+1, fmt.Sprintf("stored signed entry timestamp is %d bytes, not an ECDSA P-256 signature (a missing one is never signed again)", len(set)))
 		}
 		if body, err = l.codec.decode(body); err != nil {
 			_ = rows.Close()
@@ -193,6 +202,9 @@ func (l *Log) verifyStorage(ctx context.Context) (*tileWriter, error) {
 	case !bytes.Equal(sc.Hash, root):
 		note(levelCheckpoint, lastGood, size, fmt.Sprintf("recomputed root %s differs from signed checkpoint root %s", hex.EncodeToString(root), hex.EncodeToString(sc.Hash)))
 	}
+	if err := l.checkIndexes(ctx, size, note); err != nil {
+		return nil, err
+	}
 	if damage != nil {
 		return nil, damage
 	}
@@ -222,4 +234,53 @@ func (l *Log) loadHistory(ctx context.Context, v signature.Verifier) ([]util.Sig
 		out = append(out, sc)
 	}
 	return out, rows.Err()
+}
+
+// quickCheck runs SQLite's PRAGMA quick_check (page, B-tree and record
+// structure, https://sqlite.org/pragma.html#pragma_quick_check) on the
+// database: anything but "ok" is damage.
+func quickCheck(ctx context.Context, db *sql.DB) error {
+	rows, err := db.QueryContext(ctx, `PRAGMA quick_check(20)`)
+	if err != nil {
+		return &DamageError{Reason: fmt.Sprintf("database quick_check failed: %v", err)}
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return fmt.Errorf("reading quick_check: %w", err)
+		}
+		if s != "ok" {
+			problems = append(problems, s)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return &DamageError{Reason: fmt.Sprintf("database quick_check failed: %v", err)}
+	}
+	if len(problems) > 0 {
+		return &DamageError{Reason: "database quick_check: " + strings.Join(problems, "; ")}
+	}
+	return nil
+}
+
+// checkIndexes checks the leaf index and the search index against the
+// tree size: one leaf row per entry and no row naming an index beyond the
+// tree. (Which leaf maps to which entry is checked on every read:
+// entryByLeaf.)
+func (l *Log) checkIndexes(ctx context.Context, size uint64, note func(level int, begin, end uint64, reason string)) error {
+	var leaves, badLeaves, badKeys int64
+	if err := l.r.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(idx < 0 OR idx >= ?), 0) FROM leaves`, size).Scan(&leaves, &badLeaves); err != nil {
+		return fmt.Errorf("reading the leaf index: %w", err)
+	}
+	if err := l.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM idxkeys WHERE idx < 0 OR idx >= ?`, size).Scan(&badKeys); err != nil {
+		return fmt.Errorf("reading the search index: %w", err)
+	}
+	if uint64(leaves) != size || badLeaves > 0 { //nolint:gosec // a count
+		note(0, 0, size, fmt.Sprintf("the leaf index holds %d rows (%d beyond the tree) for %d entries", leaves, badLeaves, size))
+	}
+	if badKeys > 0 {
+		note(0, 0, size, fmt.Sprintf("the search index holds %d rows naming entries beyond the tree", badKeys))
+	}
+	return nil
 }

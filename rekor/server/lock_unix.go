@@ -13,7 +13,7 @@ import (
 // lockDir takes an exclusive lock on dir/log.lock so that two processes
 // never sequence the same log (each would keep its own tree state).
 func lockDir(dir string) (release func(), err error) {
-	f, err := os.OpenFile(filepath.Join(dir, "log.lock"), os.O_CREATE|os.O_RDWR, 0o600) //nolint:gosec // the operator's own data directory
+	f, err := os.OpenFile(filepath.Join(dir, lockFileName), os.O_CREATE|os.O_RDWR, 0o600) //nolint:gosec // the operator's own data directory
 	if err != nil {
 		return nil, fmt.Errorf("opening lock file: %w", err)
 	}

@@ -15,8 +15,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -41,8 +43,18 @@ type Config struct {
 	// Now is the clock for integratedTime and rate limiting; nil means
 	// time.Now.
 	Now func() time.Time
-	// MaxBodyBytes bounds every request body (413 beyond it); 0 means 32 MiB.
+	// MaxBodyBytes bounds one proposed entry (a single POST or one item of
+	// a batch) and every other request body but a batch's (413 beyond
+	// it); 0 means DefaultMaxBodyBytes. A batch may hold 100 such items
+	// (see limits.go).
 	MaxBodyBytes int64
+	// MaxInFlightBytes bounds the request body bytes read or held at once
+	// across all requests (503 with Retry-After beyond it); 0 means
+	// DefaultMaxInFlightBytes. See limits.go.
+	MaxInFlightBytes int64
+	// Init allows creating a new log in a directory that is not empty
+	// (see Open). An existing log is opened as it is either way.
+	Init bool
 	// RateLimit is the steady request rate allowed per client address, in
 	// requests per second; 0 turns rate limiting off (the default).
 	RateLimit float64
@@ -64,10 +76,12 @@ type Log struct {
 	now    func() time.Time
 	w, r   *sql.DB
 	signer signature.Signer
-	pub    crypto.PublicKey
-	pubPEM []byte
-	logID  string
-	treeID int64
+	// verifier checks stored SETs on read (logEntry).
+	verifier signature.Verifier
+	pub      crypto.PublicKey
+	pubPEM   []byte
+	logID    string
+	treeID   int64
 
 	state atomic.Pointer[snapshot]
 	// filter holds every leaf hash (see filter.go); only the sequencer
@@ -81,6 +95,7 @@ type Log struct {
 	// idemKeep is how many Idempotency-Keys are remembered (idemKeep).
 	idemKeep int64
 	limit    *limiter
+	bodies   *byteBudget // request body bytes in flight (limits.go)
 
 	submit  chan []*pending // one request's entries, committed together
 	closing chan struct{}
@@ -129,13 +144,21 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		return nil, fmt.Errorf("opening log: hostname %q contains white space", cfg.Hostname)
 	}
 	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = 32 << 20
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if cfg.MaxInFlightBytes <= 0 {
+		cfg.MaxInFlightBytes = DefaultMaxInFlightBytes
+	}
+	cfg.MaxBodyBytes = min(cfg.MaxBodyBytes, cfg.MaxInFlightBytes)
 	if cfg.MaxCommitBatch <= 0 {
 		cfg.MaxCommitBatch = 1000
 	}
 	if cfg.Dir == "" {
 		return nil, errors.New("opening log: Config.Dir is empty")
+	}
+	fresh, err := checkDataDir(cfg.Dir, cfg.Init)
+	if err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
@@ -166,6 +189,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		l.now = time.Now
 	}
 	l.limit = newLimiter(cfg.RateLimit, cfg.RateBurst, l.now)
+	l.bodies = &byteBudget{max: cfg.MaxInFlightBytes}
 	l.release = release
 	fail := func(err error) (*Log, error) {
 		_ = w.Close()
@@ -173,7 +197,10 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		release()
 		return nil, err
 	}
-	if err := l.loadIdentity(ctx); err != nil {
+	if err := quickCheck(ctx, w); err != nil {
+		return fail(err)
+	}
+	if err := l.loadIdentity(ctx, fresh); err != nil {
 		return fail(err)
 	}
 	if err := l.stmts.prepare(ctx, w); err != nil {
@@ -196,8 +223,53 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	return l, nil
 }
 
-// loadIdentity reads or creates the log key and tree ID.
-func (l *Log) loadIdentity(ctx context.Context) error {
+// ErrNoLog is returned by Open when the data directory shows a log was
+// there (files besides log.db, or an empty log.db) but its database is
+// missing or empty: starting a new log there would mint a new key and
+// serve size 0 in place of the old log.
+var ErrNoLog = errors.New("the log database is missing or empty")
+
+// checkDataDir decides whether Open may create a new log in dir: only when
+// log.db is missing and dir holds nothing else (or does not exist), or
+// with init. A log.db that exists and is not empty is opened as it is.
+func checkDataDir(dir string, init bool) (fresh bool, err error) {
+	fi, err := os.Stat(filepath.Join(dir, dbFileName))
+	switch {
+	case err == nil && fi.Size() > 0:
+		return false, nil
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return false, fmt.Errorf("opening log database: %w", err)
+	}
+	if init {
+		return true, nil
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, fmt.Errorf("reading data directory: %w", err)
+	}
+	var others []string
+	for _, e := range ents {
+		if e.Name() != lockFileName {
+			others = append(others, e.Name())
+		}
+	}
+	if len(others) == 0 {
+		return true, nil
+	}
+	what := dbFileName + " is missing"
+	if fi != nil {
+		what = dbFileName + " is empty (0 bytes)"
+	}
+	return false, fmt.Errorf("refusing to start a new log in %s: %s but the directory holds %s: %w (restore it from a backup, or start a new log with a new key in an empty directory or with --init)",
+		dir, what, strings.Join(others, ", "), ErrNoLog)
+}
+
+// loadIdentity reads the log key and tree ID, or creates them when the log
+// is new: fresh (Open found no database) or a database holding no entry
+// and no checkpoint yet (a first start that stopped before storing them).
+// A stored log without its key is refused: a new key would sign a new log
+// in the old one's place.
+func (l *Log) loadIdentity(ctx context.Context, fresh bool) error {
 	der, err := getMeta(ctx, l.w, metaKey)
 	if err != nil {
 		return err
@@ -205,6 +277,15 @@ func (l *Log) loadIdentity(ctx context.Context) error {
 	tid, err := getMeta(ctx, l.w, metaTreeID)
 	if err != nil {
 		return err
+	}
+	if der == nil && !fresh {
+		var n int
+		if err := l.w.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM entries) + (SELECT COUNT(*) FROM meta) + (SELECT COUNT(*) FROM checkpoints)`).Scan(&n); err != nil {
+			return fmt.Errorf("reading log database: %w", err)
+		}
+		if n > 0 {
+			return fmt.Errorf("refusing to open the log: %s holds no log key but holds %d entries, checkpoints or settings: %w", dbFileName, n, ErrNoLog)
+		}
 	}
 	if der == nil {
 		priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -252,6 +333,9 @@ func (l *Log) loadIdentity(ctx context.Context) error {
 		return fmt.Errorf("loading log key: %w", err)
 	}
 	l.pub = priv.Public()
+	if l.verifier, err = signature.LoadVerifier(l.pub, crypto.SHA256); err != nil {
+		return fmt.Errorf("loading log verifier: %w", err)
+	}
 	if l.pubPEM, err = cryptoutils.MarshalPublicKeyToPEM(l.pub); err != nil {
 		return fmt.Errorf("encoding log public key: %w", err)
 	}

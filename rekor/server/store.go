@@ -14,6 +14,9 @@ import (
 // dbFileName is the single database file the log keeps in Config.Dir.
 const dbFileName = "log.db"
 
+// lockFileName is the lock file Open keeps in Config.Dir (lock_unix.go).
+const lockFileName = "log.lock"
+
 // schema holds every table of the log. Entries and Merkle tiles are
 // append-only: nothing here is ever deleted or updated in place except the
 // right-edge (partial) tile of each level and the meta rows.
@@ -43,7 +46,7 @@ CREATE TABLE IF NOT EXISTS checkpoints(
 );
 CREATE TABLE IF NOT EXISTS idempotency(
 	seq       INTEGER PRIMARY KEY,
-	k         TEXT NOT NULL UNIQUE,
+	k         TEXT NOT NULL UNIQUE, -- SHA-256 of the Idempotency-Key (a BLOB; raw keys in older logs)
 	body_hash BLOB NOT NULL,
 	status    INTEGER NOT NULL,
 	answer    BLOB NOT NULL -- a batchRecord for 207, else the answer's body

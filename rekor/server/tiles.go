@@ -28,8 +28,50 @@ func (l *Log) getCheckpoint(w http.ResponseWriter, _ *http.Request) {
 }
 
 // parseTilePath parses "<L>/<N>[.p/<W>]" or "entries/<N>[.p/<W>]" (level -1
-// for entries). w is 0 for a full tile.
+// for entries). w is 0 for a full tile. Only the canonical path of a tile
+// is accepted (the one tilePath formats, as C2SP and sumdb's
+// tlog.ParseTilePath require), so that each tile answers at exactly one
+// URL: "0/+12", "01/000", "0/x000/001" or "0/001.p/+5" are refused.
 func parseTilePath(p string) (level int, n uint64, width int, err error) {
+	if level, n, width, err = parseTilePathLoose(p); err != nil {
+		return 0, 0, 0, err
+	}
+	if c := tilePath(level, n, width); c != p {
+		return 0, 0, 0, fmt.Errorf("tile path %q is not canonical (want %q)", p, c)
+	}
+	return level, n, width, nil
+}
+
+// tilePath formats the canonical path of a tile (level -1 for an entry
+// bundle; width 0 for a full tile), as parseTilePath accepts it.
+func tilePath(level int, n uint64, width int) string {
+	var b strings.Builder
+	if level < 0 {
+		b.WriteString("entries/")
+	} else {
+		b.WriteString(strconv.Itoa(level) + "/")
+	}
+	groups := []uint64{n % 1000}
+	for n >= 1000 {
+		n /= 1000
+		groups = append(groups, n%1000)
+	}
+	for i := len(groups) - 1; i >= 0; i-- {
+		if i > 0 {
+			fmt.Fprintf(&b, "x%03d/", groups[i])
+		} else {
+			fmt.Fprintf(&b, "%03d", groups[i])
+		}
+	}
+	if width > 0 {
+		fmt.Fprintf(&b, ".p/%d", width)
+	}
+	return b.String()
+}
+
+// parseTilePathLoose parses a tile path without checking that it is
+// canonical.
+func parseTilePathLoose(p string) (level int, n uint64, width int, err error) {
 	elems := strings.Split(p, "/")
 	if len(elems) < 2 {
 		return 0, 0, 0, fmt.Errorf("tile path %q too short", p)

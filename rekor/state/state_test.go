@@ -49,3 +49,30 @@ func TestDefaultDir(t *testing.T) {
 		t.Errorf("DefaultDir = %s", d)
 	}
 }
+
+func TestListAndOrigin(t *testing.T) {
+	s := Store{Dir: t.TempDir()}
+	for _, c := range []Checkpoint{
+		{LogURL: "http://a/", TreeID: "2", Size: 2},
+		{LogURL: "http://a", TreeID: "1", Size: 1},
+		{LogURL: "http://b", TreeID: "1", Size: 9},
+	} {
+		if err := s.Save(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.SaveOrigin(Origin{LogURL: "http://a", KeyFingerprint: "k", Origin: "a.example"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.List("http://a")
+	if err != nil || len(got) != 2 || got[0].TreeID != "1" || got[1].TreeID != "2" {
+		t.Fatalf("List(http://a) = %+v, %v; want trees 1 and 2", got, err)
+	}
+	o, err := s.LoadOrigin("http://a/", "k")
+	if err != nil || o == nil || o.Origin != "a.example" {
+		t.Fatalf("LoadOrigin = %+v, %v; want a.example", o, err)
+	}
+	if o, err := s.LoadOrigin("http://a", "other key"); o != nil || err != nil {
+		t.Errorf("LoadOrigin(other key) = %+v, %v; want nil, nil", o, err)
+	}
+}

@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -52,6 +51,11 @@ type Config struct {
 	// them, and the explorer remembers each head it verified there
 	// (Recall, Remember). Nil remembers nothing.
 	Store *state.Store
+	// Capabilities says what the session may do with the host's files
+	// (search by key file, evidence export, pinning a key file); the zero
+	// value allows none of it. The local explorer passes
+	// AllCapabilities(), SSH sessions nothing.
+	Capabilities Capabilities
 }
 
 // Backend implements ui.Backend over the real packages. It is safe for
@@ -231,18 +235,60 @@ func (b *Backend) Image(ctx context.Context, ref string) (model.Image, []model.A
 }
 
 // LogInfo implements ui.Backend. The signed tree head's signature is
-// verified with the log's key: a head that does not verify is an error.
+// verified with the log's key and the size and root the log reports must
+// be the signed ones (inspect.Log.SignedHead): a head that does not verify
+// or does not match is an error, so the explorer sees only signed values.
 func (b *Backend) LogInfo(ctx context.Context) (model.LogInfo, error) {
 	li, err := b.log.Rekor.LogInfo(ctx)
 	if err != nil {
 		return model.LogInfo{}, err
 	}
-	if li.SignedTreeHead != "" {
-		if _, err := b.log.VerifyNote(li.SignedTreeHead); err != nil {
-			return *li, fmt.Errorf("verifying the signed tree head: %w", err)
-		}
+	if _, err := b.log.SignedHead(*li); err != nil {
+		return model.LogInfo{}, fmt.Errorf("verifying the signed tree head: %w", err)
 	}
 	return *li, nil
+}
+
+var _ ui.HeadChecker = (*Backend)(nil)
+
+// CheckHead implements ui.HeadChecker with inspect.CheckLog, the watcher
+// `provscope loginfo` runs, over Config.Store (it remembers each head that
+// passes there, as loginfo does; without a store it checks signatures,
+// origins and the reported heads only).
+func (b *Backend) CheckHead(ctx context.Context) (ui.HeadCheck, error) {
+	c, err := inspect.CheckLog(ctx, b.log, inspect.CheckOptions{Store: b.cfg.Store, Now: b.now()})
+	if err != nil {
+		return ui.HeadCheck{}, err
+	}
+	return headCheck(c), nil
+}
+
+// headCheck converts the watcher's outcome: the active tree's signed head,
+// and the failing (else the active) tree's remembered checkpoint and proof.
+func headCheck(c *inspect.LogCheck) ui.HeadCheck {
+	out := ui.HeadCheck{Problem: c.Problem()}
+	tree := c.Active()
+	for i := range c.Trees {
+		if c.Trees[i].Result.FirstFailure() != nil {
+			tree = &c.Trees[i]
+			break
+		}
+	}
+	if a := c.Active(); a != nil && a.Checkpoint != nil && a.Checkpoint.Size <= math.MaxInt64 {
+		out.Head = model.LogInfo{TreeID: a.TreeID, TreeSize: int64(a.Checkpoint.Size), RootHash: a.Checkpoint.RootHash, SignedTreeHead: a.Note} //nolint:gosec // G115: checked <= MaxInt64
+	}
+	if tree == nil {
+		return out
+	}
+	out.Result, out.Proof = tree.Result, tree.Proof
+	if tree != c.Active() && tree.Checkpoint != nil && tree.Checkpoint.Size <= math.MaxInt64 {
+		out.Head = model.LogInfo{TreeID: tree.TreeID, TreeSize: int64(tree.Checkpoint.Size), RootHash: tree.Checkpoint.RootHash, SignedTreeHead: tree.Note} //nolint:gosec // G115: checked <= MaxInt64
+	}
+	if p := tree.Previous; p != nil && p.Size <= math.MaxInt64 {
+		root, _ := hex.DecodeString(p.RootHash)
+		out.Remembered = &model.LogInfo{TreeID: p.TreeID, TreeSize: int64(p.Size), RootHash: root, SignedTreeHead: p.Note} //nolint:gosec // G115: checked <= MaxInt64
+	}
+	return out
 }
 
 // EntriesFor implements ui.Backend: entries whose artifact hash is the
@@ -310,7 +356,8 @@ var (
 
 // Search implements ui.Backend. q is a log index, an entry UUID (80 hex),
 // a digest (sha256:… or 64 hex, which may also be a UUID), a PEM public key
-// or the path of a PEM file, else an identity (email, URI) or its start:
+// or the path of a PEM file on the host (only with
+// Capabilities.ReadHostFiles), else an identity (email, URI) or its start:
 // on a log with provscope's identity extension, the entries of every
 // identity starting with q (case-insensitive); on another Rekor log, whose
 // index matches identities exactly only, the exact match, with a note
@@ -347,9 +394,9 @@ func (b *Backend) Search(ctx context.Context, q string) (ui.SearchResult, error)
 	case strings.HasPrefix(q, "-----BEGIN"):
 		uuids, err = b.log.Rekor.Search(ctx, client.SearchQuery{PublicKey: []byte(q), PublicKeyFormat: "x509"})
 	case strings.HasSuffix(q, ".pem") || strings.HasSuffix(q, ".pub"):
-		pemBytes, rerr := os.ReadFile(q) // #nosec G304 -- the user names the key file to search for
+		pemBytes, rerr := readKeyFile(b.cfg.Capabilities.ReadHostFiles, "ReadHostFiles", "reading public key file", q)
 		if rerr != nil {
-			return ui.SearchResult{}, fmt.Errorf("reading public key file: %w", rerr)
+			return ui.SearchResult{}, rerr
 		}
 		uuids, err = b.log.Rekor.Search(ctx, client.SearchQuery{PublicKey: pemBytes, PublicKeyFormat: "x509"})
 	default:

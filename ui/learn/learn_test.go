@@ -1,7 +1,6 @@
 package learn
 
 import (
-	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -14,14 +13,18 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/provscope/provscope/internal/testenv"
 	"github.com/provscope/provscope/proof"
 )
 
-// TestUpdateGoldenDisabledInCI keeps -update from being left on in CI.
-func TestUpdateGoldenDisabledInCI(t *testing.T) {
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" && os.Getenv("CI") != "" {
-		t.Fatal("-update is set in CI; goldens must be compared, not rewritten")
-	}
+// TestMain refuses -update in CI before any test runs, so that no golden is
+// rewritten there.
+func TestMain(m *testing.M) { os.Exit(testenv.MainRefusingUpdateInCI(m)) }
+
+// TestUpdateRefusedInCI runs the lesson goldens with CI=true and -update in
+// an empty folder and checks that the run fails having written nothing.
+func TestUpdateRefusedInCI(t *testing.T) {
+	testenv.RequireUpdateRefusedInCI(t, t.TempDir(), "^TestLessonGoldens$")
 }
 
 func press(m *Model, keys ...string) *Model {
@@ -381,20 +384,36 @@ func TestRandomKeys(t *testing.T) {
 	}
 }
 
-// FuzzKeys drives the model with arbitrary key sequences.
+// FuzzKeys drives the model with arbitrary key sequences at arbitrary
+// sizes: after every key, from the minimum size up, the view is exactly as
+// high as the window and no wider (the pane contract checkSize states: its
+// lines are not padded to the full width), and below the minimum it never
+// exceeds the window.
 func FuzzKeys(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 4, 5}, uint8(80), uint8(24))
 	f.Add([]byte("AAAAAAAAA2  4t3   "), uint8(30), uint8(8))
+	f.Add([]byte("\x01\x02\x03"), uint8(29), uint8(7))
 	f.Fuzz(func(t *testing.T, seq []byte, w, h uint8) {
 		if len(seq) > 300 {
 			seq = seq[:300]
 		}
 		m := New(Config{Seed: 1, MaxEntries: 200})
 		m, _ = m.Update(tea.WindowSizeMsg{Width: int(w), Height: int(h)})
-		for _, b := range seq {
-			m = press(m, allKeys[int(b)%len(allKeys)])
+		check := func(after string) {
+			gw, gh := lipgloss.Size(m.View())
+			switch {
+			case int(w) >= minWidth && int(h) >= minHeight && (gw > int(w) || gh != int(h)):
+				t.Fatalf("%dx%d after %s: view is %dx%d, want exactly %d high and at most %d wide", w, h, after, gw, gh, h, w)
+			case gw > int(w) || (h > 0 && gh > int(h)):
+				t.Fatalf("%dx%d after %s: view is %dx%d, larger than the window", w, h, after, gw, gh)
+			}
 		}
-		_ = m.View()
+		check("resize")
+		for i, b := range seq {
+			k := allKeys[int(b)%len(allKeys)]
+			m = press(m, k)
+			check(fmt.Sprintf("key %d %q", i, k))
+		}
 	})
 }
 

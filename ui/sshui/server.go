@@ -23,7 +23,10 @@
 // included). So the terminal size a client may claim is clamped (default
 // 320x120, at most about 9 MB per session); env variables, TERM and recorded
 // verifications are capped; and the model gets Limits.MaxRows as the most
-// rows it may cache per list. Every session ends
+// rows it may cache per list. A session's input reaches its program through
+// the server's own pump rather than Bubble Tea's reader, so a session that
+// ends with input unread leaves no goroutine or program behind (input.go).
+// Every session ends
 // with one structured slog line: who, from where, how long, bytes each way,
 // why it ended and what was verified (SessionInfo.RecordVerification).
 package sshui
@@ -94,6 +97,10 @@ type Config struct {
 	// Logger receives the per-session lines and server events; nil means
 	// slog.Default().
 	Logger *slog.Logger
+
+	// clock times the idle timeout; nil means the wall clock (tests set a
+	// fake one).
+	clock clock
 }
 
 func (c *Config) withDefaults() {
@@ -117,6 +124,9 @@ func (c *Config) withDefaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.clock == nil {
+		c.clock = realClock{}
 	}
 }
 

@@ -81,7 +81,8 @@ const (
 // traffic counters, last input time, end reason and verifications.
 type sessionRecord struct {
 	bytesIn, bytesOut atomic.Int64
-	lastInput         atomic.Int64 // unix nanoseconds
+	lastInput         atomic.Int64 // unix nanoseconds, by clock
+	clock             clock
 
 	mu            sync.Mutex
 	end           string
@@ -131,7 +132,7 @@ func (t *trackedSession) Read(p []byte) (int, error) {
 	n, err := t.Session.Read(p)
 	if n > 0 {
 		t.info.rec.bytesIn.Add(int64(n))
-		t.info.rec.lastInput.Store(time.Now().UnixNano())
+		t.info.rec.lastInput.Store(t.info.rec.clock.Now().UnixNano())
 	}
 	if err != nil {
 		t.info.rec.setEnd(endDisconnect)
@@ -235,8 +236,8 @@ func (s *Server) track(sess ssh.Session, ctx context.Context, cancel context.Can
 	if len(sid) > 8 {
 		sid = sid[:8]
 	}
-	rec := &sessionRecord{maxVerified: s.cfg.MaxVerifications}
-	rec.lastInput.Store(time.Now().UnixNano())
+	rec := &sessionRecord{maxVerified: s.cfg.MaxVerifications, clock: s.cfg.clock}
+	rec.lastInput.Store(rec.clock.Now().UnixNano())
 	return &trackedSession{Session: sess, cancel: cancel, info: SessionInfo{
 		ID:             fmt.Sprintf("%s-%d", sid, s.seq.Add(1)),
 		User:           sess.User(),
@@ -253,32 +254,33 @@ func (s *Server) track(sess ssh.Session, ctx context.Context, cancel context.Can
 	}}
 }
 
-// watchIdle cancels the session once no input has arrived for timeout, and
-// returns a function that stops watching. One timer per session, re-armed
-// for the remaining time rather than reset on every key press.
+// watchIdle cancels the session once no input has arrived for timeout (by
+// rec.clock), and returns a function that stops watching. One timer per
+// session, re-armed for the remaining time rather than reset on every key
+// press.
 func watchIdle(rec *sessionRecord, timeout time.Duration, cancel context.CancelFunc) (stop func()) {
 	var (
-		mu    sync.Mutex
-		timer *time.Timer
+		mu sync.Mutex
+		t  timer
 	)
 	check := func() {
 		mu.Lock()
 		defer mu.Unlock()
-		idle := time.Since(time.Unix(0, rec.lastInput.Load()))
+		idle := rec.clock.Now().Sub(time.Unix(0, rec.lastInput.Load()))
 		if idle >= timeout {
 			rec.setEnd(endIdle)
 			cancel()
 			return
 		}
-		timer.Reset(timeout - idle)
+		t.Reset(timeout - idle)
 	}
 	mu.Lock()
-	timer = time.AfterFunc(timeout, check)
+	t = rec.clock.AfterFunc(timeout, check)
 	mu.Unlock()
 	return func() {
 		mu.Lock()
 		defer mu.Unlock()
-		timer.Stop()
+		t.Stop()
 	}
 }
 
@@ -319,7 +321,10 @@ func filterMsg(_ tea.Model, msg tea.Msg) tea.Msg {
 
 // newProgram is the bubbletea middleware's program handler: one model from
 // Config.NewModel and one tea.Program per session, told to quit when the
-// session's context ends (idle timeout, shutdown, disconnect).
+// session's context ends (idle timeout, shutdown, disconnect). The session's
+// input reaches the program through pumpInput, not Bubble Tea's own reader,
+// so that input left unread when the session ends cannot keep the program
+// alive (see input.go).
 func (s *Server) newProgram(sess ssh.Session) *tea.Program {
 	ts, ok := sess.(*trackedSession)
 	if !ok {
@@ -331,8 +336,9 @@ func (s *Server) newProgram(sess ssh.Session) *tea.Program {
 		fmt.Fprint(sess.Stderr(), "provscope: no explorer to serve\r\n")
 		return nil
 	}
-	p := tea.NewProgram(m, append(bm.MakeOptions(sess), tea.WithFilter(filterMsg))...)
 	ctx := ts.info.Context
+	p := tea.NewProgram(m, append(bm.MakeOptions(sess), tea.WithFilter(filterMsg), tea.WithInput(idleInput{ctx}))...)
+	pumpInput(ctx, ts, ts.info.Term, p)
 	go func() {
 		<-ctx.Done()
 		p.Quit()

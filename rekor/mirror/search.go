@@ -1,0 +1,328 @@
+package mirror
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/proof"
+	"github.com/provscope/provscope/proof/body"
+	"github.com/provscope/provscope/rekor/tiles"
+)
+
+// Info is what a mirror directory says about itself (unverified until its
+// checkpoint is verified with the log's key).
+type Info struct {
+	Origin string
+	// Size is the number of verified entries.
+	Size uint64
+	// Complete is the newest checkpoint note whose whole tree is mirrored;
+	// empty before the first complete run.
+	Complete []byte
+	// Target is the newest verified checkpoint note (size >= Size).
+	Target []byte
+}
+
+// ReadInfo reads the state of the mirror in dir.
+func ReadInfo(ctx context.Context, dir string) (*Info, error) {
+	if _, err := os.Stat(filepath.Join(dir, dbFileName)); err != nil {
+		return nil, fmt.Errorf("opening mirror %s: %w", dir, err)
+	}
+	s, err := openStore(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	info := &Info{}
+	if info.Size, err = s.size(ctx); err != nil {
+		return nil, err
+	}
+	o, err := s.meta(ctx, metaOrigin)
+	if err != nil {
+		return nil, err
+	}
+	info.Origin = string(o)
+	if info.Complete, err = s.meta(ctx, metaComplete); err != nil {
+		return nil, err
+	}
+	if info.Target, err = s.meta(ctx, metaTarget); err != nil {
+		return nil, err
+	}
+	return info, nil
+}
+
+// Query selects entries; every criterion given must hold. Subject and Issuer
+// match exactly, or as a prefix when they end in "*".
+type Query struct {
+	// Digest is an artifact, payload or envelope digest: "sha256:<hex>" or
+	// "<hex>".
+	Digest         string
+	Subject        string
+	Issuer         string
+	KeyFingerprint string // hex SHA-256 of the DER public key
+	Kind           model.EntryKind
+	// Limit bounds the hits returned; 0 means 100.
+	Limit int
+}
+
+// Hit is one entry that matched, read from the verified bundles, with its
+// inclusion proof computed from the mirrored tiles and verified against
+// the mirror's checkpoint.
+type Hit struct {
+	Index    uint64
+	Entry    []byte
+	Body     *body.Body
+	LeafHash []byte
+	Proof    [][]byte
+}
+
+// SearchResult is the answer to a query.
+type SearchResult struct {
+	// Checkpoint is the verified checkpoint every hit is proven against.
+	Checkpoint *proof.VerifiedCheckpoint
+	Hits       []Hit
+	// More says hits beyond Limit were left out.
+	More bool
+}
+
+// ErrNoCheckpoint is returned when a mirror has no complete checkpoint yet.
+var ErrNoCheckpoint = errors.New("the mirror holds no complete checkpoint yet: run provscope mirror to the end first")
+
+// Search answers q from the index in dir. The mirror's complete checkpoint
+// is verified with keys first; each hit's inclusion proof is then computed
+// from the mirrored tiles and verified against it (proof.VerifyInclusion),
+// and an entry that does not verify is an error, never a hit.
+func Search(ctx context.Context, dir string, keys []proof.NoteKey, q Query) (*SearchResult, error) {
+	info, err := ReadInfo(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(info.Complete) == 0 {
+		return nil, ErrNoCheckpoint
+	}
+	cp, err := proof.VerifyCheckpoint(info.Complete, keys, proof.CheckpointOptions{Origin: info.Origin})
+	if err != nil {
+		return nil, fmt.Errorf("verifying the mirror's checkpoint: %w", err)
+	}
+	s, err := openStore(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	cands, err := s.candidates(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	res := &SearchResult{Checkpoint: cp}
+	tc := tiles.New(FileFetcher(dir))
+	for _, idx := range cands {
+		if idx >= cp.Size {
+			continue // verified but beyond the last complete checkpoint
+		}
+		entry, err := tc.Entry(ctx, idx, cp.Size)
+		if err != nil {
+			return nil, fmt.Errorf("reading mirrored entry %d: %w", idx, err)
+		}
+		b, err := body.Decode(entry)
+		if err != nil || !matches(b, q) {
+			continue // an 8-byte prefix collision, or another criterion
+		}
+		if len(res.Hits) == limit {
+			res.More = true
+			break
+		}
+		hashes, err := tc.InclusionProof(ctx, idx, cp.Size)
+		if err != nil {
+			return nil, fmt.Errorf("computing the inclusion proof of entry %d from the mirror: %w", idx, err)
+		}
+		leaf := proof.LeafHash(entry)
+		if err := proof.VerifyInclusion(idx, cp.Size, leaf, hashes, cp.RootHash); err != nil {
+			return nil, fmt.Errorf("entry %d is not included in the mirror's checkpoint (the mirror was changed since it was verified): %w", idx, err)
+		}
+		res.Hits = append(res.Hits, Hit{Index: idx, Entry: entry, Body: b, LeafHash: leaf, Proof: hashes})
+	}
+	return res, nil
+}
+
+// NormalizeDigest returns the lower-case hex of a "sha256:<hex>" or "<hex>"
+// digest, or an error.
+func NormalizeDigest(d string) (string, error) {
+	h := strings.ToLower(d)
+	if i := strings.IndexByte(h, ':'); i >= 0 {
+		h = h[i+1:]
+	}
+	if _, ok := prefix8(h); !ok || len(h)%2 != 0 {
+		return "", fmt.Errorf("digest %q: want [algorithm:]<hex>", d)
+	}
+	for _, c := range h {
+		if !strings.ContainsRune("0123456789abcdef", c) {
+			return "", fmt.Errorf("digest %q: want [algorithm:]<hex>", d)
+		}
+	}
+	return h, nil
+}
+
+// matchText matches v against a pattern: exact, or a prefix when the
+// pattern ends in "*".
+func matchText(pattern, v string) bool {
+	if p, ok := strings.CutSuffix(pattern, "*"); ok {
+		return strings.HasPrefix(v, p)
+	}
+	return v == pattern
+}
+
+func matches(b *body.Body, q Query) bool {
+	if q.Kind != "" && b.Kind != q.Kind {
+		return false
+	}
+	if q.Digest != "" {
+		want, err := NormalizeDigest(q.Digest)
+		if err != nil {
+			return false
+		}
+		if b.ArtifactDigest.Hex != want && b.PayloadHash.Hex != want && b.EnvelopeHash.Hex != want {
+			return false
+		}
+	}
+	if q.Subject == "" && q.Issuer == "" && q.KeyFingerprint == "" {
+		return true
+	}
+	for _, sig := range b.Signatures {
+		if (q.Subject == "" || matchText(q.Subject, sig.Signer.Subject)) &&
+			(q.Issuer == "" || matchText(q.Issuer, sig.Signer.Issuer)) &&
+			(q.KeyFingerprint == "" || strings.EqualFold(q.KeyFingerprint, sig.Signer.KeyFingerprint)) {
+			return true
+		}
+	}
+	return false
+}
+
+// candidates returns the indices the index offers for q, ascending: the
+// intersection of each criterion's candidates.
+func (s *store) candidates(ctx context.Context, q Query) ([]uint64, error) {
+	var sets [][]uint64
+	add := func(query string, args ...any) error {
+		got, err := queryIdx(ctx, s.db, query, args...)
+		if err != nil {
+			return err
+		}
+		sets = append(sets, got)
+		return nil
+	}
+	if q.Digest != "" {
+		h, err := NormalizeDigest(q.Digest)
+		if err != nil {
+			return nil, err
+		}
+		p, _ := prefix8(h)
+		if err := add(`SELECT idx FROM digests WHERE h = ? ORDER BY idx`, p); err != nil {
+			return nil, err
+		}
+	}
+	if q.KeyFingerprint != "" {
+		p, ok := prefix8(strings.ToLower(q.KeyFingerprint))
+		if !ok {
+			return nil, fmt.Errorf("key fingerprint %q: want hex", q.KeyFingerprint)
+		}
+		if err := add(`SELECT idx FROM keys WHERE fp = ? ORDER BY idx`, p); err != nil {
+			return nil, err
+		}
+	}
+	if q.Subject != "" || q.Issuer != "" {
+		var where []string
+		var args []any
+		for _, c := range []struct{ col, pat string }{{"subject", q.Subject}, {"issuer", q.Issuer}} {
+			if c.pat == "" {
+				continue
+			}
+			if p, ok := strings.CutSuffix(c.pat, "*"); ok {
+				if hi, bounded := prefixEnd(p); bounded {
+					where = append(where, c.col+" >= ? AND "+c.col+" < ?")
+					args = append(args, p, hi)
+				} else {
+					where = append(where, c.col+" >= ?")
+					args = append(args, p)
+				}
+				continue
+			}
+			where = append(where, c.col+" = ?")
+			args = append(args, c.pat)
+		}
+		if err := add(`SELECT DISTINCT s.idx FROM idents i JOIN sigs s ON s.ident = i.id WHERE `+strings.Join(where, " AND ")+` ORDER BY s.idx`, args...); err != nil {
+			return nil, err
+		}
+	}
+	if len(sets) == 0 && q.Kind != "" {
+		if err := add(`SELECT idx FROM kinds WHERE kind = ? ORDER BY idx`, KindCode(q.Kind)); err != nil {
+			return nil, err
+		}
+	}
+	if len(sets) == 0 {
+		return nil, errors.New("search needs at least one criterion")
+	}
+	out := sets[0]
+	for _, set := range sets[1:] {
+		out = intersect(out, set)
+	}
+	return out, nil
+}
+
+// prefixEnd returns the smallest string greater than every string with
+// prefix p (byte order), or false when there is none (p is all 0xff).
+func prefixEnd(p string) (string, bool) {
+	b := []byte(p)
+	for len(b) > 0 && b[len(b)-1] == 0xff {
+		b = b[:len(b)-1]
+	}
+	if len(b) == 0 {
+		return "", false
+	}
+	b[len(b)-1]++
+	return string(b), true
+}
+
+func queryIdx(ctx context.Context, db *sql.DB, query string, args ...any) ([]uint64, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("querying the mirror index: %w", err)
+	}
+	defer rows.Close()
+	var out []uint64
+	for rows.Next() {
+		var i int64
+		if err := rows.Scan(&i); err != nil {
+			return nil, fmt.Errorf("querying the mirror index: %w", err)
+		}
+		if i >= 0 {
+			out = append(out, uint64(i))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("querying the mirror index: %w", err)
+	}
+	return out, nil
+}
+
+func intersect(a, b []uint64) []uint64 {
+	var out []uint64
+	for _, v := range a {
+		if _, ok := slices.BinarySearch(b, v); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// String renders a hit's index for messages.
+func (h Hit) String() string { return "entry " + strconv.FormatUint(h.Index, 10) }
