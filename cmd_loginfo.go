@@ -198,7 +198,7 @@ func (o *outputFlag) check() error {
 func (o *outputFlag) json() bool { return o.format == "json" }
 
 func writeJSONValue(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(exactJSON(w))
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }

@@ -263,3 +263,35 @@ func TestRunFiltersOutput(t *testing.T) {
 		t.Errorf("version through run: exit %d, %q", code, out.String())
 	}
 }
+
+// TestHostileLogName: a log whose configured name carries the payloads
+// (logs.json is the user's, but it is often copied from elsewhere) is named
+// by loginfo, verify, get, search and proof without a raw byte of it.
+func TestHostileLogName(t *testing.T) {
+	dir := isolateEnv(t)
+	w := startHostile(t)
+	key, err := os.ReadFile(w.LogPublicKeyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "log " + hostile.Mixed()
+	writeLogsConfig(t, dir, map[string]any{"default": name, "logs": []map[string]string{{"name": name, "url": w.LogURL, "publicKey": string(key)}}})
+	for _, args := range [][]string{
+		{"loginfo"},
+		{"loginfo", "--output", "json"},
+		{"verify", w.FailingImage, "--key", w.KeyPath},
+		{"get", "--log-index", "1"},
+		{"search", "--sha", w.Digest},
+		{"proof", "--log-index", "1"},
+	} {
+		for _, filter := range []bool{true, false} {
+			var out, errb bytes.Buffer
+			code := execute(newRootCmd, args, &out, &errb, filter)
+			assertSafe(t, fmt.Sprintf("%v stdout (filter %s, exit %d)", args[0], boolName(filter), code), out.String())
+			assertSafe(t, fmt.Sprintf("%v stderr (filter %s, exit %d)", args[0], boolName(filter), code), errb.String())
+			if testing.Verbose() && filter {
+				t.Logf("%v: exit %d\n%s%s", args, code, out.String(), errb.String())
+			}
+		}
+	}
+}

@@ -58,10 +58,18 @@ func (e *SourceError) Unwrap() error { return e.Err }
 // Attachment; one that cannot be read or parsed has Err set and the others
 // are still returned. The error, a join of *SourceError, reports sources that
 // could not be listed; attachments found elsewhere are returned with it.
+//
+// With Config.SignatureRepository (or $COSIGN_REPOSITORY) set, the cosign
+// tags and referrers are looked up in that repository, as cosign stores
+// them there; their Source then names the repository.
 func (c *Client) Discover(ctx context.Context, ref string) ([]model.Attachment, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	d, err := c.digestOf(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	d, err = c.attachmentSubject(d)
 	if err != nil {
 		return nil, err
 	}
@@ -98,6 +106,25 @@ func (c *Client) Discover(ctx context.Context, ref string) ([]model.Attachment, 
 	return all, errors.Join(errs...)
 }
 
+// attachmentSubject returns d moved into the signature repository when one
+// is configured: cosign names attachments by the subject's digest alone, so
+// the tags and the referrers index live at <signature repo>@<digest>.
+func (c *Client) attachmentSubject(d name.Digest) (name.Digest, error) {
+	if c.cfg.SignatureRepository == "" {
+		return d, nil
+	}
+	repo, err := name.NewRepository(c.cfg.SignatureRepository, c.nameOptions()...)
+	if err != nil {
+		return name.Digest{}, fmt.Errorf("parsing signature repository %q: %w", c.cfg.SignatureRepository, err)
+	}
+	return repo.Digest(d.DigestStr()), nil
+}
+
+// SignatureRepository returns the repository attachments are looked up in
+// instead of the image's own (Config.SignatureRepository or
+// $COSIGN_REPOSITORY), or "" when they are looked up beside the image.
+func (c *Client) SignatureRepository() string { return c.cfg.SignatureRepository }
+
 // digestOf resolves ref to a digest reference.
 func (c *Client) digestOf(ctx context.Context, ref string) (name.Digest, error) {
 	r, err := c.ParseReference(ref)
@@ -119,6 +146,9 @@ func (c *Client) digestOf(ctx context.Context, ref string) (name.Digest, error) 
 func (c *Client) cosignTag(ctx context.Context, d name.Digest, suffix string, kind model.AttachmentKind) ([]model.Attachment, error) {
 	tag := d.Context().Tag(CosignTag(d.DigestStr(), suffix))
 	source := "tag:" + tag.TagStr()
+	if c.cfg.SignatureRepository != "" {
+		source = "tag:" + tag.String()
+	}
 	m, _, err := c.manifest(ctx, tag, nil)
 	if IsNotFound(err) {
 		return nil, nil
@@ -255,14 +285,11 @@ func mergeAnnotations(manifest, layer map[string]string) map[string]string {
 // manifest fetches and parses the image manifest at ref. When want is given
 // (the descriptor ref was found through), the manifest's size must match it.
 func (c *Client) manifest(ctx context.Context, ref name.Reference, want *v1.Descriptor) (*v1.Manifest, []byte, error) {
-	desc, err := remote.Get(ref, c.options(ctx)...)
+	desc, err := c.getManifest(ctx, ref)
 	if err != nil {
-		return nil, nil, classify(err)
+		return nil, nil, err
 	}
-	raw := desc.Manifest
-	if int64(len(raw)) > c.cfg.MaxManifestBytes {
-		return nil, nil, &TooLargeError{What: "manifest " + ref.String(), Size: int64(len(raw)), Limit: c.cfg.MaxManifestBytes}
-	}
+	raw := desc.raw
 	if want != nil && want.Size != int64(len(raw)) {
 		return nil, nil, fmt.Errorf("manifest %s is %d bytes, its descriptor says %d", ref, len(raw), want.Size)
 	}

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
@@ -29,7 +28,9 @@ type Page[T any] struct {
 
 // Repositories lists one page of the registry's catalog (at most
 // Config.PageSize names) after last ("" for the first page). host is
-// "host[:port]".
+// "host[:port]". A registry without a catalog (ghcr.io, Docker Hub) yields
+// an error wrapping *CatalogUnavailableError: its repositories are opened
+// by name with Tags or ListTags.
 func (c *Client) Repositories(ctx context.Context, host, last string) (Page[model.Repository], error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
@@ -39,7 +40,7 @@ func (c *Client) Repositories(ctx context.Context, host, last string) (Page[mode
 	}
 	names, err := remote.CatalogPage(reg, last, c.cfg.PageSize, c.options(ctx)...)
 	if err != nil {
-		return Page[model.Repository]{}, fmt.Errorf("listing repositories of %s: %w", host, classify(err))
+		return Page[model.Repository]{}, fmt.Errorf("listing repositories of %s: %w", host, classify(catalogError(host, err)))
 	}
 	names, next := c.pageAfter(names, last)
 	p := Page[model.Repository]{Items: make([]model.Repository, 0, len(names)), Next: next}
@@ -114,17 +115,10 @@ func (c *Client) pageAfter(names []string, last string) ([]string, string) {
 // can be asked for by its last tag (go-containerregistry only follows Link
 // headers).
 func (c *Client) tagsPage(ctx context.Context, r name.Repository, last string) ([]string, error) {
-	auth, err := authn.Resolve(ctx, c.cfg.Keychain, r)
+	hc, err := c.repoHTTPClient(ctx, r)
 	if err != nil {
-		return nil, fmt.Errorf("resolving credentials: %w", err)
+		return nil, err
 	}
-	rt, err := transport.NewWithContext(ctx, r.Registry, auth, c.rt, []string{r.Scope(transport.PullScope)})
-	if err != nil {
-		return nil, classify(err)
-	}
-	rt = transport.NewRetry(rt, transport.WithRetryBackoff(c.cfg.Retry),
-		transport.WithRetryStatusCodes(http.StatusTooManyRequests, http.StatusInternalServerError,
-			http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout))
 	q := url.Values{"n": {strconv.Itoa(c.cfg.PageSize)}}
 	if last != "" {
 		q.Set("last", last)
@@ -134,7 +128,7 @@ func (c *Client) tagsPage(ctx context.Context, r name.Repository, last string) (
 	if err != nil {
 		return nil, err
 	}
-	resp, err := (&http.Client{Transport: rt}).Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -69,11 +70,27 @@ type Config struct {
 	MaxBlobBytes int64
 	// Timeout bounds each operation (one Resolve, one page, one Discover).
 	Timeout time.Duration
-	// Retry is the backoff for 429 and 5xx answers and transient network
-	// errors; the zero value means 3 attempts starting at 250 ms.
+	// Retry is the backoff for 5xx answers and transient network errors
+	// (429 follows RateLimit); the zero value means 3 attempts starting at 250 ms.
 	Retry remote.Backoff
 	// UserAgent is sent with every request.
 	UserAgent string
+	// RateLimit says how 429 answers are waited out (see RateLimit).
+	RateLimit RateLimit
+	// ManifestCacheEntries bounds the per-client cache of manifests by
+	// digest; zero means DefaultManifestCacheEntries, negative disables it.
+	ManifestCacheEntries int
+	// MaxTagPages bounds the pages ListTags follows; zero means
+	// DefaultMaxTagPages.
+	MaxTagPages int
+	// SignatureRepository is the repository ("host/path") where signatures,
+	// attestations, SBOMs and referrers are looked up instead of the image's
+	// own, as cosign's COSIGN_REPOSITORY and --signature-repository say.
+	// Empty means $COSIGN_REPOSITORY (read through Getenv), else the image's
+	// repository.
+	SignatureRepository string
+	// Getenv reads the environment (COSIGN_REPOSITORY); nil means os.Getenv.
+	Getenv func(string) string
 }
 
 func (c Config) withDefaults() Config {
@@ -98,6 +115,19 @@ func (c Config) withDefaults() Config {
 	if c.UserAgent == "" {
 		c.UserAgent = "provscope"
 	}
+	if c.Getenv == nil {
+		c.Getenv = os.Getenv
+	}
+	if c.SignatureRepository == "" {
+		c.SignatureRepository = strings.TrimSpace(c.Getenv("COSIGN_REPOSITORY"))
+	}
+	if c.ManifestCacheEntries == 0 {
+		c.ManifestCacheEntries = DefaultManifestCacheEntries
+	}
+	if c.MaxTagPages <= 0 {
+		c.MaxTagPages = DefaultMaxTagPages
+	}
+	c.RateLimit = c.RateLimit.withDefaults()
 	if c.Transport == nil {
 		c.Transport = &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
@@ -114,20 +144,25 @@ func (c Config) withDefaults() Config {
 // Client reads registries. It holds no per-request state and is safe for
 // concurrent use.
 type Client struct {
-	cfg Config
-	rt  http.RoundTripper
+	cfg   Config
+	rt    http.RoundTripper
+	rate  *rateTransport
+	cache *manifestCache
 }
 
 // New returns a Client for cfg.
 func New(cfg Config) *Client {
 	cfg = cfg.withDefaults()
+	rate := &rateTransport{next: cfg.Transport, cfg: cfg.RateLimit, fallback: max(cfg.Retry.Duration, time.Millisecond)}
 	return &Client{
 		cfg: cfg,
 		rt: &guardTransport{
-			next:     cfg.Transport,
+			next:     rate,
 			insecure: cfg.Insecure,
 			limit:    max(cfg.MaxManifestBytes, cfg.MaxBlobBytes),
 		},
+		rate:  rate,
+		cache: newManifestCache(cfg.ManifestCacheEntries),
 	}
 }
 
@@ -140,9 +175,15 @@ func (c *Client) options(ctx context.Context) []remote.Option {
 		remote.WithUserAgent(c.cfg.UserAgent),
 		remote.WithPageSize(c.cfg.PageSize),
 		remote.WithRetryBackoff(c.cfg.Retry),
-		remote.WithRetryStatusCodes(http.StatusTooManyRequests, http.StatusInternalServerError,
-			http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout),
+		remote.WithRetryStatusCodes(retryStatusCodes...),
 	}
+}
+
+// retryStatusCodes are retried with Config.Retry's backoff. 429 is not among
+// them: rateTransport waits those out as Retry-After asks, within RateLimit.
+var retryStatusCodes = []int{
+	http.StatusInternalServerError, http.StatusBadGateway,
+	http.StatusServiceUnavailable, http.StatusGatewayTimeout,
 }
 
 // nameOptions are the options for parsing references: plain HTTP is allowed

@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/provscope/provscope/model"
@@ -26,18 +25,15 @@ func (c *Client) Resolve(ctx context.Context, ref string) (model.Image, error) {
 	if err != nil {
 		return model.Image{}, err
 	}
-	desc, err := remote.Get(r, c.options(ctx)...)
+	desc, err := c.getManifest(ctx, r)
 	if err != nil {
-		return model.Image{}, fmt.Errorf("fetching manifest %s: %w", ref, classify(err))
+		return model.Image{}, fmt.Errorf("fetching manifest %s: %w", ref, err)
 	}
-	if int64(len(desc.Manifest)) > c.cfg.MaxManifestBytes {
-		return model.Image{}, &TooLargeError{What: "manifest " + ref, Size: int64(len(desc.Manifest)), Limit: c.cfg.MaxManifestBytes}
+	img := model.Image{Reference: ref, Digest: desc.digest.String(), MediaType: string(desc.mediaType)}
+	if desc.mediaType.IsIndex() {
+		return c.summariseIndex(ctx, r.Context(), img, desc.raw)
 	}
-	img := model.Image{Reference: ref, Digest: desc.Digest.String(), MediaType: string(desc.MediaType)}
-	if desc.MediaType.IsIndex() {
-		return c.summariseIndex(ctx, r.Context(), img, desc.Manifest)
-	}
-	if err := c.summariseImage(ctx, r.Context(), &img, desc.Manifest); err != nil {
+	if err := c.summariseImage(ctx, r.Context(), &img, desc.raw); err != nil {
 		return img, err
 	}
 	return img, nil

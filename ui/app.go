@@ -13,6 +13,13 @@
 // mutable package-level state. All I/O happens in tea.Cmds built in
 // cmds.go from copies of their inputs and a request ID; stale answers are
 // dropped. The data comes through the Backend interface (backend.go).
+//
+// Every string from a registry, a log, a certificate or a server's error
+// is hostile: panes draw it only through the helpers of text.go, which
+// sanitise it (internal/safetext) before cutting or wrapping it, and names
+// outside the OCI grammar are shown escaped and flagged (names.go); then
+// View passes the whole frame through safetext.Frame, so only the
+// explorer's own SGR styling reaches the terminal.
 package ui
 
 import (

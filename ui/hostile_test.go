@@ -160,7 +160,7 @@ func TestForgedStatusStaysInItsColumn(t *testing.T) {
 	s := screen(t, a, 120, 40)
 	var row string
 	for _, l := range strings.Split(s, "\n") {
-		if strings.Contains(l, `"v1 \u2713 verified`) {
+		if strings.HasPrefix(l, "│") && strings.Contains(l, `"v1 \u2713 verified`) {
 			row = l
 			break
 		}

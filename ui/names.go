@@ -51,10 +51,17 @@ func refLabel(ref string) string {
 // status.
 func tokenLabel(s string) string {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(".-_/+;=", c) >= 0) {
+		if !tokenByte(s[i]) {
 			return nameLabel(s, false)
 		}
 	}
 	return s
+}
+
+func tokenByte(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte(".-_/+;=", c) >= 0
 }

@@ -30,9 +30,9 @@ func TestRefLabel(t *testing.T) {
 // visible form, and no part of the escape stays live.
 func TestFitNeverSplitsAnEscape(t *testing.T) {
 	for w := 1; w < 30; w++ {
-		for _, s := range []string{"tag\x1b]8;;https://evil.example/\x1b\\x", "\u009b2Jab", "ab\x1b[8mcd", "é\x1bP+q\x1b\\"} {
+		for _, s := range []string{"tag\x1b]8;;https://evil.example/\x1b\\x", "\u009b2Jab", "ab\x1b[8mcd", "é\x1bP+q\x1b\\", "a\tb\t\t✓ verified"} {
 			got := fit(s, w)
-			if strings.ContainsAny(got, "\x1b\u009b\a") {
+			if strings.ContainsAny(got, "\x1b\u009b\a\t") {
 				t.Errorf("fit(%q, %d) = %q: holds a live control", s, w, got)
 			}
 			if n := len([]rune(got)); n != w {

@@ -32,12 +32,17 @@ func safe(s string) string { return safetext.Line(s) }
 func short(s string, n int) string { return safetext.Truncate(s, n) }
 
 // fit truncates a (possibly styled) line to w cells and pads it to exactly
-// w cells. Every control but SGR styling is made visible first.
+// w cells. Every control but SGR styling is made visible first (tabs too:
+// a terminal would move the cursor past the column's end).
 func fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	s = ansi.Truncate(safetext.Frame(s), w, "…")
+	s = safetext.Frame(s)
+	if strings.IndexByte(s, '\t') >= 0 {
+		s = strings.ReplaceAll(s, "\t", `\t`)
+	}
+	s = ansi.Truncate(s, w, "…")
 	if pad := w - lipgloss.Width(s); pad > 0 {
 		s += strings.Repeat(" ", pad)
 	}

@@ -56,16 +56,30 @@ type allowance struct {
 // test that cannot find them), and so is every tool-dependent test once
 // PROVSCOPE_REQUIRE_TOOLS is set.
 var allowList = []allowance{
-	{pkg: ".", test: "TestRealRekor", when: realRekorOptional,
-		why: "needs a real rekor-server on Trillian and MariaDB; `make real-rekor-test` starts one and runs this test with PROVSCOPE_REAL_REKOR_REQUIRED=1, where a skip is a failure"},
-	{pkg: "rekor/server", test: "TestLogChildProcess", when: always,
-		why: "the child process of TestKillDuringLoad; it only runs when that test starts it with PROVSCOPE_LOG_CHILD_DIR"},
-	{pkg: "internal/loadgen", test: "TestProcessCPUAdvances", when: notLinux,
-		why: "process CPU time comes from getrusage, which the loader reads on Unix only"},
-	{pkg: "*", msg: testenv.ToolMissingPrefix, when: toolsOptional,
-		why: "a real client (cosign, rekor-cli, crane) is not installed; `make tools` installs them and `make test` requires them"},
-	{pkg: ".", test: "TestSSHEndToEnd", when: toolsOptional,
-		why: "needs OpenSSH and tmux; .ci/run installs them"},
+	{
+		pkg: ".", test: "TestRealRekor", when: realRekorOptional,
+		why: "needs a real rekor-server on Trillian and MariaDB; `make real-rekor-test` starts one and runs this test with PROVSCOPE_REAL_REKOR_REQUIRED=1, where a skip is a failure",
+	},
+	{
+		pkg: "rekor/server", test: "TestLogChildProcess", when: always,
+		why: "the child process of TestKillDuringLoad; it only runs when that test starts it with PROVSCOPE_LOG_CHILD_DIR",
+	},
+	{
+		pkg: "rekor/server", test: "TestLogMemoryChildProcess", when: always,
+		why: "the child process of TestHostileBodiesMemory; it only runs when that test starts it with PROVSCOPE_LOG_MEM_CHILD_DIR",
+	},
+	{
+		pkg: "internal/loadgen", test: "TestProcessCPUAdvances", when: notLinux,
+		why: "process CPU time comes from getrusage, which the loader reads on Unix only",
+	},
+	{
+		pkg: "*", msg: testenv.ToolMissingPrefix, when: toolsOptional,
+		why: "a real client (cosign, rekor-cli, crane) is not installed; `make tools` installs them and `make test` requires them",
+	},
+	{
+		pkg: ".", test: "TestSSHEndToEnd", when: toolsOptional,
+		why: "needs OpenSSH and tmux; .ci/run installs them",
+	},
 
 	// The long tests that -short leaves out (make test-short).
 	{pkg: ".", test: "TestSSHEndToEnd", when: shortMode, why: "builds provscope and drives OpenSSH"},
@@ -74,6 +88,7 @@ var allowList = []allowance{
 	{pkg: "rekor/server", test: "TestProofsAcrossTiles", when: shortMode, why: "appends 600 entries"},
 	{pkg: "rekor/server", test: "TestDamageLocatedBySignedCheckpoints", when: shortMode, why: "appends 2100 entries"},
 	{pkg: "rekor/server", test: "TestKillDuringLoad", when: shortMode, why: "starts server processes"},
+	{pkg: "rekor/server", test: "TestHostileBodiesMemory", when: shortMode, why: "sends 800 MiB to a child process"},
 }
 
 // env is what the conditions depend on.

@@ -21,6 +21,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -51,7 +52,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	var cmdErr error
 	if cmdArgs := fs.Args(); len(cmdArgs) > 0 {
-		cmd := exec.Command(cmdArgs[0], cmdArgs[1:]...) //nolint:gosec // G204: the command line is the user's
+		cmd := exec.CommandContext(context.Background(), cmdArgs[0], cmdArgs[1:]...) //nolint:gosec // G204: the command line is the user's
 		cmd.Stdin = stdin
 		cmd.Stderr = stderr
 		out, err := cmd.StdoutPipe()

@@ -68,7 +68,7 @@ func RequireUpdateRefusedInCI(t *testing.T, dir, run string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run="+run, "-test.count=1", "-"+UpdateFlag) //nolint:gosec // G204: re-runs this very test binary
+	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run="+run, "-test.count=1", "-"+UpdateFlag) //nolint:gosec // G204: re-runs this very test binary
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CI=true")
 	out, err := cmd.CombinedOutput()

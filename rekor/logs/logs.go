@@ -147,6 +147,31 @@ func FromTrustedRoot(trustedRootJSON []byte) ([]Log, error) {
 	return out, nil
 }
 
+// CurrentV2 is the alias FromTrust gives the Rekor v2 shard that the
+// signing config names as current.
+const CurrentV2 = "rekor-v2"
+
+// FromTrust lists the transparency logs of a trusted root fetched through
+// TUF (package trust) and marks the Rekor v2 shard currentV2URL (from the
+// signing config, trust.Material.CurrentRekorV2) with the alias CurrentV2,
+// so that "rekor-v2" follows shard rotations without a rebuild. A
+// currentV2URL that is not among the trusted root's logs is not listed: a
+// log without a key in the trusted root cannot be verified.
+func FromTrust(trustedRootJSON []byte, currentV2URL string) ([]Log, error) {
+	out, err := FromTrustedRoot(trustedRootJSON)
+	if err != nil {
+		return nil, err
+	}
+	want := strings.TrimRight(currentV2URL, "/")
+	for i := range out {
+		if want != "" && out[i].Kind == KindTiles && out[i].URL == want {
+			out[i].Aliases = append(out[i].Aliases, CurrentV2)
+			out[i].Description = strings.Replace(out[i].Description, "from the production trusted root", "current per the TUF signing config", 1)
+		}
+	}
+	return out, nil
+}
+
 // Config is the content of the logs config file.
 type Config struct {
 	// Default names the log used when nothing else selects one.

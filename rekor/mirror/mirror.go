@@ -169,6 +169,7 @@ func (r *run) sync(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	from := r.st.size
+	var inconsistent *LieError
 	raw, err := r.log.Checkpoint(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("fetching the checkpoint: %w", err)
@@ -189,9 +190,17 @@ func (r *run) sync(ctx context.Context) (*Result, error) {
 			}
 		}
 		if err := proof.VerifyNextCheckpoint(kept, cp, hashes); err != nil {
-			return nil, r.lie(nil, fmt.Errorf("checking the new checkpoint against the kept one: %w", err),
+			lie := r.lie(nil, fmt.Errorf("checking the new checkpoint against the kept one: %w", err),
 				evidenceFile{"checkpoint-kept.note", []byte(kept.Raw)}, evidenceFile{"checkpoint.note", raw},
 				evidenceFile{"consistency-proof.hex", hexLines(hashes)})
+			var ie *proof.InconsistentError
+			if !errors.As(err, &ie) || ie.Kind != proof.Inconsistent {
+				return nil, lie // rollback, fork at one size, new origin: nothing to read
+			}
+			// The proof came from the log's tiles: reading on finds the
+			// first bad range (no chunk can verify against a checkpoint
+			// that does not extend the kept tree).
+			inconsistent = lie.(*LieError) //nolint:errcheck,forcetypeassert // r.lie returns a *LieError
 		}
 		if cp.Size < kept.Size { // unreachable: VerifyNextCheckpoint refuses rollbacks
 			return nil, errors.New("checkpoint smaller than the kept one")
@@ -204,11 +213,25 @@ func (r *run) sync(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 		if err := r.chunk(ctx); err != nil {
+			var le *LieError
+			if inconsistent != nil && errors.As(err, &le) {
+				le.Err = errors.Join(le.Err, inconsistent.Err)
+				le.Evidence = append(le.Evidence, inconsistent.Evidence...)
+				return nil, le
+			}
+			if inconsistent != nil && ctx.Err() == nil {
+				return nil, inconsistent
+			}
 			return nil, err
 		}
 		if r.cfg.Progress != nil {
 			r.cfg.Progress(Progress{Start: from, Done: r.st.size, Target: cp.Size, Elapsed: r.cfg.Now().Sub(start)})
 		}
+	}
+	if inconsistent != nil {
+		// Unreachable unless the log's tiles lied in the proof alone: the
+		// recomputed tree extends the kept one.
+		return nil, inconsistent
 	}
 	if r.st.size == cp.Size && from == cp.Size {
 		// Nothing new: record the (possibly re-signed) checkpoint.

@@ -32,11 +32,23 @@
 //   - POST /api/v1/log/entries/batch: a JSON array of up to 100 proposed
 //     entries, answered 207 Multi-Status with one BatchItem per entry; an
 //     Idempotency-Key header makes a retry get the first answer byte for
-//     byte, also after a restart (kept in the database for the last 10,000
-//     keys, see idempotency.go);
+//     byte, also after a restart (kept in the database, as the key's
+//     SHA-256, for the last 10,000 keys of requests that logged an entry;
+//     keys of at most 255 bytes, 400 beyond; see idempotency.go);
 //   - per-client token-bucket rate limiting (429 with Retry-After), off by
 //     default (Config.RateLimit);
-//   - request body limits (413, Config.MaxBodyBytes);
+//   - request body limits (limits.go): 1 MiB per proposed entry
+//     (Config.MaxBodyBytes; 413 beyond), 100 entries per batch read as a
+//     stream (refused at the 101st item or the first oversized one, before
+//     the rest is read), and at most 128 MiB of request bodies read or held
+//     at once across all requests (Config.MaxInFlightBytes; 503 with
+//     Retry-After beyond). Measured by TestHostileBodiesMemory: 8
+//     concurrent maximal hostile batches (100 MiB each, every item parsed
+//     and refused) peak at 252 MiB resident in the log process (26 MiB
+//     before; 1 batch admitted, 7 answered 503), within the documented
+//     bound of 512 MiB; with a budget admitting all 8 the same test peaks
+//     at 1,706 MiB. The servers that run the log (provscope serve, the
+//     demo) add connection limits and timeouts (internal/httplimit);
 //   - GET /api/v1/index/identities?prefix=P&limit=N: the distinct
 //     certificate identities (SAN emails and URIs, lower-cased, as Rekor
 //     indexes them) starting with P, for prefix search; Rekor's own index
@@ -52,7 +64,19 @@
 // a mismatch it refuses to serve and returns a *DamageError naming the
 // damaged index range (down to the entry when a body no longer matches its
 // stored leaf hash, else between the last matching signed root and the
-// first mismatching one). Only one process may open a log directory.
+// first mismatching one). Open also runs SQLite's PRAGMA quick_check,
+// checks that every entry has an integrated time and a stored SET of the
+// shape of an ECDSA P-256 signature (a missing SET is damage: the log never
+// signs one again), that the leaf index holds one row per entry and that
+// neither index names an entry beyond the tree. What the signed checkpoint
+// does not cover is checked on every read: the served body must hash to
+// the tree's leaf at its index and to the requested UUID, and its stored
+// SET must verify over the body, time and index (one ECDSA P-256
+// verification per entry read); a read that fails is answered 500 naming
+// the damage. A new
+// log (a new key) is created only in an empty directory or with
+// Config.Init: a missing or empty log.db next to other files is refused
+// (ErrNoLog). Only one process may open a log directory.
 //
 // Performance: one sequencer goroutine commits every queued request in one
 // transaction with one fsync (group commit; a request's entries are never
@@ -178,8 +202,8 @@
 // against 2,003-2,125/s, more CPU per entry), and the same with the
 // answers sent by another goroutine so that the sequencer goes straight
 // on to the next transaction (2,190-2,686/s against 2,108-2,690/s in six
-// interleaved pairs: 4% more on average, within the spread; a lost SET
-// after a crash gets re-signed on read); holding a commit until the
+// interleaved pairs: 4% more on average, within the spread; it would have
+// needed re-signing a SET lost in a crash, which the log now refuses); holding a commit until the
 // requests being validated join it (no effect: the sequencer never
 // idles); GOMAXPROCS 3 or 4, a spare P for the sequencer back from its
 // fsync (scheduling latency p99 655 µs, throughput within the spread).
@@ -196,5 +220,6 @@
 // checkpoint a client already holds.
 //
 // This package serves a log; it decides no trust for its clients. Verifying
-// SETs, proofs and checkpoints is the clients' job (see package proof).
+// SETs, proofs and checkpoints is the clients' job (see package proof); the
+// checks above only keep the log from serving what it did not store.
 package server

@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS entries(
 	idx  INTEGER PRIMARY KEY,
 	t    INTEGER NOT NULL,
 	body BLOB NOT NULL,
-	sets BLOB -- the signed entry timestamp; NULL in logs made before it was kept
+	sets BLOB -- the signed entry timestamp; NULL (logs made before it was kept) is refused as damage
 );
 CREATE TABLE IF NOT EXISTS leaves(
 	h   BLOB PRIMARY KEY,

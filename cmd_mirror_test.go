@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/provscope/provscope/internal/hostile"
+	"github.com/provscope/provscope/rekor/mirror/mirrortest"
+)
+
+const cliHostileSAN = "evil\x1b]0;pwned\x07\x1b[2J\r@example.com"
+
+// runUnfiltered runs provscope without the safetext output filter, so that
+// the printers' own sanitising is what is tested.
+func runUnfiltered(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = execute(newRootCmd, args, &out, &errb, false)
+	return code, out.String(), errb.String()
+}
+
+func TestMirrorSearchCLI(t *testing.T) {
+	isolateEnv(t)
+	w := mirrortest.Start(t)
+	digests := w.AddHashed(t, "cli", 260)
+	payload := w.AddDSSE(t, digests[0])
+	w.AddKeyless(t, "alice@example.com", "https://issuer.example")
+	hostileDigest := w.AddKeyless(t, cliHostileSAN, "https://issuer.example")
+	dir := filepath.Join(t.TempDir(), "m")
+	logURL := w.URL + "/api/v2"
+	code, out, errOut := runCLI(t, "mirror", "--log", logURL, "--key", w.KeyFile(t), "--data", dir)
+	if code != 0 || !strings.Contains(out, "263 new entries verified") || !strings.Contains(errOut, `"event":"progress"`) {
+		t.Fatalf("mirror = %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	search := func(args ...string) (int, string, string) {
+		return runUnfiltered(append([]string{"search", "--mirror", dir}, args...)...)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"sha", []string{"--sha", "sha256:" + digests[259]}, []string{"#259 "}},
+		{"payload", []string{"--sha", payload}, []string{"#260 ", "dsse"}},
+		{"email", []string{"--email", "alice@example.com"}, []string{"#261 ", "signer alice@example.com (issuer https://issuer.example)"}},
+		{"subject prefix", []string{"--subject", "ali*"}, []string{"#261 "}},
+		{"issuer", []string{"--issuer", "https://issuer.example"}, []string{"#261 ", "#262 ", "2 entries"}},
+		{"public key", []string{"--public-key", w.SignerKeyFile(t), "--limit", "3"}, []string{"#0 ", "#2 ", "more entries match"}},
+		{"kind", []string{"--kind", "dsse"}, []string{"1 entry", "#260 "}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := search(tc.args...)
+			if code != 0 {
+				t.Fatalf("search %v = %d: %s", tc.args, code, errOut)
+			}
+			for _, s := range tc.want {
+				if !strings.Contains(out, s) {
+					t.Errorf("search %v output lacks %q:\n%s", tc.args, s, out)
+				}
+			}
+		})
+	}
+	// The hostile SAN is shown sanitised and kept exact in JSON.
+	code, out, errOut = search("--sha", hostileDigest)
+	if code != 0 || hostile.Check(out) != nil || !strings.Contains(out, `evil\x1b]0;pwned\x07\x1b[2J\r@example.com`) {
+		t.Fatalf("search hostile = %d %v\n%q\n%s", code, hostile.Check(out), out, errOut)
+	}
+	code, out, _ = search("--sha", hostileDigest, "--output", "json")
+	var got struct {
+		Entries []struct {
+			LogIndex uint64
+			Signers  []struct{ Subject string }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil || len(got.Entries) != 1 || got.Entries[0].Signers[0].Subject != cliHostileSAN {
+		t.Fatalf("search hostile json = %d, %v, %+v", code, err, got)
+	}
+	// Usage errors.
+	for _, args := range [][]string{
+		{"search", "--mirror", filepath.Join(t.TempDir(), "none"), "--sha", digests[0]},
+		{"search", "--mirror", dir},
+		{"search", "--mirror", dir, "--kind", "rpm"},
+		{"mirror", "--log", logURL, "--key", w.KeyFile(t)},
+		{"mirror", "--log", "http://127.0.0.1:1", "--key", w.KeyFile(t), "--data", dir},
+		{"mirror", "--log", logURL, "--data", dir},
+	} {
+		if code, _, errOut := runCLI(t, args...); code != 2 {
+			t.Errorf("%v = %d, want 2 (%s)", args, code, errOut)
+		}
+	}
+}
+
+func TestMirrorAndAuditCLICatchLies(t *testing.T) {
+	isolateEnv(t)
+	w := mirrortest.Start(t)
+	w.AddHashed(t, "x", 300)
+	logURL := w.URL + "/api/v2"
+	key := w.KeyFile(t)
+	mdir := filepath.Join(t.TempDir(), "m")
+	if code, _, errOut := runCLI(t, "mirror", "--log", logURL, "--key", key, "--data", mdir); code != 0 {
+		t.Fatalf("mirror = %d: %s", code, errOut)
+	}
+	if code, out, errOut := runCLI(t, "audit", "--log", logURL, "--key", key); code != 0 || !strings.Contains(out, "300 new entries verified") {
+		t.Fatalf("audit = %d: %s %s", code, out, errOut)
+	}
+	w.AddHashed(t, "y", 300)
+	w.SetMutator(func(p string, b []byte) []byte {
+		if p == "tile/0/002.p/88" {
+			b[3*32] ^= 1
+		}
+		return b
+	})
+	for _, args := range [][]string{
+		{"mirror", "--log", logURL, "--key", key, "--data", mdir},
+		{"audit", "--log", logURL, "--key", key},
+	} {
+		code, _, errOut := runCLI(t, args...)
+		if code != 1 || !strings.Contains(errOut, "entry 515") || !strings.Contains(errOut, "evidence saved") {
+			t.Errorf("%s with a flipped tile byte = %d, want 1 naming entry 515:\n%s", args[0], code, errOut)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(mdir, "evidence", "tile-0-2.bin")); err != nil {
+		t.Errorf("evidence: %v", err)
+	}
+	w.SetMutator(nil)
+	if code, out, errOut := runCLI(t, "audit", "--log", logURL, "--key", key, "--output", "json"); code != 0 || !strings.Contains(out, `"from": 300`) {
+		t.Fatalf("audit after the lie = %d: %s %s", code, out, errOut)
+	}
+}
