@@ -147,18 +147,7 @@ func followTiles(cmd *cobra.Command, r *resolvedTilesLog, dir string, index bool
 	})
 	prog.done()
 	if err != nil {
-		var le *mirror.LieError
-		if errors.As(err, &le) {
-			msg := le.Error()
-			if len(le.Evidence) > 0 {
-				msg += "\nevidence saved: " + strings.Join(le.Evidence, ", ")
-			}
-			return failed(errors.New(msg))
-		}
-		if errors.Is(err, context.Canceled) {
-			return failed(fmt.Errorf("%s interrupted (run it again to continue): %w", verb, err))
-		}
-		return failed(fmt.Errorf("%s %s: %w", verb, r.def.URL, err))
+		return followError(err, verb, r.def.URL)
 	}
 	w := cmd.OutOrStdout()
 	if out.json() {
@@ -174,6 +163,35 @@ func followTiles(cmd *cobra.Command, r *resolvedTilesLog, dir string, index bool
 	_, err = fmt.Fprintf(w, "%s %s: %d new entries verified (%d..%d), every tile recomputed from the entries\ncheckpoint %s @ %d, root %x: signature verified, consistent with the last one kept\ndata: %s\n",
 		verb, safetext.Line(r.def.URL), res.To-res.From, res.From, res.To, safetext.Line(res.Checkpoint.Origin), res.Checkpoint.Size, res.Checkpoint.RootHash, safetext.Line(dir))
 	return err
+}
+
+// followError maps a mirror or audit error to provscope's exit codes: a
+// lie (with the evidence saved) or an unreadable log exits 1, a directory
+// of another kind 2.
+func followError(err error, verb, logURL string) error {
+	var le *mirror.LieError
+	switch {
+	case errors.As(err, &le):
+		msg := le.Error()
+		if len(le.Evidence) > 0 {
+			msg += "\nevidence saved: " + strings.Join(le.Evidence, ", ")
+		}
+		return failed(errors.New(msg))
+	case errors.Is(err, mirror.ErrWrongMode):
+		return usageErr(err)
+	case errors.Is(err, context.Canceled):
+		return failed(fmt.Errorf("%s interrupted (run it again to continue): %w", verb, err))
+	}
+	return failed(fmt.Errorf("%s %s: %w", verb, logURL, err))
+}
+
+// isRekorV1 reports whether the chosen log is a Rekor v1 log.
+func (f *tilesLogFlags) isRekorV1() (bool, error) {
+	sel, _, err := (&logFlags{log: f.log}).selection()
+	if err != nil {
+		return false, err
+	}
+	return sel.Log.Kind != logs.KindTiles, nil
 }
 
 // newMirrorCmd mirrors a tlog-tiles log into a directory and indexes it.

@@ -131,3 +131,39 @@ func TestMirrorAndAuditCLICatchLies(t *testing.T) {
 		t.Fatalf("audit after the lie = %d: %s %s", code, out, errOut)
 	}
 }
+
+func TestAuditRekorV1CLI(t *testing.T) {
+	isolateEnv(t)
+	w := mirrortest.Start(t)
+	w.AddHashed(t, "v1", 12)
+	dir := filepath.Join(t.TempDir(), "a")
+	code, out, errOut := runCLI(t, "audit", "--log", w.URL, "--key", w.KeyFile(t), "--data", dir)
+	if code != 0 || !strings.Contains(out, "12 new entries verified (0..12)") {
+		t.Fatalf("audit v1 = %d\n%s\n%s", code, out, errOut)
+	}
+	w.AddHashed(t, "v1b", 5)
+	// The log answers with the bodies of entries 13 and 14 swapped.
+	w.SetMutator(func(p string, raw []byte) []byte {
+		if p != "/api/v1/log/entries/retrieve" {
+			return raw
+		}
+		return bytes.Replace(bytes.Replace(raw, []byte(`"logIndex":13`), []byte(`"logIndex":99`), 1), []byte(`"logIndex":14`), []byte(`"logIndex":13`), 1)
+	})
+	code, _, errOut = runCLI(t, "audit", "--log", w.URL, "--key", w.KeyFile(t), "--data", dir)
+	if code != 1 || !strings.Contains(errOut, "entries 12..16") || !strings.Contains(errOut, "evidence saved") {
+		t.Fatalf("audit v1 of a lying log = %d, want 1 naming entries 12..16:\n%s", code, errOut)
+	}
+	// A mirror directory is not an audit directory; mirror reads tiles logs only.
+	mdir := filepath.Join(t.TempDir(), "m")
+	if code, _, errOut := runCLI(t, "mirror", "--log", w.URL+"/api/v2", "--key", w.KeyFile(t), "--data", mdir); code != 0 {
+		t.Fatalf("mirror = %d: %s", code, errOut)
+	}
+	for _, args := range [][]string{
+		{"audit", "--log", w.URL + "/api/v2", "--key", w.KeyFile(t), "--data", mdir},
+		{"mirror", "--log", w.URL, "--key", w.KeyFile(t), "--data", mdir},
+	} {
+		if code, _, errOut := runCLI(t, args...); code != 2 {
+			t.Errorf("%v = %d, want 2: %s", args, code, errOut)
+		}
+	}
+}

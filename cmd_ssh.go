@@ -222,7 +222,7 @@ func (e *sshExplorer) newModel(info sshui.SessionInfo) tea.Model {
 		v, ok := strings.CutPrefix(kv, "NO_COLOR=")
 		return ok && v != ""
 	})
-	c := ui.NewCommon(&reportingBackend{Backend: b, info: info}, true, noColor)
+	c := ui.NewCommon(newReportingBackend(b, info), true, noColor)
 	c.Ctx = info.Context
 	c.Width, c.Height = info.Width, info.Height
 	c.MaxRows = info.Limits.MaxRows
@@ -241,7 +241,7 @@ func (e *sshExplorer) newModel(info sshui.SessionInfo) tea.Model {
 		base := e.cfg
 		c.OpenLog = func(ctx context.Context, choice ui.LogChoice) (ui.Backend, error) {
 			if choice.URL == base.LogURL {
-				return &reportingBackend{Backend: sessionBackend(e.shared), info: info}, nil
+				return newReportingBackend(sessionBackend(e.shared), info), nil
 			}
 			nc := base
 			nc.LogURL, nc.LogName, nc.LogPublicKeyPEM = choice.URL, choice.Name, nil
@@ -249,7 +249,7 @@ func (e *sshExplorer) newModel(info sshui.SessionInfo) tea.Model {
 			if err != nil {
 				return nil, err
 			}
-			return &reportingBackend{Backend: sessionBackend(b), info: info}, nil
+			return newReportingBackend(sessionBackend(b), info), nil
 		}
 	}
 	return ui.New(c)
@@ -270,6 +270,29 @@ func sessionBackend(b ui.Backend) ui.Backend {
 type reportingBackend struct {
 	ui.Backend
 	info sshui.SessionInfo
+}
+
+// headCheckingBackend is a reportingBackend over a backend with the
+// log-head watcher (ui.HeadChecker): SSH sessions judge log heads exactly
+// as the local explorer, `loginfo` and `verify` do.
+type headCheckingBackend struct {
+	*reportingBackend
+	hc ui.HeadChecker
+}
+
+// CheckHead implements ui.HeadChecker through the wrapped backend.
+func (h headCheckingBackend) CheckHead(ctx context.Context) (ui.HeadCheck, error) {
+	return h.hc.CheckHead(ctx) //nolint:wrapcheck // the UI shows the watcher's own error
+}
+
+// newReportingBackend wraps b for one session; it keeps b's log-head
+// watcher when b has one, so that wrapping never weakens the head check.
+func newReportingBackend(b ui.Backend, info sshui.SessionInfo) ui.Backend {
+	r := &reportingBackend{Backend: b, info: info}
+	if hc, ok := b.(ui.HeadChecker); ok {
+		return headCheckingBackend{reportingBackend: r, hc: hc}
+	}
+	return r
 }
 
 // Recall implements ui.CheckpointMemory through the wrapped backend's

@@ -648,3 +648,19 @@ func (s *redrawnScreen) waitFor(want string) {
 	}
 	s.t.Fatalf("the screen never showed %q; last redraw:\n%s", want, text)
 }
+
+// TestSSHSessionKeepsHeadChecker: wrapping a session's backend to report
+// its verdicts must not hide the log-head watcher, or SSH sessions would
+// judge log heads with the weaker legacy path the local explorer no longer
+// uses.
+func TestSSHSessionKeepsHeadChecker(t *testing.T) {
+	if _, ok := newReportingBackend(&backend.Backend{}, sshui.SessionInfo{}).(ui.HeadChecker); !ok {
+		t.Error("a session over the real backend lost its ui.HeadChecker")
+	}
+	if _, ok := newReportingBackend(fakebackend.New(), sshui.SessionInfo{}).(ui.HeadChecker); ok {
+		t.Error("a session over a backend without a head checker claims one")
+	}
+	if _, ok := newReportingBackend(&backend.Backend{}, sshui.SessionInfo{}).(ui.HostWriter); !ok {
+		t.Error("a session backend lost ui.HostWriter (its capability checks)")
+	}
+}

@@ -82,6 +82,7 @@ func TestHostileWorldCommands(t *testing.T) {
 		{"get index", with("get", "--log-index", "0"), anyCode, false},
 		{"search email", with("search", "--email", w.Identity), anyCode, false},
 		{"search sha", with("search", "--sha", w.Digest), anyCode, false},
+		{"search keyless signer", with("search", "--sha", w.KeylessPayloadSHA), exitOK, false},
 		{"search key", with("search", "--public-key", w.KeyPath), anyCode, false},
 		{"verify-bundle", []string{"verify-bundle", w.BundlePath, "--digest", w.Digest, "--key", w.KeyPath, "--trusted-root", w.TrustedRootPath}, anyCode, false},
 		{"verify-bundle wrong digest", []string{"verify-bundle", w.BundlePath, "--digest", "sha256:" + strings.Repeat("0", 64), "--key", w.KeyPath, "--trusted-root", w.TrustedRootPath}, exitFailed, true},

@@ -96,6 +96,7 @@ world to try it on, or one of the commands below in a pipeline.`,
 		newProofCmd(),
 		newMirrorCmd(),
 		newAuditCmd(),
+		newTrustCmd(),
 	)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	return root

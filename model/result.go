@@ -89,6 +89,10 @@ const (
 	// VerdictError: verification could not be carried out (network, bad
 	// input); says nothing about the subject's validity.
 	VerdictError
+	// VerdictUnpinned: a signature is intact and logged, but no signer
+	// policy said whose it must be, so anyone's (an attacker's own logged
+	// key too) would pass. Never "verified": proof.ImageVerdict decides.
+	VerdictUnpinned
 )
 
 // String returns the lower-case name of v, as used in JSON output.
@@ -106,6 +110,8 @@ func (v Verdict) String() string {
 		return "not-logged"
 	case VerdictError:
 		return "error"
+	case VerdictUnpinned:
+		return "unpinned"
 	}
 	return fmt.Sprintf("verdict(%d)", int(v))
 }
@@ -115,7 +121,7 @@ func (v Verdict) MarshalText() ([]byte, error) { return []byte(v.String()), nil 
 
 // UnmarshalText decodes a Verdict written by MarshalText.
 func (v *Verdict) UnmarshalText(b []byte) error {
-	for c := VerdictPending; c <= VerdictError; c++ {
+	for c := VerdictPending; c <= VerdictUnpinned; c++ {
 		if c.String() == string(b) {
 			*v = c
 			return nil
@@ -217,6 +223,8 @@ func (r *Result) Reason() string {
 		return "no signature is attached"
 	case VerdictNotLogged:
 		return "no log entry records this signature"
+	case VerdictUnpinned:
+		return "intact and logged, signer not pinned"
 	case VerdictPending:
 		return "verification has not finished"
 	case VerdictError:

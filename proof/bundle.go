@@ -72,8 +72,8 @@ package proof
 //   - A trusted root that sigstore-go refuses (such as a log key without a
 //     validity start) makes the verification fail at the trusted-root step.
 //
-// Real-world results (bundle_realworld_test.go, vectors in
-// ../shared/testdata/realworld, each verdict also checked against
+// Real-world results (bundle_realworld_test.go, vectors in the
+// repository's testdata/realworld, each verdict also checked against
 // sigstore-go run on its own):
 //
 //	source                 cases  valid  invalid  decided by policy above
@@ -532,7 +532,7 @@ func (c *bundleChecks) checkTlog() {
 		}
 	}
 	if c.entry == nil {
-		run.fail(BundleStepTlogEntry, fmt.Errorf("no entry comes from a log in the trusted root (log ID %s)", hex.EncodeToString([]byte(entries[0].LogKeyID()))),
+		run.fail(BundleStepTlogEntry, &UntrustedLogError{LogID: hex.EncodeToString([]byte(entries[0].LogKeyID()))},
 			ev("log ID", hex.EncodeToString([]byte(entries[0].LogKeyID()))))
 		return
 	}

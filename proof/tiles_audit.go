@@ -188,23 +188,24 @@ func VerifyMirroredPrefix(from, size uint64, root []byte, cp *VerifiedCheckpoint
 		return errors.New("verifying mirrored entries: no checkpoint")
 	}
 	rng := EntryRange{First: from, Last: size - 1}
+	lie := func(kind TileLieKind, treeSize uint64, detail string, err error) *TileLieError {
+		return &TileLieError{Kind: kind, Range: rng, Level: -1, TreeSize: treeSize, SignedOrigin: cp.Origin, Detail: detail, err: err}
+	}
 	switch {
 	case size == 0 || from >= size:
 		return fmt.Errorf("verifying mirrored entries %d..%d: empty range", from, size)
 	case size > cp.Size:
-		return &TileLieError{Kind: PrefixInconsistent, Range: rng, Level: -1, TreeSize: cp.Size, SignedOrigin: cp.Origin,
-			Detail: fmt.Sprintf("mirrored %d entries, the checkpoint signs only %d", size, cp.Size)}
+		return lie(PrefixInconsistent, cp.Size, fmt.Sprintf("mirrored %d entries, the checkpoint signs only %d", size, cp.Size), nil)
 	case size == cp.Size:
 		if !bytes.Equal(root, cp.RootHash) {
-			return &TileLieError{Kind: RootMismatch, Range: rng, Level: -1, TreeSize: size, SignedOrigin: cp.Origin,
-				Detail: fmt.Sprintf("root recomputed from the entries is %x, the checkpoint signs %x", root, cp.RootHash),
-				Got:    bytes.Clone(root), Want: bytes.Clone(cp.RootHash)}
+			e := lie(RootMismatch, size, fmt.Sprintf("root recomputed from the entries is %x, the checkpoint signs %x", root, cp.RootHash), nil)
+			e.Got, e.Want = bytes.Clone(root), bytes.Clone(cp.RootHash)
+			return e
 		}
 		return nil
 	}
 	if err := VerifyConsistency(size, cp.Size, proofHashes, root, cp.RootHash); err != nil {
-		return &TileLieError{Kind: PrefixInconsistent, Range: rng, Level: -1, TreeSize: size, SignedOrigin: cp.Origin,
-			Detail: fmt.Sprintf("the tree of the first %d entries does not extend to the signed tree of size %d: %v", size, cp.Size, err), err: err}
+		return lie(PrefixInconsistent, size, fmt.Sprintf("the tree of the first %d entries does not extend to the signed tree of size %d: %v", size, cp.Size, err), err)
 	}
 	return nil
 }

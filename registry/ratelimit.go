@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/provscope/provscope/internal/safetext"
 )
 
 // Defaults for RateLimit fields left zero.
@@ -156,15 +158,13 @@ func (t *rateTransport) record(host string, h http.Header) {
 	if !okL && !okR {
 		return
 	}
-	q := Quota{Host: host, Limit: -1, Remaining: -1, Window: max(lw, rw), Source: h.Get("Docker-Ratelimit-Source")}
+	// The source is foreign text: sanitised and cut where it enters.
+	q := Quota{Host: host, Limit: -1, Remaining: -1, Window: max(lw, rw), Source: safetext.Truncate(h.Get("Docker-Ratelimit-Source"), 64)}
 	if okL {
 		q.Limit = limit
 	}
 	if okR {
 		q.Remaining = rem
-	}
-	if len(q.Source) > 128 {
-		q.Source = q.Source[:128]
 	}
 	t.mu.Lock()
 	t.last, t.seen = q, true

@@ -106,6 +106,9 @@ func current(t *testing.T, m *trust.Material) string {
 	if err != nil {
 		t.Fatalf("CurrentRekorV2: %v", err)
 	}
+	if c.From != "signing config" {
+		t.Errorf("CurrentRekorV2 from %q, want the signing config", c.From)
+	}
 	return c.URL
 }
 
@@ -147,7 +150,7 @@ func TestRotationPickedUpOnRefresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cur, err := logs.Lookup(logs.CurrentV2, &logs.Config{Logs: ls})
+	cur, err := logs.Lookup(logs.CurrentV2, &logs.Config{Trusted: ls})
 	if err != nil || cur.URL != log2026 || cur.Kind != logs.KindTiles || cur.PublicKey == "" {
 		t.Errorf("logs.Lookup(%q) = %+v, %v; want %s, tiles, with its key", logs.CurrentV2, cur, err, log2026)
 	}

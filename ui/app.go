@@ -115,9 +115,20 @@ type App struct {
 	logCursor int
 	helpOff   int
 
-	status     string
-	banner     string
-	lastBanner string
+	status string
+	// banner is the alarm of an inconsistent log; ackedBanner and
+	// ackedHead are the alarm and log head error the user dismissed.
+	banner      string
+	ackedBanner string
+	ackedHead   string
+
+	// dims and rects are the last layout: what decided it and where each
+	// pane is (for the mouse).
+	dims  dims
+	rects map[Pane]rect
+	// forwardRef is the tag Enter was pressed on in the one-pane layout
+	// before its image had loaded: once it has, focus moves on.
+	forwardRef string
 
 	reqID       int
 	reposReq    int
@@ -322,6 +333,10 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		return cmd
 	case tea.KeyPressMsg:
 		return a.handleKey(msg)
+	case tea.MouseClickMsg:
+		return a.handleClick(msg.Mouse())
+	case tea.MouseWheelMsg:
+		return a.handleWheel(msg.Mouse())
 	case RefreshHeadMsg:
 		return a.refreshHead()
 	case tea.PasteMsg:
@@ -384,11 +399,35 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			return cmd
 		}
 	}
+	if f := a.focusedFilter(); f != nil && f.typing {
+		if msg.String() == "ctrl+c" {
+			return tea.Quit
+		}
+		return a.filterKey(f, msg)
+	}
 	switch {
 	case key.Matches(msg, k.Quit):
 		return tea.Quit
 	case key.Matches(msg, k.Help):
 		a.overlay, a.helpOff = overlayHelp, 0
+		return nil
+	case key.Matches(msg, k.Dismiss):
+		if !a.dismissAlerts() {
+			a.status = "no alert to dismiss"
+		}
+		return nil
+	case key.Matches(msg, k.JumpPane) && a.focus != PaneLearn:
+		if n := int(msg.Code - '1'); n >= 0 && n < len(a.panes()) {
+			a.setFocus(a.panes()[n])
+		}
+		return nil
+	case key.Matches(msg, k.Filter):
+		if f := a.focusedFilter(); f != nil {
+			f.typing = true
+			a.layout()
+			return nil
+		}
+		a.status = "f filters the images and entries lists; " + a.focus.String() + " has no list"
 		return nil
 	case key.Matches(msg, k.NextPane):
 		a.setFocus(a.cycle(1))
@@ -436,8 +475,20 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch a.focus {
 	case PaneImages:
-		return a.images.Update(msg)
+		if key.Matches(msg, k.Back) && a.images.filter.in.Value() != "" {
+			a.images.clearFilter()
+			return nil
+		}
+		cmd := a.images.Update(msg)
+		if key.Matches(msg, k.Enter) && !a.grid() {
+			a.forward()
+		}
+		return cmd
 	case PaneEntries:
+		if key.Matches(msg, k.Back) && a.entries.filter.in.Value() != "" {
+			a.entries.clearFilter()
+			return nil
+		}
 		switch {
 		case key.Matches(msg, k.Enter):
 			if _, ok := a.entries.current(); ok {
@@ -476,6 +527,28 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return a.detail.Update(msg)
 	}
 	return nil
+}
+
+// forward moves focus from the images pane to the entries pane after
+// Enter in the one-pane layout, where the entries would load out of sight:
+// at once on a platform or a tag that is no index, or once the tag's image
+// has loaded (an index stays, its platforms shown).
+func (a *App) forward() {
+	r, ok := a.images.current()
+	if !ok || r.kind == rowRepo {
+		return
+	}
+	if r.kind == rowPlatform {
+		a.setFocus(PaneEntries)
+		return
+	}
+	is := a.s.images[r.ref]
+	switch {
+	case is == nil || !is.loaded:
+		a.forwardRef = r.ref
+	case len(is.img.Children) == 0:
+		a.setFocus(PaneEntries)
+	}
 }
 
 func (a *App) panes() []Pane {

@@ -158,6 +158,16 @@ func (p *detailPane) kv(k, v string) []string {
 	return out
 }
 
+// kvOne is kv for a digest or a name holding one: kept on one line, cut
+// in the middle when too long (y copies it whole), never wrapped.
+func (p *detailPane) kvOne(k, v string) []string {
+	kw := 15
+	if p.w < 50 {
+		kw = 10
+	}
+	return p.kv(k, midCut(v, max(p.w-kw-1, 8)))
+}
+
 func (p *detailPane) note(s string) []string {
 	return styledWrap(p.c.Styles.Detail.Note, s, p.w)
 }
@@ -197,7 +207,7 @@ func (p *detailPane) render() {
 		return
 	}
 	img := is.img
-	add(p.kv("digest", img.Digest)...)
+	add(p.kvOne("digest", img.Digest)...)
 	add(p.kv("media type", img.MediaType)...)
 	if img.Platform != nil {
 		add(p.kv("platform", img.Platform.String())...)
@@ -231,9 +241,9 @@ func (p *detailPane) render() {
 			line += fmt.Sprintf(" · %s, %d packages", a.SBOMFormat, a.SBOMPackages)
 		}
 		add("• " + safe(line))
-		add(p.kv("  found via", a.Source)...)
+		add(p.kvOne("  found via", a.Source)...)
 		if a.SignedDigest != "" {
-			add(p.kv("  signs", a.SignedDigest)...)
+			add(p.kvOne("  signs", a.SignedDigest)...)
 		}
 		if a.PayloadType != "" {
 			add(p.kv("  payload type", a.PayloadType)...)

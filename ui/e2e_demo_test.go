@@ -83,3 +83,116 @@ func TestDemoWorldFlow(t *testing.T) {
 		t.Errorf("the stealth-signed image does not say \"no log entry\":\n%s", s)
 	}
 }
+
+// TestDemoKeyboardOnly80x24 is a newcomer at 80×24 on the real demo
+// world, keyboard only, finding each key on the screen (the footer, or the
+// help the footer points to) before pressing it: from the repositories to
+// the verified image's log entry and its inclusion proof.
+func TestDemoKeyboardOnly80x24(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the demo world")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	w, err := demo.Start(ctx, demo.Options{})
+	if err != nil {
+		t.Fatalf("starting the demo world: %v", err)
+	}
+	defer w.Close()
+	tr, err := os.ReadFile(w.TrustedRootPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := backend.Open(ctx, backend.Config{
+		RegistryHost: w.RegistryHost,
+		Log:          logs.Log{Name: "demo", URL: w.LogURL, Kind: logs.KindRekorV1},
+		KeyPEM:       w.LogPublicKeyPEM, Policy: inspect.Policy{TrustedRoot: tr},
+	})
+	if err != nil {
+		t.Fatalf("opening the backend: %v", err)
+	}
+	c := ui.NewCommon(b, true, false)
+	c.Ctx, c.RefreshInterval, c.ExportDir, c.LogName = ctx, 0, t.TempDir(), "demo"
+	c.RegistryHost = w.RegistryHost
+	a := ui.New(c)
+	run(t, a, a.Init())
+	send(t, a, keyMsgSize(80, 24))
+
+	// shown fails unless the screen (or what was read of the help) offers
+	// label; then the key is pressed.
+	var helpRead string
+	pressShown := func(label, k string) {
+		t.Helper()
+		s := screen(t, a, 80, 24)
+		if !strings.Contains(s, label) && !strings.Contains(helpRead, label) {
+			t.Fatalf("about to press %q: %q is not on screen nor in the help:\n%s", k, label, s)
+		}
+		send(t, a, keyMsg(k))
+	}
+	// The footer names the help; read all of it, scrolling as its title
+	// says, and close it as it says.
+	if f := footer(screen(t, a, 80, 24)); !strings.Contains(f, "? help") || !strings.Contains(f, "q quit") {
+		t.Fatalf("footer %q does not offer help and quit", f)
+	}
+	pressShown("? help", "?")
+	for range 40 {
+		s := screen(t, a, 80, 24)
+		helpRead += s
+		if !strings.Contains(s, "↑↓ scroll") {
+			break
+		}
+		pressShown("↑↓ scroll", "down")
+	}
+	for _, want := range []string{"↓/j", "enter", "verify selection", "✓ verified"} {
+		if !strings.Contains(helpRead, want) {
+			t.Errorf("the help does not offer %q", want)
+		}
+	}
+	pressShown("esc closes", "esc")
+	if a.Overlay() != 0 {
+		t.Fatal("esc did not close the help")
+	}
+
+	// Down to demo/web, enter to open it, down to v1.2.0.
+	for range 10 {
+		if strings.Contains(a.CurrentImageRow(), "demo/web") {
+			break
+		}
+		pressShown("↓/j", "down")
+	}
+	pressShown("enter open", "enter")
+	for range 10 {
+		if a.SelectedImage() == "demo/web:v1.2.0" {
+			break
+		}
+		pressShown("↓/j", "down")
+	}
+	if a.SelectedImage() != "demo/web:v1.2.0" {
+		t.Fatalf("selected %q, want demo/web:v1.2.0:\n%s", a.SelectedImage(), screen(t, a, 80, 24))
+	}
+	pressShown("v verify selection", "v")
+	if v, _ := a.VerdictOf("demo/web:v1.2.0"); v != "verified" {
+		t.Fatalf("demo/web:v1.2.0 verdict = %q (%s), want verified", v, a.Reason("demo/web:v1.2.0"))
+	}
+	// Enter goes on to its log entries, then to the entry's proof.
+	pressShown("enter open", "enter")
+	if a.Focus() != ui.PaneEntries {
+		t.Fatalf("enter on the tag: focus %v, want entries:\n%s", a.Focus(), screen(t, a, 80, 24))
+	}
+	if s := screen(t, a, 80, 24); !strings.Contains(s, "✓ hashedrekord") {
+		t.Errorf("the entry is not shown verified:\n%s", s)
+	}
+	pressShown("enter show proof", "enter")
+	if a.Focus() != ui.PaneProof || !a.ProofMatch() {
+		t.Fatalf("focus %v, proof match %v, want the matching proof", a.Focus(), a.ProofMatch())
+	}
+	if s := screen(t, a, 80, 24); !strings.Contains(s, "✓ match") || !strings.Contains(s, "H(0x00‖body)") {
+		t.Errorf("proof pane:\n%s", s)
+	}
+}
+
+// footer is the screen's last line.
+func footer(s string) string {
+	ls := strings.Split(s, "\n")
+	return ls[len(ls)-1]
+}

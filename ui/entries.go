@@ -40,6 +40,10 @@ type entriesPane struct {
 	spinner  string
 	// retry re-issues the request that filled the pane with a new ID.
 	retry func(id int) tea.Cmd
+	// filter narrows the list; view then holds the rows (indices into
+	// refs) it keeps, and the window moves over view instead of refs.
+	filter listFilter
+	view   []int
 }
 
 // entriesPage is how many entries one page request fetches.
@@ -69,7 +73,82 @@ func newEntriesPane(c *Common, s *session) *entriesPane {
 
 func (p *entriesPane) SetSize(w, h int) {
 	p.w, p.h = w, h
-	p.win.setHeight(h - 1)
+	p.win.setHeight(p.listHeight())
+}
+
+// listHeight is how many rows fit under the column header (and the filter
+// line while there is one).
+func (p *entriesPane) listHeight() int {
+	if p.filter.active() {
+		return p.h - 2
+	}
+	return p.h - 1
+}
+
+// idx is the index into refs of the list's row pos (-1 when none).
+func (p *entriesPane) idx(pos int) int {
+	if p.view == nil {
+		return pos
+	}
+	if pos < 0 || pos >= len(p.view) {
+		return -1
+	}
+	return p.view[pos]
+}
+
+// rows is how many rows the list shows.
+func (p *entriesPane) rows() int {
+	if p.view == nil {
+		return len(p.refs)
+	}
+	return len(p.view)
+}
+
+// refilter recomputes the rows the filter keeps: an entry matches when
+// its log index or ID holds the typed text, or, once loaded, its kind and
+// signer hold its letters in order. The cursor stays on its entry when
+// that is still shown.
+func (p *entriesPane) refilter() {
+	cur := p.idx(p.win.cursor)
+	if p.filter.in.Value() == "" {
+		p.view = nil
+	} else {
+		p.view = []int{}
+		for i := range p.refs {
+			if p.filterMatches(i) {
+				p.view = append(p.view, i)
+			}
+		}
+	}
+	p.win.setHeight(p.listHeight())
+	p.win.setLen(p.rows())
+	for pos := 0; pos < p.rows(); pos++ {
+		if p.idx(pos) == cur {
+			p.win.moveTo(pos)
+			return
+		}
+	}
+	p.win.moveTo(0)
+}
+
+// filterMatches reports whether row i matches the filter. Numbers and
+// hex IDs match as substrings: as subsequences nearly every ID would.
+func (p *entriesPane) filterMatches(i int) bool {
+	q := strings.ToLower(p.filter.in.Value())
+	if strings.Contains(strings.ToLower(p.refs[i]), q) {
+		return true
+	}
+	c, ok := p.cells(i)
+	if !ok {
+		return false
+	}
+	return strings.Contains(c.index, q) || p.filter.matches(c.kind+" "+c.signer)
+}
+
+// clearFilter drops the filter and shows every row again.
+func (p *entriesPane) clearFilter() {
+	p.filter = listFilter{}
+	p.refilter()
 }
 
 func (p *entriesPane) Init() tea.Cmd { return nil }
@@ -78,10 +157,16 @@ func (p *entriesPane) ShortHelp() []key.Binding {
 	k := p.c.Keys
 	enter := k.Enter
 	enter.SetHelp("enter", "show proof")
-	return []key.Binding{k.Up, k.Down, enter, k.Verify, k.Search}
+	return []key.Binding{enter, k.Verify, k.Filter, k.Search, k.Up, k.Down}
 }
 
-func (p *entriesPane) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
+func (p *entriesPane) FullHelp() [][]key.Binding {
+	k := p.c.Keys
+	enter, back := k.Enter, k.Back
+	enter.SetHelp("enter", "show its inclusion proof")
+	back.SetHelp("esc", "clear filter / back")
+	return [][]key.Binding{{k.Up, k.Down, enter, back, k.Verify, k.Filter, k.Search, k.Copy, k.Export}}
+}
 
 // setEntries replaces the list with refs; full, when given, holds every
 // entry already (len(full) == len(refs)).
@@ -95,6 +180,8 @@ func (p *entriesPane) setEntries(title string, refs []string, full []model.LogEn
 	p.infos = map[int]entryInfo{}
 	p.inflight = map[int]bool{}
 	p.win = window{height: p.win.height}
+	p.filter, p.view = listFilter{}, nil
+	p.win.setHeight(p.listHeight())
 	p.win.setLen(len(refs))
 }
 
@@ -110,6 +197,12 @@ func (p *entriesPane) missingPages() []int {
 		return nil
 	}
 	from, to := p.win.visible()
+	if p.view != nil {
+		if from >= to {
+			return nil
+		}
+		from, to = p.idx(from), p.idx(to-1)+1
+	}
 	from = max(from-entriesPage/2, 0)
 	to = min(to+entriesPage/2, len(p.refs))
 	var out []int
@@ -145,10 +238,14 @@ func (p *entriesPane) addPage(gen, from int, es []model.LogEntry, err error) {
 	for i, e := range es {
 		p.cache[from+i] = e
 	}
+	if p.view != nil {
+		defer p.refilter() // the new entries may match by their contents
+	}
 	if limit := p.cacheLimit(); len(p.cache) > limit {
 		// Keep the visible window and a quarter of the limit either side.
 		from, to := p.win.visible()
-		lo, hi := min(from, p.win.cursor)-limit/4, max(to, p.win.cursor)+limit/4
+		from, to, cur := p.idx(from), p.idx(max(to-1, from))+1, p.idx(p.win.cursor)
+		lo, hi := min(from, cur)-limit/4, max(to, cur)+limit/4
 		for i := range p.cache {
 			if i < lo || i > hi {
 				delete(p.cache, i)
@@ -159,8 +256,9 @@ func (p *entriesPane) addPage(gen, from int, es []model.LogEntry, err error) {
 }
 
 func (p *entriesPane) current() (model.LogEntry, bool) {
-	e, ok := p.cache[p.win.cursor]
-	return e, ok && p.win.cursor < len(p.refs)
+	i := p.idx(p.win.cursor)
+	e, ok := p.cache[i]
+	return e, ok && i >= 0 && i < len(p.refs)
 }
 
 func (p *entriesPane) info(i int) (entryInfo, bool) {
@@ -188,15 +286,15 @@ func (p *entriesPane) Update(msg tea.Msg) tea.Cmd {
 	if !p.win.navigate(km, p.c.Keys) {
 		return nil
 	}
-	if p.win.cursor == before || len(p.refs) == 0 {
+	if p.win.cursor == before || p.rows() == 0 {
 		return nil
 	}
 	return msgCmd(SelectEntryMsg{Index: p.win.cursor})
 }
 
 func (p *entriesPane) selectedValue() string {
-	if p.win.cursor < len(p.refs) {
-		return p.refs[p.win.cursor]
+	if i := p.idx(p.win.cursor); i >= 0 && i < len(p.refs) {
+		return p.refs[i]
 	}
 	return ""
 }
@@ -208,10 +306,87 @@ func (p *entriesPane) heading() string {
 	}
 	if si := p.win.scrollInfo(); si != "" {
 		t += " " + si
-	} else if len(p.refs) > 0 {
-		t += " (" + strconv.Itoa(len(p.refs)) + ")"
+	} else if p.rows() > 0 {
+		t += " (" + strconv.Itoa(p.rows()) + ")"
 	}
 	return t
+}
+
+// entryCells are the texts of row i's columns (sanitised), false while
+// the entry is not loaded.
+type entryCells struct {
+	kind, index, time, signer string
+}
+
+func (p *entriesPane) cells(i int) (entryCells, bool) {
+	e, ok := p.cache[i]
+	if !ok {
+		return entryCells{}, false
+	}
+	in, _ := p.info(i)
+	kind := string(in.Kind)
+	if kind == "" {
+		kind = string(e.Kind)
+	}
+	if in.APIVersion != "" {
+		kind += " " + in.APIVersion
+	}
+	t := "—"
+	if !e.IntegratedTime.IsZero() {
+		t = e.IntegratedTime.UTC().Format("2006-01-02 15:04")
+	}
+	signer := safe(in.Signer.String())
+	if in.Err != "" && in.Signer == (model.Signer{}) {
+		signer = "undecodable body"
+	}
+	return entryCells{kind: safe(kind), index: strconv.FormatInt(e.LogIndex, 10), time: t, signer: signer}, true
+}
+
+// Entries columns: the time's width, and the least a signer keeps before
+// the time column, then the kind column, is dropped.
+const (
+	entTimeW      = 16
+	entSignerMin  = 16
+	entKindMax    = 24
+	entSignerMax  = 64
+	entEmptyWidth = 60
+)
+
+// widths are the kind, index and signer widths the visible rows need.
+func (p *entriesPane) widths() (kindW, idxW, signerW int) {
+	kindW, idxW, signerW = len("KIND"), len("LOG INDEX"), len("SIGNER")
+	from, to := p.win.visible()
+	for pos := from; pos < to; pos++ {
+		if c, ok := p.cells(p.idx(pos)); ok {
+			kindW = max(kindW, ansi.StringWidth(c.kind))
+			idxW = max(idxW, len(c.index))
+			signerW = max(signerW, ansi.StringWidth(c.signer))
+		}
+	}
+	return min(kindW, entKindMax), idxW, min(signerW, entSignerMax)
+}
+
+// wantWidth is the width the pane's columns need for the rows on screen.
+func (p *entriesPane) wantWidth() int {
+	if p.rows() == 0 {
+		return entEmptyWidth
+	}
+	kindW, idxW, signerW := p.widths()
+	return 2 + kindW + 1 + idxW + 1 + entTimeW + 1 + max(signerW, entSignerMin)
+}
+
+// rowAt returns the list position under line y of the pane's body (0 is
+// its first line), if any.
+func (p *entriesPane) rowAt(y int) (int, bool) {
+	y-- // column header
+	if p.filter.active() {
+		y--
+	}
+	from, to := p.win.visible()
+	if y < 0 || from+y >= to {
+		return 0, false
+	}
+	return from + y, true
 }
 
 func (p *entriesPane) View() string {
@@ -232,70 +407,65 @@ func (p *entriesPane) View() string {
 		}
 		return clip(styledWrap(st.Pane.Empty, msg, w), w, h)
 	}
-	// Columns: status, kind, index, time, signer; drop from the right.
-	showTime := w >= 70
-	showKind := w >= 46
-	kindW := 13
-	if w >= 90 {
-		kindW = 18
+	var lines []string
+	if p.filter.active() {
+		lines = append(lines, p.filter.view(st, w, p.rows(), len(p.refs)))
+	}
+	// Columns follow the rows on screen; with too little room the time
+	// goes first, then the kind.
+	kindW, idxW, _ := p.widths()
+	showKind, showTime := true, true
+	if 2+kindW+1+idxW+1+entTimeW+1+entSignerMin > w {
+		showTime = false
+	}
+	if !showTime && 2+kindW+1+idxW+1+entSignerMin > w {
+		showKind = false
 	}
 	cols := "S "
 	if showKind {
 		cols += fit("KIND", kindW) + " "
 	}
-	cols += fit("LOG INDEX", 10) + " "
+	cols += fit("LOG INDEX", idxW) + " "
 	if showTime {
-		cols += fit("INTEGRATED (UTC)", 17) + " "
+		cols += fit("INTEGRATED (UTC)", entTimeW) + " "
 	}
 	cols += "SIGNER"
-	lines := []string{st.List.Header.Render(fit(cols, w))}
+	lines = append(lines, st.List.Header.Render(fit(cols, w)))
+	if p.rows() == 0 {
+		lines = append(lines, st.Pane.Empty.Render("nothing matches the filter"))
+	}
 	from, to := p.win.visible()
-	for i := from; i < to; i++ {
-		e, ok := p.cache[i]
+	for pos := from; pos < to; pos++ {
+		i := p.idx(pos)
+		c, ok := p.cells(i)
 		if !ok {
 			row := fit(st.Badge.Pending.Render("…")+" "+st.Pane.Empty.Render("loading "+hexShort(p.refs[i], 24)), w)
 			if p.pageErr != nil {
 				row = fit(st.Pane.Error.Render("✗ "+safe(p.pageErr.Error())+" (r to retry)"), w)
 			}
-			if i == p.win.cursor {
+			if pos == p.win.cursor {
 				row = st.List.SelectedBlurred.Render(row)
 			}
 			lines = append(lines, row)
 			continue
 		}
-		in, _ := p.info(i)
+		e := p.cache[i]
 		v := p.s.results[entryKey(e.UUID)]
 		glyph := st.Badge.Unsigned.Render("·")
 		if v != nil {
 			glyph = st.BadgeShort(v.verdict())
 		}
-		kind := string(in.Kind)
-		if kind == "" {
-			kind = string(e.Kind)
-		}
-		if in.APIVersion != "" {
-			kind += " " + in.APIVersion
-		}
-		kind = safe(kind)
 		row := glyph + " "
 		if showKind {
-			row += fit(kind, kindW) + " "
+			row += fit(c.kind, kindW) + " "
 		}
-		row += fit(strconv.FormatInt(e.LogIndex, 10), 10) + " "
+		row += fit(c.index, idxW) + " "
 		if showTime {
-			t := "—"
-			if !e.IntegratedTime.IsZero() {
-				t = e.IntegratedTime.UTC().Format("2006-01-02 15:04")
-			}
-			row += fit(t, 17) + " "
+			row += fit(c.time, entTimeW) + " "
 		}
-		signer := safe(in.Signer.String())
-		if in.Err != "" && in.Signer == (model.Signer{}) {
-			signer = "undecodable body"
-		}
-		row += signer
+		row += c.signer
 		row = fit(row, w)
-		if i == p.win.cursor {
+		if pos == p.win.cursor {
 			// One style across the whole row: inner styles would cut the
 			// highlight short.
 			if p.focused {

@@ -71,3 +71,22 @@ func (a *App) CurrentEntryUUID() string {
 	}
 	return e.UUID
 }
+
+// Alerts are the banner's messages not yet dismissed.
+func (a *App) Alerts() []string { return a.alerts() }
+
+// ImageRowCount is how many rows the images pane lists.
+func (a *App) ImageRowCount() int { return len(a.images.rows) }
+
+// ImageRowsVisible are the images pane's rows on screen (their IDs).
+func (a *App) ImageRowsVisible() []string {
+	var out []string
+	from, to := a.images.win.visible()
+	for _, r := range a.images.rows[from:to] {
+		out = append(out, rowID(r))
+	}
+	return out
+}
+
+// EntryRows is how many rows the entries list shows (after its filter).
+func (a *App) EntryRows() int { return a.entries.rows() }

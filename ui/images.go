@@ -47,6 +47,7 @@ type imagesPane struct {
 	focused  bool
 	spinner  string
 	selected string
+	filter   listFilter
 }
 
 func newImagesPane(c *Common, s *session) *imagesPane {
@@ -55,7 +56,23 @@ func newImagesPane(c *Common, s *session) *imagesPane {
 
 func (p *imagesPane) SetSize(w, h int) {
 	p.w, p.h = w, h
-	p.win.setHeight(h - 1)
+	p.win.setHeight(p.listHeight())
+}
+
+// listHeight is how many rows fit under the column header (and the filter
+// line while there is one).
+func (p *imagesPane) listHeight() int {
+	if p.filter.active() {
+		return p.h - 2
+	}
+	return p.h - 1
+}
+
+// clearFilter drops the filter and shows every row again.
+func (p *imagesPane) clearFilter() {
+	p.filter = listFilter{}
+	p.win.setHeight(p.listHeight())
+	p.rebuild()
 }
 
 func (p *imagesPane) Init() tea.Cmd { return nil }
@@ -64,11 +81,17 @@ func (p *imagesPane) Init() tea.Cmd { return nil }
 func (p *imagesPane) ShortHelp() []key.Binding {
 	k := p.c.Keys
 	enter := k.Enter
-	enter.SetHelp("enter", "expand / select")
-	return []key.Binding{k.Up, k.Down, enter, k.Verify}
+	enter.SetHelp("enter", "open")
+	return []key.Binding{enter, k.Verify, k.Filter, k.Up, k.Down}
 }
 
-func (p *imagesPane) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
+func (p *imagesPane) FullHelp() [][]key.Binding {
+	k := p.c.Keys
+	enter, back := k.Enter, k.Back
+	enter.SetHelp("enter", "expand / select; one pane: go on")
+	back.SetHelp("esc", "collapse / clear filter")
+	return [][]key.Binding{{k.Up, k.Down, enter, back, k.Verify, k.Filter, k.Copy}}
+}
 
 // rebuild flattens the tree after its data changed, keeping the cursor on
 // the same row when it still exists.
@@ -79,16 +102,23 @@ func (p *imagesPane) rebuild() {
 	}
 	p.rows = p.rows[:0]
 	for _, repo := range p.s.repos {
-		p.rows = append(p.rows, imgRow{kind: rowRepo, repo: repo.Name})
-		if !p.open[repo.Name] {
+		tl := p.s.tags[repo.Name]
+		if p.filter.in.Value() != "" && !p.filter.matches(repo.Name) && !p.anyTagMatches(repo.Name, tl) {
 			continue
 		}
-		tl := p.s.tags[repo.Name]
+		p.rows = append(p.rows, imgRow{kind: rowRepo, repo: repo.Name})
+		// A filter shows the matching tags of a closed repository too.
+		if !p.open[repo.Name] && (p.filter.in.Value() == "" || p.filter.matches(repo.Name) || !p.anyTagMatches(repo.Name, tl)) {
+			continue
+		}
 		if tl == nil {
 			continue
 		}
 		for _, t := range tl.tags {
 			ref := repo.Name + ":" + t.Name
+			if !p.filter.matches(ref) {
+				continue
+			}
 			p.rows = append(p.rows, imgRow{kind: rowTag, repo: repo.Name, tag: t, ref: ref})
 			if !p.open[ref] {
 				continue
@@ -113,6 +143,43 @@ func (p *imagesPane) rebuild() {
 			}
 		}
 	}
+	p.revealChildren()
+}
+
+// anyTagMatches reports whether one of a repository's listed tags matches
+// the filter.
+func (p *imagesPane) anyTagMatches(repo string, tl *tagList) bool {
+	if tl == nil {
+		return false
+	}
+	for _, t := range tl.tags {
+		if p.filter.matches(repo + ":" + t.Name) {
+			return true
+		}
+	}
+	return false
+}
+
+// revealChildren scrolls so that the rows under an expanded cursor row
+// (an index's platforms, a repository's first tags) are on screen, the
+// cursor row staying too.
+func (p *imagesPane) revealChildren() {
+	r, ok := p.current()
+	if !ok {
+		return
+	}
+	if (r.kind == rowRepo && !p.open[r.repo]) || (r.kind == rowTag && !p.open[r.ref]) || r.kind == rowPlatform {
+		return
+	}
+	last := p.win.cursor
+	for i := p.win.cursor + 1; i < len(p.rows); i++ {
+		c := p.rows[i]
+		if c.kind == rowRepo || (r.kind == rowTag && c.kind != rowPlatform) {
+			break
+		}
+		last = i
+	}
+	p.win.reveal(p.win.cursor, last)
 }
 
 func rowID(r imgRow) string {
@@ -259,6 +326,41 @@ func (p *imagesPane) title() string {
 	return t
 }
 
+// Column widths of the images pane: a verdict badge ("! not logged") and
+// a digest cut in the middle ("sha256:1234…cdef").
+const (
+	imgStatusW = 12
+	imgDigestW = 16
+	imgNameMin = 16
+)
+
+// wantWidth is the width the pane's columns need for the rows it has:
+// the widest name, the digest and the status.
+func (p *imagesPane) wantWidth() int {
+	nameW := len("REPOSITORY / TAG")
+	for i, r := range p.rows {
+		if i > 4096 {
+			break
+		}
+		name, _, _ := p.cells(r, false)
+		nameW = max(nameW, ansi.StringWidth(name))
+	}
+	return min(nameW, 48) + 1 + imgDigestW + 1 + imgStatusW + 1
+}
+
+// columns are the name and digest widths for a pane w cells wide (digest
+// 0: not shown) and whether the status shows as a glyph only.
+func (p *imagesPane) columns(w int) (nameW, digestW int, narrow bool) {
+	if w < imgNameMin+2+imgStatusW {
+		return max(w-3, 4), 0, true
+	}
+	nameW = w - imgStatusW - 2 // a blank cell before the border
+	if nameW-imgDigestW-1 >= imgNameMin {
+		return nameW - imgDigestW - 1, imgDigestW, false
+	}
+	return nameW, 0, false
+}
+
 func (p *imagesPane) View() string {
 	st := p.c.Styles
 	w, h := p.w, p.h
@@ -273,28 +375,30 @@ func (p *imagesPane) View() string {
 		return clip(lines, w, h)
 	case p.s.reposLoading && len(p.rows) == 0:
 		return clip([]string{p.spinner + " loading repositories…"}, w, h)
-	case len(p.rows) == 0:
+	case len(p.rows) == 0 && !p.filter.active():
 		return clip([]string{st.Pane.Empty.Render("no repositories in this registry")}, w, h)
 	}
-	badgeW := 12
-	if w < 40 {
-		badgeW = 2
+	if p.filter.active() {
+		lines = append(lines, p.filter.view(st, w, len(p.rows), p.countAll()))
 	}
-	digestW := 0
-	if w >= 56 {
-		digestW = 15
-	}
-	nameW := max(w-badgeW-digestW-2, 4)
+	nameW, digestW, narrow := p.columns(w)
 	hdr := fit("REPOSITORY / TAG", nameW) + " "
 	if digestW > 0 {
 		hdr += fit("DIGEST", digestW) + " "
 	}
-	hdr += "STATUS"
+	if narrow {
+		hdr += "S"
+	} else {
+		hdr += "STATUS"
+	}
 	lines = append(lines, st.List.Header.Render(fit(hdr, w)))
+	if len(p.rows) == 0 {
+		lines = append(lines, st.Pane.Empty.Render("nothing matches the filter"))
+	}
 	from, to := p.win.visible()
 	for i := from; i < to; i++ {
 		r := p.rows[i]
-		name, digest, badge := p.cells(r, badgeW < 10)
+		name, digest, badge := p.cells(r, narrow)
 		line := fit(name, nameW) + " "
 		if digestW > 0 {
 			line += fit(digest, digestW) + " "
@@ -311,6 +415,30 @@ func (p *imagesPane) View() string {
 		lines = append(lines, line)
 	}
 	return clip(lines, w, h)
+}
+
+// countAll is how many rows the tree would show without its filter: the
+// repositories and the tags listed.
+func (p *imagesPane) countAll() int {
+	n := len(p.s.repos)
+	for _, tl := range p.s.tags {
+		n += len(tl.tags)
+	}
+	return n
+}
+
+// rowAt returns the row under line y of the pane's body (0 is its first
+// line), if any.
+func (p *imagesPane) rowAt(y int) (int, bool) {
+	y -= 1 // column header
+	if p.filter.active() {
+		y--
+	}
+	from, to := p.win.visible()
+	if y < 0 || from+y >= to {
+		return 0, false
+	}
+	return from + y, true
 }
 
 func (p *imagesPane) cells(r imgRow, narrow bool) (name, digest, badge string) {
@@ -377,14 +505,14 @@ func (p *imagesPane) cells(r imgRow, narrow bool) (name, digest, badge string) {
 	return name, digest, badge
 }
 
-// shortDigest renders "sha256:<hex>" as "sha256:1a2b3c4d", sanitised (a
-// registry chooses the digest it lists).
+// shortDigest renders "sha256:<hex>" cut in the middle,
+// "sha256:1a2b…9f0e", sanitised (a registry chooses the digest it lists).
 func shortDigest(d string) string {
 	alg, hexpart, ok := strings.Cut(safe(d), ":")
 	if !ok {
-		return hexShort(d, 12)
+		return midCut(d, imgDigestW)
 	}
-	return short(alg, 12) + ":" + ansi.Truncate(hexpart, 8, "")
+	return short(alg, 8) + ":" + midCut(hexpart, 9)
 }
 
 func wrapLines(lines []string, w int) []string {

@@ -6,6 +6,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/provscope/provscope/model"
 )
@@ -160,13 +161,15 @@ func (p *proofPane) render() {
 		add(styledWrap(st.Proof.Mismatch, "✗ "+t.Err.Error(), p.w)...)
 		return
 	}
-	hw := p.hexWidth(26)
-	add(st.Proof.Label.Render("checkpoint root ") + st.Proof.Hash.Render(hexShort(hexOf(t.Expected), hw)))
+	// Each line is a label, a hash and a suffix.
+	type hline struct{ pre, hash, post string }
+	var hl []hline
+	hl = append(hl, hline{st.Proof.Label.Render("checkpoint root "), hexOf(t.Expected), ""})
 	verdict := st.Proof.Mismatch.Render("✗ mismatch")
 	if t.Match() {
 		verdict = st.Proof.Match.Render("✓ match")
 	}
-	add(st.Proof.Label.Render("computed root   ") + st.Proof.Hash.Render(hexShort(hexOf(t.Computed), hw)) + " " + verdict)
+	hl = append(hl, hline{st.Proof.Label.Render("computed root   "), hexOf(t.Computed), " " + verdict})
 
 	// Tree, root first. Each level prints the sibling, then descends
 	// into the path node; indentation is capped so it fits.
@@ -175,11 +178,11 @@ func (p *proofPane) render() {
 		indentStep, maxIndent = 1, p.w/5
 	}
 	rootAddr := fmt.Sprintf("(%d,0)", rootLevel(t.Size))
-	rootLine := st.Proof.Path.Render("● root "+rootAddr) + " " + st.Proof.Hash.Render(hexShort(hexOf(t.Computed), hw))
+	rootPost := ""
 	if len(t.Steps) > 0 {
-		rootLine += formulaFor(st, t.Steps[len(t.Steps)-1], p.w)
+		rootPost = formulaFor(st, t.Steps[len(t.Steps)-1], p.w)
 	}
-	add(rootLine)
+	hl = append(hl, hline{st.Proof.Path.Render("● root "+rootAddr) + " ", hexOf(t.Computed), rootPost})
 	depth := 0
 	for i := len(t.Steps) - 1; i >= 0; i-- {
 		s := t.Steps[i]
@@ -194,19 +197,52 @@ func (p *proofPane) render() {
 		if sib.Ephemeral {
 			sibStyle = st.Proof.Ephemeral
 		}
-		add(pad + "├─" + sibStyle.Render(sibSide+" "+sib.addr()) + " " + st.Proof.Hash.Render(hexShort(hexOf(sib.Hash), hw)) +
-			st.Proof.Label.Render(fmt.Sprintf(" proof[%d]", s.ProofIndex)))
-		pathHash := hexOf(path.Hash)
+		hl = append(hl, hline{pad + "├─" + sibStyle.Render(sibSide+" "+sib.addr()) + " ", hexOf(sib.Hash),
+			st.Proof.Label.Render(fmt.Sprintf(" proof[%d]", s.ProofIndex))})
 		if i == 0 {
-			add(pad + "└─" + st.Proof.Path.Render(pathSide+" leaf "+path.addr()) + " " + st.Proof.Hash.Render(hexShort(pathHash, hw)) +
-				st.Proof.Label.Render(" = H(0x00‖body)"))
+			hl = append(hl, hline{pad + "└─" + st.Proof.Path.Render(pathSide+" leaf "+path.addr()) + " ", hexOf(path.Hash),
+				st.Proof.Label.Render(" = H(0x00‖body)")})
 		} else {
-			add(pad + "└─" + st.Proof.Path.Render(pathSide+" "+path.addr()) + " " + st.Proof.Hash.Render(hexShort(pathHash, hw)) + formulaFor(st, t.Steps[i-1], p.w))
+			hl = append(hl, hline{pad + "└─" + st.Proof.Path.Render(pathSide+" "+path.addr()) + " ", hexOf(path.Hash), formulaFor(st, t.Steps[i-1], p.w)})
 		}
 		depth++
 	}
 	if len(t.Steps) == 0 {
-		add("└─" + st.Proof.Path.Render("leaf "+t.Leaf.addr()) + " " + st.Proof.Hash.Render(hexShort(hexOf(t.Leaf.Hash), hw)) + st.Proof.Label.Render(" = H(0x00‖body) = root"))
+		hl = append(hl, hline{"└─" + st.Proof.Path.Render("leaf "+t.Leaf.addr()) + " ", hexOf(t.Leaf.Hash), st.Proof.Label.Render(" = H(0x00‖body) = root")})
+	}
+	// One hash width for every line: the longest at which each label and
+	// hash fit; a suffix that then does not fit goes on a line of its own,
+	// under the hash, so nothing is cut.
+	cut := func(c int, h string) int {
+		if c < len(h) {
+			return c + 1 // the ellipsis
+		}
+		return len(h)
+	}
+	hw := 6
+	for _, c := range []int{64, 16, 8} {
+		fits := true
+		for _, l := range hl {
+			if lipgloss.Width(l.pre)+cut(c, l.hash) > p.w {
+				fits = false
+				break
+			}
+		}
+		if fits {
+			hw = c
+			break
+		}
+	}
+	for _, l := range hl {
+		line := l.pre + st.Proof.Hash.Render(hexShort(l.hash, hw))
+		if lipgloss.Width(line)+lipgloss.Width(l.post) <= p.w {
+			add(line + l.post)
+			continue
+		}
+		add(line)
+		if l.post != "" {
+			add(strings.Repeat(" ", min(lipgloss.Width(l.pre), max(p.w-lipgloss.Width(l.post), 0))) + strings.TrimPrefix(l.post, " "))
+		}
 	}
 	add("")
 	add(styledWrap(st.Detail.Note, "(level,index) node address · ~ ephemeral: its subtree reaches past the tree's right edge, so its hash changes as the log grows; others are perfect · leaves hash 0x00‖body, interior nodes 0x01‖left‖right", p.w)...)

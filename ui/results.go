@@ -74,6 +74,12 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 		}
 		is.img, is.atts, is.loaded = msg.img, msg.atts, true
 		a.images.rebuild()
+		if msg.ref == a.forwardRef {
+			a.forwardRef = ""
+			if a.focus == PaneImages && !a.grid() && len(is.img.Children) == 0 {
+				a.setFocus(PaneEntries)
+			}
+		}
 		if msg.ref == a.selImage && msg.id == a.imageReq {
 			return a.loadEntries(msg.ref), true
 		}

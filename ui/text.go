@@ -98,3 +98,24 @@ func styledWrap(st lipgloss.Style, s string, w int) []string {
 	}
 	return ls
 }
+
+// midCut sanitises s and, when it is wider than n cells, keeps its start
+// and end around an ellipsis ("sha256:1a2b…9f0e"): both ends of a digest
+// or an ID are what a reader compares.
+func midCut(s string, n int) string {
+	s = safe(s)
+	w := ansi.StringWidth(s)
+	if n <= 0 || w <= n {
+		return s
+	}
+	if n < 3 {
+		return ansi.Truncate(s, n, "")
+	}
+	head := (n - 1) / 2
+	tail := n - 1 - head
+	return ansi.Truncate(s, head, "") + "…" + ansi.TruncateLeft(s, w-tail, "")
+}
+
+// hexPrefix is a hex string's first n cells, sanitised, without an
+// ellipsis: a short name for a hash, as git shows commits.
+func hexPrefix(h string, n int) string { return ansi.Truncate(safe(h), n, "") }

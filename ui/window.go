@@ -84,3 +84,15 @@ func (w *window) navigate(km tea.KeyPressMsg, k KeyMap) bool {
 	}
 	return true
 }
+
+// reveal scrolls the least so that rows from..to are on screen, row from
+// (the cursor's) first when they cannot all be.
+func (w *window) reveal(from, to int) {
+	if to >= w.offset+w.height {
+		w.offset = to - w.height + 1
+	}
+	if from < w.offset {
+		w.offset = from
+	}
+	w.offset = min(max(w.offset, 0), max(w.n-w.height, 0))
+}

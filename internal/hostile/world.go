@@ -73,6 +73,10 @@ type World struct {
 	KeylessImage string
 	Identity     string
 	Issuer       string
+	// KeylessPayloadSHA is "sha256:<hex>" of the keyless signature's
+	// simple-signing payload: search --sha finds its entry, whose signer is
+	// Identity.
+	KeylessPayloadSHA string
 
 	// AttestationUUID and AttestationIndex name the log entry of Image's
 	// attestation; EntryPath holds it as a saved LogEntryAnon (JSON) for
@@ -451,6 +455,11 @@ func (w *World) signKeyless(ctx context.Context, d name.Digest, upload cosignfmt
 	}
 	from := time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
 	s := keyless.Signer{Identity: w.Identity, Issuer: w.Issuer, NotBefore: from, NotAfter: from.AddDate(10, 0, 0)}
+	payload, err := cosignfmt.SimpleSigningPayload(d.Context().Name(), d.DigestStr(), nil)
+	if err != nil {
+		return err
+	}
+	w.KeylessPayloadSHA = fmt.Sprintf("sha256:%x", sha256.Sum256(payload))
 	if err := keyless.SignImage(ctx, d, ca, s, upload, ropts...); err != nil {
 		return fmt.Errorf("signing keyless: %w", err)
 	}

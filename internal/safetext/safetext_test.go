@@ -385,3 +385,19 @@ func FuzzTruncate(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkFrame measures the filter on a 120x40 styled screen, clean (the
+// common case: nothing to change) and with one hostile line.
+func BenchmarkFrame(b *testing.B) {
+	row := "\x1b[1;38;5;42m✓ verified\x1b[0m  demo/web:v1.2.0  sha256:c76897cd02f194b63189f1c6f9e1984cdbb639f5a7e53e5de2f6e7715b44ae13  \x1b[2mkey 5c9c56c98a51b4d7\x1b[0m\n"
+	clean := strings.Repeat(row, 40)
+	dirty := clean + strings.Join(attacks, " ")
+	for _, bc := range []struct{ name, s string }{{"clean", clean}, {"hostile", dirty}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(bc.s)))
+			for b.Loop() {
+				_ = Frame(bc.s)
+			}
+		})
+	}
+}

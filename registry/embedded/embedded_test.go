@@ -1,13 +1,18 @@
 package embedded
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/random"
@@ -81,5 +86,32 @@ func TestPaginationFollowsTheSpec(t *testing.T) {
 	page, _ = get("/v2/_catalog?n=2&last=c")
 	if len(page) != 0 {
 		t.Errorf("page after the last = %v, want empty", page)
+	}
+}
+
+// TestStartLimitsBodies: the registry refuses a body beyond MaxBodyBytes
+// from its declared length, before reading it (it keeps blobs in memory).
+func TestStartLimitsBodies(t *testing.T) {
+	r, err := Start("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	c, err := (&net.Dialer{}).DialContext(context.Background(), "tcp", r.Host())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "POST /v2/big/blobs/uploads/?digest=sha256:%064d HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", 0, MaxBodyBytes+1)
+	// Without the limit the registry waits for the body: the deadline
+	// only ends that failure.
+	_ = c.SetReadDeadline(time.Now().Add(time.Minute))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("upload of %d bytes = %d, want 413", MaxBodyBytes+1, resp.StatusCode)
 	}
 }

@@ -80,12 +80,16 @@ func Builtin() []Log {
 		// is a broken build.
 		panic(fmt.Sprintf("reading the embedded trusted root: %v", err))
 	}
-	return append(out, Log{
+	return append(out, localLog())
+}
+
+func localLog() Log {
+	return Log{
 		Name:        Local,
 		URL:         LocalURL,
 		Kind:        KindRekorV1,
 		Description: "the embedded log started by `provscope serve` (key fetched from the log)",
-	})
+	}
 }
 
 // publicGoodV1URL is the Rekor v1 public-good log; its shards share one key.
@@ -178,6 +182,11 @@ type Config struct {
 	Default string `json:"default,omitempty"`
 	// Logs are custom logs; a custom log with a built-in name replaces it.
 	Logs []Log `json:"logs,omitempty"`
+	// Trusted, when not empty, replaces the logs of the embedded trusted
+	// root with those of a trusted root fetched through TUF (FromTrust of
+	// package trust's material), so that new shards are followed without a
+	// rebuild. It is set by the program, never read from the file.
+	Trusted []Log `json:"-"`
 }
 
 // maxConfigBytes bounds the config file.
@@ -281,6 +290,9 @@ func All(cfg *Config) []Log {
 	all := Builtin()
 	if cfg == nil {
 		return all
+	}
+	if len(cfg.Trusted) > 0 {
+		all = append(slices.Clone(cfg.Trusted), localLog())
 	}
 	for _, l := range cfg.Logs {
 		if i := slices.IndexFunc(all, func(b Log) bool { return b.Name == l.Name }); i >= 0 {

@@ -22,6 +22,7 @@ package mirror
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -120,6 +121,10 @@ func (e *LieError) Error() string {
 
 func (e *LieError) Unwrap() error { return e.Err }
 
+// ErrWrongMode is returned for a directory that holds another kind of
+// state (a mirror given to audit, or the reverse).
+var ErrWrongMode = errors.New("wrong directory")
+
 // state is what a run carries from chunk to chunk.
 type state struct {
 	size     uint64
@@ -200,7 +205,7 @@ func (r *run) sync(ctx context.Context) (*Result, error) {
 			// The proof came from the log's tiles: reading on finds the
 			// first bad range (no chunk can verify against a checkpoint
 			// that does not extend the kept tree).
-			inconsistent = lie.(*LieError) //nolint:errcheck,forcetypeassert // r.lie returns a *LieError
+			inconsistent = lie
 		}
 		if cp.Size < kept.Size { // unreachable: VerifyNextCheckpoint refuses rollbacks
 			return nil, errors.New("checkpoint smaller than the kept one")
@@ -235,6 +240,7 @@ func (r *run) sync(ctx context.Context) (*Result, error) {
 	}
 	if r.st.size == cp.Size && from == cp.Size {
 		// Nothing new: record the (possibly re-signed) checkpoint.
+		r.st.complete = []byte(cp.Raw)
 		if err := r.commit(ctx, nil, nil); err != nil {
 			return nil, err
 		}
@@ -257,7 +263,7 @@ func (r *run) load(ctx context.Context) error {
 		want = "mirror"
 	}
 	if mode != nil && string(mode) != want {
-		return fmt.Errorf("directory %s holds a %s, not a %s", r.cfg.Dir, mode, want)
+		return fmt.Errorf("%w: directory %s holds a %s, not a %s", ErrWrongMode, r.cfg.Dir, mode, want)
 	}
 	r.st.size = size
 	comp, err := r.s.meta(ctx, metaCompact)
@@ -345,7 +351,6 @@ func hexLines(hs [][]byte) []byte {
 type fetched struct {
 	index, width   uint64
 	bundle, tile   []byte
-	entries        [][]byte
 	bundleP, tileP string
 	err            error
 }
@@ -551,7 +556,7 @@ func rawBundle(entries [][]byte) []byte {
 	}
 	out := make([]byte, 0, n)
 	for _, e := range entries {
-		out = append(out, byte(len(e)>>8), byte(len(e)))
+		out = binary.BigEndian.AppendUint16(out, uint16(len(e))) //nolint:gosec // entries come from ParseBundle: at most 65535 bytes
 		out = append(out, e...)
 	}
 	return out
@@ -656,7 +661,7 @@ type evidenceFile struct {
 }
 
 // lie saves the evidence under dir/evidence/ and returns a *LieError.
-func (r *run) lie(rg *proof.EntryRange, err error, files ...evidenceFile) error {
+func (r *run) lie(rg *proof.EntryRange, err error, files ...evidenceFile) *LieError {
 	le := &LieError{Range: rg, Err: err}
 	dir := filepath.Join(r.cfg.Dir, "evidence")
 	if r.st.target != nil {

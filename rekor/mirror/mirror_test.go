@@ -55,10 +55,11 @@ func TestMirrorAndSearch(t *testing.T) {
 	payload := w.AddDSSE(t, digests[0])
 	kl := w.AddKeyless(t, "alice@example.com", "https://issuer.example")
 	hostile := w.AddKeyless(t, hostileSAN, "https://issuer.example")
+	intoto := w.AddIntoto(t, digests[1])
 	dir := t.TempDir()
 	res := mustSync(t, w, dir, true)
-	if res.From != 0 || res.To != 303 || res.Checkpoint.Size != 303 {
-		t.Fatalf("Sync = %d..%d @ %d, want 0..303 @ 303", res.From, res.To, res.Checkpoint.Size)
+	if res.From != 0 || res.To != 304 || res.Checkpoint.Size != 304 {
+		t.Fatalf("Sync = %d..%d @ %d, want 0..304 @ 304", res.From, res.To, res.Checkpoint.Size)
 	}
 	fp := sha256.Sum256(mustDER(t, w.Signer.PublicKeyPEM()))
 	tests := []struct {
@@ -76,7 +77,9 @@ func TestMirrorAndSearch(t *testing.T) {
 		{"issuer", mirror.Query{Issuer: "https://issuer.example"}, []uint64{301, 302}},
 		{"issuer and subject", mirror.Query{Issuer: "https://issuer.example", Subject: "evil*"}, []uint64{302}},
 		{"hostile subject exact", mirror.Query{Subject: hostileSAN}, []uint64{302}},
-		{"key", mirror.Query{KeyFingerprint: hex.EncodeToString(fp[:]), Limit: 1000}, seq(0, 301)},
+		{"key", mirror.Query{KeyFingerprint: hex.EncodeToString(fp[:]), Limit: 1000}, append(seq(0, 301), 303)},
+		{"intoto payload digest", mirror.Query{Digest: intoto}, []uint64{303}},
+		{"kind intoto", mirror.Query{Kind: model.KindIntoto}, []uint64{303}},
 		{"kind dsse", mirror.Query{Kind: model.KindDSSE}, []uint64{300}},
 		{"kind and key", mirror.Query{Kind: model.KindDSSE, KeyFingerprint: hex.EncodeToString(fp[:])}, []uint64{300}},
 	}
@@ -151,8 +154,10 @@ func TestMirrorResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := mirror.Config{Dir: dir, Fetch: fetch, Keys: w.NoteKeys(t), Index: true, ChunkBundles: 1,
-		Progress: func(p mirror.Progress) { cancel() }}
+	cfg := mirror.Config{
+		Dir: dir, Fetch: fetch, Keys: w.NoteKeys(t), Index: true, ChunkBundles: 1,
+		Progress: func(p mirror.Progress) { cancel() },
+	}
 	if _, err := mirror.Sync(ctx, cfg); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted Sync = %v, want context.Canceled", err)
 	}

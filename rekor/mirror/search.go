@@ -40,6 +40,11 @@ func ReadInfo(ctx context.Context, dir string) (*Info, error) {
 		return nil, err
 	}
 	defer s.Close()
+	return s.info(ctx)
+}
+
+func (s *store) info(ctx context.Context) (*Info, error) {
+	var err error
 	info := &Info{}
 	if info.Size, err = s.size(ctx); err != nil {
 		return nil, err
@@ -100,7 +105,15 @@ var ErrNoCheckpoint = errors.New("the mirror holds no complete checkpoint yet: r
 // from the mirrored tiles and verified against it (proof.VerifyInclusion),
 // and an entry that does not verify is an error, never a hit.
 func Search(ctx context.Context, dir string, keys []proof.NoteKey, q Query) (*SearchResult, error) {
-	info, err := ReadInfo(ctx, dir)
+	if _, err := os.Stat(filepath.Join(dir, dbFileName)); err != nil {
+		return nil, fmt.Errorf("opening mirror %s: %w", dir, err)
+	}
+	s, err := openStore(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	info, err := s.info(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -111,11 +124,6 @@ func Search(ctx context.Context, dir string, keys []proof.NoteKey, q Query) (*Se
 	if err != nil {
 		return nil, fmt.Errorf("verifying the mirror's checkpoint: %w", err)
 	}
-	s, err := openStore(dir)
-	if err != nil {
-		return nil, err
-	}
-	defer s.Close()
 	cands, err := s.candidates(ctx, q)
 	if err != nil {
 		return nil, err

@@ -72,8 +72,11 @@
 // does not cover is checked on every read: the served body must hash to
 // the tree's leaf at its index and to the requested UUID, and its stored
 // SET must verify over the body, time and index (one ECDSA P-256
-// verification per entry read); a read that fails is answered 500 naming
-// the damage. A new
+// verification, the first time the running log serves that entry: about
+// 125 µs of CPU, BenchmarkGetByIndex 36-42 µs per read without it against
+// 167-174 with it on every read); a read that fails is answered 500
+// naming the damage. Storage changed under a running log is found at its
+// next start. A new
 // log (a new key) is created only in an empty directory or with
 // Config.Init: a missing or empty log.db next to other files is refused
 // (ErrNoLog). Only one process may open a log directory.

@@ -76,8 +76,10 @@ type Log struct {
 	now    func() time.Time
 	w, r   *sql.DB
 	signer signature.Signer
-	// verifier checks stored SETs on read (logEntry).
+	// verifier checks stored SETs on read (logEntry), once per entry per
+	// process: setsOK holds the indices whose stored SET verified.
 	verifier signature.Verifier
+	setsOK   bitset
 	pub      crypto.PublicKey
 	pubPEM   []byte
 	logID    string
@@ -709,4 +711,25 @@ func (s *readStmts) close() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// bitset is a growable set of entry indices, safe for concurrent use.
+type bitset struct {
+	mu sync.RWMutex
+	w  []uint64
+}
+
+func (b *bitset) has(i uint64) bool {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return i/64 < uint64(len(b.w)) && b.w[i/64]&(1<<(i%64)) != 0
+}
+
+func (b *bitset) add(i uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for uint64(len(b.w)) <= i/64 {
+		b.w = append(b.w, 0)
+	}
+	b.w[i/64] |= 1 << (i % 64)
 }

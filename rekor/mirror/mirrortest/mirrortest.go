@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -20,6 +21,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-openapi/strfmt"
+	"github.com/sigstore/rekor/pkg/generated/models"
+
 	"github.com/provscope/provscope/inspect/inspecttest"
 	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/registry/cosignfmt"
@@ -28,7 +32,8 @@ import (
 )
 
 // Mutator rewrites a successful answer to path (relative to /api/v2/, such
-// as "tile/0/000" or "checkpoint"); it returns b unchanged to pass it on.
+// as "tile/0/000" or "checkpoint"; other paths in full, such as
+// "/api/v1/log/entries/retrieve"); it returns b unchanged to pass it on.
 type Mutator func(path string, b []byte) []byte
 
 // World is an embedded log served through a proxy.
@@ -99,7 +104,11 @@ func (w *World) serve(rw http.ResponseWriter, r *http.Request) {
 	rec := httptest.NewRecorder()
 	l.Handler().ServeHTTP(rec, r)
 	b := rec.Body.Bytes()
-	if p, ok := strings.CutPrefix(r.URL.Path, "/api/v2/"); ok && rec.Code == http.StatusOK && mutate != nil {
+	if rec.Code == http.StatusOK && mutate != nil {
+		p, ok := strings.CutPrefix(r.URL.Path, "/api/v2/")
+		if !ok {
+			p = r.URL.Path
+		}
 		b = mutate(p, bytes.Clone(b))
 	}
 	for k, v := range rec.Header() {
@@ -215,6 +224,50 @@ func (w *World) AddDSSE(t testing.TB, subjectDigest string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// AddIntoto logs an intoto 0.0.2 entry (as cosign attest uploads it) over
+// an in-toto statement about subjectDigest and returns the payload's
+// SHA-256 (hex).
+func (w *World) AddIntoto(t testing.TB, subjectDigest string) string {
+	t.Helper()
+	stmt, err := cosignfmt.Statement("registry.test/app", "sha256:"+subjectDigest, "https://spdx.dev/Document", map[string]any{"n": subjectDigest[:8]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pt = "application/vnd.in-toto+json"
+	env, err := w.Signer.SignDSSE(pt, stmt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct {
+		Signatures []struct {
+			KeyID string `json:"keyid"`
+			Sig   string `json:"sig"`
+		} `json:"signatures"`
+	}
+	if err := json.Unmarshal(env, &e); err != nil || len(e.Signatures) == 0 {
+		t.Fatalf("reading the envelope: %v", err)
+	}
+	pub := strfmt.Base64(w.Signer.PublicKeyPEM())
+	sig := strfmt.Base64(e.Signatures[0].Sig) // cosign sends the base64 text
+	envSum := sha256.Sum256(env)              // cosign records the envelope's digest itself
+	pe := &models.Intoto{
+		APIVersion: ptr("0.0.2"),
+		Spec: models.IntotoV002Schema{Content: &models.IntotoV002SchemaContent{
+			Hash: &models.IntotoV002SchemaContentHash{Algorithm: ptr(models.IntotoV002SchemaContentHashAlgorithmSha256), Value: ptr(hex.EncodeToString(envSum[:]))},
+			Envelope: &models.IntotoV002SchemaContentEnvelope{
+				Payload: strfmt.Base64(base64.StdEncoding.EncodeToString(stmt)), PayloadType: ptr(pt), // as cosign: the base64 text
+				Signatures: []*models.IntotoV002SchemaContentEnvelopeSignaturesItems0{{Keyid: e.Signatures[0].KeyID, Sig: &sig, PublicKey: &pub}},
+			}}},
+	}
+	if _, _, err := w.rc.Upload(context.Background(), pe); err != nil {
+		t.Fatalf("upload intoto: %v", err)
+	}
+	sum := sha256.Sum256(stmt)
+	return hex.EncodeToString(sum[:])
+}
+
+func ptr[T any](v T) *T { return &v }
+
 // Fork copies the log as it is now and grows the copy with n entries of its
 // own: the same key then signs two histories. The proxy keeps serving the
 // original until UseFork.
@@ -264,12 +317,12 @@ func (w *World) UseFork() {
 
 func copyFile(t testing.TB, from, to string) {
 	t.Helper()
-	in, err := os.Open(from)
+	in, err := os.Open(from) //nolint:gosec // test helper copying the test's own log directory
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer in.Close()
-	out, err := os.Create(to)
+	out, err := os.Create(to) //nolint:gosec // test helper copying the test's own log directory
 	if err != nil {
 		t.Fatal(err)
 	}
