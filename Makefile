@@ -50,7 +50,7 @@ learn: build ## Open the teaching mode (RFC 6962 trees you can grow and break)
 	./$(BIN) learn
 
 .PHONY: tools
-tools: ## Build cosign, rekor-cli and crane into TOOLS_DIR (cached by version)
+tools: ## Build cosign, rekor-cli, crane, tessera-posix and tessera-fsck into TOOLS_DIR (cached by version)
 	TOOLS_DIR=$(TOOLS_DIR) scripts/install-tools.sh
 
 .PHONY: testsummary

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provscope/provscope/demo"
+	"github.com/provscope/provscope/inspect"
 )
 
 func newDemoCmd() *cobra.Command {
@@ -26,7 +27,11 @@ them with a fixed world of images (validly signed in cosign's legacy and new
 bundle formats, a key rotation, a SLSA provenance attestation, SBOMs, keyless
 signatures by a person and by a CI workflow from the demo's own Fulcio-style
 CA, a tampered signature, a signature never logged, an unsigned image, a tag
-moved after signing, an entry logged twice) and opens the explorer on it.
+moved after signing, an entry logged twice, an image signed and logged by a
+key nobody trusts) and opens the explorer on it.
+
+The explorer pins the world's own trust policy: its two keys and its two
+keyless identities (shown in the header). P changes it.
 
 With --no-tui it only serves the world and prints how to point cosign, crane
 and rekor-cli at it, until Ctrl-C. With --data the log (its key and entries)
@@ -62,6 +67,9 @@ func runDemo(cmd *cobra.Command, dataDir string, noTUI bool) error {
 			LogPublicKeyPEM: w.LogPublicKeyPEM,
 			LogName:         "demo",
 			TrustedRootPath: w.TrustedRootPath,
+			// The world's own trust policy: its keys and keyless
+			// identities; demo/rogue, signed by a key outside it, fails.
+			Policy: inspect.Policy{Trusted: w.TrustedSigners()},
 			// A throw-away world's log is new on every run: remembering its
 			// checkpoints would only fill the state directory.
 			ForgetCheckpoints: dataDir == "",

@@ -44,6 +44,14 @@ func (f *tilesLogFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.noteKey, "note-key", "", "the log's signed-note verifier key (name+hash+base64), or a file holding it")
 }
 
+// registerLog registers the same flags with the log's PEM key as
+// --log-key, for a command whose --key is another key (watch).
+func (f *tilesLogFlags) registerLog(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.log, "log", "", "tlog-tiles log name or URL (default: $PROVSCOPE_LOG, $COSIGN_REKOR_URL, the config default)")
+	cmd.Flags().StringVar(&f.key, "log-key", "", "PEM file with the log's public key (pins it)")
+	cmd.Flags().StringVar(&f.noteKey, "note-key", "", "the log's signed-note verifier key (name+hash+base64), or a file holding it")
+}
+
 // resolvedTilesLog is a tiles log ready to read.
 type resolvedTilesLog struct {
 	def   logs.Log

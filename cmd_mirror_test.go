@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/provscope/provscope/internal/hostile"
@@ -147,7 +148,9 @@ func TestAuditRekorV1CLI(t *testing.T) {
 		if p != "/api/v1/log/entries/retrieve" {
 			return raw
 		}
-		return bytes.Replace(bytes.Replace(raw, []byte(`"logIndex":13`), []byte(`"logIndex":99`), 1), []byte(`"logIndex":14`), []byte(`"logIndex":13`), 1)
+		raw = bytes.Replace(raw, []byte(`"logIndex":13,`), []byte(`"logIndex":-1,`), 1)
+		raw = bytes.Replace(raw, []byte(`"logIndex":14,`), []byte(`"logIndex":13,`), 1)
+		return bytes.Replace(raw, []byte(`"logIndex":-1,`), []byte(`"logIndex":14,`), 1)
 	})
 	code, _, errOut = runCLI(t, "audit", "--log", w.URL, "--key", w.KeyFile(t), "--data", dir)
 	if code != 1 || !strings.Contains(errOut, "entries 12..16") || !strings.Contains(errOut, "evidence saved") {
@@ -165,5 +168,56 @@ func TestAuditRekorV1CLI(t *testing.T) {
 		if code, _, errOut := runCLI(t, args...); code != 2 {
 			t.Errorf("%v = %d, want 2: %s", args, code, errOut)
 		}
+	}
+}
+
+func TestWatchCLI(t *testing.T) {
+	isolateEnv(t)
+	w := mirrortest.Start(t)
+	w.AddHashed(t, "before", 10)
+	c10 := w.Checkpoint(t)
+	w.AddKeyless(t, "alice@example.com", "https://issuer.example")
+	w.AddKeyless(t, "alice@example.com", "https://other.example")
+	w.AddHashed(t, "between", 3)
+	w.AddKeyless(t, "bob@example.com", "https://issuer.example")
+	// The first two checkpoint requests (the origin, the first poll) see the
+	// log at size 10; later ones the real log, except that served: c10 again
+	// (a rollback) from the fourth on.
+	var mu sync.Mutex
+	n := 0
+	w.SetMutator(func(p string, b []byte) []byte {
+		if p != "checkpoint" {
+			return b
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		if n <= 2 || n >= 4 {
+			return c10
+		}
+		return b
+	})
+	args := []string{"watch", "--identity", "alice@example.com", "--issuer", "https://issuer.example", "--log", w.URL + "/api/v2", "--log-key", w.KeyFile(t), "--interval", "1ms"}
+	code, out, errOut := runCLI(t, append(args, "--polls", "2")...)
+	var ev struct {
+		Event    string
+		LogIndex uint64
+		TreeSize uint64
+		Signers  []struct{ Subject, Issuer string }
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &ev) != nil || ev.LogIndex != 10 || ev.TreeSize != 16 || ev.Signers[0].Subject != "alice@example.com" {
+		t.Fatalf("watch = %d, %+v\nstdout %s\nstderr %s", code, ev, out, errOut)
+	}
+	// A rollback at the third poll stops it with exit 1.
+	mu.Lock()
+	n = 0
+	mu.Unlock()
+	code, out, errOut = runCLI(t, append(args, "--polls", "3")...)
+	if code != 1 || !strings.Contains(errOut, "rolled back") || strings.Count(out, `"event":"entry"`) != 1 {
+		t.Fatalf("watch over a rollback = %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	if code, _, _ := runCLI(t, "watch", "--log", w.URL+"/api/v2", "--log-key", w.KeyFile(t)); code != 2 {
+		t.Errorf("watch without --identity or --key = %d, want 2", code)
 	}
 }

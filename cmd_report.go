@@ -36,7 +36,12 @@ JSON format is documented by docs/report-schema.json; --format markdown
 renders it for humans. A progress bar is drawn on stderr when it is a
 terminal.
 
-Exit code 0 when every image verified, 1 otherwise, 2 for a usage error.`,
+Without --key or --certificate-identity/--certificate-oidc-issuer no image
+can read "verified": an intact, logged signature by an unpinned signer is
+"unpinned" (anyone can log a key).
+
+Exit code 0 when every image verified, 3 when every image verified or is
+unpinned (no signer pinned), 1 otherwise, 2 for a usage or input error.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch {
@@ -85,16 +90,13 @@ Exit code 0 when every image verified, 1 otherwise, 2 for a usage error.`,
 					err = cerr
 				}
 				t := r.Totals
-				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s: %d image(s), %d verified, %d failed, %d not logged, %d unsigned, %d error\n",
-					line(outFile), t.Images, t.Verified, t.Failed, t.NotLogged, t.Unsigned, t.Error)
+				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s: %d image(s), %d verified, %d unpinned, %d failed, %d not logged, %d unsigned, %d error\n",
+					line(outFile), t.Images, t.Verified, t.Unpinned, t.Failed, t.NotLogged, t.Unsigned, t.Error)
 			}
 			if err != nil {
 				return fmt.Errorf("writing report: %w", err)
 			}
-			if !r.AllVerified() {
-				return failed(errSilentFailure)
-			}
-			return nil
+			return verdictExit(r.Verdict())
 		},
 	}
 	lf.register(cmd)

@@ -27,13 +27,24 @@ func newSearchCmd() *cobra.Command {
 	var sha, artifact, pubKey, pkiFormat, email, subject, operator string
 	var uuidsOnly bool
 	var ms mirrorSearchFlags
+	var image string
 	cmd := &cobra.Command{
-		Use:   "search (--sha DIGEST | --artifact FILE | --public-key FILE | --email ADDR | --subject SAN)...",
+		Use:   "search (--image REF | (--sha DIGEST | --artifact FILE | --public-key FILE | --email ADDR | --subject SAN)...)",
 		Short: "Find log entries by artifact digest, public key, email or subject",
 		Long: `search asks a Rekor v1 log's index for entries matching an artifact digest
 (--sha, or the SHA-256 of --artifact), a public key, an email or a certificate
-subject, combined with --operator or (default) or and. It then fetches every
-match, ten per request, and lists them by log index.
+subject, combined with --operator or (default) or and. It then fetches the
+matches, ten per request, up to --limit (default 50) so that a popular
+identity does not cost thousands of requests; the matches beyond the limit
+are counted ("N more: use --limit") but not fetched. --limit 0 fetches every
+match; a negative limit is an input error (exit 2).
+
+--image REF lists every entry about an image digest however it is found: the
+attachments in the registry, cosign's simple-signing payload for the
+repository and digest rebuilt and searched by its hash (so a signature is
+found even after its .sig tag was deleted), and the digest itself searched as
+an in-toto subject. Each entry says how it was found and whether it is bound
+to the digest. A shortened digest is an input error (exit 2).
 
 tlog-tiles logs (Rekor v2) have no search index: search refuses them (exit 2);
 read them by position with get --log-index and proof --log-index.`,
@@ -42,8 +53,15 @@ read them by position with get --log-index and proof --log-index.`,
 			if err := out.check(); err != nil {
 				return err
 			}
+			if image != "" {
+				return runSearchImage(cmd, &lf, image, out)
+			}
 			if ms.dir != "" {
 				return ms.run(cmd, mirrorQuery{sha: sha, artifact: artifact, pubKey: pubKey, email: email, subject: subject, logKey: lf.logKey, json: out.json()})
+			}
+			limit := ms.limit // --limit is registered with the mirror flags
+			if limit < 0 {
+				return usageErr(fmt.Errorf("--limit %d: want 0 (every match) or more", limit))
 			}
 			q := client.SearchQuery{Email: email, Subject: subject, Operator: client.Operator(operator)}
 			if operator != "and" && operator != "or" {
@@ -92,11 +110,16 @@ read them by position with get --log-index and proof --log-index.`,
 			}
 			uuids, err := l.Rekor.Search(ctx, q)
 			if err != nil {
-				return failed(err)
+				return logQueryErr(err)
 			}
 			var entries []model.LogEntry
+			more := 0
 			if !uuidsOnly {
-				entries, err = l.Rekor.Retrieve(ctx, uuids, nil)
+				fetch := uuids
+				if limit > 0 && len(fetch) > limit {
+					fetch, more = fetch[:limit], len(fetch)-limit
+				}
+				entries, err = l.Rekor.Retrieve(ctx, fetch, nil)
 				if err != nil {
 					return failed(err)
 				}
@@ -127,10 +150,11 @@ read them by position with get --log-index and proof --log-index.`,
 				return writeJSON(w, struct {
 					Log     string `json:"log"`
 					Count   int    `json:"count"`
+					More    int    `json:"more"`
 					Entries []row  `json:"entries"`
-				}{l.Def.URL, len(uuids), rows})
+				}{l.Def.URL, len(uuids), more, rows})
 			}
-			return writeSearch(w, l, uuids, entries, uuidsOnly)
+			return writeSearch(w, l, uuids, entries, uuidsOnly, more)
 		},
 	}
 	lf.register(cmd)
@@ -145,6 +169,7 @@ read them by position with get --log-index and proof --log-index.`,
 	f.StringVar(&subject, "subject", "", "certificate subject (SAN)")
 	f.StringVar(&operator, "operator", "or", "combine criteria with and or or")
 	f.BoolVar(&uuidsOnly, "uuids-only", false, "list entry UUIDs without fetching the entries")
+	f.StringVar(&image, "image", "", "list every entry about an image: REPO:TAG, REPO@sha256:HEX or sha256:HEX")
 	return cmd
 }
 
@@ -182,7 +207,7 @@ func isHexString(s string) bool {
 	return err == nil
 }
 
-func writeSearch(w io.Writer, l *inspect.Log, uuids []string, entries []model.LogEntry, uuidsOnly bool) error {
+func writeSearch(w io.Writer, l *inspect.Log, uuids []string, entries []model.LogEntry, uuidsOnly bool, more int) error {
 	var s strings.Builder
 	fmt.Fprintf(&s, "%d entr%s in %s\n", len(uuids), map[bool]string{true: "y", false: "ies"}[len(uuids) == 1], line(l.Def.URL))
 	if uuidsOnly {
@@ -201,6 +226,9 @@ func writeSearch(w io.Writer, l *inspect.Log, uuids []string, entries []model.Lo
 			signer = safetext.Truncate(signer, 24)
 			fmt.Fprintf(&s, "%-10d  %-20s  %-14s  %-24s  %s\n", e.LogIndex, e.IntegratedTime.UTC().Format(time.RFC3339), line(string(e.Kind)), signer, line(e.UUID))
 		}
+	}
+	if more > 0 {
+		fmt.Fprintf(&s, "%d more: use --limit %d (or --limit 0) to fetch them all\n", more, len(uuids))
 	}
 	_, err := io.WriteString(w, s.String())
 	return err

@@ -28,7 +28,9 @@ func (f *mirrorSearchFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.dir, "mirror", "", "answer from the mirror in DIR (provscope mirror), verifying each hit's inclusion")
 	cmd.Flags().StringVar(&f.issuer, "issuer", "", "OIDC issuer of the signing certificate (with --mirror; a trailing * matches a prefix)")
 	cmd.Flags().StringVar(&f.kind, "kind", "", "entry kind: hashedrekord, dsse or intoto (with --mirror)")
-	cmd.Flags().IntVar(&f.limit, "limit", 100, "at most this many entries (with --mirror)")
+	// One --limit for both sources: search's own fetch bound (0: every
+	// match) and the mirror's answer size (at least 1).
+	cmd.Flags().IntVar(&f.limit, "limit", 50, "fetch at most this many matching entries (0: every match; with --mirror at least 1)")
 }
 
 // mirrorQuery is what search was asked, in the form its flags give it.

@@ -29,7 +29,8 @@ raises a banner and the old checkpoint is kept as evidence.
 
 Without --key or a certificate identity, each signature is checked with the
 key or certificate it carries (a certificate must chain to the trusted
-root): that proves it was logged and certified, not who you expected. Pin
+root): that proves it was logged and certified, not who you expected, so
+such an image shows "unpinned", never "verified". Pin
 the signer with --key, or with --certificate-identity[-regexp] and
 --certificate-oidc-issuer[-regexp] as for provscope verify; signatures by
 anyone else then fail.`,

@@ -36,7 +36,8 @@ func TestTUIPinnedSigner(t *testing.T) {
 		{"workflow regexp", policyFlags{identityRegexp: `^https://github\.com/provscope/`, issuer: ci.Issuer}, ci.Image, model.VerdictVerified},
 		{"2026 key pinned, signed by 2026", policyFlags{key: demoKeyPath(w, "2026")}, byName["signed-legacy"].Image, model.VerdictVerified},
 		{"2026 key pinned, signed by 2025", policyFlags{key: demoKeyPath(w, "2026")}, byName["old-key"].Image, model.VerdictFailed},
-		{"nothing pinned, alice's image", policyFlags{}, alice.Image, model.VerdictVerified},
+		{"nothing pinned, alice's image", policyFlags{}, alice.Image, model.VerdictUnpinned},
+		{"nothing pinned, the rogue key's image", policyFlags{}, byName["rogue-key"].Image, model.VerdictUnpinned},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -137,8 +138,8 @@ func TestExplorerPinSigner(t *testing.T) {
 		{ci.Identity + " ~^https://", ci.Identity, ci.Image, model.VerdictVerified},
 		{"key " + demoKeyPath(w, "2026"), "key ", byName["old-key"].Image, model.VerdictFailed},
 		{"key " + demoKeyPath(w, "2026"), "key ", byName["signed-legacy"].Image, model.VerdictVerified},
-		{"none", "", ci.Image, model.VerdictVerified},
-		{"NONE", "", alice.Image, model.VerdictVerified},
+		{"none", "", ci.Image, model.VerdictUnpinned},
+		{"NONE", "", alice.Image, model.VerdictUnpinned},
 	} {
 		b, label, err := pinSigner(start, tt.spec, true)
 		if err != nil {

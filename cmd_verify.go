@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/registry"
+	"github.com/provscope/provscope/rekor/client"
 	"github.com/provscope/provscope/rekor/logs"
 	"github.com/provscope/provscope/rekor/state"
 )
@@ -36,8 +38,15 @@ when there is none: a valid signature that the log does not hold was never
 logged, "stealth signing"), the SET, the inclusion proof, the signed
 checkpoint and its consistency with the checkpoint remembered by loginfo.
 
-Exit code 0 when a signature verified, 1 when the image is failed, unsigned
-or not logged, 2 for a usage or input error.`,
+Without --key or --certificate-identity/--certificate-oidc-issuer nothing
+says whose signature it must be: each one is checked with the key its own
+log entry or certificate records, which proves it intact and logged, not
+who signed (anyone can log a key). The verdict is then "unpinned", never
+"verified".
+
+Exit code 0 when a signature by the pinned signer verified, 1 when the image
+is failed, unsigned or not logged, 2 for a usage or input error, 3 when a
+signature is intact and logged but no signer was pinned.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := out.check(); err != nil {
@@ -63,10 +72,7 @@ or not logged, 2 for a usage or input error.`,
 			} else if err := writeImageReport(w, rep, verbose); err != nil {
 				return err
 			}
-			if rep.Verdict != model.VerdictVerified {
-				return failed(errSilentFailure)
-			}
-			return nil
+			return verdictExit(rep.Verdict)
 		},
 	}
 	lf.register(cmd)
@@ -74,6 +80,34 @@ or not logged, 2 for a usage or input error.`,
 	out.register(cmd)
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "show the evidence of every step")
 	return cmd
+}
+
+// logQueryErr is the exit status for a log's answer to a query: a 4xx
+// other than 404 (not found) and 429 (rate limited) means the log refused
+// the input as malformed, an input error (exit 2); anything else is a
+// failure (exit 1).
+func logQueryErr(err error) error {
+	var he *client.HTTPError
+	if errors.As(err, &he) && he.Status >= 400 && he.Status < 500 && he.Status != 404 && he.Status != 429 {
+		return usageErr(fmt.Errorf("the log refused the query as malformed input: %w", err))
+	}
+	return failed(err)
+}
+
+// exitUnpinned is the exit code for "intact and logged, signer not pinned".
+const exitUnpinned = 3
+
+// verdictExit is the exit status for an image verdict: nil for verified,
+// exit 3 for unpinned, exit 1 for anything else (the report already says
+// why).
+func verdictExit(v model.Verdict) error {
+	switch v {
+	case model.VerdictVerified:
+		return nil
+	case model.VerdictUnpinned:
+		return &exitError{code: exitUnpinned, err: errSilentFailure}
+	}
+	return failed(errSilentFailure)
 }
 
 // policyFlags are the flags saying what a valid signature is, shared by
@@ -112,8 +146,8 @@ func (p *policyFlags) policy() (inspect.Policy, error) {
 		if err != nil {
 			return pol, usageErr(fmt.Errorf("reading --key: %w", err))
 		}
-		if _, err := inspect.KeyFingerprint(b); err != nil {
-			return pol, usageErr(fmt.Errorf("reading --key %s: %w", p.key, err))
+		if err := checkPublicKey(p.key, b); err != nil {
+			return pol, usageErr(err)
 		}
 		pol.KeyPEM = b
 	}
@@ -128,9 +162,32 @@ func (p *policyFlags) policy() (inspect.Policy, error) {
 		if err != nil {
 			return pol, usageErr(fmt.Errorf("reading --trusted-root: %w", err))
 		}
+		if _, err := proof.ParseTrustedRoot(b); err != nil {
+			return pol, usageErr(fmt.Errorf("reading --trusted-root %s: %w", p.trustedRoot, err))
+		}
 		pol.TrustedRoot = b
 	}
 	return pol, nil
+}
+
+// checkPublicKey checks that b, read from path, is a PEM public key; a
+// private key (cosign's encrypted one, PKCS#8, SEC 1) gets a message
+// saying how to get the public one.
+func checkPublicKey(path string, b []byte) error {
+	for rest := b; ; {
+		var blk *pem.Block
+		blk, rest = pem.Decode(rest)
+		if blk == nil {
+			break
+		}
+		if strings.Contains(blk.Type, "PRIVATE KEY") {
+			return fmt.Errorf("--key %s: this is a private key; pass the public key (cosign public-key --key %s > key.pub)", path, path)
+		}
+	}
+	if _, err := inspect.KeyFingerprint(b); err != nil {
+		return fmt.Errorf("reading --key %s: %w", path, err)
+	}
+	return nil
 }
 
 // open reads the policy, then opens the log lf names, and returns what
@@ -171,21 +228,29 @@ type attachmentDoc struct {
 
 func imageDoc(rep *inspect.ImageReport) any {
 	atts := make([]attachmentDoc, 0, len(rep.Attachments))
-	for _, a := range rep.Attachments {
+	for _, i := range inspect.VerifiedFirst(rep) {
+		a := rep.Attachments[i]
 		d := attachmentDoc{AttachmentReport: a, Verdict: "not-applicable"}
 		if a.Result != nil {
 			doc := inspect.Doc(a.Result)
-			d.Result, d.Verdict = &doc, a.Result.Verdict().String()
+			doc.Verdict = rep.AttachmentVerdict(i)
+			d.Result, d.Verdict = &doc, doc.Verdict.String()
 		}
 		atts = append(atts, d)
 	}
+	signers := rep.Signers
+	if signers == nil {
+		signers = []model.Signer{}
+	}
 	return struct {
-		Reference   string          `json:"reference"`
-		Digest      string          `json:"digest"`
-		Verdict     model.Verdict   `json:"verdict"`
-		Reason      string          `json:"reason"`
-		Attachments []attachmentDoc `json:"attachments"`
-	}{rep.Reference, rep.Digest, rep.Verdict, rep.Reason, atts}
+		Reference    string          `json:"reference"`
+		Digest       string          `json:"digest"`
+		Verdict      model.Verdict   `json:"verdict"`
+		Reason       string          `json:"reason"`
+		SignerPinned bool            `json:"signerPinned"`
+		Signers      []model.Signer  `json:"signers"`
+		Attachments  []attachmentDoc `json:"attachments"`
+	}{rep.Reference, rep.Digest, rep.Verdict, rep.Reason, rep.SignerPinned, signers, atts}
 }
 
 func writeImageReport(w io.Writer, rep *inspect.ImageReport, verbose bool) error {
@@ -194,7 +259,8 @@ func writeImageReport(w io.Writer, rep *inspect.ImageReport, verbose bool) error
 	if len(rep.Attachments) == 0 {
 		b.WriteString("\nNothing is attached to this digest.\n")
 	}
-	for _, a := range rep.Attachments {
+	for _, i := range inspect.VerifiedFirst(rep) {
+		a := rep.Attachments[i]
 		fmt.Fprintf(&b, "\n%s %s (%s)", a.Kind, line(a.Digest), line(a.Source))
 		if a.PredicateType != "" {
 			fmt.Fprintf(&b, "\n  predicate %s", line(a.PredicateType))
@@ -213,9 +279,12 @@ func writeImageReport(w io.Writer, rep *inspect.ImageReport, verbose bool) error
 		if err := inspect.WriteSteps(&b, a.Result, "  ", verbose); err != nil {
 			return err
 		}
-		fmt.Fprintf(&b, "  → %s\n", a.Result.Verdict())
+		fmt.Fprintf(&b, "  → %s\n", rep.AttachmentVerdict(i))
 	}
 	fmt.Fprintf(&b, "\nVerdict: %s: %s\n", rep.Verdict, line(rep.Reason))
+	if !rep.SignerPinned {
+		b.WriteString(inspect.UnpinnedNote(rep.Signers))
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

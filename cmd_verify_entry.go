@@ -28,7 +28,11 @@ func newVerifyEntryCmd() *cobra.Command {
 		Use:   "verify-entry ENTRY.json --log-key PEM",
 		Short: "Verify a saved Rekor entry offline: SET, inclusion proof, checkpoint",
 		Long: `verify-entry verifies a saved "GET /api/v1/log/entries…" response (or a
-single saved LogEntryAnon) offline, with the log's public key:
+single saved LogEntryAnon) offline, with the log's public key. It also reads
+every file of a provscope export evidence set: a Sigstore bundle (its log
+entry), a C2SP tlog-proof (leaf, checkpoint signature, inclusion), a signed
+checkpoint, and evidence.json (derived again from the files beside it, each
+of which is then verified):
 
   - the body's RFC 6962 leaf hash equals the entry UUID,
   - the log ID is the key's SHA-256,
@@ -57,21 +61,18 @@ Exit status: 0 verified, 1 verification failed, 2 usage or input error.`,
 			if err != nil {
 				return usageErr(fmt.Errorf("reading log key %s: %w", logKeyPath, err))
 			}
-			raw, err := readBounded(args[0], proof.MaxEntryResponseSize)
+			raw, err := readBounded(args[0], max(proof.MaxEntryResponseSize, proof.MaxTlogProofSize))
 			if err != nil {
 				return usageErr(fmt.Errorf("reading entry: %w", err))
 			}
-			entries, err := proof.ParseEntryResponse(raw)
-			if err != nil {
-				return usageErr(fmt.Errorf("parsing %s: %w", args[0], err))
-			}
 			keys := proof.LogKeys{Public: pub, Name: logName}
 			opts := proof.EntryOptions{AllowSETOnly: allowSETOnly, Now: time.Now()}
-			reports := make([]*proof.EntryReport, 0, len(entries))
+			reports, err := evidenceReports(args[0], raw, keys, opts)
+			if err != nil {
+				return usageErr(err)
+			}
 			failedAny := false
-			for _, e := range entries {
-				rep := proof.ExplainEntry(e, keys, opts)
-				reports = append(reports, rep)
+			for _, rep := range reports {
 				if rep.Result.Verdict() != model.VerdictVerified {
 					failedAny = true
 				}

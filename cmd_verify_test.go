@@ -36,7 +36,8 @@ func demoKeyPath(w *demo.World, name string) string {
 }
 
 // TestVerifyDemoWorld runs provscope verify on every image of the demo world
-// with the key its case names: the verdict and exit code must be the case's.
+// with the key or keyless identity its case names: the verdict and exit
+// code must be the case's.
 func TestVerifyDemoWorld(t *testing.T) {
 	isolateEnv(t)
 	w := startDemo(t)
@@ -46,6 +47,9 @@ func TestVerifyDemoWorld(t *testing.T) {
 			args := append([]string{"verify", c.Image, "--output", "json"}, logArgs...)
 			if c.Key != "" {
 				args = append(args, "--key", demoKeyPath(w, c.Key))
+			}
+			if c.Keyless() {
+				args = append(args, "--certificate-identity", c.Identity, "--certificate-oidc-issuer", c.Issuer)
 			}
 			code, out, errs := runCLI(t, args...)
 			var doc struct {
@@ -119,7 +123,7 @@ func TestReportDemoWorld(t *testing.T) {
 	if code != exitFailed {
 		t.Fatalf("report = %d, want %d (not every image verified)\n%s", code, exitFailed, errs)
 	}
-	if !strings.Contains(errs, "1 verified, 1 failed, 1 not logged") {
+	if !strings.Contains(errs, "1 verified, 0 unpinned, 1 failed, 1 not logged") {
 		t.Errorf("stderr summary = %q", errs)
 	}
 	b, err := os.ReadFile(file)

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/rekor/logs"
 	"github.com/provscope/provscope/rekor/state"
 	"github.com/provscope/provscope/ui"
@@ -48,8 +49,8 @@ type explorerConfig struct {
 	// ForgetCheckpoints keeps the log's checkpoints out of the state
 	// directory (a throw-away log, such as the demo's temporary one).
 	ForgetCheckpoints bool
-	// Policy pins the signer (KeyPEM or Identity); its TrustedRoot is read
-	// from TrustedRootPath.
+	// Policy pins the signer (KeyPEM, Identity or Trusted); its
+	// TrustedRoot is read from TrustedRootPath.
 	Policy inspect.Policy
 	// HostFiles is what the explorer's backend lets its user do with this
 	// host's files (search by key file, export, pin a key file): all of it
@@ -151,6 +152,9 @@ func openBackend(ctx context.Context, cfg *explorerConfig) (ui.Backend, *logs.Co
 		if err != nil {
 			return nil, logsCfg, usageErr(fmt.Errorf("reading the trusted root: %w", err))
 		}
+		if _, err := proof.ParseTrustedRoot(tr); err != nil {
+			return nil, logsCfg, usageErr(fmt.Errorf("reading the trusted root %s: %w", cfg.TrustedRootPath, err))
+		}
 		pol.TrustedRoot = tr
 	}
 	bc := backend.Config{
@@ -229,6 +233,9 @@ func parseSignerSpec(spec string, keyFiles bool, readKey func(path string) ([]by
 		if err != nil {
 			return inspect.Policy{}, fmt.Errorf("reading --key: %w", err)
 		}
+		if err := checkPublicKey(f[1], pem); err != nil {
+			return inspect.Policy{}, err
+		}
 		return inspect.Policy{KeyPEM: pem}, nil
 	case len(f) == 2:
 		if r, ok := strings.CutPrefix(f[0], "~"); ok {
@@ -285,11 +292,27 @@ func pinSigner(b ui.Backend, spec string, keyFiles bool) (ui.Backend, string, er
 	return bb.WithSigner(pol), signerLabel(pol), nil
 }
 
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
 // signerLabel names the signer pol requires, for the header: the key's
 // fingerprint, or the certificate identity (~ before a regular
-// expression); "" when pol pins none.
+// expression), or the names of the trusted signers (the demo's policy);
+// "" when pol pins none.
 func signerLabel(pol inspect.Policy) string {
 	switch {
+	case len(pol.KeyPEM) == 0 && pol.Identity == nil && len(pol.Trusted) > 0:
+		names := make([]string, 0, len(pol.Trusted))
+		for _, t := range pol.Trusted {
+			names = append(names, firstNonEmpty(t.Name, t.String()))
+		}
+		return strings.Join(names, ", ")
 	case len(pol.KeyPEM) > 0:
 		fp, err := inspect.KeyFingerprint(pol.KeyPEM)
 		if err != nil {

@@ -5,7 +5,8 @@
 // checkpoints.
 //
 // Exit codes: 0 when everything asked for verified, 1 when a verification
-// failed, 2 for a usage or input error.
+// failed, 2 for a usage or input error, 3 (verify, report) when signatures
+// are intact and logged but no signer was pinned.
 package main
 
 import (
@@ -75,6 +76,9 @@ world to try it on, or one of the commands below in a pipeline.`,
 		Args:          cobra.MaximumNArgs(1),
 		RunE:          runDefault,
 	}
+	// provscope --version prints what provscope version does.
+	root.Version = buildVersion()
+	root.SetVersionTemplate("provscope {{.Version}}\n")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(
@@ -87,6 +91,8 @@ world to try it on, or one of the commands below in a pipeline.`,
 		newVerifyBundleCmd(),
 		newVerifyEntryCmd(),
 		newVerifyCheckpointCmd(),
+		newExportCmd(),
+		newTimelineCmd(),
 		newSignCmd(),
 		newVerifyCmd(),
 		newReportCmd(),
@@ -96,6 +102,7 @@ world to try it on, or one of the commands below in a pipeline.`,
 		newProofCmd(),
 		newMirrorCmd(),
 		newAuditCmd(),
+		newWatchCmd(),
 		newTrustCmd(),
 	)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })

@@ -42,6 +42,7 @@ import (
 	"github.com/provscope/provscope/internal/httplimit"
 	"github.com/provscope/provscope/internal/keyless"
 	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/registry/cosignfmt"
 	"github.com/provscope/provscope/registry/embedded"
 	"github.com/provscope/provscope/rekor/server"
@@ -103,6 +104,10 @@ type Case struct {
 	Attestation string
 	// LogEntries is how many log entries are about this image's signatures.
 	LogEntries int
+	// Untrusted marks an image signed and logged by a key outside the
+	// world's trust policy (TrustedSigners): it fails under that policy
+	// and under Key, and without a pinned signer it is unpinned.
+	Untrusted bool
 }
 
 // World is a running demo world.
@@ -128,6 +133,9 @@ type World struct {
 	Dir   string
 	Keys  []Key
 	Cases []Case
+	// RogueKeyFingerprint is the fingerprint of the key that signed the
+	// Untrusted case, which no policy of the world trusts.
+	RogueKeyFingerprint string
 	// ReadyIn is how long Start took.
 	ReadyIn time.Duration
 
@@ -293,6 +301,20 @@ func (w *World) Key(name string) (Key, bool) {
 		}
 	}
 	return Key{}, false
+}
+
+// TrustedSigners is the world's own trust policy: its signing keys (2025,
+// rotated out, and 2026) and the keyless identities of its CA (alice and
+// the release workflow). `provscope demo` pins it, so the world's images
+// verify and the rogue key's image fails.
+func (w *World) TrustedSigners() []proof.TrustedSigner {
+	ts := make([]proof.TrustedSigner, 0, len(w.Keys)+2)
+	for _, k := range w.Keys {
+		ts = append(ts, proof.TrustedSigner{Name: "key " + k.Name, KeyFingerprint: k.Fingerprint})
+	}
+	return append(ts,
+		proof.TrustedSigner{Name: "alice", Identity: aliceIdentity, Issuer: aliceIssuer},
+		proof.TrustedSigner{Name: "release workflow", Identity: ciIdentity, Issuer: ciIssuer})
 }
 
 // Close stops the registry and the log and removes a temporary data

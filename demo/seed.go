@@ -27,6 +27,11 @@ var keySeeds = []struct{ name, seed string }{
 	{"2026", "provscope demo signing key 2026"},
 }
 
+// rogueKeySeed is the seed of a key that is not the world's: it signs and
+// logs demo/rogue:v1 as an attacker would with a key of their own. Its
+// signature is intact and logged, and the world's trust policy rejects it.
+const rogueKeySeed = "provscope demo rogue key: nobody trusts it"
+
 type seeder struct {
 	w      *World
 	upload cosignfmt.Uploader
@@ -194,6 +199,24 @@ func (s *seeder) seed() error {
 		return err
 	}
 
+	// demo/rogue: signed and logged, by a key nobody trusts.
+	rogue, err := s.push(ref("rogue", "v1"), "rogue 1", "amd64")
+	if err != nil {
+		return err
+	}
+	rogueKey, err := cosignfmt.KeyFromSeed(rogueKeySeed)
+	if err != nil {
+		return err
+	}
+	rogueSigner, err := cosignfmt.NewSigner(rogueKey)
+	if err != nil {
+		return err
+	}
+	s.w.RogueKeyFingerprint = rogueSigner.KeyFingerprint()
+	if err := s.signLegacy(rogue, legacyOpts{foreign: rogueSigner}); err != nil {
+		return err
+	}
+
 	s.w.Cases = []Case{
 		{
 			Name: "signed-legacy", Image: ref("web", "v1.2.0"), Digest: web120.DigestStr(), Key: "2026", Format: "legacy", LogEntries: 1,
@@ -274,6 +297,12 @@ func (s *seeder) seed() error {
 			Expect:      model.VerdictVerified,
 			Expectation: "with the workflow's --certificate-identity and --certificate-oidc-issuer; the attestation verifies too",
 			Attestation: "slsaprovenance",
+		},
+		{
+			Name: "rogue-key", Image: ref("rogue", "v1"), Digest: rogue.DigestStr(), Key: "2026", Format: "legacy", LogEntries: 1, Untrusted: true,
+			Special:     "signed and logged by a key nobody trusts (an attacker's own): intact and logged, by the wrong signer",
+			Expect:      model.VerdictFailed,
+			Expectation: "fails with the 2026 key and under the world's trust policy; without a pinned signer it is only unpinned, never verified",
 		},
 	}
 	return nil
@@ -374,6 +403,8 @@ func (s *seeder) pushIndex(ref string, children ...name.Digest) (name.Digest, er
 
 type legacyOpts struct {
 	keys []string
+	// foreign, when set, signs as well: a key that is not the world's.
+	foreign *cosignfmt.Signer
 	// unlogged signs without uploading: no bundle annotation.
 	unlogged bool
 	// tamper flips a bit of the stored signature after logging.
@@ -390,8 +421,14 @@ func (s *seeder) signLegacy(d name.Digest, o legacyOpts) error {
 		return err
 	}
 	var layers []cosignfmt.Layer
+	signers := make([]*cosignfmt.Signer, 0, len(o.keys)+1)
 	for _, kn := range o.keys {
-		k := s.key(kn)
+		signers = append(signers, s.key(kn))
+	}
+	if o.foreign != nil {
+		signers = append(signers, o.foreign)
+	}
+	for _, k := range signers {
 		sig, err := k.SignMessage(bytes.NewReader(payload))
 		if err != nil {
 			return fmt.Errorf("signing %s: %w", d, err)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/proof/body"
 	"github.com/provscope/provscope/registry"
+	"github.com/provscope/provscope/registry/cosignfmt"
 	"github.com/provscope/provscope/rekor/client"
 	"github.com/provscope/provscope/rekor/logs"
 	"github.com/provscope/provscope/rekor/state"
@@ -49,6 +51,17 @@ type Policy struct {
 	// TrustedRoot is a trusted_root.json for Sigstore bundles; nil means the
 	// public-good root.
 	TrustedRoot []byte
+	// Trusted lists the signers accepted when neither KeyPEM nor Identity
+	// is set (the demo world's keys and identities): each signature is
+	// verified as without a policy, then its signer must be one of these.
+	Trusted []proof.TrustedSigner
+}
+
+// Pinned reports whether p says who must have signed. Without that, a
+// signature that is intact and logged is only that: anyone's logged key
+// passes (verdict unpinned, never verified).
+func (p Policy) Pinned() bool {
+	return len(p.KeyPEM) > 0 || p.Identity != nil || len(p.Trusted) > 0
 }
 
 // Deps are the clients VerifyImage uses.
@@ -117,6 +130,17 @@ type ImageReport struct {
 	Attachments []AttachmentReport `json:"attachments"`
 	Verdict     model.Verdict      `json:"verdict"`
 	Reason      string             `json:"reason"`
+	// SignerPinned says whether a signer policy was given; without one the
+	// best verdict is unpinned.
+	SignerPinned bool `json:"signerPinned"`
+	// Signers are the distinct signers of the attachments, as found.
+	Signers []model.Signer `json:"signers"`
+}
+
+// AttachmentVerdict is attachment i's verdict under the report's policy
+// (proof.AttachmentVerdict): "verified" only when a signer was pinned.
+func (r *ImageReport) AttachmentVerdict(i int) model.Verdict {
+	return proof.AttachmentVerdict(r.Attachments[i].Result, r.SignerPinned)
 }
 
 // VerifyImage resolves ref, discovers what is attached to its digest and
@@ -135,7 +159,7 @@ func VerifyImage(ctx context.Context, deps Deps, ref string, pol Policy, progres
 	if deps.Now != nil {
 		now = deps.Now
 	}
-	rep := &ImageReport{Reference: ref, Attachments: []AttachmentReport{}}
+	rep := &ImageReport{Reference: ref, Attachments: []AttachmentReport{}, SignerPinned: pol.Pinned(), Signers: []model.Signer{}}
 	img, err := deps.Registry.Resolve(ctx, ref)
 	if err != nil {
 		rep.Verdict, rep.Reason = model.VerdictError, err.Error()
@@ -157,9 +181,15 @@ func VerifyImage(ctx context.Context, deps Deps, ref string, pol Policy, progres
 		ar.Result = &model.Result{Subject: fmt.Sprintf("%s %s", a.Kind, shortDigest(a.Digest))}
 		v.index = i
 		v.verifyAttachment(ctx, img.Digest, a, &ar)
+		v.checkTrusted(&ar)
 		rep.Attachments = append(rep.Attachments, ar)
 	}
-	rep.Verdict, rep.Reason = imageVerdict(rep.Attachments)
+	for _, a := range rep.Attachments {
+		if a.Signer != (model.Signer{}) && !slices.Contains(rep.Signers, a.Signer) {
+			rep.Signers = append(rep.Signers, a.Signer)
+		}
+	}
+	rep.Verdict, rep.Reason = imageVerdict(rep.Attachments, rep.SignerPinned)
 	if derr != nil && rep.Verdict != model.VerdictVerified {
 		rep.Reason += " (some attachment sources could not be read: " + derr.Error() + ")"
 	}
@@ -184,50 +214,38 @@ func shortDigest(d string) string {
 	return d
 }
 
-func imageVerdict(atts []AttachmentReport) (model.Verdict, string) {
-	sigs, notLogged, validNotLogged, failedN, errs := 0, 0, 0, 0, 0
-	var firstFail, firstErr string
+// imageVerdict hands the attachments' results to proof.ImageVerdict, the
+// judge of an image's verdict.
+func imageVerdict(atts []AttachmentReport, pinned bool) (model.Verdict, string) {
+	outs := make([]proof.SignatureOutcome, 0, len(atts))
 	for _, a := range atts {
-		if a.Kind != model.AttachSignature || a.Result == nil {
-			continue
+		o := proof.SignatureOutcome{
+			Name:      fmt.Sprintf("%s %s", a.Kind, shortDigest(a.Digest)),
+			Signature: a.Kind == model.AttachSignature, Result: a.Result, Signer: a.Signer,
 		}
-		sigs++
-		switch a.Result.Verdict() {
-		case model.VerdictVerified:
-			return model.VerdictVerified, fmt.Sprintf("signature %s verified: %s", shortDigest(a.Digest), a.Result.Reason())
-		case model.VerdictNotLogged:
-			notLogged++
-			for _, st := range a.Result.Steps {
-				if st.Name == StepSignature && st.Status == model.StatusPass {
-					validNotLogged++
-				}
-			}
-		case model.VerdictError:
-			errs++
-			if firstErr == "" {
-				firstErr = a.Result.Reason()
-			}
-		default:
-			failedN++
-			if firstFail == "" {
-				firstFail = a.Result.Reason()
-			}
-		}
+		o.ValidSignature = a.Result != nil && stepPassed(a.Result, StepSignature)
+		outs = append(outs, o)
 	}
-	switch {
-	case sigs == 0:
-		return model.VerdictUnsigned, "no signature is attached to this digest"
-	case validNotLogged > 0 && failedN == 0:
-		return model.VerdictNotLogged, "the signature is valid but no log entry records it (stealth signing)"
-	case notLogged > 0 && failedN == 0:
-		// Without a key the signature itself could not be checked.
-		return model.VerdictNotLogged, "a signature is attached but no log entry records it (stealth signing)"
-	case failedN > 0:
-		return model.VerdictFailed, firstFail
-	case notLogged > 0:
-		return model.VerdictNotLogged, "no log entry records the signature"
+	return proof.ImageVerdict(outs, pinned)
+}
+
+// StepTrustedSigner is the step that checks a signer against
+// Policy.Trusted.
+const StepTrustedSigner = "trusted-signer"
+
+// checkTrusted checks, when the policy lists trusted signers, that the
+// signer of an attachment that otherwise verified is one of them.
+func (v *verifier) checkTrusted(ar *AttachmentReport) {
+	r := ar.Result
+	if len(v.pol.Trusted) == 0 || len(v.pol.KeyPEM) > 0 || v.pol.Identity != nil || r == nil || r.Verdict() != model.VerdictVerified {
+		return
 	}
-	return model.VerdictError, firstErr
+	const title = "Trusted signer"
+	if err := proof.MatchSigner(ar.Signer, v.pol.Trusted); err != nil {
+		r.Fail(StepTrustedSigner, title, err, model.Evidence{Label: "signed by", Value: proof.DescribeSigner(ar.Signer)})
+		return
+	}
+	r.Pass(StepTrustedSigner, title, proof.DescribeSigner(ar.Signer)+" is a trusted signer")
 }
 
 type verifier struct {
@@ -266,52 +284,76 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 		v.verifyBundle(ctx, imageDigest, a, ar)
 		return
 	}
-	// 1. Which key, and the signature.
-	keyPEM, signer := v.pol.KeyPEM, model.Signer{}
-	if len(keyPEM) == 0 && len(a.Certificate) > 0 {
-		pemb, s, err := decodedVerifier(a.Certificate)
-		if err == nil {
-			keyPEM, signer = pemb, s
+	// 1. Which key, and the signature. ownKey is the key the attachment
+	// itself names (its certificate's, its bundle entry's): who signed,
+	// whoever the policy pins.
+	var ownKey []byte
+	var own model.Signer
+	if len(a.Certificate) > 0 {
+		if pemb, s, err := decodedVerifier(a.Certificate); err == nil {
+			ownKey, own = pemb, s
 		}
 	}
 	var entryBody *body.Body
 	if a.RekorBundle != nil {
 		entryBody, _ = body.Decode(a.RekorBundle.Body)
 	}
-	if len(keyPEM) == 0 && entryBody != nil && len(entryBody.Signatures) > 0 {
-		keyPEM, signer = entryBody.Signatures[0].VerifierPEM, entryBody.Signer()
+	if len(ownKey) == 0 && entryBody != nil && len(entryBody.Signatures) > 0 {
+		ownKey, own = entryBody.Signatures[0].VerifierPEM, entryBody.Signer()
+	}
+	keyPEM, signer := v.pol.KeyPEM, model.Signer{}
+	if len(keyPEM) == 0 {
+		keyPEM, signer = ownKey, own
 	}
 	if len(keyPEM) == 0 && a.Kind == model.AttachSignature {
 		keyPEM, signer = v.keyFromLog(ctx, a)
 	}
-	if signer == (model.Signer{}) && len(keyPEM) > 0 {
-		if fp, err := KeyFingerprint(keyPEM); err == nil {
-			signer = model.Signer{KeyFingerprint: fp}
-		}
-	}
+	signer = withFingerprint(signer, keyPEM)
 	ar.Signer = signer
 	if len(keyPEM) == 0 {
 		r.Skip(StepSignature, "Signature", "no key to verify with: give --key or a certificate identity")
-		r.Override = model.VerdictNotLogged
-		r.Skip(StepLogEntry, "Log entry", "no log entry records this signature, and it carries no bundle")
+		// Only the index was asked (keyFromLog), and without a key no entry
+		// can be rebuilt to look up in the tree.
+		index := proof.LookupNone
+		if v.deps.Log != nil && v.deps.Log.Rekor != nil && a.Kind == model.AttachSignature {
+			index = proof.LookupAbsent
+		}
+		_, why := proof.DecideLogged(index, proof.LookupNone)
+		r.Override = model.VerdictError
+		r.Skip(StepLogEntry, "Log entry", why+"; it carries no bundle, and no key or certificate to rebuild its entry with")
 		return
 	}
 	var payloadForDigest []byte
-	var sigErr error
-	switch a.Kind {
-	case model.AttachSignature:
-		sigErr = body.VerifyDigestSignature(sha256Digest(a.Payload), a.Signature, keyPEM)
+	if a.Kind == model.AttachSignature {
 		payloadForDigest = a.Payload
-	case model.AttachAttestation:
-		env, err := registry.ParseEnvelope(a.Payload)
-		if err != nil {
-			sigErr = err
-		} else {
-			sigErr = body.VerifyDSSESignature(env.PayloadType, env.Payload, env.Signatures[0].Sig, keyPEM)
+	}
+	sigErr := verifySignature(a, keyPEM)
+	if sigErr != nil && len(v.pol.KeyPEM) > 0 {
+		// The pinned key does not verify it: say who did sign, when the
+		// attachment's own key (or the log's record of it) verifies it.
+		if len(ownKey) == 0 && a.Kind == model.AttachSignature {
+			ownKey, own = v.keyFromLog(ctx, a)
+		}
+		if len(ownKey) > 0 && verifySignature(a, ownKey) == nil {
+			own = withFingerprint(own, ownKey)
+			pinned, _ := KeyFingerprint(v.pol.KeyPEM)
+			if own.Subject != "" {
+				sigErr = &proof.WrongIdentityError{Actual: own, Pinned: "key " + shortFP8(pinned) + "…"}
+			} else {
+				sigErr = &proof.WrongKeyError{Pinned: pinned, Actual: own}
+			}
+			ar.Signer = own
 		}
 	}
 	if sigErr != nil {
-		r.Fail(StepSignature, "Signature", sigErr, model.Evidence{Label: "signer", Value: signer.String()})
+		ev := []model.Evidence{{Label: "pinned key", Value: signer.KeyFingerprint}}
+		if len(v.pol.KeyPEM) == 0 {
+			ev = []model.Evidence{{Label: "key", Value: signer.String()}}
+		}
+		if ar.Signer != signer {
+			ev = append(ev, model.Evidence{Label: "signed by", Value: proof.DescribeSigner(ar.Signer)})
+		}
+		r.Fail(StepSignature, "Signature", sigErr, ev...)
 	} else {
 		r.Pass(StepSignature, "Signature", "verifies with "+signer.String())
 	}
@@ -328,7 +370,10 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 	}
 	flush()
 	if v.deps.Log.Rekor == nil {
-		err := fmt.Errorf("log %s is a tiles log: it has no lookup by leaf hash, so a cosign signature without a Sigstore bundle cannot be found in it; verify against the Rekor v1 log that holds its entry", v.deps.Log.Name())
+		// Neither an index nor a lookup by leaf hash: proof.DecideLogged
+		// cannot tell, and says so; never "not logged".
+		_, why := proof.DecideLogged(proof.LookupNone, proof.LookupNone)
+		err := fmt.Errorf("log %s is a tiles log: it has no lookup by leaf hash, so a cosign signature without a Sigstore bundle cannot be found in it (%s); verify against the Rekor v1 log that holds its entry", v.deps.Log.Name(), why)
 		r.Add(model.Step{Name: StepLogEntry, Title: "Log entry", Status: model.StatusFail, Detail: err.Error(), Err: err})
 		r.Override = model.VerdictError
 		return
@@ -368,12 +413,21 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 			r.Fail(StepLogEntry, "Log entry", errors.New("the log's entry for this leaf hash has another body"))
 		}
 	} else {
-		online, how, err := v.lookUpEntry(ctx, a, keyPEM)
+		online, how, logged, note, err := v.lookUpEntry(ctx, a, keyPEM)
 		switch {
 		case errors.Is(err, errUnreadable):
 			r.Fail(StepLogEntry, "Log entry", err)
 			return
-		case errors.Is(err, client.ErrNotFound):
+		case err == nil && logged == proof.LoggedCannotTell:
+			r.Add(model.Step{
+				Name: StepLogEntry, Title: "Log entry", Status: model.StatusSkipped, Detail: note,
+				Evidence: []model.Evidence{how, {Label: "log", Value: v.deps.Log.Def.URL}},
+			})
+			if r.FirstFailure() == nil {
+				r.Override = model.VerdictError
+			}
+			return
+		case err == nil && logged == proof.LoggedNo:
 			r.Add(model.Step{
 				Name: StepLogEntry, Title: "Log entry", Status: model.StatusFail,
 				Detail:   fmt.Sprintf("no log entry records this %s: it was never uploaded (stealth signing)", a.Kind),
@@ -389,7 +443,11 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 			return
 		}
 		entry = online
-		r.Pass(StepLogEntry, "Log entry", fmt.Sprintf("found online at index %d (no bundle attached)", online.LogIndex), model.Evidence{Label: "uuid", Value: online.UUID})
+		detail := fmt.Sprintf("found online at index %d (no bundle attached)", online.LogIndex)
+		if note != "" {
+			detail += "; " + note
+		}
+		r.Pass(StepLogEntry, "Log entry", detail, model.Evidence{Label: "uuid", Value: online.UUID})
 	}
 	ar.EntryUUID = entry.UUID
 	idx, it := entry.LogIndex, entry.IntegratedTime
@@ -407,7 +465,7 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 	// certificate says only if a trusted CA issued it. Checked whether or
 	// not an identity is required.
 	if v.pol.Identity != nil || len(a.Certificate) > 0 && len(v.pol.KeyPEM) == 0 {
-		v.checkIdentity(r, a, entry, imageDigest)
+		v.checkIdentity(r, a, entry, imageDigest, ar.Signer)
 	}
 	flush()
 	if ec.Checkpoint != nil {
@@ -416,32 +474,52 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 	}
 }
 
-// lookUpEntry finds the log entry of an attachment that carries no bundle.
-// A signature's is the hashedrekord body cosign uploads for it, found by
-// its leaf hash. An attestation's dsse or intoto body cannot be rebuilt from
-// the envelope alone, so the index is searched for the envelope payload's
-// hash and the entry recording this envelope's signature and key is kept.
-// It returns how it looked (evidence) and an error wrapping
-// client.ErrNotFound when no entry records the attachment.
-func (v *verifier) lookUpEntry(ctx context.Context, a model.Attachment, keyPEM []byte) (*model.LogEntry, model.Evidence, error) {
+// lookUpEntry finds the log entry of an attachment that carries no bundle,
+// and says (proof.DecideLogged) whether the log holds it. A signature's
+// entry is the hashedrekord body cosign uploads for it, looked up by its
+// leaf hash (GET /api/v1/log/entries/{uuid}, answered from the tree). An
+// attestation's is first searched in the index by the envelope payload's
+// hash, keeping the entry that records this envelope's signature and key;
+// the index is best effort, so when it finds none the log is asked for the
+// dsse entry cosign uploads (retrieve with the proposed entry, which the
+// log canonicalises and looks up by leaf hash in its tree). It returns how
+// it looked (evidence); err is for a lookup that could not be made
+// (errUnreadable when the attachment itself cannot be read).
+func (v *verifier) lookUpEntry(ctx context.Context, a model.Attachment, keyPEM []byte) (_ *model.LogEntry, how model.Evidence, logged proof.Logged, note string, err error) {
 	if a.Kind == model.AttachSignature {
 		canonical, err := body.BuildHashedRekord(sha256Digest(a.Payload), a.Signature, keyPEM)
 		if err != nil {
-			return nil, model.Evidence{}, fmt.Errorf("%w: building the entry to look up: %w", errUnreadable, err)
+			return nil, how, logged, "", fmt.Errorf("%w: building the entry to look up: %w", errUnreadable, err)
 		}
 		leaf := hex.EncodeToString(proof.LeafHash(canonical))
+		how = model.Evidence{Label: "looked up leaf hash", Value: leaf}
 		e, err := v.deps.Log.Rekor.EntryByUUID(ctx, leaf)
-		return e, model.Evidence{Label: "looked up leaf hash", Value: leaf}, err
+		tree := proof.LookupFound
+		switch {
+		case errors.Is(err, client.ErrNotFound):
+			e, tree = nil, proof.LookupAbsent
+		case err != nil:
+			return nil, how, logged, "", err
+		}
+		logged, note = proof.DecideLogged(proof.LookupNone, tree)
+		return e, how, logged, note, nil
 	}
 	env, err := registry.ParseEnvelope(a.Payload)
 	if err != nil {
-		return nil, model.Evidence{}, fmt.Errorf("%w: %w", errUnreadable, err)
+		return nil, how, logged, "", fmt.Errorf("%w: %w", errUnreadable, err)
+	}
+	records := func(e *model.LogEntry) bool {
+		b, err := body.Decode(e.Body)
+		return err == nil && body.CheckPayloadHash(b, env.Payload) == nil &&
+			body.CheckSignatures(b, [][]byte{env.Signatures[0].Sig}) == nil && body.CheckVerifier(b, keyPEM) == nil
 	}
 	hash := "sha256:" + sha256Digest(env.Payload).Hex
-	how := model.Evidence{Label: "searched payload hash", Value: hash}
-	uuids, err := v.deps.Log.Rekor.Search(ctx, client.SearchQuery{Hash: hash})
-	if err != nil {
-		return nil, how, err
+	how = model.Evidence{Label: "searched payload hash", Value: hash}
+	var found *model.LogEntry
+	index, tree := proof.LookupAbsent, proof.LookupNone
+	uuids, indexErr := v.deps.Log.Rekor.Search(ctx, client.SearchQuery{Hash: hash})
+	if indexErr != nil {
+		index = proof.LookupNone
 	}
 	if len(uuids) > maxLookupEntries {
 		uuids = uuids[:maxLookupEntries]
@@ -449,17 +527,35 @@ func (v *verifier) lookUpEntry(ctx context.Context, a model.Attachment, keyPEM [
 	if len(uuids) > 0 {
 		entries, err := v.deps.Log.Rekor.Retrieve(ctx, uuids, nil)
 		if err != nil {
-			return nil, how, err
+			return nil, how, logged, "", err
 		}
 		for i := range entries {
-			b, err := body.Decode(entries[i].Body)
-			if err == nil && body.CheckPayloadHash(b, env.Payload) == nil &&
-				body.CheckSignatures(b, [][]byte{env.Signatures[0].Sig}) == nil && body.CheckVerifier(b, keyPEM) == nil {
-				return &entries[i], how, nil
+			if records(&entries[i]) {
+				found, index = &entries[i], proof.LookupFound
+				break
 			}
 		}
 	}
-	return nil, how, fmt.Errorf("no entry about payload %s records this envelope's signature and key: %w", hash, client.ErrNotFound)
+	if found == nil {
+		entries, err := v.deps.Log.Rekor.RetrieveProposed(ctx, cosignfmt.DSSEEntry(a.Payload, keyPEM))
+		switch {
+		case err != nil && indexErr != nil:
+			return nil, how, logged, "", fmt.Errorf("%w; %w", indexErr, err)
+		case err != nil:
+			// The log could not rebuild the entry (an older log, a key
+			// it cannot parse): no answer from the tree.
+		default:
+			tree = proof.LookupAbsent
+			for i := range entries {
+				if records(&entries[i]) {
+					found, tree = &entries[i], proof.LookupFound
+					break
+				}
+			}
+		}
+	}
+	logged, note = proof.DecideLogged(index, tree)
+	return found, how, logged, note, nil
 }
 
 // errUnreadable marks a lookup that could not start because the attachment
@@ -473,6 +569,41 @@ const maxLookupEntries = 50
 func sha256Digest(b []byte) body.Digest {
 	sum := sha256.Sum256(b)
 	return body.Digest{Algorithm: "sha256", Hex: hex.EncodeToString(sum[:])}
+}
+
+// verifySignature checks an attachment's signature (a signature's over its
+// payload, an attestation's DSSE envelope) with keyPEM.
+func verifySignature(a model.Attachment, keyPEM []byte) error {
+	switch a.Kind {
+	case model.AttachSignature:
+		return body.VerifyDigestSignature(sha256Digest(a.Payload), a.Signature, keyPEM)
+	case model.AttachAttestation:
+		env, err := registry.ParseEnvelope(a.Payload)
+		if err != nil {
+			return err
+		}
+		return body.VerifyDSSESignature(env.PayloadType, env.Payload, env.Signatures[0].Sig, keyPEM)
+	}
+	return fmt.Errorf("a %s carries no signature", a.Kind)
+}
+
+// withFingerprint fills s's key fingerprint from keyPEM when s names no
+// signer yet.
+func withFingerprint(s model.Signer, keyPEM []byte) model.Signer {
+	if s == (model.Signer{}) && len(keyPEM) > 0 {
+		if fp, err := KeyFingerprint(keyPEM); err == nil {
+			s = model.Signer{KeyFingerprint: fp}
+		}
+	}
+	return s
+}
+
+// shortFP8 cuts a fingerprint to 8 hex digits.
+func shortFP8(fp string) string {
+	if len(fp) > 8 {
+		return fp[:8]
+	}
+	return fp
 }
 
 // bindBody checks that a logged body records the presented signature, key
@@ -710,6 +841,7 @@ func (v *verifier) verifyBundle(ctx context.Context, imageDigest string, a model
 	res := proof.VerifyBundle(a.Bundle, opts)
 	res.Subject = ar.Result.Subject
 	*ar.Result = *res
+	defer v.explainBundle(ar)
 	if rb := a.RekorBundle; rb != nil {
 		idx, it := rb.LogIndex, time.Unix(rb.IntegratedTime, 0).UTC()
 		ar.LogIndex, ar.IntegratedTime = &idx, &it
@@ -724,6 +856,67 @@ func (v *verifier) verifyBundle(ctx context.Context, imageDigest string, a model
 		}
 	}
 	v.bundleConsistency(ctx, a, ar)
+}
+
+// explainBundle rewrites a failed bundle verification's first failure in
+// terms of who and what to do: a signer other than the pinned one (by key
+// or identity), or a log the trusted root does not list.
+func (v *verifier) explainBundle(ar *AttachmentReport) {
+	r := ar.Result
+	f := r.FirstFailure()
+	if f == nil {
+		return
+	}
+	var untrusted *proof.UntrustedLogError
+	if errors.As(f.Err, &untrusted) {
+		f.Detail = untrusted.Error() + ": pass --trusted-root FILE with a trusted root that lists it (cosign's own, or the log operator's)"
+		return
+	}
+	switch f.Name {
+	case proof.BundleStepPublicKey, proof.BundleStepCertificate, proof.BundleStepSignature, proof.BundleStepIdentity:
+	default:
+		return
+	}
+	actual := ar.Signer
+	if actual == (model.Signer{}) {
+		return
+	}
+	var err error
+	switch {
+	case len(v.pol.KeyPEM) > 0:
+		pinned, _ := KeyFingerprint(v.pol.KeyPEM)
+		switch {
+		case actual.Subject != "":
+			err = &proof.WrongIdentityError{Actual: actual, Pinned: "key " + shortFP8(pinned) + "…"}
+		case actual.KeyFingerprint != "" && actual.KeyFingerprint != pinned:
+			err = &proof.WrongKeyError{Pinned: pinned, Actual: actual}
+		}
+	case v.pol.Identity != nil:
+		if actual.Subject == "" {
+			err = &proof.WrongIdentityError{Actual: actual, Pinned: pinnedIdentity(v.pol.Identity) + " (a keyless signature)"}
+		} else {
+			err = proof.CheckIdentity(actual, v.pol.Identity.SAN, v.pol.Identity.Issuer)
+		}
+	}
+	if err != nil {
+		f.Evidence = append(f.Evidence, model.Evidence{Label: "was", Value: f.Detail})
+		f.Err, f.Detail = err, err.Error()
+	}
+}
+
+// pinnedIdentity renders an identity policy for explanations.
+func pinnedIdentity(id *proof.IdentityPolicy) string {
+	if id == nil {
+		return "no identity"
+	}
+	san, iss := id.SAN, id.Issuer
+	if san == "" {
+		san = "~" + id.SANRegexp
+	}
+	if iss == "" {
+		iss = "~" + id.IssuerRegexp
+	}
+	return san + " via " + iss
 }
 
 // bundleConsistency is the consistency step for a Sigstore bundle: the
@@ -856,11 +1049,17 @@ const StepIdentity = "certificate-identity"
 // shown is then one a trusted CA certified, though any such identity
 // passes. The artifact is the signature's payload, or for an attestation
 // the image digest its in-toto statement must name as a subject.
-func (v *verifier) checkIdentity(r *model.Result, a model.Attachment, entry *model.LogEntry, imageDigest string) {
+func (v *verifier) checkIdentity(r *model.Result, a model.Attachment, entry *model.LogEntry, imageDigest string, signer model.Signer) {
 	const title = "Certificate identity"
 	if len(a.Certificate) == 0 {
-		r.Fail(StepIdentity, title, fmt.Errorf("the %s has no certificate: an identity policy needs a keyless (Fulcio) signature", a.Kind))
+		r.Fail(StepIdentity, title, &proof.WrongIdentityError{Actual: signer, Pinned: pinnedIdentity(v.pol.Identity) + " (a keyless signature)"})
 		return
+	}
+	if id := v.pol.Identity; id != nil {
+		if err := proof.CheckIdentity(signer, id.SAN, id.Issuer); err != nil {
+			r.Fail(StepIdentity, title, err, model.Evidence{Label: "certificate identity", Value: signer.Subject}, model.Evidence{Label: "certificate issuer", Value: signer.Issuer})
+			return
+		}
 	}
 	b, err := legacyBundle(a, entry, nil)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/registry"
 	"github.com/provscope/provscope/rekor/logs"
 	"github.com/provscope/provscope/rekor/state"
@@ -39,7 +40,11 @@ func TestVerifyImageDemoWorld(t *testing.T) {
 	for _, c := range w.Cases {
 		t.Run(c.Name, func(t *testing.T) {
 			var events int
-			rep, err := VerifyImage(ctx, deps, c.Image, Policy{KeyPEM: keys[c.Key], TrustedRoot: tr}, func(Event) { events++ })
+			pol := Policy{KeyPEM: keys[c.Key], TrustedRoot: tr}
+			if c.Keyless() {
+				pol = Policy{Identity: &proof.IdentityPolicy{SAN: c.Identity, Issuer: c.Issuer}, TrustedRoot: tr}
+			}
+			rep, err := VerifyImage(ctx, deps, c.Image, pol, func(Event) { events++ })
 			if err != nil {
 				t.Fatalf("VerifyImage(%s): %v", c.Image, err)
 			}
@@ -81,10 +86,11 @@ func TestVerifyImageDemoWorld(t *testing.T) {
 	}
 }
 
-// TestVerifyImageWithoutPolicy runs the demo world as the explorer does
-// without a key: every signature, legacy or bundle, is checked against the
-// key its own log entry records, so each case still gets its verdict (the
-// rotation cases verify with either key because no key is pinned).
+// TestVerifyImageWithoutPolicy runs the demo world without a signer
+// policy: every signature, legacy or bundle, is checked against the key
+// its own log entry records, so each case still gets its verdict, except
+// that nothing reads verified: an intact, logged signature by nobody in
+// particular is unpinned (the rogue key's image included).
 func TestVerifyImageWithoutPolicy(t *testing.T) {
 	ctx := context.Background()
 	w := startDemoWorld(t)
@@ -103,8 +109,18 @@ func TestVerifyImageWithoutPolicy(t *testing.T) {
 			if err != nil {
 				t.Fatalf("VerifyImage(%s): %v", c.Image, err)
 			}
-			if rep.Verdict != c.Expect {
-				t.Fatalf("VerifyImage(%s) without a key = %s (%s), want %s", c.Image, rep.Verdict, rep.Reason, c.Expect)
+			want := c.Expect
+			if want == model.VerdictVerified || c.Untrusted {
+				want = model.VerdictUnpinned
+			}
+			if rep.Verdict != want {
+				t.Fatalf("VerifyImage(%s) without a key = %s (%s), want %s", c.Image, rep.Verdict, rep.Reason, want)
+			}
+			if rep.SignerPinned {
+				t.Errorf("VerifyImage(%s) without a policy: SignerPinned", c.Image)
+			}
+			if want == model.VerdictUnpinned && len(rep.Signers) == 0 {
+				t.Errorf("VerifyImage(%s) unpinned lists no signer", c.Image)
 			}
 			// Unchecked signatures must not be called valid.
 			if c.Expect == model.VerdictNotLogged && strings.Contains(rep.Reason, "signature is valid") {

@@ -58,8 +58,8 @@ func TestKeylessIdentityPolicy(t *testing.T) {
 	}{
 		{"matching", proof.IdentityPolicy{SAN: identity, Issuer: issuer}, model.StatusPass, "identity policy"},
 		{"matching regexp", proof.IdentityPolicy{SANRegexp: `^release@provscope\.test$`, IssuerRegexp: `^https://issuer\.`}, model.StatusPass, "identity policy"},
-		{"other identity", proof.IdentityPolicy{SAN: "mallory@provscope.test", Issuer: issuer}, model.StatusFail, `expected SAN value "mallory@provscope.test"`},
-		{"other issuer", proof.IdentityPolicy{SAN: identity, Issuer: "https://token.actions.githubusercontent.com"}, model.StatusFail, `expected issuer value "https://token.actions.githubusercontent.com"`},
+		{"other identity", proof.IdentityPolicy{SAN: "mallory@provscope.test", Issuer: issuer}, model.StatusFail, `signed by release@provscope.test via https://issuer.provscope.test, you pinned mallory@provscope.test via https://issuer.provscope.test`},
+		{"other issuer", proof.IdentityPolicy{SAN: identity, Issuer: "https://token.actions.githubusercontent.com"}, model.StatusFail, `signed by release@provscope.test via https://issuer.provscope.test, you pinned release@provscope.test via https://token.actions.githubusercontent.com`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -67,3 +67,41 @@ func Doc(r *model.Result) ResultDoc {
 	}
 	return ResultDoc{Subject: r.Subject, Verdict: r.Verdict(), Reason: r.Reason(), Steps: steps}
 }
+
+// VerifiedFirst returns the indices of rep's attachments with those whose
+// result verified (pinned or not) first, each group in its original order:
+// "1 of 2 signatures verified" shows the passing one before the failing.
+func VerifiedFirst(rep *ImageReport) []int {
+	idx := make([]int, 0, len(rep.Attachments))
+	for pass := range 2 {
+		for i, a := range rep.Attachments {
+			ok := a.Result != nil && a.Result.Verdict() == model.VerdictVerified
+			if ok == (pass == 0) {
+				idx = append(idx, i)
+			}
+		}
+	}
+	return idx
+}
+
+// UnpinnedNote is what verify prints under an image verdict reached with
+// no signer policy: that anyone's logged key passes, the signers found,
+// and the flags that pin one. Signers are foreign (a certificate's SAN):
+// each is sanitised.
+func UnpinnedNote(signers []model.Signer) string {
+	var b strings.Builder
+	b.WriteString("\nSigner not pinned: without --key, or --certificate-identity with --certificate-oidc-issuer,\nany signature whose key is logged passes, an attacker's own included.\n")
+	if len(signers) > 0 {
+		b.WriteString("Signers found:\n")
+		for _, s := range signers {
+			switch {
+			case s.Subject != "":
+				fmt.Fprintf(&b, "  %s via %s\n", safetext.Line(s.Subject), safetext.Line(s.Issuer))
+			case s.KeyFingerprint != "":
+				fmt.Fprintf(&b, "  key sha256:%s\n", safetext.Line(s.KeyFingerprint))
+			}
+		}
+	}
+	b.WriteString("Pin the one you trust: --key FILE, or --certificate-identity ID --certificate-oidc-issuer URL.\n")
+	return b.String()
+}

@@ -41,6 +41,9 @@ type ReportLog struct {
 
 // ReportPolicy is what counted as a valid signature.
 type ReportPolicy struct {
+	// SignerPinned is false when no signer was pinned: every image is then
+	// at best unpinned.
+	SignerPinned   bool   `json:"signerPinned"`
 	KeyFingerprint string `json:"keyFingerprint,omitempty"`
 	Identity       string `json:"certificateIdentity,omitempty"`
 	Issuer         string `json:"certificateOidcIssuer,omitempty"`
@@ -54,6 +57,7 @@ type ReportTotals struct {
 	Unsigned  int `json:"unsigned"`
 	NotLogged int `json:"notLogged"`
 	Error     int `json:"error"`
+	Unpinned  int `json:"unpinned"`
 }
 
 // ReportImage is one image in the report.
@@ -62,7 +66,11 @@ type ReportImage struct {
 	Digest    string        `json:"digest"`
 	Verdict   model.Verdict `json:"verdict"`
 	Reason    string        `json:"reason"`
-	Entries   []ReportEntry `json:"entries"`
+	// SignerPinned and Signers are ImageReport's: whether a signer policy
+	// was given, and who signed.
+	SignerPinned bool           `json:"signerPinned"`
+	Signers      []model.Signer `json:"signers"`
+	Entries      []ReportEntry  `json:"entries"`
 }
 
 // ReportEntry is one attachment of an image and its log entry.
@@ -110,6 +118,7 @@ func BuildReport(images []*ImageReport, meta ReportMeta) *Report {
 		fp, _ := KeyFingerprint(meta.Log.KeyPEM)
 		r.Log = ReportLog{URL: meta.Log.Def.URL, KeyFingerprint: fp, KeySource: meta.Log.KeySource}
 	}
+	r.Policy.SignerPinned = meta.Policy.Pinned()
 	if len(meta.Policy.KeyPEM) > 0 {
 		r.Policy.KeyFingerprint, _ = KeyFingerprint(meta.Policy.KeyPEM)
 	}
@@ -118,8 +127,12 @@ func BuildReport(images []*ImageReport, meta ReportMeta) *Report {
 		r.Policy.Issuer = firstNonEmpty(id.Issuer, id.IssuerRegexp)
 	}
 	for _, img := range images {
-		ri := ReportImage{Reference: img.Reference, Digest: img.Digest, Verdict: img.Verdict, Reason: img.Reason, Entries: []ReportEntry{}}
-		for _, a := range img.Attachments {
+		ri := ReportImage{Reference: img.Reference, Digest: img.Digest, Verdict: img.Verdict, Reason: img.Reason, SignerPinned: img.SignerPinned, Signers: img.Signers, Entries: []ReportEntry{}}
+		if ri.Signers == nil {
+			ri.Signers = []model.Signer{}
+		}
+		for _, i := range VerifiedFirst(img) {
+			a := img.Attachments[i]
 			e := ReportEntry{
 				Kind: a.Kind, Source: a.Source, Digest: a.Digest, PredicateType: a.PredicateType,
 				Signer: a.Signer.String(), UUID: a.EntryUUID, LogIndex: a.LogIndex, Checkpoint: a.Checkpoint, Steps: []ReportStep{},
@@ -133,7 +146,7 @@ func BuildReport(images []*ImageReport, meta ReportMeta) *Report {
 			if a.Result == nil {
 				e.Verdict, e.Reason = "not-applicable", "attached, not signed"
 			} else {
-				e.Verdict, e.Reason = a.Result.Verdict().String(), a.Result.Reason()
+				e.Verdict, e.Reason = img.AttachmentVerdict(i).String(), a.Result.Reason()
 				for _, s := range a.Result.Steps {
 					e.Steps = append(e.Steps, ReportStep{Name: s.Name, Title: s.Title, Status: s.Status, Detail: s.Detail})
 				}
@@ -151,6 +164,8 @@ func BuildReport(images []*ImageReport, meta ReportMeta) *Report {
 			r.Totals.Unsigned++
 		case model.VerdictNotLogged:
 			r.Totals.NotLogged++
+		case model.VerdictUnpinned:
+			r.Totals.Unpinned++
 		default:
 			r.Totals.Error++
 		}
@@ -170,6 +185,19 @@ func firstNonEmpty(s ...string) string {
 // AllVerified reports whether every image verified.
 func (r *Report) AllVerified() bool { return r.Totals.Verified == r.Totals.Images }
 
+// Verdict is the report's overall verdict: verified when every image
+// verified, unpinned when every image verified or is unpinned (no signer
+// policy), failed otherwise.
+func (r *Report) Verdict() model.Verdict {
+	switch {
+	case r.AllVerified():
+		return model.VerdictVerified
+	case r.Totals.Verified+r.Totals.Unpinned == r.Totals.Images:
+		return model.VerdictUnpinned
+	}
+	return model.VerdictFailed
+}
+
 // WriteMarkdown renders the report for humans: a summary table, then each
 // image with its entries and their steps. Every value is foreign (an image
 // reference, a predicate type, a signer, a reason quoting a server's answer)
@@ -186,10 +214,10 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	case r.Policy.Identity != "":
 		fmt.Fprintf(&b, "Policy: certificates for %s issued by %s.\n\n", md(r.Policy.Identity), md(r.Policy.Issuer))
 	default:
-		b.WriteString("Policy: none given; each signature was checked with the key its own log entry records (proves logging, not who signed).\n\n")
+		b.WriteString("Policy: **signer not pinned**; each signature was checked with the key its own log entry records, which proves it intact and logged, not who signed: no image can read verified. Pin the signer with `--key` or `--certificate-identity` and `--certificate-oidc-issuer`.\n\n")
 	}
 	t := r.Totals
-	fmt.Fprintf(&b, "**%d image(s)**: %d verified, %d failed, %d not logged, %d unsigned, %d error.\n\n", t.Images, t.Verified, t.Failed, t.NotLogged, t.Unsigned, t.Error)
+	fmt.Fprintf(&b, "**%d image(s)**: %d verified, %d unpinned, %d failed, %d not logged, %d unsigned, %d error.\n\n", t.Images, t.Verified, t.Unpinned, t.Failed, t.NotLogged, t.Unsigned, t.Error)
 	b.WriteString("| Image | Digest | Verdict | Reason |\n|---|---|---|---|\n")
 	for _, img := range r.Images {
 		fmt.Fprintf(&b, "| %s | %s | **%s** | %s |\n", md(img.Reference), code(shortDigest(img.Digest)), md(img.Verdict.String()), md(img.Reason))

@@ -224,3 +224,64 @@ func VerifyNextCheckpoint(kept, next *VerifiedCheckpoint, proofHashes [][]byte) 
 	_, err := JudgeConsistency(ConsistencyEvidence{Old: kept.Checkpoint, OldNote: kept.Raw, New: &nc, NewNote: next.Raw, Proof: proofHashes})
 	return err
 }
+
+// subtreeRoot hashes a power-of-two run of sibling hashes to their root.
+func subtreeRoot(hashes [][]byte) []byte {
+	level := hashes
+	for len(level) > 1 {
+		next := make([][]byte, len(level)/2)
+		for i := range next {
+			next[i] = NodeHash(level[2*i], level[2*i+1])
+		}
+		level = next
+	}
+	return level[0]
+}
+
+// CompactFromEdgeTiles rebuilds the compact range of a tree of size leaves
+// (its perfect subtrees, largest first, as transparency-dev/merkle/compact
+// keeps them) from the right-edge tile of every level: edges[L] must hold
+// the (size >> 8L) % 256 hashes of the level-L partial tile, for every L
+// with size >> 8L > 0. The tiles may come from the log unverified: the
+// root they give must equal root, the signed checkpoint's, which
+// authenticates them. It lets a follower start at a checkpoint without
+// reading the log's history. Requires size > 0.
+func CompactFromEdgeTiles(size uint64, edges [][][]byte, root []byte) ([][]byte, error) {
+	rng := EntryRange{First: 0, Last: size - 1}
+	var out [][]byte
+	for level := len(edges) - 1; level >= 0; level-- {
+		l := uint64(level) //nolint:gosec // level >= 0
+		w := uint64(0)
+		if tileHeight*l < 64 {
+			w = (size >> (tileHeight * l)) % tileWidth
+		}
+		if uint64(len(edges[level])) != w {
+			e := &TileLieError{Kind: TileMismatch, Range: rng, Level: level, Index: (size >> (tileHeight * l)) / tileWidth}
+			e.Detail = fmt.Sprintf("edge tile holds %d hashes, want %d", len(edges[level]), w)
+			return nil, e
+		}
+		off := uint64(0)
+		for k := tileHeight - 1; k >= 0; k-- {
+			if n := uint64(1) << k; w&n != 0 {
+				out = append(out, subtreeRoot(edges[level][off:off+n]))
+				off += n
+			}
+		}
+	}
+	if len(edges) == 0 || (tileHeight*uint64(len(edges)) < 64 && size>>(tileHeight*uint64(len(edges))) != 0) { //nolint:gosec // len >= 0
+		return nil, fmt.Errorf("edge tiles for %d levels cannot describe a tree of size %d", len(edges), size)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no hashes in the edge tiles")
+	}
+	got := out[len(out)-1]
+	for i := len(out) - 2; i >= 0; i-- {
+		got = NodeHash(out[i], got)
+	}
+	if !bytes.Equal(got, root) {
+		e := &TileLieError{Kind: RootMismatch, Range: rng, Level: -1, TreeSize: size, Got: got, Want: bytes.Clone(root)}
+		e.Detail = fmt.Sprintf("root of the edge tiles is %x, the checkpoint signs %x", got, root)
+		return nil, e
+	}
+	return out, nil
+}

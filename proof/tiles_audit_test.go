@@ -157,3 +157,40 @@ func TestVerifyNextCheckpoint(t *testing.T) {
 		}
 	}
 }
+
+func TestCompactFromEdgeTiles(t *testing.T) {
+	for _, size := range []int{1, 5, 255, 256, 257, 300, 65536 + 513} {
+		tree := testonly.New(rfc6962.DefaultHasher)
+		var hs [][]byte
+		for _, e := range auditLeaves(size) {
+			tree.AppendData(e)
+			hs = append(hs, LeafHash(e))
+		}
+		// Each level's right-edge tile, computed the slow way.
+		var edges [][][]byte
+		level := hs
+		for len(level) > 0 {
+			full := len(level) / 256 * 256
+			edges = append(edges, level[full:])
+			var up [][]byte
+			for i := 0; i+256 <= full; i += 256 {
+				up = append(up, TileRoot(level[i:i+256]))
+			}
+			level = up
+		}
+		got, err := CompactFromEdgeTiles(uint64(size), edges, tree.Hash())
+		if err != nil || len(got) == 0 {
+			t.Fatalf("size %d: CompactFromEdgeTiles = %d hashes, %v", size, len(got), err)
+		}
+		if size%256 == 0 {
+			continue
+		}
+		bad := make([][][]byte, len(edges))
+		copy(bad, edges)
+		bad[0] = append([][]byte{bytes.Repeat([]byte{7}, 32)}, edges[0][1:]...)
+		var tl *TileLieError
+		if _, err := CompactFromEdgeTiles(uint64(size), bad, tree.Hash()); !errors.As(err, &tl) || tl.Kind != RootMismatch {
+			t.Errorf("size %d: CompactFromEdgeTiles(changed edge hash) = %v, want RootMismatch", size, err)
+		}
+	}
+}

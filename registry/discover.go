@@ -149,7 +149,11 @@ func (c *Client) cosignTag(ctx context.Context, d name.Digest, suffix string, ki
 	if c.cfg.SignatureRepository != "" {
 		source = "tag:" + tag.String()
 	}
-	m, _, err := c.manifest(ctx, tag, nil)
+	ref, ok := c.headTag(ctx, tag)
+	if !ok {
+		return nil, nil
+	}
+	m, _, err := c.manifest(ctx, ref, nil)
 	if IsNotFound(err) {
 		return nil, nil
 	}
@@ -171,6 +175,23 @@ func (c *Client) cosignTag(ctx context.Context, d name.Digest, suffix string, ki
 		atts = append(atts, a)
 	}
 	return atts, nil
+}
+
+// headTag resolves tag to its digest with a HEAD request, which Docker Hub
+// does not count as a pull (most images have no .att or .sbom tag, so most
+// of these lookups are misses), so that only a tag that exists is fetched,
+// by digest and through the manifest cache. When the registry will not
+// answer HEAD (a non-404 failure), the tag itself is returned and GET
+// decides. ok is false when the tag does not exist.
+func (c *Client) headTag(ctx context.Context, tag name.Tag) (ref name.Reference, ok bool) {
+	desc, err := remote.Head(tag, c.options(ctx)...)
+	if IsNotFound(err) {
+		return nil, false
+	}
+	if err != nil {
+		return tag, true
+	}
+	return tag.Context().Digest(desc.Digest.String()), true
 }
 
 // fillLayer fetches one attachment layer (bounded) and parses it according

@@ -382,3 +382,25 @@ func TestSignatureRepository(t *testing.T) {
 		t.Errorf("Discover beside the image = %v, %v; want nothing (the signature is elsewhere)", atts, err)
 	}
 }
+
+// TestAttachmentTagsProbedWithHead: cosign's .sig/.att/.sbom tags are probed
+// with HEAD (not a Docker Hub pull); only a tag that exists is fetched, by
+// digest.
+func TestAttachmentTagsProbedWithHead(t *testing.T) {
+	rep := startReplica(t, replica.RegistryOptions{})
+	d := pushImage(t, rep.Backend()+"/app:v1", "app", "amd64")
+	signed := pushImage(t, rep.Backend()+"/app:"+registry.CosignTag(d.DigestStr(), registry.SuffixSignature), "not really a signature", "amd64")
+	c := replicaClient(registry.Config{})
+	if _, err := c.Discover(context.Background(), rep.Host()+"/app@"+d.DigestStr()); err != nil {
+		t.Fatal(err)
+	}
+	for _, suffix := range []string{registry.SuffixSignature, registry.SuffixAttestation, registry.SuffixSBOM} {
+		path := "/v2/app/manifests/" + registry.CosignTag(d.DigestStr(), suffix)
+		if rep.Count("HEAD", path) != 1 || rep.Count("GET", path) != 0 {
+			t.Errorf("%s: %d HEAD, %d GET; want 1 HEAD, 0 GET", suffix, rep.Count("HEAD", path), rep.Count("GET", path))
+		}
+	}
+	if got := rep.Count("GET", "/v2/app/manifests/"+signed.DigestStr()); got != 1 {
+		t.Errorf("existing .sig fetched by digest %d times, want 1", got)
+	}
+}

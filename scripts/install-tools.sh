@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # install-tools.sh installs the real Sigstore clients that the interop tests
-# drive (cosign, rekor-cli, crane) with `go install`, one folder per version,
+# drive (cosign, rekor-cli, crane, and Tessera's POSIX conformance log and
+# fsck, as tessera-posix and tessera-fsck) with `go install`, one folder per version,
 # so a second run (or a later CI run on the same machine) reuses them.
 #
 #   TOOLS_DIR  where to cache them (default: .tools, which git ignores)
@@ -18,14 +19,16 @@ REKOR_CLI_VERSION=${REKOR_CLI_VERSION:-v1.5.4}
 CRANE_VERSION=${CRANE_VERSION:-v0.22.1}
 GOLANGCI_LINT_VERSION=${GOLANGCI_LINT_VERSION:-v2.15.0}
 FREEZE_VERSION=${FREEZE_VERSION:-v0.2.2}
+# v1.0.4's go.mod says go 1.24.0, within this repository's toolchain.
+TESSERA_VERSION=${TESSERA_VERSION:-v1.0.4}
 
 # With arguments, install just those extra tools: lint (golangci-lint),
 # freeze (ANSI → PNG for screenshots).
 
-install_one() { # name version package
-	local name=$1 version=$2 pkg=$3
+install_one() { # name version package [binary, when go install names it otherwise]
+	local name=$1 version=$2 pkg=$3 bin=${4:-$1}
 	local dir="$TOOLS_DIR/$name-$version"
-	if [[ -x "$dir/bin/$name" ]]; then
+	if [[ -x "$dir/bin/$bin" ]]; then
 		echo "install-tools: $name $version cached in $dir"
 		return
 	fi
@@ -63,10 +66,17 @@ install_one rekor-cli "$REKOR_CLI_VERSION" github.com/sigstore/rekor/cmd/rekor-c
 p2=$!
 install_one cosign "$COSIGN_VERSION" github.com/sigstore/cosign/v2/cmd/cosign &
 p3=$!
+# Tessera's two binaries share one module, so they build one after the other.
+{
+	install_one tessera-posix "$TESSERA_VERSION" github.com/transparency-dev/tessera/cmd/conformance/posix posix &&
+		install_one tessera-fsck "$TESSERA_VERSION" github.com/transparency-dev/tessera/cmd/fsck fsck
+} &
+p4=$!
 status=0
 wait $p1 || status=1
 wait $p2 || status=1
 wait $p3 || status=1
+wait $p4 || status=1
 if [[ $status -ne 0 ]]; then
 	echo "install-tools: a build failed" >&2
 	exit 1
@@ -76,4 +86,6 @@ mkdir -p "$TOOLS_DIR/bin"
 ln -sf "$TOOLS_DIR/crane-$CRANE_VERSION/bin/crane" "$TOOLS_DIR/bin/crane"
 ln -sf "$TOOLS_DIR/rekor-cli-$REKOR_CLI_VERSION/bin/rekor-cli" "$TOOLS_DIR/bin/rekor-cli"
 ln -sf "$TOOLS_DIR/cosign-$COSIGN_VERSION/bin/cosign" "$TOOLS_DIR/bin/cosign"
+ln -sf "$TOOLS_DIR/tessera-posix-$TESSERA_VERSION/bin/posix" "$TOOLS_DIR/bin/tessera-posix"
+ln -sf "$TOOLS_DIR/tessera-fsck-$TESSERA_VERSION/bin/fsck" "$TOOLS_DIR/bin/tessera-fsck"
 echo "install-tools: ready in $TOOLS_DIR/bin"

@@ -48,7 +48,7 @@ shot() {
 	done
 	sleep 0.7
 	tmux capture-pane -t "$session" -p -e >"$tmp/$name.ansi"
-	"$FREEZE" --language ansi --window=false --padding 20 --font.size 14 \
+	"$FREEZE" --language ansi --window=false --padding 20 --font.size 14 --line-height 1 \
 		--background "#0d1117" -o "screenshots/learn-$name.png" "$tmp/$name.ansi" >/dev/null
 	echo "screenshots-learn: screenshots/learn-$name.png"
 }

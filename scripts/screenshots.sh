@@ -68,27 +68,45 @@ keys Down Down Down Down
 shot 02-image-signatures 2
 keys v
 shot 03-verify 2
-keys Tab Enter
+keys 2 Enter
 shot 04-proof
-keys BTab BTab G Enter
+keys 1 G Enter
 sleep 2
 keys Down Down Down Down v
 shot 05-stealth-not-logged 2
 keys '?'
 shot 06-help 0.5
+keys G
+shot 06-help-legend 0.5
 keys Escape c
 shot 07-consistency 2
 keys T
 shot 08-learn 1
 keys T q
 
-# 80×24: one pane at a time.
+# 80×24, the design size: one pane at a time; enter goes on from the
+# image to its entries, then to the proof.
 start 80 24
 keys Down Down Down Down Enter
 sleep 2
-keys Down Down Down Down Tab Enter
+keys Down Down Down Down
+shot 13-images-80x24 2
+keys Enter
+sleep 1
+keys Enter
 shot 09-proof-80x24 2
-keys q
+keys 1 '?'
+shot 14-help-80x24 0.5
+keys Escape q
+
+# 120×40: the filter narrows the images list in place.
+start 120 40
+keys Down Down Down Down Enter Down Down Down Down
+sleep 2
+keys 1 f
+tmux send-keys -t "$session" -l "web1"
+shot 12-filter 2
+keys Enter q
 
 # 120×40: a keyless signature, signed by an identity (demo/keyless:v1.0.0).
 start 120 40
@@ -114,7 +132,9 @@ keys q
 tmux kill-session -t "$session" 2>/dev/null || true
 # freeze is slow (it rasterises through resvg): two at a time.
 for name in "${shots[@]}"; do
-	"$FREEZE" --language ansi --window=false --padding 20 -o "$OUT/$name.png" "$work/$name.ansi" >/dev/null &
+	# line-height 1 joins the box-drawing lines (taller lines leave gaps in
+	# the pane borders).
+	"$FREEZE" --language ansi --window=false --padding 20 --line-height 1 --background "#0d1117" -o "$OUT/$name.png" "$work/$name.ansi" >/dev/null &
 	while [[ $(jobs -rp | wc -l) -ge 2 ]]; do sleep 0.5; done
 	echo "screenshots: $OUT/$name.png"
 done

@@ -346,10 +346,10 @@ func (p *detailPane) renderEntry(e model.LogEntry) {
 		if in.Kind != model.KindHashedRekord {
 			label = "payload hash"
 		}
-		add(p.kv(label, in.ArtifactHash)...)
+		add(p.kvOne(label, in.ArtifactHash)...)
 	}
 	if in.EnvelopeHash != "" {
-		add(p.kv("envelope hash", in.EnvelopeHash)...)
+		add(p.kvOne("envelope hash", in.EnvelopeHash)...)
 	}
 	if in.PayloadType != "" {
 		add(p.kv("payload type", in.PayloadType)...)
@@ -363,7 +363,7 @@ func (p *detailPane) renderEntry(e model.LogEntry) {
 		add(p.kv("valid", in.Signer.NotBefore.UTC().Format(time.RFC3339)+" → "+in.Signer.NotAfter.UTC().Format(time.RFC3339))...)
 	}
 	if in.Signer.KeyFingerprint != "" {
-		add(p.kv("key SHA-256", in.Signer.KeyFingerprint)...)
+		add(p.kvOne("key SHA-256", in.Signer.KeyFingerprint)...)
 	}
 	if !e.IntegratedTime.IsZero() {
 		add(p.kv("integrated", e.IntegratedTime.UTC().Format(time.RFC3339))...)
@@ -371,13 +371,13 @@ func (p *detailPane) renderEntry(e model.LogEntry) {
 
 	add("")
 	add(st.Detail.Heading.Render("Identifiers"))
-	add(p.kv("UUID (entry ID)", e.UUID)...)
+	add(p.kvOne("UUID (entry ID)", e.UUID)...)
 	if tid, ok := treeIDFromUUID(e.UUID); ok {
 		add(p.note(fmt.Sprintf("80 hex = tree ID %s (16 hex, the shard) + the RFC 6962 leaf hash (64 hex); rekor-cli accepts either the 80- or the 64-hex form", tid))...)
 	} else {
 		add(p.note("64 hex = the RFC 6962 leaf hash SHA-256(0x00‖body)")...)
 	}
-	add(p.kv("leaf hash", hexOf(leafHash(e.Body)))...)
+	add(p.kvOne("leaf hash", hexOf(leafHash(e.Body)))...)
 	add(p.kv("log index", strconv.FormatInt(e.LogIndex, 10)+" (global, across shards; signed by the SET)")...)
 	if e.Proof != nil {
 		add(p.kv("shard index", strconv.FormatInt(e.Proof.LogIndex, 10)+" (leaf position in this shard's tree; the proof is for it)")...)

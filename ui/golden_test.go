@@ -23,7 +23,7 @@ func TestUpdateRefusedInCI(t *testing.T) {
 	testenv.RequireUpdateRefusedInCI(t, t.TempDir(), "^(TestGolden|TestGoldenErrors)$")
 }
 
-var goldenSizes = [][2]int{{80, 24}, {120, 40}, {40, 12}}
+var goldenSizes = [][2]int{{80, 24}, {120, 40}, {200, 50}, {40, 12}}
 
 // goldenStates put the explorer in each pane's main states.
 var goldenStates = []struct {

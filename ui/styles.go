@@ -199,7 +199,7 @@ func (s Styles) verdictStyle(v model.Verdict) lipgloss.Style {
 		return s.Badge.Unsigned
 	case model.VerdictNotLogged:
 		return s.Badge.NotLogged
-	case model.VerdictError:
+	case model.VerdictError, model.VerdictUnpinned:
 		return s.Badge.Error
 	}
 	return s.Badge.Pending
@@ -230,6 +230,8 @@ func verdictGlyph(v model.Verdict) string {
 		return "!"
 	case model.VerdictError:
 		return "?"
+	case model.VerdictUnpinned:
+		return "◇"
 	}
 	return "…"
 }

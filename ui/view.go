@@ -549,7 +549,7 @@ func helpLegend(st Styles) []string {
 		"",
 		st.Detail.Heading.Render("Status glyphs"),
 		g(model.VerdictVerified) + " verified   " + g(model.VerdictFailed) + " failed   " + g(model.VerdictUnsigned) + " unsigned   " +
-			g(model.VerdictNotLogged) + " not logged   " + g(model.VerdictError) + " error   " + g(model.VerdictPending) + " running",
+			g(model.VerdictNotLogged) + " not logged   " + g(model.VerdictUnpinned) + " unpinned   " + g(model.VerdictError) + " error   " + g(model.VerdictPending) + " running",
 		"· not verified yet (v verifies)   – step skipped (does not apply)",
 		"~ ephemeral proof node (changes as the log grows)   ▸/▾ collapsed/expanded",
 		"",
@@ -558,6 +558,7 @@ func helpLegend(st Styles) []string {
 		g(model.VerdictFailed) + " failed: at least one check failed; the detail pane shows which. Do not trust the image",
 		g(model.VerdictUnsigned) + " unsigned: the image carries no signature at all",
 		g(model.VerdictNotLogged) + " not logged: a signature exists but the log has no entry for it (signed in stealth)",
+		g(model.VerdictUnpinned) + " unpinned: intact and logged, but no signer is pinned, so anyone's logged key would pass (P pins one)",
 		g(model.VerdictError) + " error: verification could not be carried out (network, unreadable data): nothing is known",
 		g(model.VerdictPending) + " running: verification has not finished",
 	}

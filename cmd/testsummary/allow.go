@@ -69,6 +69,10 @@ var allowList = []allowance{
 		why: "the child process of TestHostileBodiesMemory; it only runs when that test starts it with PROVSCOPE_LOG_MEM_CHILD_DIR",
 	},
 	{
+		pkg: ".", test: "TestServeChildProcess", when: always,
+		why: "the child process of TestServeUnderConnectionFlood; it only runs when that test starts it with PROVSCOPE_SERVE_CHILD_DIR",
+	},
+	{
 		pkg: "internal/loadgen", test: "TestProcessCPUAdvances", when: notLinux,
 		why: "process CPU time comes from getrusage, which the loader reads on Unix only",
 	},

@@ -18,6 +18,11 @@
 // their tree, the checkpoints) is committed with each chunk's index rows in
 // one SQLite transaction, so a mirror stopped at any point continues where
 // its last chunk ended.
+//
+// AuditV1 does the same whole-log check for a Rekor v1 log, entry by entry
+// across its shards; Config.StartAtCheckpoint and Config.OnEntries let a
+// follower (provscope watch) start at the current checkpoint and see each
+// verified entry.
 package mirror
 
 import (
@@ -65,6 +70,15 @@ type Config struct {
 	Progress func(Progress)
 	// Now returns the time for progress figures; nil means time.Now.
 	Now func() time.Time
+	// StartAtCheckpoint makes a run on an empty directory start at the
+	// log's current checkpoint instead of its first entry (to follow the
+	// log from now on): the right-edge tiles of every level are fetched
+	// and authenticated by the signed root (proof.CompactFromEdgeTiles).
+	StartAtCheckpoint bool
+	// OnEntries, when set, is called with each run of entries once they are
+	// verified and committed; first is the index of entries[0], cp the
+	// checkpoint they were proven against.
+	OnEntries func(first uint64, entries [][]byte, cp *proof.VerifiedCheckpoint) error
 }
 
 // Progress reports how far a run has come.
@@ -210,6 +224,12 @@ func (r *run) sync(ctx context.Context) (*Result, error) {
 		if cp.Size < kept.Size { // unreachable: VerifyNextCheckpoint refuses rollbacks
 			return nil, errors.New("checkpoint smaller than the kept one")
 		}
+	}
+	if r.st.target == nil && r.st.size == 0 && r.cfg.StartAtCheckpoint && cp.Size > 0 {
+		if err := r.bootstrap(ctx, cp); err != nil {
+			return nil, err
+		}
+		from = cp.Size
 	}
 	r.st.target = cp
 	start := r.cfg.Now()
@@ -500,11 +520,63 @@ func (r *run) chunk(ctx context.Context) error {
 			return err
 		}
 	}
+	firstNew := r.st.size
 	r.st.cr, r.st.edge, r.st.size = cr, tb.edge, end
 	if end == n {
 		r.st.complete = []byte(r.st.target.Raw)
 	}
-	return r.commit(ctx, rows, nil)
+	if err := r.commit(ctx, rows, nil); err != nil {
+		return err
+	}
+	if r.cfg.OnEntries != nil {
+		return r.cfg.OnEntries(firstNew, leaves, r.st.target)
+	}
+	return nil
+}
+
+// bootstrap starts an empty directory at checkpoint cp: the right-edge
+// tiles of every level, authenticated by cp's root, give the compact range
+// and the tile state without the entries before.
+func (r *run) bootstrap(ctx context.Context, cp *proof.VerifiedCheckpoint) error {
+	var edges [][][]byte
+	for level := uint64(0); levelCount(cp.Size, level) > 0; level++ {
+		count := levelCount(cp.Size, level)
+		var hs [][]byte
+		if w := count % tileWidth; w > 0 {
+			b, err := r.fetchWide(ctx, tiles.TilePath(level, count/tileWidth, w), tiles.TilePath(level, count/tileWidth, tileWidth), w)
+			if err != nil {
+				return fmt.Errorf("fetching edge tile %d/%d: %w", level, count/tileWidth, err)
+			}
+			if uint64(len(b)) < w*32 {
+				return r.lie(nil, fmt.Errorf("edge tile %d/%d is %d bytes, want %d", level, count/tileWidth, len(b), w*32),
+					evidenceFile{fmt.Sprintf("tile-%d-%d.bin", level, count/tileWidth), b})
+			}
+			hs = splitHashes(b[:w*32])
+		}
+		edges = append(edges, hs)
+	}
+	hashes, err := proof.CompactFromEdgeTiles(cp.Size, edges, cp.RootHash)
+	if err != nil {
+		var ev []evidenceFile
+		for l, hs := range edges {
+			ev = append(ev, evidenceFile{fmt.Sprintf("edge-tile-%d.bin", l), joinHashes(hs)})
+		}
+		return r.lie(rangeOf(proof.EntryRange{First: 0, Last: cp.Size - 1}), err, append(ev, evidenceFile{"checkpoint.note", []byte(cp.Raw)})...)
+	}
+	cr, err := rangeFactory.NewRange(0, cp.Size, hashes)
+	if err != nil {
+		return fmt.Errorf("building the compact range: %w", err)
+	}
+	for l, hs := range edges {
+		if len(hs) > 0 {
+			lv := uint64(l) //nolint:gosec // l >= 0
+			if err := writeFile(r.cfg.Dir, tiles.TilePath(lv, levelCount(cp.Size, lv)/tileWidth, uint64(len(hs))), joinHashes(hs)); err != nil {
+				return err
+			}
+		}
+	}
+	r.st.cr, r.st.edge, r.st.size, r.st.target, r.st.complete = cr, edges, cp.Size, cp, []byte(cp.Raw)
+	return r.commit(ctx, nil, nil)
 }
 
 // tileBuilder recomputes the hash tiles as leaf hashes are appended: edge

@@ -384,3 +384,39 @@ func TestMirrorCheckpointLies(t *testing.T) {
 		}
 	})
 }
+
+// TestStartAtCheckpoint follows a log from its current checkpoint: the
+// edge tiles are authenticated by the signed root, and only the entries
+// after it are read and handed over once verified.
+func TestStartAtCheckpoint(t *testing.T) {
+	w := mirrortest.Start(t)
+	w.AddHashed(t, "old", 300)
+	var got []uint64
+	onEntries := func(c *mirror.Config) {
+		c.StartAtCheckpoint = true
+		c.OnEntries = func(first uint64, es [][]byte, _ *proof.VerifiedCheckpoint) error {
+			for i := range es {
+				got = append(got, first+uint64(i))
+			}
+			return nil
+		}
+	}
+	// A lying edge tile is caught before anything is kept.
+	w.SetMutator(on("tile/0/001.p/44", func(b []byte) []byte { b[0] ^= 1; return b }))
+	dir := t.TempDir()
+	_, err := sync(t, w, dir, false, onEntries)
+	var tl *proof.TileLieError
+	if !errors.As(err, &tl) || tl.Kind != proof.RootMismatch {
+		t.Fatalf("Sync with a lying edge tile = %v, want RootMismatch", err)
+	}
+	w.SetMutator(nil)
+	res, err := sync(t, w, dir, false, onEntries)
+	if err != nil || res.From != 300 || res.To != 300 || len(got) != 0 {
+		t.Fatalf("first Sync = %+v, %v, entries %v; want to start at 300 with nothing read", res, err, got)
+	}
+	w.AddHashed(t, "new", 300)
+	res, err = sync(t, w, dir, false, onEntries)
+	if err != nil || res.From != 300 || res.To != 600 || len(got) != 300 || got[0] != 300 || got[299] != 599 {
+		t.Fatalf("second Sync = %+v, %v, %d entries; want 300..599", res, err, len(got))
+	}
+}

@@ -190,6 +190,10 @@ func matchText(pattern, v string) bool {
 	return v == pattern
 }
 
+// Matches reports whether a decoded entry satisfies every criterion of q
+// (its Limit aside).
+func Matches(b *body.Body, q Query) bool { return matches(b, q) }
+
 func matches(b *body.Body, q Query) bool {
 	if q.Kind != "" && b.Kind != q.Kind {
 		return false

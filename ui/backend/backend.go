@@ -89,7 +89,7 @@ func Open(ctx context.Context, cfg Config) (*Backend, error) {
 // their own signer.
 func (b *Backend) WithSigner(pol inspect.Policy) *Backend {
 	nb := *b
-	nb.cfg.Policy.KeyPEM, nb.cfg.Policy.Identity = pol.KeyPEM, pol.Identity
+	nb.cfg.Policy.KeyPEM, nb.cfg.Policy.Identity, nb.cfg.Policy.Trusted = pol.KeyPEM, pol.Identity, pol.Trusted
 	return &nb
 }
 
@@ -553,8 +553,12 @@ func (b *Backend) Verify(ctx context.Context, s ui.Subject, progress func(model.
 }
 
 func verdictStatus(v model.Verdict) model.Status {
-	if v == model.VerdictVerified {
+	switch v {
+	case model.VerdictVerified:
 		return model.StatusPass
+	case model.VerdictUnpinned:
+		// Intact and logged, not failed: the signer was not checked.
+		return model.StatusSkipped
 	}
 	return model.StatusFail
 }

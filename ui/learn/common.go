@@ -154,8 +154,14 @@ func (m *Model) keyMap() screenKeys {
 }
 
 // legend is the key to the tree drawing.
+// legend is a screen's key to its drawing, wrapped between items onto as
+// many lines as it needs (joined with newlines) rather than cut.
 func (m *Model) legend(w int, items ...string) string {
-	return m.st.Muted.Render(truncate(strings.Join(items, " · "), w))
+	lines := packItems(items, w)
+	for i, l := range lines {
+		lines[i] = m.st.Muted.Render(truncate(l, w))
+	}
+	return strings.Join(lines, "\n")
 }
 
 // plural renders "1 step", "3 steps".

@@ -360,7 +360,11 @@ func (m *Model) View() string {
 		return strings.Join(lines, "\n")
 	}
 	header := m.header()
-	footer := m.st.Muted.Render(truncate(m.footer(), w))
+	// The footer's hints wrap onto a second line rather than lose one.
+	var footer []string
+	for _, l := range packItems(m.footerItems(), w) {
+		footer = append(footer, m.st.Muted.Render(l))
+	}
 	var bottom []string
 	if m.lesson >= 0 && !m.menu {
 		bottom = m.lessonView(w)
@@ -371,13 +375,15 @@ func (m *Model) View() string {
 	if m.status != "" && m.lesson < 0 && !m.menu {
 		bottom = append(bottom, m.st.Warn.Render(truncate(m.status, w)))
 	}
-	bodyH := max(h-2-len(bottom), 0)
+	bodyH := max(h-1-len(footer)-len(bottom), 0)
 	var body []string
 	if m.menu {
 		body = m.menuView(w)
 	} else {
 		body = m.body(w, bodyH)
 	}
+	// A legend may have wrapped onto several lines.
+	body = strings.Split(strings.Join(body, "\n"), "\n")
 	if len(body) > bodyH {
 		body = body[:bodyH]
 	}
@@ -388,7 +394,7 @@ func (m *Model) View() string {
 	lines = append(lines, header)
 	lines = append(lines, body...)
 	lines = append(lines, bottom...)
-	lines = append(lines, footer)
+	lines = append(lines, footer...)
 	if len(lines) > h {
 		lines = lines[len(lines)-h:]
 	}
@@ -431,7 +437,8 @@ func (m *Model) header() string {
 	return truncate(line, m.w)
 }
 
-func (m *Model) footer() string {
+// footerItems are the key hints of the current screen or lesson.
+func (m *Model) footerItems() []string {
 	var b []string
 	switch {
 	case m.typing:
@@ -462,7 +469,29 @@ func (m *Model) footer() string {
 	if m.cfg.QuitHint != "" {
 		b = append(b, m.cfg.QuitHint)
 	}
-	return strings.Join(b, " · ")
+	return b
+}
+
+// packItems joins items with " · " into as few lines of w cells as they
+// fit, never splitting an item (one wider than w is cut).
+func packItems(items []string, w int) []string {
+	var out []string
+	line := ""
+	for _, it := range items {
+		switch {
+		case line == "":
+			line = it
+		case lipgloss.Width(line)+3+lipgloss.Width(it) <= w:
+			line += " · " + it
+		default:
+			out = append(out, line)
+			line = it
+		}
+	}
+	if line != "" || len(out) == 0 {
+		out = append(out, line)
+	}
+	return out
 }
 
 // truncate cuts s (which may hold ANSI) to w cells.

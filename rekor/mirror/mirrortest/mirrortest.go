@@ -257,7 +257,8 @@ func (w *World) AddIntoto(t testing.TB, subjectDigest string) string {
 			Envelope: &models.IntotoV002SchemaContentEnvelope{
 				Payload: strfmt.Base64(base64.StdEncoding.EncodeToString(stmt)), PayloadType: ptr(pt), // as cosign: the base64 text
 				Signatures: []*models.IntotoV002SchemaContentEnvelopeSignaturesItems0{{Keyid: e.Signatures[0].KeyID, Sig: &sig, PublicKey: &pub}},
-			}}},
+			},
+		}},
 	}
 	if _, _, err := w.rc.Upload(context.Background(), pe); err != nil {
 		t.Fatalf("upload intoto: %v", err)

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/provscope/provscope/demo"
+	"github.com/provscope/provscope/inspect"
+)
+
+// exportDemo exports the evidence of a demo case into a new directory.
+func exportDemo(t *testing.T, w *demo.World, c demo.Case) (string, inspect.EvidenceDoc) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "evidence")
+	code, out, errs := runCLI(t, "export", c.Image, "--out", dir, "--log", w.LogURL, "--log-key", w.LogPublicKeyPath, "--output", "json")
+	if code != exitOK {
+		t.Fatalf("export %s: exit %d\n%s%s", c.Image, code, out, errs)
+	}
+	var doc inspect.EvidenceDoc
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("export --output json: %v\n%s", err, out)
+	}
+	index, err := os.ReadFile(filepath.Join(dir, inspect.EvidenceIndexFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(index) != out {
+		t.Errorf("--output json and evidence.json differ:\n%s\n---\n%s", out, index)
+	}
+	return dir, doc
+}
+
+// verifyEvidenceFile runs the command that re-verifies one file of a set
+// offline and returns its exit code.
+func verifyEvidenceFile(t *testing.T, w *demo.World, c demo.Case, dir string, f inspect.EvidenceFileDoc, doc inspect.EvidenceDoc) (int, string) {
+	t.Helper()
+	p := filepath.Join(dir, f.Name)
+	var args []string
+	switch f.Kind {
+	case "tlog-proof", "checkpoint":
+		args = []string{"verify-entry", p, "--log-key", w.LogPublicKeyPath}
+	case "sigstore-bundle", "payload":
+		var e inspect.EvidenceEntryDoc
+		for _, x := range doc.Entries {
+			if x.Bundle == f.Name || x.Payload == f.Name {
+				e = x
+			}
+		}
+		args = []string{"verify-bundle", filepath.Join(dir, e.Bundle), "--trusted-root", w.TrustedRootPath, "--key", demoKeyPath(w, c.Key)}
+		if e.Kind == "hashedrekord" && e.Payload != "" {
+			args = append(args, "--artifact", filepath.Join(dir, e.Payload))
+		} else {
+			args = append(args, "--digest", c.Digest)
+		}
+	default:
+		t.Fatalf("file %s of unknown kind %q", f.Name, f.Kind)
+	}
+	code, out, errs := runCLI(t, args...)
+	return code, strings.Join(args, " ") + "\n" + out + errs
+}
+
+// TestExportReverifiesOffline: every file of an exported evidence set
+// re-verifies offline (the log is stopped first), and a one-byte change of
+// any file makes both its own verification and evidence.json's fail.
+func TestExportReverifiesOffline(t *testing.T) {
+	isolateEnv(t)
+	w := startDemo(t)
+	c := demoCase(t, w, "signed-legacy")
+	dir, doc := exportDemo(t, w, c)
+	kinds := map[string]int{}
+	for _, f := range doc.Files {
+		kinds[f.Kind]++
+	}
+	if kinds["sigstore-bundle"] != 2 || kinds["tlog-proof"] != 2 || kinds["checkpoint"] < 1 || kinds["payload"] != 2 {
+		t.Fatalf("evidence files %v, want 2 bundles, 2 tlog-proofs, 2 payloads and checkpoints\n%+v", kinds, doc)
+	}
+	if err := w.Close(); err != nil { // offline from here on
+		t.Fatal(err)
+	}
+	index := filepath.Join(dir, inspect.EvidenceIndexFile)
+	if code, out, errs := runCLI(t, "verify-entry", index, "--log-key", w.LogPublicKeyPath); code != exitOK {
+		t.Fatalf("verify-entry evidence.json: exit %d\n%s%s", code, out, errs)
+	}
+	for _, f := range doc.Files {
+		if code, out := verifyEvidenceFile(t, w, c, dir, f, doc); code != exitOK {
+			t.Fatalf("%s does not verify: exit %d\n%s", f.Name, code, out)
+		}
+	}
+	for _, name := range append([]string{inspect.EvidenceIndexFile}, fileNames(doc)...) {
+		p := filepath.Join(dir, name)
+		orig, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := 1; k <= 5; k++ {
+			pos := len(orig) * k / 6
+			mut := append([]byte(nil), orig...)
+			mut[pos] ^= 0x01
+			if err := os.WriteFile(p, mut, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if code, out, _ := runCLI(t, "verify-entry", index, "--log-key", w.LogPublicKeyPath); code == exitOK {
+				t.Errorf("evidence.json still verifies after flipping byte %d of %s:\n%s", pos, name, out)
+			}
+			for _, f := range doc.Files {
+				if f.Name != name {
+					continue
+				}
+				if code, out := verifyEvidenceFile(t, w, c, dir, f, doc); code == exitOK {
+					t.Errorf("%s still verifies after flipping byte %d (%q):\n%s", name, pos, orig[pos], out)
+				}
+			}
+		}
+		if err := os.WriteFile(p, orig, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func fileNames(doc inspect.EvidenceDoc) []string {
+	var out []string
+	for _, f := range doc.Files {
+		out = append(out, f.Name)
+	}
+	return out
+}

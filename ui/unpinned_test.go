@@ -1,0 +1,94 @@
+package ui_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/provscope/provscope/demo"
+	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/rekor/logs"
+	"github.com/provscope/provscope/ui"
+	"github.com/provscope/provscope/ui/backend"
+)
+
+// TestUnpinnedBadge: on the real demo world at 80×24, an image verified
+// with no signer pinned shows the unpinned badge and the header says the
+// signer is not pinned; under the demo's own trust policy the same image
+// shows verified with the policy in the header, and the image signed by a
+// key nobody trusts fails.
+func TestUnpinnedBadge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the demo world")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	w, err := demo.Start(ctx, demo.Options{})
+	if err != nil {
+		t.Fatalf("starting the demo world: %v", err)
+	}
+	defer w.Close()
+	tr, err := os.ReadFile(w.TrustedRootPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func(t *testing.T, pol inspect.Policy, signer string) *ui.App {
+		t.Helper()
+		pol.TrustedRoot = tr
+		b, err := backend.Open(ctx, backend.Config{
+			RegistryHost: w.RegistryHost,
+			Log:          logs.Log{Name: "demo", URL: w.LogURL, Kind: logs.KindRekorV1},
+			KeyPEM:       w.LogPublicKeyPEM, Policy: pol,
+		})
+		if err != nil {
+			t.Fatalf("opening the backend: %v", err)
+		}
+		c := ui.NewCommon(b, true, false)
+		c.Ctx, c.RefreshInterval, c.ExportDir, c.LogName, c.Signer = ctx, 0, t.TempDir(), "demo", signer
+		a := ui.New(c)
+		run(t, a, a.Init())
+		send(t, a, keyMsgSize(80, 24))
+		return a
+	}
+	k := ui.DefaultKeyMap()
+	t.Run("no signer pinned", func(t *testing.T) {
+		a := open(t, inspect.Policy{}, "")
+		openImage(t, a, "demo/web", "v1.2.0")
+		press(t, a, k.Verify)
+		if v, _ := a.VerdictOf("demo/web:v1.2.0"); v != "unpinned" {
+			t.Fatalf("verdict = %q (%s), want unpinned", v, a.Reason("demo/web:v1.2.0"))
+		}
+		send(t, a, keyMsg("1")) // back to the images, where the badges are
+		s := screen(t, a, 80, 24)
+		t.Logf("80×24:\n%s", s)
+		if !strings.Contains(s, "◇ unpinned") || strings.Contains(s, "verified") {
+			t.Errorf("want the unpinned badge and no verified one:\n%s", s)
+		}
+		if !strings.Contains(s, "signer not pinned") {
+			t.Errorf("the header does not say the signer is not pinned:\n%s", s)
+		}
+	})
+	t.Run("the demo policy", func(t *testing.T) {
+		a := open(t, inspect.Policy{Trusted: w.TrustedSigners()}, "key 2025, key 2026, alice, release workflow")
+		openImage(t, a, "demo/web", "v1.2.0")
+		press(t, a, k.Verify)
+		if v, _ := a.VerdictOf("demo/web:v1.2.0"); v != "verified" {
+			t.Fatalf("verdict = %q (%s), want verified", v, a.Reason("demo/web:v1.2.0"))
+		}
+		s := screen(t, a, 80, 24)
+		if !strings.Contains(s, "demo/web:v1.2.0: verified") || strings.Contains(s, "unpinned") || !strings.Contains(s, "signer key 2025, key 2026") {
+			t.Errorf("want the verified verdict and the pinned policy in the header:\n%s", s)
+		}
+		a = open(t, inspect.Policy{Trusted: w.TrustedSigners()}, "key 2025, key 2026, alice, release workflow")
+		openImage(t, a, "demo/rogue", "v1")
+		press(t, a, k.Verify)
+		if v, _ := a.VerdictOf("demo/rogue:v1"); v != "failed" {
+			t.Fatalf("demo/rogue:v1 verdict = %q (%s), want failed", v, a.Reason("demo/rogue:v1"))
+		}
+		if r := a.Reason("demo/rogue:v1"); !strings.Contains(r, "not a trusted signer") {
+			t.Errorf("demo/rogue:v1 reason %q does not name the untrusted signer", r)
+		}
+	})
+}
