@@ -158,6 +158,9 @@ Point the clients at it (in another shell):
 		byName["keyless"].Identity, byName["keyless"].Issuer, byName["keyless"].Image,
 		w.FulcioRootPath, w.CTLogPublicKeyPath, byName["keyless-ci"].Identity, byName["keyless-ci"].Issuer, byName["keyless-ci"].Image)
 
+	fmt.Fprintf(out, "Trust policy (the explorer pins it): %s. demo/rogue is signed and logged by a key outside it.\n", signerLabel(inspect.Policy{Trusted: w.TrustedSigners()}))
+	fmt.Fprintln(out, "Without --key or an identity, verify says unpinned (exit 3), never verified.")
+	fmt.Fprintln(out)
 	fmt.Fprintln(out, "The world (what verification must say):")
 	tw = tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  IMAGE\tKEY OR IDENTITY\tEXPECT\tSPECIAL")

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/internal/safetext"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof/body"
 	"github.com/provscope/provscope/rekor/client"
@@ -119,7 +121,11 @@ func writeEntry(w io.Writer, l *inspect.Log, c *inspect.EntryCheck, b *body.Body
 	fmt.Fprintf(&s, "Log ID:      %s\n", line(e.LogID))
 	switch {
 	case berr != nil:
-		fmt.Fprintf(&s, "Body:        not decoded: %s\n", line(berr.Error()))
+		// Not a Rekor entry (a tiles log written by another writer holds
+		// any bytes): show what the leaf hash was computed over, quoted,
+		// sanitised, then cut.
+		fmt.Fprintf(&s, "Body:        %d bytes, not a Rekor entry body (%s)\n", len(e.Body), line(berr.Error()))
+		fmt.Fprintf(&s, "Data:        %s\n", safetext.Truncate(strconv.Quote(string(e.Body[:min(len(e.Body), 256)])), 72))
 	case b != nil:
 		fmt.Fprintf(&s, "Signer:      %s\n", line(b.Signer().String()))
 		if d := b.ArtifactDigest.String(); d != "" {

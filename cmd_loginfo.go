@@ -129,7 +129,7 @@ type logFlags struct {
 
 func (f *logFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.log, "log", "", "log name or URL (default: $PROVSCOPE_LOG, $COSIGN_REKOR_URL, the config default, public-good)")
-	cmd.Flags().StringVar(&f.logKey, "log-key", "", "PEM file with the log's public key (pins it)")
+	cmd.Flags().StringVar(&f.logKey, "log-key", "", "file with the log's public key, PEM or a note verifier key (pins it)")
 }
 
 // open resolves the log (flag, environment, config file) and opens it. A
@@ -144,6 +144,9 @@ func (f *logFlags) open(ctx context.Context) (*inspect.Log, logs.Selection, erro
 		key, err = readFileBounded(f.logKey, maxKeyFile)
 		if err != nil {
 			return nil, sel, usageErr(fmt.Errorf("reading --log-key: %w", err))
+		}
+		if key, err = logKeyPEM(key); err != nil {
+			return nil, sel, usageErr(fmt.Errorf("reading --log-key %s: %w", f.logKey, err))
 		}
 		if _, err := inspect.KeyFingerprint(key); err != nil {
 			return nil, sel, usageErr(fmt.Errorf("reading --log-key %s: %w", f.logKey, err))

@@ -97,7 +97,7 @@ func (f *tilesLogFlags) resolve() (*resolvedTilesLog, error) {
 	if r.keys.KeyPEM == "" && r.keys.NoteKey == "" {
 		return nil, usageErr(fmt.Errorf("log %s serves no key of its own: pin it with --key PEM or --note-key VKEY", sel.Log.URL))
 	}
-	r.fetch, err = mirror.HTTPFetcher(strings.TrimRight(sel.Log.URL, "/")+"/api/v2", nil, "provscope/"+buildVersion())
+	r.fetch, err = mirror.HTTPFetcher(sel.Log.TilesPrefix(), nil, "provscope/"+buildVersion())
 	if err != nil {
 		return nil, usageErr(err)
 	}

@@ -71,9 +71,6 @@ func startRetrieveCounter(t *testing.T, target string) (*retrieveCounter, string
 // "70 more" in the text and as "more": 70 in JSON; --limit 0 fetches every
 // match; a negative limit is an input error (exit 2) before any request.
 func TestSearchLimit(t *testing.T) {
-	if testing.Short() {
-		t.Skip("uploads 120 entries")
-	}
 	isolateEnv(t)
 	lg := startEmbeddedLog(t)
 	s := testSigner(t, "limit")

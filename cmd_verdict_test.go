@@ -17,6 +17,7 @@ import (
 	"github.com/provscope/provscope/inspect"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/ui"
+	"github.com/provscope/provscope/ui/backend"
 )
 
 func demoCaseNamed(t *testing.T, w *demo.World, name string) demo.Case {
@@ -217,6 +218,7 @@ func TestDemoPolicy(t *testing.T) {
 	cfg := explorerConfig{
 		RegistryHost: w.RegistryHost, LogURL: w.LogURL, LogPublicKeyPEM: w.LogPublicKeyPEM,
 		TrustedRootPath: w.TrustedRootPath, ForgetCheckpoints: true, Policy: pol,
+		HostFiles: backend.AllCapabilities(), // as runExplorer opens it
 	}
 	b, _, err := openBackend(context.Background(), &cfg)
 	if err != nil {
@@ -245,6 +247,51 @@ func TestDemoPolicy(t *testing.T) {
 	for _, name := range []string{"signed-legacy", "rogue-key"} {
 		if got := verdict(none, name); got != model.VerdictUnpinned {
 			t.Errorf("after P none: %s = %s, want unpinned", name, got)
+		}
+	}
+	// Unpinned is not a failure: the image line is not a red ✗, and the
+	// passing signature's steps come first.
+	res, err := none.Verify(context.Background(), ui.Subject{Ref: demoCaseNamed(t, w, "signed-legacy").Image}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := res.Steps[len(res.Steps)-1]; last.Name != "image-verdict" || last.Status != model.StatusSkipped {
+		t.Errorf("unpinned image step = %s %s, want image-verdict skipped", last.Name, last.Status)
+	}
+	k2026, _ := w.Key("2026")
+	pinned, _, err := pinSigner(b, "key "+k2026.PublicKeyPath, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = pinned.Verify(context.Background(), ui.Subject{Ref: demoCaseNamed(t, w, "rotation-overlap").Image}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Verdict() != model.VerdictVerified || len(res.Steps) == 0 || res.Steps[0].Status != model.StatusPass {
+		t.Errorf("rotation-overlap under key 2026 = %s, first step %+v; want verified, opening on a pass", res.Verdict(), res.Steps[0])
+	}
+}
+
+// TestLogTrust: the explorer trusts a log its trusted root lists or whose
+// key it pins, and for any other says so and what to pass.
+func TestLogTrust(t *testing.T) {
+	w := startDemo(t)
+	demoLog, err := inspect.KeyFingerprint(w.LogPublicKeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		cfg  explorerConfig
+		want bool
+	}{
+		{"the demo root lists the demo log", explorerConfig{TrustedRootPath: w.TrustedRootPath}, true},
+		{"the pinned log key", explorerConfig{LogPublicKeyPEM: w.LogPublicKeyPEM}, true},
+		{"public-good root, key not pinned", explorerConfig{}, false},
+	} {
+		ok, why := logTrust(tt.cfg)(demoLog)
+		if ok != tt.want || !ok && !strings.Contains(why, "from log "+demoLog[:8]+"…") || !ok && !strings.Contains(why, "--trusted-root") {
+			t.Errorf("%s: logTrust = %v %q, want %v", tt.name, ok, why, tt.want)
 		}
 	}
 }

@@ -57,6 +57,9 @@ Exit status: 0 verified, 1 verification failed, 2 usage or input error.`,
 			if err != nil {
 				return usageErr(fmt.Errorf("reading log key: %w", err))
 			}
+			if keyPEM, err = logKeyPEM(keyPEM); err != nil {
+				return usageErr(fmt.Errorf("reading log key %s: %w", logKeyPath, err))
+			}
 			pub, err := proof.ParsePublicKeyPEM(keyPEM)
 			if err != nil {
 				return usageErr(fmt.Errorf("reading log key %s: %w", logKeyPath, err))
@@ -93,7 +96,7 @@ Exit status: 0 verified, 1 verification failed, 2 usage or input error.`,
 		},
 	}
 	out.register(cmd)
-	cmd.Flags().StringVar(&logKeyPath, "log-key", "", "PEM public key of the log (required)")
+	cmd.Flags().StringVar(&logKeyPath, "log-key", "", "public key of the log, PEM or a note verifier key (required)")
 	cmd.Flags().StringVar(&logName, "log-name", "", "checkpoint signer name (default: the host in the checkpoint's origin)")
 	cmd.Flags().BoolVar(&allowSETOnly, "allow-set-only", false, "accept entries without inclusion proof or checkpoint (trust the SET alone)")
 	return cmd

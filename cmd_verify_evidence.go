@@ -109,4 +109,3 @@ func evidenceSetReports(path string, index []byte, keys proof.LogKeys, opts proo
 	}
 	return reports
 }
-

@@ -10,11 +10,13 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/internal/safetext"
 	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/rekor/logs"
 	"github.com/provscope/provscope/rekor/state"
@@ -81,6 +83,7 @@ func runExplorer(cmd *cobra.Command, cfg explorerConfig) error {
 	c.RegistryHost = cfg.RegistryHost
 	c.LogName = cfg.LogName
 	c.Signer = signerLabel(cfg.Policy)
+	c.LogTrusted = logTrust(cfg)
 	if !cfg.Fake {
 		c.PinSigner = func(_ context.Context, b ui.Backend, spec string) (ui.Backend, string, error) {
 			return pinSigner(b, spec, true)
@@ -119,6 +122,40 @@ func runExplorer(cmd *cobra.Command, cfg explorerConfig) error {
 		return fmt.Errorf("running the explorer: %w", err)
 	}
 	return nil
+}
+
+// logTrust is the explorer's ui.Common.LogTrusted: a log is trusted when
+// the trusted root (cfg.TrustedRootPath, else the public-good one) lists
+// it, as proof.VerifyBundle requires, or when cfg pins its key. An entry
+// with no log ID is not judged. Answers are cached per log ID (the proof
+// pane asks on every redraw).
+func logTrust(cfg explorerConfig) func(logID string) (bool, string) {
+	var tr []byte
+	if cfg.TrustedRootPath != "" {
+		tr, _ = os.ReadFile(cfg.TrustedRootPath) // openBackend has read and parsed it
+	}
+	pinned := ""
+	if len(cfg.LogPublicKeyPEM) > 0 {
+		pinned, _ = inspect.KeyFingerprint(cfg.LogPublicKeyPEM)
+	}
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	return func(logID string) (bool, string) {
+		if logID == "" || pinned != "" && strings.EqualFold(logID, pinned) {
+			return true, ""
+		}
+		mu.Lock()
+		ok, cached := seen[logID]
+		if !cached {
+			ok, _ = proof.TrustedRootListsLog(tr, logID)
+			seen[logID] = ok
+		}
+		mu.Unlock()
+		if ok {
+			return true, ""
+		}
+		return false, fmt.Sprintf("this entry comes from log %s…, which your trusted root does not list and whose key is not pinned: pass --trusted-root FILE", safetext.Truncate(logID, 8))
+	}
 }
 
 // openBackend builds the explorer's backend for cfg, filling in the log's

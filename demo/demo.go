@@ -310,7 +310,7 @@ func (w *World) Key(name string) (Key, bool) {
 func (w *World) TrustedSigners() []proof.TrustedSigner {
 	ts := make([]proof.TrustedSigner, 0, len(w.Keys)+2)
 	for _, k := range w.Keys {
-		ts = append(ts, proof.TrustedSigner{Name: "key " + k.Name, KeyFingerprint: k.Fingerprint})
+		ts = append(ts, proof.TrustedSigner{Name: "key " + k.Name, KeyFingerprint: k.Fingerprint, KeyPEM: k.PublicKeyPEM})
 	}
 	return append(ts,
 		proof.TrustedSigner{Name: "alice", Identity: aliceIdentity, Issuer: aliceIssuer},

@@ -73,9 +73,9 @@ type EvidenceCheckpointDoc struct {
 	Origin   string `json:"origin"`
 	Size     uint64 `json:"size"`
 	RootHash string `json:"rootHash"`
-	// Role is "proof" (an entry's proof leads to it) or "remembered" (the
-	// checkpoint remembered for the log, kept because the log's answer
-	// conflicts with it: a fork or a rollback).
+	// Role is "proof" (an entry's proof leads to it), or on a fork or a
+	// rollback "remembered" (the checkpoint remembered for the log) and
+	// "log-head" (the log's signed head that conflicts with it).
 	Role string `json:"role"`
 }
 
@@ -91,7 +91,7 @@ var (
 	reBundle     = regexp.MustCompile(`^entry-(\d+)\.sigstore\.json$`)
 	rePayload    = regexp.MustCompile(`^entry-(\d+)\.payload\.json$`)
 	reTlogProof  = regexp.MustCompile(`^entry-(\d+)\.tlog-proof$`)
-	reCheckpoint = regexp.MustCompile(`^checkpoint-(remembered-)?\d+-[0-9a-f]{8}\.txt$`)
+	reCheckpoint = regexp.MustCompile(`^checkpoint-(remembered-|head-)?\d+-[0-9a-f]{8}\.txt$`)
 )
 
 // ExportEvidence gathers the evidence set for ref (an image: every entry
@@ -127,9 +127,74 @@ func ExportEvidence(ctx context.Context, deps Deps, ref string, logIndex int64) 
 		}
 		entries = append(entries, AboutEntry{UUID: e.UUID, LogIndex: e.LogIndex, Kind: string(e.Kind), Entry: *e})
 	}
+	blobs, trees, notes := exportEntries(entries, notes)
+	if deps.Store != nil {
+		for _, t := range trees {
+			blobs, notes = conflictCheckpoint(ctx, deps, t, blobs, notes)
+		}
+	}
+	return finishEvidence(blobs, notes)
+}
+
+// EvidenceFromEntries packs log entries that carry their inclusion proofs
+// into an evidence set without the network, as the explorer exports what it
+// has loaded: attachments (the registry's, for the image digest) supply the
+// DSSE envelopes and signed payloads the bodies keep only hashes of.
+func EvidenceFromEntries(entries []model.LogEntry, atts []model.Attachment) ([]EvidenceBlob, []string, error) {
+	g := &aboutGatherer{rep: &AboutReport{Attachments: atts}}
+	for _, a := range atts {
+		switch {
+		case a.Kind == model.AttachSignature && len(a.Payload) > 0:
+			g.candidates = append(g.candidates, a.Payload)
+		case a.Kind == model.AttachAttestation && len(a.Payload) > 0:
+			if env, err := registry.ParseEnvelope(a.Payload); err == nil {
+				g.envelopes = append(g.envelopes, env)
+			}
+		}
+		if len(a.Bundle) > 0 {
+			if env, _ := bundleContent(a.Bundle); env != nil {
+				g.envelopes = append(g.envelopes, *env)
+			}
+		}
+	}
+	var about []AboutEntry
+	for _, e := range entries {
+		ae := AboutEntry{UUID: e.UUID, LogIndex: e.LogIndex, Kind: string(e.Kind), Entry: e}
+		if b, err := body.Decode(e.Body); err == nil {
+			g.attach(&ae, b)
+		}
+		about = append(about, ae)
+	}
+	blobs, _, notes := exportEntries(about, nil)
+	return finishEvidence(blobs, notes)
+}
+
+// attach sets the envelope and payload among those at hand that the body
+// records the hashes of.
+func (g *aboutGatherer) attach(ae *AboutEntry, b *body.Body) {
+	for _, env := range g.envelopes {
+		if body.CheckPayloadHash(b, env.Payload) == nil {
+			env := env
+			ae.Envelope = &env
+			_, ae.PredicateType = body.Statement(env.PayloadType, env.Payload)
+			break
+		}
+	}
+	if b.ArtifactDigest.Hex != "" {
+		for _, c := range g.candidates {
+			if body.CheckDigest(b, sha256Digest(c)) == nil {
+				ae.Payload = c
+				break
+			}
+		}
+	}
+}
+
+// exportEntries writes, per entry, its tlog-proof, bundle and payload, and
+// the checkpoints the proofs lead to; it returns the tree IDs seen.
+func exportEntries(entries []AboutEntry, notes []string) ([]EvidenceBlob, []string, []string) {
 	var blobs []EvidenceBlob
-	notesByTree := map[string]string{} // tree ID → checkpoint note of the latest proof
-	sizeByTree := map[string]uint64{}
+	trees := map[string]bool{}
 	for _, e := range entries {
 		if e.Entry.Proof == nil || e.Entry.Proof.Checkpoint == "" {
 			notes = append(notes, fmt.Sprintf("entry %d: the log returned no inclusion proof with a checkpoint: left out", e.LogIndex))
@@ -144,27 +209,24 @@ func ExportEvidence(ctx context.Context, deps Deps, ref string, logIndex int64) 
 		} else {
 			blobs = append(blobs, EvidenceBlob{Name: fmt.Sprintf("entry-%d.sigstore.json", e.LogIndex), Data: b})
 		}
+		// A signature's payload is its bundle's artifact; an envelope's
+		// payload is inside its bundle already.
 		if len(e.Payload) > 0 {
 			blobs = append(blobs, EvidenceBlob{Name: fmt.Sprintf("entry-%d.payload.json", e.LogIndex), Data: e.Payload})
-		} else if e.Envelope != nil {
-			blobs = append(blobs, EvidenceBlob{Name: fmt.Sprintf("entry-%d.payload.json", e.LogIndex), Data: e.Envelope.Payload})
 		}
 		blobs = appendCheckpoint(blobs, "", p.Checkpoint)
-		tree := client.TreeIDOf(e.Entry.UUID)
-		if uint64(max(p.TreeSize, 0)) >= sizeByTree[tree] {
-			notesByTree[tree], sizeByTree[tree] = p.Checkpoint, uint64(max(p.TreeSize, 0))
-		}
+		trees[client.TreeIDOf(e.Entry.UUID)] = true
 	}
-	if deps.Store != nil {
-		trees := make([]string, 0, len(notesByTree))
-		for t := range notesByTree {
-			trees = append(trees, t)
-		}
-		sort.Strings(trees)
-		for _, t := range trees {
-			blobs, notes = conflictCheckpoint(ctx, deps, t, notesByTree[t], blobs, notes)
-		}
+	ids := make([]string, 0, len(trees))
+	for t := range trees {
+		ids = append(ids, t)
 	}
+	sort.Strings(ids)
+	return blobs, ids, notes
+}
+
+// finishEvidence adds evidence.json, derived from the other files.
+func finishEvidence(blobs []EvidenceBlob, notes []string) ([]EvidenceBlob, []string, error) {
 	doc, err := DescribeEvidence(blobs)
 	if err != nil {
 		return nil, nil, err
@@ -177,34 +239,47 @@ func ExportEvidence(ctx context.Context, deps Deps, ref string, logIndex int64) 
 	return blobs, notes, nil
 }
 
-// conflictCheckpoint compares the checkpoint remembered for tree with note
-// (the log's latest one in the set); when the log's history conflicts with
-// it (a fork or a rollback: proof.JudgeConsistency fails), the remembered
-// signed checkpoint joins the set.
-func conflictCheckpoint(ctx context.Context, deps Deps, tree, note string, blobs []EvidenceBlob, notes []string) ([]EvidenceBlob, []string) {
+// conflictCheckpoint compares the checkpoint remembered for tree with the
+// log's current signed head for it. When the log rolled back (its head is
+// smaller than what was remembered) or forked (proof.JudgeConsistency finds
+// no consistent history), both signed checkpoints join the set: the
+// remembered one and the log's head.
+func conflictCheckpoint(ctx context.Context, deps Deps, tree string, blobs []EvidenceBlob, notes []string) ([]EvidenceBlob, []string) {
 	old, err := deps.Store.Load(deps.Log.Def.URL, tree)
 	if err != nil || old == nil || old.Note == "" {
 		return blobs, notes
 	}
-	cp, err := deps.Log.VerifyNote(note)
-	if err != nil {
-		return blobs, notes
-	}
 	oldCP, err := deps.Log.VerifyNote(old.Note)
 	if err != nil {
-		notes = append(notes, "the remembered checkpoint does not verify with the log's key: not compared")
+		return blobs, append(notes, "the remembered checkpoint does not verify with the log's key: not compared")
+	}
+	info, err := deps.Log.Rekor.LogInfo(ctx)
+	if err != nil {
+		return blobs, append(notes, "reading the log's head to compare with the remembered checkpoint: "+err.Error())
+	}
+	if info.TreeID != tree {
+		return blobs, notes // an inactive shard: its head is not served
+	}
+	head, err := deps.Log.VerifyNote(info.SignedTreeHead)
+	if err != nil {
+		return blobs, append(notes, "the log's head does not verify with its key: "+err.Error())
+	}
+	var conflict error
+	if head.Size < oldCP.Size {
+		conflict = fmt.Errorf("log rolled back: its head has size %d, smaller than the remembered %d", head.Size, oldCP.Size)
+	} else if err := proveConsistent(ctx, deps.Log, tree, *oldCP, old.Note, *head); err != nil {
+		var ie *proof.InconsistentError
+		if !errors.As(err, &ie) {
+			return blobs, append(notes, "consistency with the remembered checkpoint could not be proven: "+err.Error())
+		}
+		conflict = err
+	}
+	if conflict == nil {
 		return blobs, notes
 	}
-	err = proveConsistent(ctx, deps.Log, tree, *oldCP, old.Note, *cp)
-	switch {
-	case err == nil:
-		return blobs, notes
-	case isUnreachable(err) || errors.As(err, new(*UnreachableError)):
-		notes = append(notes, "the log could not be reached to prove consistency with the remembered checkpoint: "+err.Error())
-		return blobs, notes
-	}
-	notes = append(notes, fmt.Sprintf("the log conflicts with the remembered checkpoint (size %d): %v; both signed checkpoints are in the set", old.Size, err))
-	return appendCheckpoint(blobs, "remembered-", old.Note), notes
+	notes = append(notes, fmt.Sprintf("the log conflicts with the remembered checkpoint: %v; both signed checkpoints are in the set", conflict))
+	blobs = appendCheckpoint(blobs, "remembered-", old.Note)
+	return appendCheckpoint(blobs, "head-", info.SignedTreeHead), notes
 }
 
 func appendCheckpoint(blobs []EvidenceBlob, role, note string) []EvidenceBlob {
@@ -375,8 +450,11 @@ func DescribeEvidence(blobs []EvidenceBlob) (EvidenceDoc, error) {
 				return doc, fmt.Errorf("%s: %w", b.Name, err)
 			}
 			role := "proof"
-			if strings.HasPrefix(b.Name, "checkpoint-remembered-") {
+			switch {
+			case strings.HasPrefix(b.Name, "checkpoint-remembered-"):
 				role = "remembered"
+			case strings.HasPrefix(b.Name, "checkpoint-head-"):
+				role = "log-head"
 			}
 			doc.Checkpoints = append(doc.Checkpoints, EvidenceCheckpointDoc{File: b.Name, Origin: c.Origin, Size: c.Size, RootHash: hex.EncodeToString(c.RootHash), Role: role})
 		default:
@@ -539,4 +617,45 @@ func BundleLogEntries(raw []byte) ([]model.LogEntry, error) {
 		return nil, errors.New("the bundle carries no log entry")
 	}
 	return out, nil
+}
+
+// EntriesResponseJSON renders entries as a Rekor v1 "GET
+// /api/v1/log/entries" answer ({uuid: LogEntryAnon}), the shape
+// proof.ParseEntryResponse and provscope verify-entry read.
+func EntriesResponseJSON(entries []model.LogEntry) ([]byte, error) {
+	type proofJSON struct {
+		LogIndex   int64    `json:"logIndex"`
+		TreeSize   int64    `json:"treeSize"`
+		RootHash   string   `json:"rootHash"`
+		Hashes     []string `json:"hashes"`
+		Checkpoint string   `json:"checkpoint,omitempty"`
+	}
+	type verification struct {
+		SET            []byte     `json:"signedEntryTimestamp,omitempty"`
+		InclusionProof *proofJSON `json:"inclusionProof,omitempty"`
+	}
+	type anon struct {
+		Body           []byte       `json:"body"`
+		IntegratedTime int64        `json:"integratedTime"`
+		LogID          string       `json:"logID"`
+		LogIndex       int64        `json:"logIndex"`
+		Verification   verification `json:"verification"`
+	}
+	out := map[string]anon{}
+	for _, e := range entries {
+		a := anon{Body: e.Body, IntegratedTime: e.IntegratedTime.Unix(), LogID: e.LogID, LogIndex: e.LogIndex, Verification: verification{SET: e.SET}}
+		if p := e.Proof; p != nil {
+			pj := &proofJSON{LogIndex: p.LogIndex, TreeSize: p.TreeSize, RootHash: hex.EncodeToString(p.RootHash), Checkpoint: p.Checkpoint, Hashes: []string{}}
+			for _, h := range p.Hashes {
+				pj.Hashes = append(pj.Hashes, hex.EncodeToString(h))
+			}
+			a.Verification.InclusionProof = pj
+		}
+		uuid := e.UUID
+		if uuid == "" {
+			uuid = hex.EncodeToString(proof.LeafHash(e.Body))
+		}
+		out[uuid] = a
+	}
+	return json.MarshalIndent(out, "", "  ")
 }

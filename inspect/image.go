@@ -308,6 +308,16 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 	if len(keyPEM) == 0 && a.Kind == model.AttachSignature {
 		keyPEM, signer = v.keyFromLog(ctx, a)
 	}
+	if len(keyPEM) == 0 && len(v.pol.KeyPEM) == 0 && v.pol.Identity == nil {
+		// Nothing names the key: try the policy's trusted keys, as cosign
+		// does with each key it is given.
+		for _, t := range v.pol.Trusted {
+			if len(t.KeyPEM) > 0 && verifySignature(a, t.KeyPEM) == nil {
+				keyPEM, signer = t.KeyPEM, model.Signer{}
+				break
+			}
+		}
+	}
 	signer = withFingerprint(signer, keyPEM)
 	ar.Signer = signer
 	if len(keyPEM) == 0 {
@@ -318,8 +328,11 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 		if v.deps.Log != nil && v.deps.Log.Rekor != nil && a.Kind == model.AttachSignature {
 			index = proof.LookupAbsent
 		}
-		_, why := proof.DecideLogged(index, proof.LookupNone)
+		logged, why := proof.DecideLogged(index, proof.LookupNone)
 		r.Override = model.VerdictError
+		if logged == proof.LoggedNo {
+			r.Override = model.VerdictNotLogged
+		}
 		r.Skip(StepLogEntry, "Log entry", why+"; it carries no bundle, and no key or certificate to rebuild its entry with")
 		return
 	}
@@ -867,9 +880,8 @@ func (v *verifier) explainBundle(ar *AttachmentReport) {
 	if f == nil {
 		return
 	}
-	var untrusted *proof.UntrustedLogError
-	if errors.As(f.Err, &untrusted) {
-		f.Detail = untrusted.Error() + ": pass --trusted-root FILE with a trusted root that lists it (cosign's own, or the log operator's)"
+	if hint := untrustedLogHint(f); hint != "" {
+		f.Detail = hint
 		return
 	}
 	switch f.Name {
@@ -899,9 +911,20 @@ func (v *verifier) explainBundle(ar *AttachmentReport) {
 		}
 	}
 	if err != nil {
-		f.Evidence = append(f.Evidence, model.Evidence{Label: "was", Value: f.Detail})
+		f.Evidence = append(f.Evidence, model.Evidence{Label: "verifier said", Value: f.Detail})
 		f.Err, f.Detail = err, err.Error()
 	}
+}
+
+// untrustedLogHint is the explanation for a step that failed because the
+// entry's log is not in the trusted root, with the change that makes it
+// pass; "" for any other failure.
+func untrustedLogHint(f *model.Step) string {
+	var untrusted *proof.UntrustedLogError
+	if f == nil || !errors.As(f.Err, &untrusted) {
+		return ""
+	}
+	return untrusted.Error() + ": pass --trusted-root FILE with a trusted root that lists it (cosign's own, or the log operator's)"
 }
 
 // pinnedIdentity renders an identity policy for explanations.
@@ -910,10 +933,16 @@ func pinnedIdentity(id *proof.IdentityPolicy) string {
 		return "no identity"
 	}
 	san, iss := id.SAN, id.Issuer
-	if san == "" {
+	switch {
+	case san == "" && id.SANRegexp == "":
+		san = "any identity"
+	case san == "":
 		san = "~" + id.SANRegexp
 	}
-	if iss == "" {
+	switch {
+	case iss == "" && id.IssuerRegexp == "":
+		iss = "any issuer"
+	case iss == "":
 		iss = "~" + id.IssuerRegexp
 	}
 	return san + " via " + iss
@@ -1076,6 +1105,10 @@ func (v *verifier) checkIdentity(r *model.Result, a model.Attachment, entry *mod
 		ArtifactDigest: &proof.ArtifactDigest{Algorithm: d.Algorithm, Hex: d.Hex},
 	})
 	if res.Verdict() != model.VerdictVerified {
+		if hint := untrustedLogHint(res.FirstFailure()); hint != "" {
+			r.Fail(StepIdentity, title, errors.New(hint))
+			return
+		}
 		r.Fail(StepIdentity, title, errors.New(res.Reason()))
 		return
 	}

@@ -113,6 +113,17 @@ func TestVerifyImageWithoutPolicy(t *testing.T) {
 			if want == model.VerdictVerified || c.Untrusted {
 				want = model.VerdictUnpinned
 			}
+			if want == model.VerdictNotLogged {
+				// Without a key no entry can be rebuilt to look up in the
+				// log's tree; only its best-effort index was asked, so
+				// whether it is logged cannot be told (proof.DecideLogged).
+				want = model.VerdictError
+				for _, a := range rep.Attachments {
+					if a.Result != nil && !strings.Contains(a.Result.Steps[len(a.Result.Steps)-1].Detail, "cannot tell") {
+						t.Errorf("VerifyImage(%s) without a key: %s's last step %+v does not say it cannot tell", c.Image, a.Kind, a.Result.Steps[len(a.Result.Steps)-1])
+					}
+				}
+			}
 			if rep.Verdict != want {
 				t.Fatalf("VerifyImage(%s) without a key = %s (%s), want %s", c.Image, rep.Verdict, rep.Reason, want)
 			}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strings"
 
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof"
@@ -59,7 +58,7 @@ func OpenLog(ctx context.Context, def logs.Log, opts LogOptions) (*Log, error) {
 		}
 		l.Rekor = c
 	case logs.KindTiles:
-		c, err := tiles.NewHTTP(tiles.HTTPConfig{Prefix: strings.TrimRight(def.URL, "/") + "/api/v2", HTTPClient: opts.HTTPClient, UserAgent: opts.UserAgent})
+		c, err := tiles.NewHTTP(tiles.HTTPConfig{Prefix: def.TilesPrefix(), HTTPClient: opts.HTTPClient, UserAgent: opts.UserAgent})
 		if err != nil {
 			return nil, fmt.Errorf("opening log %s: %w", def.Name, err)
 		}

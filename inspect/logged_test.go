@@ -15,8 +15,6 @@ import (
 
 	"github.com/provscope/provscope/inspect/inspecttest"
 	"github.com/provscope/provscope/model"
-	"github.com/provscope/provscope/proof"
-	"github.com/provscope/provscope/proof/body"
 	"github.com/provscope/provscope/registry"
 	"github.com/provscope/provscope/registry/cosignfmt"
 	"github.com/provscope/provscope/rekor/logs"
@@ -153,12 +151,9 @@ func TestNotLoggedOnlyWhenKnown(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ue, _, err := l.Rekor.Upload(ctx, cosignfmt.HashedRekordEntry(payload, sig, s.PublicKeyPEM()))
-		if err != nil {
+		if _, _, err := l.Rekor.Upload(ctx, cosignfmt.HashedRekordEntry(payload, sig, s.PublicKeyPEM())); err != nil {
 			t.Fatal(err)
 		}
-		cb, _ := body.BuildHashedRekord(sha256Digest(payload), sig, s.PublicKeyPEM())
-		t.Logf("DEBUG uuid %s\nbuilt %s\nlogged %s\nleaf %x", ue.UUID, cb, ue.Body, proof.LeafHash(cb))
 		if err := cosignfmt.WriteAttached(d, registry.SuffixSignature, []cosignfmt.Layer{cosignfmt.SignatureLayer(payload, sig, "")}, true, remote.WithContext(ctx)); err != nil {
 			t.Fatal(err)
 		}
@@ -183,9 +178,6 @@ func TestNotLoggedOnlyWhenKnown(t *testing.T) {
 		rep, err = VerifyImage(ctx, deps, ref, Policy{KeyPEM: s.PublicKeyPEM()}, nil)
 		if err != nil || rep.Verdict != model.VerdictVerified {
 			t.Errorf("signature with its key behind a dropping index = %s (%s), %v", rep.Verdict, rep.Reason, err)
-			for _, a := range rep.Attachments {
-				t.Logf("DEBUG %+v", a.Result.Steps)
-			}
 		}
 	})
 

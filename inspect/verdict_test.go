@@ -93,18 +93,46 @@ func TestExplanations(t *testing.T) {
 		want        string
 		wantVerdict model.Verdict
 	}{
-		{"wrong key", "old-key", Policy{KeyPEM: k2026.PublicKeyPEM, TrustedRoot: tr},
-			"signed by key " + fp(k2025.Fingerprint) + " (not the pinned key " + fp(k2026.Fingerprint) + ")", model.VerdictFailed},
-		{"rogue key", "rogue-key", Policy{KeyPEM: k2026.PublicKeyPEM, TrustedRoot: tr},
-			"signed by key " + fp(w.RogueKeyFingerprint) + " (not the pinned key " + fp(k2026.Fingerprint) + ")", model.VerdictFailed},
-		{"keyless under a pinned key", "keyless", Policy{KeyPEM: k2026.PublicKeyPEM, TrustedRoot: tr},
-			"signed by alice@provscope.example via https://accounts.provscope.example, you pinned key " + fp(k2026.Fingerprint), model.VerdictFailed},
-		{"other identity", "keyless", Policy{Identity: &proof.IdentityPolicy{SAN: "bob@provscope.example", Issuer: "https://accounts.provscope.example"}, TrustedRoot: tr},
-			"signed by alice@provscope.example via https://accounts.provscope.example, you pinned bob@provscope.example via https://accounts.provscope.example", model.VerdictFailed},
-		{"key-signed under a pinned identity", "signed-legacy", Policy{Identity: &proof.IdentityPolicy{SAN: "bob@provscope.example", Issuer: "https://accounts.provscope.example"}, TrustedRoot: tr},
-			"signed by key " + fp(k2026.Fingerprint) + ", you pinned bob@provscope.example via https://accounts.provscope.example (a keyless signature)", model.VerdictFailed},
-		{"untrusted log", "signed-bundle", Policy{KeyPEM: k2026.PublicKeyPEM},
-			", which your trusted root does not list: pass --trusted-root FILE", model.VerdictFailed},
+		{
+			"wrong key", "old-key",
+			Policy{KeyPEM: k2026.PublicKeyPEM, TrustedRoot: tr},
+			"signed by key " + fp(k2025.Fingerprint) + " (not the pinned key " + fp(k2026.Fingerprint) + ")", model.VerdictFailed,
+		},
+		{
+			"wrong key, bundle", "signed-bundle",
+			Policy{KeyPEM: k2025.PublicKeyPEM, TrustedRoot: tr},
+			"signed by key " + fp(k2026.Fingerprint) + " (not the pinned key " + fp(k2025.Fingerprint) + ")", model.VerdictFailed,
+		},
+		{
+			"rogue key", "rogue-key",
+			Policy{KeyPEM: k2026.PublicKeyPEM, TrustedRoot: tr},
+			"signed by key " + fp(w.RogueKeyFingerprint) + " (not the pinned key " + fp(k2026.Fingerprint) + ")", model.VerdictFailed,
+		},
+		{
+			"keyless under a pinned key", "keyless",
+			Policy{KeyPEM: k2026.PublicKeyPEM, TrustedRoot: tr},
+			"signed by alice@provscope.example via https://accounts.provscope.example, you pinned key " + fp(k2026.Fingerprint), model.VerdictFailed,
+		},
+		{
+			"other identity", "keyless",
+			Policy{Identity: &proof.IdentityPolicy{SAN: "bob@provscope.example", Issuer: "https://accounts.provscope.example"}, TrustedRoot: tr},
+			"signed by alice@provscope.example via https://accounts.provscope.example, you pinned bob@provscope.example via https://accounts.provscope.example", model.VerdictFailed,
+		},
+		{
+			"key-signed under a pinned identity", "signed-legacy",
+			Policy{Identity: &proof.IdentityPolicy{SAN: "bob@provscope.example", Issuer: "https://accounts.provscope.example"}, TrustedRoot: tr},
+			"signed by key " + fp(k2026.Fingerprint) + ", you pinned bob@provscope.example via https://accounts.provscope.example (a keyless signature)", model.VerdictFailed,
+		},
+		{
+			"untrusted log", "signed-bundle",
+			Policy{KeyPEM: k2026.PublicKeyPEM},
+			", which your trusted root does not list: pass --trusted-root FILE", model.VerdictFailed,
+		},
+		{
+			"untrusted log, keyless", "keyless",
+			Policy{},
+			", which your trusted root does not list: pass --trusted-root FILE", model.VerdictFailed,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -128,8 +128,11 @@ func ImageVerdict(atts []SignatureOutcome, pinned bool) (model.Verdict, string) 
 type TrustedSigner struct {
 	Name           string
 	KeyFingerprint string
-	Identity       string
-	Issuer         string
+	// KeyPEM is the key itself, when known: a signature that names no key
+	// (no certificate, no bundle, no log entry) is tried with it.
+	KeyPEM   []byte
+	Identity string
+	Issuer   string
 }
 
 // String renders t as the explanations quote it.
@@ -250,4 +253,18 @@ func shortFP(h string) string {
 		return h[:8] + "…"
 	}
 	return h
+}
+
+// TrustedRootListsLog reports whether the trusted root (trusted_root.json;
+// nil or empty is the embedded public-good root) lists the transparency
+// log whose hex log ID (the SHA-256 of its key's DER SPKI) is logID, as
+// VerifyBundle requires of a bundle's entry. The error is for a trusted
+// root that cannot be parsed.
+func TrustedRootListsLog(trustedRootJSON []byte, logID string) (bool, error) {
+	tr, err := ParseTrustedRoot(trustedRootJSON)
+	if err != nil {
+		return false, err
+	}
+	_, ok := tr.RekorLogs()[strings.ToLower(logID)]
+	return ok, nil
 }

@@ -108,3 +108,24 @@ func TestExplanationWording(t *testing.T) {
 		t.Errorf("CheckIdentity(same) = %v", err)
 	}
 }
+
+func TestTrustedRootListsLog(t *testing.T) {
+	tr, err := ParseTrustedRoot(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed string
+	for id := range tr.RekorLogs() {
+		listed = id
+		break
+	}
+	if ok, err := TrustedRootListsLog(nil, listed); !ok || err != nil {
+		t.Errorf("TrustedRootListsLog(public good, %s) = %v, %v; want true", listed, ok, err)
+	}
+	if ok, err := TrustedRootListsLog(nil, strings.Repeat("00", 32)); ok || err != nil {
+		t.Errorf("TrustedRootListsLog(public good, zeros) = %v, %v; want false", ok, err)
+	}
+	if _, err := TrustedRootListsLog([]byte("{"), listed); err == nil {
+		t.Error("TrustedRootListsLog(garbage) succeeded")
+	}
+}

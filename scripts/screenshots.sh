@@ -8,15 +8,19 @@
 #   FREEZE     freeze (default .tools/bin/freeze; scripts/install-tools.sh freeze)
 #   OUT        output folder (default screenshots)
 #   KEEP_ANSI  set to keep the .ansi captures beside the PNGs
+#
+# The PNGs are then halved and stored with a palette
+# (scripts/screenshots-shrink.go): the whole set stays under 5 MB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PROVSCOPE=${PROVSCOPE:-bin/provscope}
-FREEZE=${FREEZE:-.tools/bin/freeze}
+FREEZE=${FREEZE:-$(command -v freeze || echo .tools/bin/freeze)}
 OUT=${OUT:-screenshots}
 command -v tmux >/dev/null || { echo "screenshots: tmux is required" >&2; exit 2; }
 [[ -x $FREEZE ]] || { echo "screenshots: $FREEZE missing (scripts/install-tools.sh freeze)" >&2; exit 2; }
 [[ -x $PROVSCOPE ]] || go build -o "$PROVSCOPE" .
+PROVSCOPE=$(cd "$(dirname "$PROVSCOPE")" && pwd)/$(basename "$PROVSCOPE")
 mkdir -p "$OUT"
 work=$(mktemp -d)
 session="provscope-shots-$$"
@@ -25,7 +29,7 @@ trap 'tmux kill-session -t "$session" 2>/dev/null || true; rm -rf "$work"' EXIT
 start() { # width height
 	tmux kill-session -t "$session" 2>/dev/null || true
 	tmux new-session -d -s "$session" -x "$1" -y "$2" \
-		"cd '$work' && TERM=xterm-256color COLORTERM=truecolor '$PWD/$PROVSCOPE' demo 2>>'$work/stderr.log'; echo \"provscope exited: \$?\" >>'$work/stderr.log'; sleep 30"
+		"cd '$work' && TERM=xterm-256color COLORTERM=truecolor '$PROVSCOPE' demo 2>>'$work/stderr.log'; echo \"provscope exited: \$?\" >>'$work/stderr.log'; sleep 30"
 	# Wait until the world is seeded and the explorer is up.
 	for _ in $(seq 1 100); do
 		if tmux capture-pane -t "$session" -p | grep -q "REPOSITORY"; then return; fi
@@ -53,6 +57,19 @@ shot() { # name [settle seconds]
 	fi
 	# freeze keeps a colour after SGR 39/49 ("default colour"): reset instead.
 	sed -i -e 's/\x1b\[39m/\x1b[0m/g' -e 's/\x1b\[49m/\x1b[0m/g' "$ansi"
+	# tmux writes a colour once and lets it run on to the next lines, but
+	# freeze starts each line plain (a pane's left border lost its colour):
+	# repeat the styling in force at the start of every line.
+	python3 - "$ansi" <<'PY'
+import re, sys
+path = sys.argv[1]
+state, out = "", []
+for line in open(path, encoding="utf-8", errors="surrogateescape").read().split("\n"):
+    out.append(state + line if line else line)
+    for m in re.finditer(r"\x1b\[([0-9;:]*)m", line):
+        state = "" if m.group(1) in ("", "0") else state + m.group(0)
+open(path, "w", encoding="utf-8", errors="surrogateescape").write("\n".join(out))
+PY
 	[[ -n ${KEEP_ANSI:-} ]] && cp "$ansi" "$OUT/$1.ansi"
 	shots+=("$1")
 }
@@ -60,9 +77,10 @@ shots=()
 
 # 120×40: the whole flow.
 start 120 40
-# Repositories sort as api, base, keyless, multiarch, web, worker; web's
-# tags as latest, v1.0.0, v1.1.0, v1.2.0.
-keys Down Down Down Down Enter
+# Repositories sort as api, base, keyless, multiarch, rogue, web, worker
+# (G goes to the last, worker; web is just above); web's tags as latest,
+# v1.0.0, v1.1.0, v1.2.0.
+keys G Up Enter
 shot 01-images 3
 keys Down Down Down Down
 shot 02-image-signatures 2
@@ -87,7 +105,7 @@ keys T q
 # 80×24, the design size: one pane at a time; enter goes on from the
 # image to its entries, then to the proof.
 start 80 24
-keys Down Down Down Down Enter
+keys G Up Enter
 sleep 2
 keys Down Down Down Down
 shot 13-images-80x24 2
@@ -101,7 +119,7 @@ keys Escape q
 
 # 120×40: the filter narrows the images list in place.
 start 120 40
-keys Down Down Down Down Enter Down Down Down Down
+keys G Up Enter Down Down Down Down
 sleep 2
 keys 1 f
 tmux send-keys -t "$session" -l "web1"
@@ -134,9 +152,13 @@ tmux kill-session -t "$session" 2>/dev/null || true
 for name in "${shots[@]}"; do
 	# line-height 1 joins the box-drawing lines (taller lines leave gaps in
 	# the pane borders).
-	"$FREEZE" --language ansi --window=false --padding 20 --line-height 1 --background "#0d1117" -o "$OUT/$name.png" "$work/$name.ansi" >/dev/null &
+	"$FREEZE" --language ansi --window=false --padding 20 --line-height 1 --background "#0d1117" \
+		-o "$OUT/$name.png" "$work/$name.ansi" >/dev/null &
 	while [[ $(jobs -rp | wc -l) -ge 2 ]]; do sleep 0.5; done
 	echo "screenshots: $OUT/$name.png"
 done
 wait
+pngs=()
+for name in "${shots[@]}"; do pngs+=("$OUT/$name.png"); done
+go run scripts/screenshots-shrink.go "${pngs[@]}"
 echo "screenshots: done"

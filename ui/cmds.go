@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/provscope/provscope/inspect"
 	"os"
 	"path/filepath"
 	"strings"
@@ -435,6 +436,8 @@ func exportCmd(b Backend, dir string, now time.Time, ev evidence) tea.Cmd {
 			var data []byte
 			if s, ok := v.(string); ok {
 				data = []byte(s)
+			} else if b, ok := v.([]byte); ok {
+				data = b
 			} else {
 				var err error
 				if data, err = json.MarshalIndent(v, "", "  "); err != nil {
@@ -453,7 +456,19 @@ func exportCmd(b Backend, dir string, now time.Time, ev evidence) tea.Cmd {
 			errs = append(errs, write("image.json", ev.image), write("attachments.json", ev.atts))
 		}
 		if len(ev.entries) > 0 {
-			errs = append(errs, write("entries.json", ev.entries))
+			// entries.json in Rekor's answer shape, and the evidence set
+			// `provscope export` writes: both re-verify offline with
+			// provscope verify-entry (evidence.json, every file in it).
+			if js, err := inspect.EntriesResponseJSON(ev.entries); err != nil {
+				errs = append(errs, fmt.Errorf("encoding entries.json: %w", err))
+			} else {
+				errs = append(errs, write("entries.json", js))
+			}
+			blobs, _, err := inspect.EvidenceFromEntries(ev.entries, ev.atts)
+			errs = append(errs, err)
+			for _, b := range blobs {
+				errs = append(errs, write(b.Name, b.Data))
+			}
 		}
 		for _, e := range ev.entries {
 			if b, err := rekorBundle(e); err == nil {

@@ -47,6 +47,11 @@ type Common struct {
 	// FILE" or "none". It returns the backend to use from then on, derived
 	// from b, and the header's Signer label. Nil disables the key.
 	PinSigner func(ctx context.Context, b Backend, spec string) (Backend, string, error)
+	// LogTrusted says whether the log with this hex log ID is one the
+	// session trusts (its trusted root lists it, or its key was pinned),
+	// and if not, why and what to do. The proof pane shows "✓ match" only
+	// for a trusted log's entry. Nil trusts every log.
+	LogTrusted func(logID string) (ok bool, why string)
 
 	// ExportDir is where `e` writes evidence; empty disables export (for
 	// example over SSH, where the files would land on the server).

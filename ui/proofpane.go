@@ -166,10 +166,24 @@ func (p *proofPane) render() {
 	var hl []hline
 	hl = append(hl, hline{st.Proof.Label.Render("checkpoint root "), hexOf(t.Expected), ""})
 	verdict := st.Proof.Mismatch.Render("✗ mismatch")
-	if t.Match() {
+	untrusted := ""
+	if p.c.LogTrusted != nil {
+		if ok, why := p.c.LogTrusted(p.entry.LogID); !ok {
+			untrusted = why
+		}
+	}
+	switch {
+	case t.Match() && untrusted != "":
+		// The path reaches the root the log itself sent: no evidence
+		// from a log nobody trusts.
+		verdict = st.Badge.Error.Render("! untrusted log")
+	case t.Match():
 		verdict = st.Proof.Match.Render("✓ match")
 	}
 	hl = append(hl, hline{st.Proof.Label.Render("computed root   "), hexOf(t.Computed), " " + verdict})
+	if untrusted != "" {
+		add(styledWrap(st.Badge.Error, "! "+untrusted, p.w)...)
+	}
 
 	// Tree, root first. Each level prints the sibling, then descends
 	// into the path node; indentation is capped so it fits.

@@ -3,13 +3,14 @@ package ui
 import (
 	"bytes"
 	"encoding/hex"
-	"fmt"
-	"math/bits"
+	"errors"
 
-	"github.com/transparency-dev/merkle/compact"
-	mproof "github.com/transparency-dev/merkle/proof"
-	"github.com/transparency-dev/merkle/rfc6962"
+	"github.com/provscope/provscope/proof"
 )
+
+// This file adapts proof's Merkle traces (proof.TraceInclusion,
+// proof.VerifyConsistency, proof.ConsistencyNodes) to what the proof pane
+// draws. The walk and every judgement are proof's; nothing here hashes.
 
 // treeNode is one node of an RFC 6962 tree: its address (level, index), its
 // hash, and whether it is ephemeral (its subtree extends past the tree's
@@ -22,7 +23,7 @@ type treeNode struct {
 }
 
 func (n treeNode) addr() string {
-	s := fmt.Sprintf("(%d,%d)", n.Level, n.Index)
+	s := proof.NodeAddr{Level: n.Level, Index: n.Index}.String()
 	if n.Ephemeral {
 		s += "~"
 	}
@@ -40,16 +41,16 @@ type hashStep struct {
 	ProofIndex int
 }
 
-// inclusionTrace is an inclusion proof walked hash by hash, for drawing.
-// The arithmetic is RFC 6962 §2.1.1 as transparency-dev/merkle computes it;
-// tests check the computed root against merkle's RootFromInclusionProof.
+// inclusionTrace is proof.TraceInclusion's walk, labelled for drawing.
 type inclusionTrace struct {
 	Index, Size uint64
 	Leaf        treeNode
 	Steps       []hashStep
 	// Computed is the root the walk arrives at; Expected is the checkpoint's.
 	Computed, Expected []byte
-	Err                error
+	// Err says why the proof could not be walked (a mismatching root is
+	// not an error here: Match is false).
+	Err error
 }
 
 // Match says the computed root equals the expected one.
@@ -57,81 +58,51 @@ func (t inclusionTrace) Match() bool {
 	return t.Err == nil && len(t.Expected) > 0 && bytes.Equal(t.Computed, t.Expected)
 }
 
+// ephemeral says node (level, index) is not a perfect subtree of a tree of
+// size leaves.
 func ephemeral(level uint, index, size uint64) bool {
-	// Node (level, index) covers leaves [index<<level, (index+1)<<level).
-	end := (index + 1) << level
-	return end > size || end>>level != index+1
+	return !proof.NodeAddr{Level: level, Index: index}.Perfect(size)
 }
 
-// traceInclusion walks an inclusion proof for the leaf with hash leaf at
-// index in a tree of size, producing every hash step with node addresses.
-// Requires index < size.
-func traceInclusion(index, size uint64, leaf []byte, proof [][]byte, root []byte) inclusionTrace {
-	t := inclusionTrace{Index: index, Size: size, Expected: root}
-	t.Leaf = treeNode{Level: 0, Index: index, Hash: leaf}
-	if index >= size {
-		t.Err = fmt.Errorf("leaf index %d is beyond tree size %d", index, size)
+func nodeAt(level uint, index, size uint64, hash []byte) treeNode {
+	return treeNode{Level: level, Index: index, Ephemeral: ephemeral(level, index, size), Hash: hash}
+}
+
+// traceInclusion walks an inclusion proof with proof.TraceInclusion for the
+// leaf with hash leaf at index in a tree of size.
+func traceInclusion(index, size uint64, leaf []byte, hashes [][]byte, root []byte) inclusionTrace {
+	t := inclusionTrace{Index: index, Size: size, Expected: root, Leaf: treeNode{Level: 0, Index: index, Hash: leaf}}
+	pt, err := proof.TraceInclusion(index, size, leaf, hashes, root)
+	if pt == nil {
+		if err == nil {
+			err = errors.New("no inclusion trace")
+		}
+		t.Err = err
 		return t
 	}
-	inner := bits.Len64(index ^ (size - 1))
-	border := bits.OnesCount64(index >> uint(inner))
-	if got, want := len(proof), inner+border; got != want {
-		t.Err = fmt.Errorf("wrong proof size %d, want %d", got, want)
-		return t
+	if err != nil && pt.Matches() {
+		t.Err = err // proof's walk and the merkle library disagree
 	}
-	h := rfc6962.DefaultHasher
-	cur := t.Leaf
-	for i := range inner {
-		lvl := uint(i)
-		sibIdx := (index >> lvl) ^ 1
-		sib := treeNode{Level: lvl, Index: sibIdx, Ephemeral: ephemeral(lvl, sibIdx, size), Hash: proof[i]}
-		st := hashStep{ProofIndex: i}
-		if (index>>lvl)&1 == 0 {
-			st.Left, st.Right = cur, sib
-		} else {
-			st.Left, st.Right, st.SiblingLeft = sib, cur, true
+	for _, s := range pt.Steps {
+		if s.Node.Level == 0 {
+			t.Err = errors.New("inclusion trace step at level 0")
+			return t
 		}
-		oi := index >> (lvl + 1)
-		st.Out = treeNode{
-			Level: lvl + 1, Index: oi, Ephemeral: ephemeral(lvl+1, oi, size),
-			Hash: h.HashChildren(st.Left.Hash, st.Right.Hash),
-		}
-		t.Steps = append(t.Steps, st)
-		cur = st.Out
+		lvl, idx := s.Node.Level-1, s.Node.Index*2
+		t.Steps = append(t.Steps, hashStep{
+			Out:         treeNode{Level: s.Node.Level, Index: s.Node.Index, Ephemeral: s.Ephemeral, Hash: s.Out},
+			Left:        nodeAt(lvl, idx, size, s.Left),
+			Right:       nodeAt(lvl, idx+1, size, s.Right),
+			SiblingLeft: s.SiblingOnLeft,
+			ProofIndex:  s.ProofIndex,
+		})
 	}
-	lvl := uint(inner)
-	for j := inner; j < len(proof); j++ {
-		for (index>>lvl)&1 == 0 {
-			lvl++ // the node has no right part here: it passes up unchanged
-		}
-		// Relabel the path node at this level: same hash (RFC 6962 MTH of a
-		// range with nothing to the right of its left part).
-		cur.Level, cur.Index = lvl, index>>lvl
-		cur.Ephemeral = ephemeral(lvl, cur.Index, size)
-		sib := treeNode{Level: lvl, Index: cur.Index - 1, Hash: proof[j]}
-		oi := index >> (lvl + 1)
-		st := hashStep{
-			Left: sib, Right: cur, SiblingLeft: true, ProofIndex: j,
-			Out: treeNode{
-				Level: lvl + 1, Index: oi, Ephemeral: ephemeral(lvl+1, oi, size),
-				Hash: h.HashChildren(sib.Hash, cur.Hash),
-			},
-		}
-		t.Steps = append(t.Steps, st)
-		cur = st.Out
-		lvl++
-	}
-	t.Computed = cur.Hash
+	t.Computed = pt.Computed
 	return t
 }
 
 // rootLevel is the level of the root of a tree of size leaves.
-func rootLevel(size uint64) uint {
-	if size <= 1 {
-		return 0
-	}
-	return uint(bits.Len64(size - 1))
-}
+func rootLevel(size uint64) uint { return proof.RootAddr(size).Level }
 
 // consistencyNode is one hash of a consistency proof with its address.
 type consistencyNode struct {
@@ -141,9 +112,8 @@ type consistencyNode struct {
 	Rebuilt bool
 }
 
-// consistencyTrace is a consistency proof between two checkpoints, labelled
-// with node addresses (from merkle's proof.Consistency) and checked with
-// merkle's VerifyConsistency.
+// consistencyTrace is a consistency proof between two checkpoints, checked
+// by proof.VerifyConsistency and labelled by proof.ConsistencyNodes.
 type consistencyTrace struct {
 	Size1, Size2 uint64
 	Root1, Root2 []byte
@@ -151,40 +121,26 @@ type consistencyTrace struct {
 	Err          error
 }
 
-func traceConsistency(size1, size2 uint64, root1, root2 []byte, proof [][]byte) consistencyTrace {
+func traceConsistency(size1, size2 uint64, root1, root2 []byte, hashes [][]byte) consistencyTrace {
 	t := consistencyTrace{Size1: size1, Size2: size2, Root1: root1, Root2: root2}
-	t.Err = mproof.VerifyConsistency(rfc6962.DefaultHasher, size1, size2, proof, root1, root2)
-	ns, err := mproof.Consistency(size1, size2)
+	t.Err = proof.VerifyConsistency(size1, size2, hashes, root1, root2)
+	labels, err := proof.ConsistencyNodes(size1, size2)
 	if err != nil {
 		if t.Err == nil {
 			t.Err = err
 		}
 		return t
 	}
-	ids := ns.IDs
-	eph, begin, end := ns.Ephem()
-	var labels []consistencyNode
-	for i := 0; i < len(ids); i++ {
-		if end > begin && i == begin {
-			labels = append(labels, consistencyNode{Node: treeNode{Level: eph.Level, Index: eph.Index, Ephemeral: true}, Rebuilt: end-begin > 1})
-			i = end - 1
-			continue
-		}
-		labels = append(labels, consistencyNode{Node: nodeOf(ids[i], size2)})
-	}
-	for i, p := range proof {
+	for i, h := range hashes {
 		n := consistencyNode{Node: treeNode{Level: 0, Index: 0}}
 		if i < len(labels) {
-			n = labels[i]
+			l := labels[i]
+			n = consistencyNode{Node: treeNode{Level: l.Addr.Level, Index: l.Addr.Index, Ephemeral: l.Ephemeral}, Rebuilt: l.Rebuilt}
 		}
-		n.Node.Hash = p
+		n.Node.Hash = h
 		t.Nodes = append(t.Nodes, n)
 	}
 	return t
-}
-
-func nodeOf(id compact.NodeID, size uint64) treeNode {
-	return treeNode{Level: id.Level, Index: id.Index, Ephemeral: ephemeral(id.Level, id.Index, size)}
 }
 
 func hexOf(b []byte) string { return hex.EncodeToString(b) }

@@ -92,3 +92,49 @@ func TestUnpinnedBadge(t *testing.T) {
 		}
 	})
 }
+
+// TestProofPaneUntrustedLog: the proof pane shows "✓ match" for an entry
+// of a log the session trusts, and for one it does not (LogTrusted says
+// no) shows that instead, with the reason: the path reaching the root
+// the log itself sent is no evidence.
+func TestProofPaneUntrustedLog(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the demo world")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	w, err := demo.Start(ctx, demo.Options{})
+	if err != nil {
+		t.Fatalf("starting the demo world: %v", err)
+	}
+	defer w.Close()
+	for _, trusted := range []bool{true, false} {
+		b, err := backend.Open(ctx, backend.Config{
+			RegistryHost: w.RegistryHost,
+			Log:          logs.Log{Name: "demo", URL: w.LogURL, Kind: logs.KindRekorV1},
+			KeyPEM:       w.LogPublicKeyPEM,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := ui.NewCommon(b, true, false)
+		c.Ctx, c.RefreshInterval, c.ExportDir, c.LogName = ctx, 0, t.TempDir(), "demo"
+		c.LogTrusted = func(string) (bool, string) {
+			return trusted, "this entry comes from log abcdef01…, which your trusted root does not list"
+		}
+		a := ui.New(c)
+		run(t, a, a.Init())
+		send(t, a, keyMsgSize(120, 40))
+		k := ui.DefaultKeyMap()
+		openImage(t, a, "demo/web", "v1.2.0")
+		press(t, a, k.NextPane)
+		press(t, a, k.Enter)
+		s := screen(t, a, 120, 40)
+		switch {
+		case trusted && !strings.Contains(s, "✓ match"):
+			t.Errorf("trusted log: no ✓ match:\n%s", s)
+		case !trusted && (strings.Contains(s, "✓ match") || !strings.Contains(s, "! untrusted log") || !strings.Contains(s, "from log abcdef01…")):
+			t.Errorf("untrusted log: want no ✓ match, the warning and its reason:\n%s", s)
+		}
+	}
+}

@@ -238,6 +238,9 @@ func (a *App) headerLines() []string {
 	}
 	if a.c.Signer != "" {
 		segs = append(segs, "signer "+safe(a.c.Signer))
+	} else {
+		// Nothing says whose signature it must be: no image can verify.
+		segs = append(segs, st.VerdictBadge(model.VerdictUnpinned)+" signer not pinned (P pins)")
 	}
 	line := st.App.Title.Render("provscope")
 	var lines []string

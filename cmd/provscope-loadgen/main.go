@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/provscope/provscope/internal/loadgen"
+	"github.com/provscope/provscope/internal/loadgen/floor"
 	"github.com/provscope/provscope/rekor/server"
 )
 
@@ -186,7 +187,7 @@ func runFloor(size, perTx int) error {
 		return err
 	}
 	return loadgen.Floor(ctx, loadgen.FloorOptions{
-		StorageFloor: server.StorageFloor, BatchAnswer: answer, BatchEntries: batch,
+		StorageFloor: floor.StorageFloor, BatchAnswer: answer, BatchEntries: batch,
 		Dir: dir + "/floor", Size: size, PerTx: perTx, BodyLen: 200, Out: os.Stdout,
 	})
 }

@@ -21,8 +21,8 @@ import (
 type FloorOptions struct {
 	// StorageFloor writes n synthetic entries into a new log database in
 	// dir, perTx per transaction, calling slice after every `every`
-	// entries (server.StorageFloor; a parameter so that this package does
-	// not import the server).
+	// entries (floor.StorageFloor; a parameter so that this package does
+	// not import the server, whose tests import this package).
 	StorageFloor func(ctx context.Context, dir string, n, perTx, bodyLen, every int, slice func(done int)) error
 	// BatchAnswer is a real 207 answer of the log to a batch of
 	// BatchEntries entries; the HTTP floor's server writes it back.
@@ -39,7 +39,7 @@ type FloorOptions struct {
 // implementation of the log on this machine can avoid, and prints what
 // they allow together: the two ECDSA P-256 operations every entry needs
 // (verifying the submitted signature, signing its SET), the log's storage
-// with nothing else (server.StorageFloor) and HTTP over loopback with a
+// with nothing else (floor.StorageFloor) and HTTP over loopback with a
 // server that only splits the batch and writes back a canned answer (both
 // processes' CPU: the load generator's client and the server). The sum is
 // a lower bound on the CPU an entry costs: parsing, canonical bodies,

@@ -52,11 +52,25 @@ type Log struct {
 	PublicKey string `json:"publicKey,omitempty"`
 	// Origin is the checkpoint origin line of a tiles log (the C2SP key name).
 	Origin string `json:"origin,omitempty"`
+	// Prefix is where a tiles log serves checkpoint, tile/ and
+	// tile/entries/. Empty means URL + "/api/v2", as Rekor v2 and provscope
+	// serve do; a log written by another tlog-tiles writer (Tessera's POSIX
+	// or cloud storage) serves them at its own URL, named tiles+URL.
+	Prefix string `json:"prefix,omitempty"`
 	// Shards are the known tree IDs of a Rekor v1 log, oldest first; the
 	// log's own info endpoint lists the authoritative set.
 	Shards []string `json:"shards,omitempty"`
 	// Description is a short human note.
 	Description string `json:"description,omitempty"`
+}
+
+// TilesPrefix is the URL under which a tiles log serves its checkpoint,
+// tiles and entry bundles: Prefix, else URL + "/api/v2".
+func (l Log) TilesPrefix() string {
+	if l.Prefix != "" {
+		return strings.TrimRight(l.Prefix, "/")
+	}
+	return strings.TrimRight(l.URL, "/") + "/api/v2"
 }
 
 // Names of the built-in logs.
@@ -360,17 +374,20 @@ func Lookup(nameOrURL string, cfg *Config) (Log, error) {
 	if strings.Contains(want, "://") {
 		kind := KindRekorV1
 		u := want
+		prefix := ""
 		if rest, ok := strings.CutPrefix(u, "tiles+"); ok {
-			kind, u = KindTiles, rest
+			// A tlog-tiles log at exactly this URL (checkpoint at
+			// URL/checkpoint), whoever wrote it.
+			kind, u, prefix = KindTiles, rest, rest
 		}
 		if rest, ok := strings.CutSuffix(u, "/api/v2"); ok {
-			kind, u = KindTiles, rest
+			kind, u, prefix = KindTiles, rest, ""
 		}
 		u = strings.TrimSuffix(u, "/api/v1")
 		if err := checkURL(u); err != nil {
 			return Log{}, err
 		}
-		return Log{Name: u, URL: u, Kind: kind}, nil
+		return Log{Name: u, URL: u, Kind: kind, Prefix: prefix}, nil
 	}
 	known := make([]string, len(all))
 	for i, l := range all {

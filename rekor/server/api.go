@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"database/sql"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -14,16 +12,12 @@ import (
 	"maps"
 	"net/http"
 	"regexp"
-	"runtime"
 	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	cjson "github.com/cyberphone/json-canonicalization/go/src/webpki.org/jsoncanonicalizer"
 	oaerrors "github.com/go-openapi/errors"
 	oaruntime "github.com/go-openapi/runtime"
 	"github.com/go-openapi/strfmt"
@@ -115,7 +109,7 @@ func writeEncoded(w http.ResponseWriter, status int, b []byte, err error) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	_, _ = w.Write(append(b, '\n')) //nolint:gosec // G705: JSON (escaped by the encoders) sent as application/json, not HTML
 }
 
 // bodyError maps a request body decoding error to Rekor's status code.
@@ -153,106 +147,6 @@ func readProposed(r io.Reader) (models.ProposedEntry, error) {
 	return pe, nil
 }
 
-// entryResult is one submitted entry's outcome.
-type entryResult struct {
-	status int
-	id     string
-	index  uint64 // the entry's index for 201, the existing one's for 409
-	entry  *models.LogEntryAnon
-	err    *models.Error
-}
-
-// duplicateResult is the 409 answer for an entry equal to entry index,
-// whose ID is id.
-func duplicateResult(id string, index uint64) entryResult {
-	return entryResult{status: http.StatusConflict, id: id, index: index, err: &models.Error{Code: 409, Message: fmt.Sprintf("an equivalent entry already exists in the transparency log with UUID %s", id)}}
-}
-
-// parallel runs f(0..n-1) on up to GOMAXPROCS goroutines.
-func parallel(n int, f func(i int)) {
-	workers := min(n, runtime.GOMAXPROCS(0))
-	if workers <= 1 {
-		for i := range n {
-			f(i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
-}
-
-// submitEntries validates, sequences and answers the proposed entries.
-// Validation (signature checks) and answers (SET, proof) run in parallel;
-// the sequencer commits them in order. snap is the state the answers'
-// proofs are for (nil when no entry reached the sequencer).
-func (l *Log) submitEntries(ctx context.Context, pes []models.ProposedEntry) (out []entryResult, snap *snapshot) {
-	out = make([]entryResult, len(pes))
-	prep := make([]*prepared, len(pes))
-	parallel(len(pes), func(i int) {
-		p, err := canonicalize(ctx, pes[i], true)
-		if err != nil {
-			code := http.StatusInternalServerError
-			if errors.Is(err, errEntryInvalid) {
-				code = http.StatusBadRequest
-			}
-			out[i] = entryResult{status: code, err: &models.Error{Code: int64(code), Message: fmt.Sprintf("error processing entry: %v", err)}}
-			return
-		}
-		if p.stored, err = l.codec.encode(p.body); err != nil {
-			out[i] = entryResult{status: http.StatusInternalServerError, err: &models.Error{Code: 500, Message: err.Error()}}
-			return
-		}
-		prep[i] = p
-	})
-	var ps []*prepared
-	var at []int
-	for i, p := range prep {
-		if p != nil {
-			ps = append(ps, p)
-			at = append(at, i)
-		}
-	}
-	if len(ps) == 0 {
-		return out, nil
-	}
-	res, err := l.append(ctx, ps)
-	if err != nil {
-		for _, i := range at {
-			out[i] = entryResult{status: http.StatusInternalServerError, err: &models.Error{Code: 500, Message: err.Error()}}
-		}
-		return out, nil
-	}
-	snap = l.state.Load()
-	parallel(len(at), func(k int) {
-		i, r := at[k], res[k]
-		id := l.entryID(ps[k].leaf)
-		switch {
-		case r.err != nil:
-			out[i] = entryResult{status: http.StatusInternalServerError, err: &models.Error{Code: 500, Message: "unexpected result from transparency log"}}
-		case r.duplicate:
-			out[i] = duplicateResult(id, r.index)
-		default:
-			e, err := l.logEntry(ctx, snap, r.index, r.integratedTime, ps[k].body, r.set, false)
-			if err != nil {
-				out[i] = entryResult{status: http.StatusInternalServerError, err: &models.Error{Code: 500, Message: err.Error()}}
-				return
-			}
-			out[i] = entryResult{status: http.StatusCreated, id: id, index: r.index, entry: e}
-		}
-	})
-	return out, snap
-}
-
 func (l *Log) createEntry(w http.ResponseWriter, r *http.Request) {
 	pe, err := readProposed(r.Body)
 	if err != nil {
@@ -274,118 +168,6 @@ func (l *Log) createEntry(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// logEntry builds the full response for entry index of snapshot s (which
-// must contain it): body, SET and inclusion proof with signed checkpoint.
-// set is the SET stored with the entry. With stored (an entry read back
-// from the database rather than just committed) the SET must verify with
-// the log key over this body, time and index: the log never signs a SET
-// again (a missing or wrong one is damage, a *DamageError).
-func (l *Log) logEntry(ctx context.Context, s *snapshot, index uint64, integratedTime int64, body, set []byte, stored bool) (*models.LogEntryAnon, error) {
-	idx := int64(index) //nolint:gosec // indices fit int64
-	e := &models.LogEntryAnon{
-		Body:           base64.StdEncoding.EncodeToString(body),
-		IntegratedTime: &integratedTime,
-		LogID:          &l.logID,
-		LogIndex:       &idx,
-	}
-	if set == nil {
-		return nil, &DamageError{Begin: index, End: index + 1, Reason: "no signed entry timestamp is stored (the log never signs one again)"}
-	}
-	if stored {
-		payload, err := setPayload(e)
-		if err != nil {
-			return nil, err
-		}
-		if err := l.verifier.VerifySignature(bytes.NewReader(set), bytes.NewReader(payload)); err != nil {
-			return nil, &DamageError{Begin: index, End: index + 1, Reason: fmt.Sprintf("stored signed entry timestamp does not verify over the stored body, time and index: %v", err)}
-		}
-	}
-	hashes, err := l.inclusionProof(ctx, s, index)
-	if err != nil {
-		return nil, fmt.Errorf("building inclusion proof: %w", err)
-	}
-	hx := make([]string, len(hashes))
-	for i, h := range hashes {
-		hx[i] = hex.EncodeToString(h)
-	}
-	size := int64(s.size) //nolint:gosec // sizes fit int64
-	root := hex.EncodeToString(s.root)
-	cp := string(s.checkpoint)
-	e.Verification = &models.LogEntryAnonVerification{
-		SignedEntryTimestamp: set,
-		InclusionProof: &models.InclusionProof{
-			LogIndex: &idx, TreeSize: &size, RootHash: &root, Hashes: hx, Checkpoint: &cp,
-		},
-	}
-	return e, nil
-}
-
-// signEntry computes the SET as Rekor does: ECDSA over the RFC 8785
-// canonical JSON of {body, integratedTime, logID, logIndex}.
-func (l *Log) signEntry(_ context.Context, e *models.LogEntryAnon) ([]byte, error) {
-	canon, err := setPayload(e)
-	if err != nil {
-		return nil, err
-	}
-	sig, err := l.signer.SignMessage(bytes.NewReader(canon))
-	if err != nil {
-		return nil, fmt.Errorf("signing entry: %w", err)
-	}
-	return sig, nil
-}
-
-// signSET signs the SET of a new entry.
-func (l *Log) signSET(body []byte, integratedTime int64, index uint64) ([]byte, error) {
-	idx := int64(index) //nolint:gosec // indices fit int64
-	return l.signEntry(context.Background(), &models.LogEntryAnon{
-		Body:           base64.StdEncoding.EncodeToString(body),
-		IntegratedTime: &integratedTime,
-		LogID:          &l.logID,
-		LogIndex:       &idx,
-	})
-}
-
-// setPayload returns the bytes the SET signs. Rekor computes them as
-// jsoncanonicalizer.Transform(e.MarshalBinary()); for the values this log
-// produces (base64 body, hex logID, integers) RFC 8785 gives exactly the
-// template below, which costs a tenth of the generic canonicalizer. Any
-// other value (including integers beyond 2^53, which RFC 8785 rounds) takes
-// Rekor's path. TestSETPayloadMatchesRekor checks both
-// agree.
-func setPayload(e *models.LogEntryAnon) ([]byte, error) {
-	body, ok := e.Body.(string)
-	exact := func(n int64) bool { return n >= 0 && n <= 1<<53 } // RFC 8785 numbers are float64
-	if ok && plainJSONString(body) && plainJSONString(*e.LogID) && exact(*e.IntegratedTime) && exact(*e.LogIndex) {
-		return fmt.Appendf(nil, `{"body":"%s","integratedTime":%d,"logID":"%s","logIndex":%d}`, body, *e.IntegratedTime, *e.LogID, *e.LogIndex), nil
-	}
-	return rekorSETPayload(e)
-}
-
-// rekorSETPayload is Rekor's own computation of the SET payload.
-func rekorSETPayload(e *models.LogEntryAnon) ([]byte, error) {
-	payload, err := e.MarshalBinary()
-	if err != nil {
-		return nil, fmt.Errorf("marshalling entry: %w", err)
-	}
-	canon, err := cjson.Transform(payload)
-	if err != nil {
-		return nil, fmt.Errorf("canonicalizing entry: %w", err)
-	}
-	return canon, nil
-}
-
-// plainJSONString reports whether s needs no escaping in JSON: base64 and
-// hex characters only.
-func plainJSONString(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '+' && c != '/' && c != '=' {
-			return false
-		}
-	}
-	return true
-}
-
 // errNotFound means no entry matches.
 var errNotFound = errors.New("entry not found")
 
@@ -394,12 +176,11 @@ func (l *Log) entryByIndex(ctx context.Context, s *snapshot, index uint64) (stri
 	if index >= s.size {
 		return "", nil, errNotFound
 	}
-	var t int64
-	var body, set []byte
-	if err := l.reads.entry.QueryRowContext(ctx, index).Scan(&t, &body, &set); err != nil {
-		return "", nil, fmt.Errorf("reading entry %d: %w", index, err)
+	t, body, set, err := l.db.entry(ctx, index)
+	if err != nil {
+		return "", nil, err
 	}
-	body, err := l.codec.decode(body)
+	body, err = l.codec.decode(body)
 	if err != nil {
 		return "", nil, fmt.Errorf("reading entry %d: %w", index, err)
 	}
@@ -425,16 +206,16 @@ func (l *Log) entryByIndex(ctx context.Context, s *snapshot, index uint64) (stri
 
 // entryByLeaf finds the entry with leaf hash leaf.
 func (l *Log) entryByLeaf(ctx context.Context, s *snapshot, leaf []byte) (string, *models.LogEntryAnon, error) {
-	var idx int64
-	if err := l.reads.leaf.QueryRowContext(ctx, leaf).Scan(&idx); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return "", nil, errNotFound
-		}
-		return "", nil, fmt.Errorf("looking up leaf: %w", err)
+	idx, found, err := l.db.leafIndex(ctx, leaf)
+	if err != nil {
+		return "", nil, err
 	}
-	id, e, err := l.entryByIndex(ctx, s, uint64(idx)) //nolint:gosec // stored non-negative
+	if !found {
+		return "", nil, errNotFound
+	}
+	id, e, err := l.entryByIndex(ctx, s, idx)
 	if err == nil && !strings.HasSuffix(id, hex.EncodeToString(leaf)) {
-		return "", nil, &DamageError{Begin: uint64(idx), End: uint64(idx) + 1, Reason: fmt.Sprintf("the leaf index maps leaf %x to an entry with another leaf", leaf)} //nolint:gosec // stored non-negative
+		return "", nil, &DamageError{Begin: idx, End: idx + 1, Reason: fmt.Sprintf("the leaf index maps leaf %x to an entry with another leaf", leaf)}
 	}
 	return id, e, err
 }
@@ -652,20 +433,7 @@ func (l *Log) searchIndex(w http.ResponseWriter, r *http.Request) {
 // lookupKey returns the indices of entries indexed under key, up to the
 // snapshot size.
 func (l *Log) lookupKey(ctx context.Context, s *snapshot, key string) (map[uint64]bool, error) {
-	rows, err := l.reads.key.QueryContext(ctx, indexKeyHash(key), s.size)
-	if err != nil {
-		return nil, fmt.Errorf("querying index: %w", err)
-	}
-	defer rows.Close()
-	set := map[uint64]bool{}
-	for rows.Next() {
-		var idx int64
-		if err := rows.Scan(&idx); err != nil {
-			return nil, fmt.Errorf("reading index: %w", err)
-		}
-		set[uint64(idx)] = true //nolint:gosec // stored non-negative
-	}
-	return set, rows.Err()
+	return l.db.keyIndices(ctx, indexKeyHash(key), s.size)
 }
 
 // leafAt returns the leaf hash of entry index from the level-0 tiles.

@@ -66,22 +66,13 @@ func (f *leafFilter) full() bool { return f.n > f.capacity }
 func (l *Log) buildLeafFilter(ctx context.Context, tw *tileWriter) (*leafFilter, error) {
 	size := tw.rng.End()
 	f := newLeafFilter(2 * size)
-	rows, err := l.w.QueryContext(ctx, `SELECT hashes FROM tiles WHERE level = 0`)
-	if err != nil {
-		return nil, fmt.Errorf("reading leaf tiles: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var t []byte
-		if err := rows.Scan(&t); err != nil {
-			return nil, fmt.Errorf("reading leaf tiles: %w", err)
-		}
+	err := l.db.eachLeafTile(ctx, func(t []byte) {
 		for off := 0; off+hashSize <= len(t); off += hashSize {
 			f.add(t[off : off+hashSize])
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading leaf tiles: %w", err)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(tw.edge) > 0 && len(tw.edge[0].hashes) < tileWidth*hashSize { // a partial tile: not stored
 		t := tw.edge[0].hashes

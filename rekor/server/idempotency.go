@@ -2,9 +2,7 @@ package server
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -150,14 +148,9 @@ func (rec *batchRecord) logged() bool {
 
 // loadAnswer reads the stored answer for key.
 func (l *Log) loadAnswer(ctx context.Context, key [32]byte) (sum [32]byte, ans answer, found bool, err error) {
-	var hash, blob []byte
-	var status int
-	err = l.r.QueryRowContext(ctx, `SELECT body_hash, status, answer FROM idempotency WHERE k = ?`, key[:]).Scan(&hash, &status, &blob)
-	if errors.Is(err, sql.ErrNoRows) {
-		return sum, ans, false, nil
-	}
-	if err != nil {
-		return sum, ans, false, fmt.Errorf("reading idempotency key: %w", err)
+	hash, status, blob, found, err := l.db.answer(ctx, key)
+	if err != nil || !found {
+		return sum, ans, false, err
 	}
 	if len(hash) != len(sum) {
 		return sum, ans, false, fmt.Errorf("reading idempotency key: body hash of %d bytes, want %d", len(hash), len(sum))
@@ -185,24 +178,7 @@ func (l *Log) storeAnswer(ctx context.Context, key [32]byte, sum [32]byte, ans a
 			return fmt.Errorf("encoding batch record: %w", err)
 		}
 	}
-	tx, err := l.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("storing idempotency key: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	res, err := tx.ExecContext(ctx, `INSERT INTO idempotency(k, body_hash, status, answer) VALUES(?, ?, ?, ?) ON CONFLICT(k) DO NOTHING`, key[:], sum[:], ans.status, blob)
-	if err != nil {
-		return fmt.Errorf("storing idempotency key: %w", err)
-	}
-	if seq, err := res.LastInsertId(); err == nil && seq > l.idemKeep {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE seq <= ?`, seq-l.idemKeep); err != nil {
-			return fmt.Errorf("forgetting old idempotency keys: %w", err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("storing idempotency key: %w", err)
-	}
-	return nil
+	return l.db.putAnswer(ctx, key, sum, ans.status, blob, l.idemKeep)
 }
 
 // idemFlight holds the batch requests in flight by Idempotency-Key, so a

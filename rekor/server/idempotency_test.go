@@ -75,7 +75,7 @@ func TestIdempotencyAfterRestart(t *testing.T) {
 		t.Errorf("Size() = %d, want 3: a retry stored entries again", got)
 	}
 	var refused int
-	if err := l.r.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM idempotency`).Scan(&refused); err != nil {
+	if err := l.db.r.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM idempotency`).Scan(&refused); err != nil {
 		t.Fatal(err)
 	}
 	if refused != 1 {
@@ -91,7 +91,7 @@ func TestIdempotencyAfterRestart(t *testing.T) {
 		}
 	}
 	var kept int
-	if err := l.r.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM idempotency`).Scan(&kept); err != nil {
+	if err := l.db.r.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM idempotency`).Scan(&kept); err != nil {
 		t.Fatal(err)
 	}
 	if kept != 2 {

@@ -21,10 +21,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
-	"database/sql"
 	"encoding/base64"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -48,18 +46,6 @@ const (
 	// identityCatchUpBudget bounds the indexing work one request does.
 	identityCatchUpBudget = 2 * time.Second
 )
-
-// identitySchema is this extension's own tables: the identity texts, and
-// how many entries (from index 0) have been indexed into it.
-const identitySchema = `
-CREATE TABLE IF NOT EXISTS identities(
-	k TEXT PRIMARY KEY
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS identities_indexed(
-	id INTEGER PRIMARY KEY CHECK (id = 0),
-	n  INTEGER NOT NULL
-);
-`
 
 // IdentityPage is the answer of GET /api/v1/index/identities.
 type IdentityPage struct {
@@ -120,22 +106,17 @@ func (l *Log) getIdentities(w http.ResponseWriter, r *http.Request) {
 // entries the table covers. Concurrent callers may index the same chunk
 // twice; the inserts are idempotent and the watermark only grows.
 func (l *Log) indexIdentities(ctx context.Context, size uint64, deadline time.Time) (uint64, error) {
-	if _, err := l.w.ExecContext(ctx, identitySchema); err != nil {
-		return 0, fmt.Errorf("creating identity tables: %w", err)
+	done, err := l.db.identitiesIndexed(ctx)
+	if err != nil {
+		return 0, err
 	}
-	var n int64
-	err := l.r.QueryRowContext(ctx, `SELECT n FROM identities_indexed WHERE id = 0`).Scan(&n)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("reading identity watermark: %w", err)
-	}
-	done := uint64(n) //nolint:gosec // G115: stored non-negative
 	for done < size && time.Now().Before(deadline) {
 		end := min(done+identityChunk, size)
 		keys, err := l.identitiesIn(ctx, done, end)
 		if err != nil {
 			return done, err
 		}
-		if err := l.storeIdentities(ctx, keys, end); err != nil {
+		if err := l.db.putIdentities(ctx, keys, end); err != nil {
 			return done, err
 		}
 		done = end
@@ -145,21 +126,12 @@ func (l *Log) indexIdentities(ctx context.Context, size uint64, deadline time.Ti
 
 // identitiesIn returns the identities of entries [from, to).
 func (l *Log) identitiesIn(ctx context.Context, from, to uint64) ([]string, error) {
-	rows, err := l.r.QueryContext(ctx, `SELECT body FROM entries WHERE idx >= ? AND idx < ?`, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("reading entries %d..%d: %w", from, to, err)
-	}
-	defer rows.Close()
 	seen := map[string]bool{}
 	var out []string
-	for rows.Next() {
-		var stored []byte
-		if err := rows.Scan(&stored); err != nil {
-			return nil, fmt.Errorf("reading entries %d..%d: %w", from, to, err)
-		}
+	err := l.db.eachBody(ctx, from, to, func(stored []byte) error {
 		body, err := l.codec.decode(stored)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, k := range bodyIdentities(body) {
 			if !seen[k] {
@@ -167,56 +139,17 @@ func (l *Log) identitiesIn(ctx context.Context, from, to uint64) ([]string, erro
 				out = append(out, k)
 			}
 		}
-	}
-	return out, rows.Err()
-}
-
-func (l *Log) storeIdentities(ctx context.Context, keys []string, indexed uint64) (err error) {
-	tx, err := l.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("indexing identities: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	for _, k := range keys {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO identities(k) VALUES(?)`, k); err != nil {
-			return fmt.Errorf("indexing identity: %w", err)
-		}
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO identities_indexed(id, n) VALUES(0, ?)
-		ON CONFLICT(id) DO UPDATE SET n = max(n, excluded.n)`, indexed); err != nil {
-		return fmt.Errorf("recording identity watermark: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("indexing identities: %w", err)
-	}
-	return nil
+		return nil
+	})
+	return out, err
 }
 
 // identitiesWithPrefix range-scans the identity table.
 func (l *Log) identitiesWithPrefix(ctx context.Context, prefix string, limit int) ([]string, bool, error) {
-	query, args := `SELECT k FROM identities WHERE k >= ? ORDER BY k LIMIT ?`, []any{prefix, limit + 1}
-	if hi, ok := prefixSuccessor(prefix); ok {
-		query, args = `SELECT k FROM identities WHERE k >= ? AND k < ? ORDER BY k LIMIT ?`, []any{prefix, hi, limit + 1}
-	}
-	rows, err := l.r.QueryContext(ctx, query, args...)
+	hi, ok := prefixSuccessor(prefix)
+	out, err := l.db.identitiesFrom(ctx, prefix, hi, ok, limit+1)
 	if err != nil {
-		return nil, false, fmt.Errorf("querying identities: %w", err)
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, false, fmt.Errorf("reading identities: %w", err)
-		}
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("reading identities: %w", err)
+		return nil, false, err
 	}
 	if len(out) > limit {
 		return out[:limit], true, nil

@@ -3,11 +3,8 @@ package server
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/sigstore/rekor/pkg/util"
 	"github.com/sigstore/sigstore/pkg/signature"
@@ -32,7 +29,7 @@ func (e *DamageError) Error() string {
 // the tree, compares each stored tile and the root with what it computed and
 // with the last signed checkpoint, and returns the writer to continue from.
 func (l *Log) verifyStorage(ctx context.Context) (*tileWriter, error) {
-	cpText, err := getMeta(ctx, l.w, metaCheckpoint)
+	cpText, err := l.db.meta(ctx, metaCheckpoint)
 	if err != nil {
 		return nil, err
 	}
@@ -53,10 +50,9 @@ func (l *Log) verifyStorage(ctx context.Context) (*tileWriter, error) {
 	const levelHistory, levelCheckpoint = 1 << 9, 1 << 10
 	checkTiles := func(tiles []tileBlob) error {
 		for _, t := range tiles {
-			var stored []byte
-			err := l.r.QueryRowContext(ctx, `SELECT hashes FROM tiles WHERE level = ? AND n = ?`, t.level, t.n).Scan(&stored)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("reading tile %d/%d: %w", t.level, t.n, err)
+			stored, _, err := l.db.tile(ctx, t.level, t.n)
+			if err != nil {
+				return err
 			}
 			if bytes.Equal(stored, t.hashes) {
 				continue
@@ -114,18 +110,8 @@ func (l *Log) verifyStorage(ctx context.Context) (*tileWriter, error) {
 		return nil
 	}
 
-	rows, err := l.r.QueryContext(ctx, `SELECT idx, t, body, sets FROM entries ORDER BY idx`)
-	if err != nil {
-		return nil, fmt.Errorf("reading entries: %w", err)
-	}
 	var next uint64
-	for rows.Next() {
-		var idx, t int64
-		var body, set []byte
-		if err := rows.Scan(&idx, &t, &body, &set); err != nil {
-			_ = rows.Close()
-			return nil, fmt.Errorf("reading entry %d: %w", next, err)
-		}
+	err = l.db.eachEntry(ctx, func(idx, t int64, body, set []byte) error {
 		// The checkpoint covers the bodies, not the integrated times and
 		// SETs: those are checked here for presence and shape, and each
 		// SET's signature on every read (logEntry).
@@ -135,35 +121,31 @@ func (l *Log) verifyStorage(ctx context.Context) (*tileWriter, error) {
 		if len(set) < 8 || len(set) > 72 {
 			note(0, next, next+1, fmt.Sprintf("stored signed entry timestamp is %d bytes, not an ECDSA P-256 signature (a missing one is never signed again)", len(set)))
 		}
-		if body, err = l.codec.decode(body); err != nil {
-			_ = rows.Close()
-			return nil, &DamageError{Begin: next, End: next + 1, Reason: fmt.Sprintf("stored body does not decode: %v", err)}
+		body, err := l.codec.decode(body)
+		if err != nil {
+			return &DamageError{Begin: next, End: next + 1, Reason: fmt.Sprintf("stored body does not decode: %v", err)}
 		}
 		if uint64(idx) != next { //nolint:gosec // compared as stored
-			_ = rows.Close()
-			return nil, &DamageError{Begin: next, End: uint64(idx), Reason: "entries are missing"} //nolint:gosec // idx > next >= 0
+			return &DamageError{Begin: next, End: uint64(idx), Reason: "entries are missing"} //nolint:gosec // idx > next >= 0
 		}
 		if err := tw.append(hasher.HashLeaf(body)); err != nil {
-			_ = rows.Close()
-			return nil, err
+			return err
 		}
 		next++
 		if err := checkHistory(); err != nil {
-			_ = rows.Close()
-			return nil, err
+			return err
 		}
 		if len(tw.full) > 0 {
 			if err := checkTiles(tw.full); err != nil {
-				_ = rows.Close()
-				return nil, err
+				return err
 			}
 			tw.flushed()
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading entries: %w", err)
-	}
-	_ = rows.Close()
 	tw.flushed() // partial edge tiles are not stored; they come from this rebuild
 	root, err := tw.root()
 	if err != nil {
@@ -179,7 +161,7 @@ func (l *Log) verifyStorage(ctx context.Context) (*tileWriter, error) {
 		if err != nil {
 			return nil, fmt.Errorf("signing the empty checkpoint: %w", err)
 		}
-		if err := putMeta(ctx, l.w, metaCheckpoint, cp); err != nil {
+		if err := l.db.putMeta(ctx, metaCheckpoint, cp); err != nil {
 			return nil, err
 		}
 		cpText = cp
@@ -215,53 +197,16 @@ func (l *Log) verifyStorage(ctx context.Context) (*tileWriter, error) {
 // loadHistory reads the kept signed checkpoints in size order. One that does
 // not parse or verify is itself damage.
 func (l *Log) loadHistory(ctx context.Context, v signature.Verifier) ([]util.SignedCheckpoint, error) {
-	rows, err := l.r.QueryContext(ctx, `SELECT size, note FROM checkpoints ORDER BY size`)
-	if err != nil {
-		return nil, fmt.Errorf("reading checkpoints: %w", err)
-	}
-	defer rows.Close()
 	var out []util.SignedCheckpoint
-	for rows.Next() {
-		var size int64
-		var text []byte
-		if err := rows.Scan(&size, &text); err != nil {
-			return nil, fmt.Errorf("reading checkpoints: %w", err)
-		}
+	err := l.db.eachCheckpoint(ctx, func(size int64, text []byte) error {
 		var sc util.SignedCheckpoint
 		if err := sc.UnmarshalText(text); err != nil || !sc.Verify(v) || sc.Size != uint64(size) || sc.Origin != l.Origin() { //nolint:gosec // stored positive
-			return nil, &DamageError{Begin: 0, End: uint64(size), Reason: fmt.Sprintf("kept checkpoint for size %d does not parse or verify with the log key", size)} //nolint:gosec // stored positive
+			return &DamageError{Begin: 0, End: uint64(size), Reason: fmt.Sprintf("kept checkpoint for size %d does not parse or verify with the log key", size)} //nolint:gosec // stored positive
 		}
 		out = append(out, sc)
-	}
-	return out, rows.Err()
-}
-
-// quickCheck runs SQLite's PRAGMA quick_check (page, B-tree and record
-// structure, https://sqlite.org/pragma.html#pragma_quick_check) on the
-// database: anything but "ok" is damage.
-func quickCheck(ctx context.Context, db *sql.DB) error {
-	rows, err := db.QueryContext(ctx, `PRAGMA quick_check(20)`)
-	if err != nil {
-		return &DamageError{Reason: fmt.Sprintf("database quick_check failed: %v", err)}
-	}
-	defer rows.Close()
-	var problems []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return fmt.Errorf("reading quick_check: %w", err)
-		}
-		if s != "ok" {
-			problems = append(problems, s)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return &DamageError{Reason: fmt.Sprintf("database quick_check failed: %v", err)}
-	}
-	if len(problems) > 0 {
-		return &DamageError{Reason: "database quick_check: " + strings.Join(problems, "; ")}
-	}
-	return nil
+		return nil
+	})
+	return out, err
 }
 
 // checkIndexes checks the leaf index and the search index against the
@@ -269,12 +214,9 @@ func quickCheck(ctx context.Context, db *sql.DB) error {
 // tree. (Which leaf maps to which entry is checked on every read:
 // entryByLeaf.)
 func (l *Log) checkIndexes(ctx context.Context, size uint64, note func(level int, begin, end uint64, reason string)) error {
-	var leaves, badLeaves, badKeys int64
-	if err := l.r.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(idx < 0 OR idx >= ?), 0) FROM leaves`, size).Scan(&leaves, &badLeaves); err != nil {
-		return fmt.Errorf("reading the leaf index: %w", err)
-	}
-	if err := l.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM idxkeys WHERE idx < 0 OR idx >= ?`, size).Scan(&badKeys); err != nil {
-		return fmt.Errorf("reading the search index: %w", err)
+	leaves, badLeaves, badKeys, err := l.db.indexCounts(ctx, size)
+	if err != nil {
+		return err
 	}
 	if uint64(leaves) != size || badLeaves > 0 { //nolint:gosec // a count
 		note(0, 0, size, fmt.Sprintf("the leaf index holds %d rows (%d beyond the tree) for %d entries", leaves, badLeaves, size))

@@ -200,7 +200,7 @@ func TestIdempotencyKeyStorage(t *testing.T) {
 	grew := dbSize() - before
 	t.Logf("database growth after 200 requests with %d-byte keys that logged nothing: %d bytes", maxIdempotencyKey, grew)
 	count := func() (n int) {
-		if err := l.r.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM idempotency`).Scan(&n); err != nil {
+		if err := l.db.r.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM idempotency`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -215,7 +215,7 @@ func TestIdempotencyKeyStorage(t *testing.T) {
 		t.Fatalf("logging batch: %d %s", first.status, first.body)
 	}
 	var klen int
-	if err := l.r.QueryRowContext(context.Background(), `SELECT length(k) FROM idempotency`).Scan(&klen); err != nil {
+	if err := l.db.r.QueryRowContext(context.Background(), `SELECT length(k) FROM idempotency`).Scan(&klen); err != nil {
 		t.Fatal(err)
 	}
 	if klen != 32 {

@@ -9,7 +9,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
-	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -25,7 +24,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/sigstore/rekor/pkg/util"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
 )
@@ -74,7 +72,7 @@ type Log struct {
 	cfg    Config
 	log    *slog.Logger
 	now    func() time.Time
-	w, r   *sql.DB
+	db     *store // every SQL statement (store.go)
 	signer signature.Signer
 	// verifier checks stored SETs on read (logEntry), once per entry per
 	// process: setsOK holds the indices whose stored SET verified.
@@ -91,8 +89,6 @@ type Log struct {
 	filter *leafFilter
 	tiles  *tileCache
 	codec  bodyCodec
-	stmts  writerStmts
-	reads  readStmts
 	idem   *idemFlight
 	// idemKeep is how many Idempotency-Keys are remembered (idemKeep).
 	idemKeep int64
@@ -169,13 +165,13 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, r, err := openDB(ctx, cfg.Dir)
+	db, err := openStore(ctx, cfg.Dir)
 	if err != nil {
 		release()
 		return nil, err
 	}
 	l := &Log{
-		cfg: cfg, log: cfg.Logger, now: cfg.Now, w: w, r: r,
+		cfg: cfg, log: cfg.Logger, now: cfg.Now, db: db,
 		// Every level-0 tile of a 1M-entry log (3,907), at most 64 MB; dropped when idle.
 		tiles:    newTileCache(4096),
 		idem:     newIdemFlight(),
@@ -194,22 +190,17 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	l.bodies = &byteBudget{max: cfg.MaxInFlightBytes}
 	l.release = release
 	fail := func(err error) (*Log, error) {
-		_ = w.Close()
-		_ = r.Close()
+		_ = db.close()
 		release()
 		return nil, err
 	}
-	if err := quickCheck(ctx, w); err != nil {
+	if err := db.quickCheck(ctx); err != nil {
 		return fail(err)
 	}
 	if err := l.loadIdentity(ctx, fresh); err != nil {
 		return fail(err)
 	}
-	if err := l.stmts.prepare(ctx, w); err != nil {
-		return fail(err)
-	}
-	if err := l.reads.prepare(ctx, r); err != nil {
-		_ = l.stmts.close()
+	if err := db.prepare(ctx); err != nil {
 		return fail(err)
 	}
 	tw, err := l.verifyStorage(ctx)
@@ -272,18 +263,18 @@ func checkDataDir(dir string, init bool) (fresh bool, err error) {
 // A stored log without its key is refused: a new key would sign a new log
 // in the old one's place.
 func (l *Log) loadIdentity(ctx context.Context, fresh bool) error {
-	der, err := getMeta(ctx, l.w, metaKey)
+	der, err := l.db.meta(ctx, metaKey)
 	if err != nil {
 		return err
 	}
-	tid, err := getMeta(ctx, l.w, metaTreeID)
+	tid, err := l.db.meta(ctx, metaTreeID)
 	if err != nil {
 		return err
 	}
 	if der == nil && !fresh {
-		var n int
-		if err := l.w.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM entries) + (SELECT COUNT(*) FROM meta) + (SELECT COUNT(*) FROM checkpoints)`).Scan(&n); err != nil {
-			return fmt.Errorf("reading log database: %w", err)
+		n, err := l.db.rows(ctx)
+		if err != nil {
+			return err
 		}
 		if n > 0 {
 			return fmt.Errorf("refusing to open the log: %s holds no log key but holds %d entries, checkpoints or settings: %w", dbFileName, n, ErrNoLog)
@@ -304,19 +295,8 @@ func (l *Log) loadIdentity(ctx context.Context, fresh bool) error {
 			}
 		}
 		tid[0] &= 0x7f // positive int64
-		tx, err := l.w.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("storing log identity: %w", err)
-		}
-		defer func() { _ = tx.Rollback() }()
-		if err := putMeta(ctx, tx, metaKey, der); err != nil {
+		if err := l.db.putIdentity(ctx, der, tid); err != nil {
 			return err
-		}
-		if err := putMeta(ctx, tx, metaTreeID, tid); err != nil {
-			return err
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("storing log identity: %w", err)
 		}
 	}
 	if len(tid) != 8 {
@@ -380,14 +360,9 @@ func (l *Log) Checkpoint() []byte { return bytes.Clone(l.state.Load().checkpoint
 func (l *Log) Close() error {
 	l.closeMu.Do(func() { close(l.closing) })
 	<-l.done
-	err := errors.Join(l.stmts.close(), l.reads.close(), l.w.Close(), l.r.Close())
+	err := l.db.close()
 	l.release()
 	return err
-}
-
-// signCheckpoint signs the checkpoint for (size, root).
-func (l *Log) signCheckpoint(ctx context.Context, size uint64, root []byte) ([]byte, error) {
-	return util.CreateAndSignCheckpoint(ctx, l.cfg.Hostname, l.treeID, size, root, l.signer)
 }
 
 // append submits prepared entries to the sequencer and waits until they are
@@ -460,10 +435,8 @@ func (l *Log) sequence(tw *tileWriter) {
 // serialises the single writer connection), only slower for the next reads.
 func (l *Log) trimMemory() {
 	l.tiles.clear()
-	l.r.SetMaxIdleConns(0)
-	l.r.SetMaxIdleConns(readConns)
-	if _, err := l.w.ExecContext(context.Background(), `PRAGMA shrink_memory`); err != nil {
-		l.log.Warn("shrinking the writer's page cache", "err", err)
+	if err := l.db.trim(context.Background()); err != nil {
+		l.log.Warn("trimming the database's memory", "err", err)
 	}
 	debug.FreeOSMemory()
 }
@@ -507,21 +480,15 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 			return err
 		}
 	}
-	tx, err := l.w.BeginTx(ctx, nil)
+	tx, err := l.db.begin(ctx)
 	if err != nil {
-		return fmt.Errorf("beginning transaction: %w", err)
+		return err
 	}
 	defer func() {
 		if err != nil {
-			_ = tx.Rollback()
+			_ = tx.rollback()
 		}
 	}()
-	findLeaf := tx.StmtContext(ctx, l.stmts.findLeaf)
-	insEntry := tx.StmtContext(ctx, l.stmts.insEntry)
-	insLeaf := tx.StmtContext(ctx, l.stmts.insLeaf)
-	insKey := tx.StmtContext(ctx, l.stmts.insKey)
-	putTile := tx.StmtContext(ctx, l.stmts.putTile)
-	putMeta := tx.StmtContext(ctx, l.stmts.putMeta)
 
 	now := l.now().Unix()
 	oldSize := tw.rng.End()
@@ -533,13 +500,13 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 			continue
 		}
 		if l.filter.mayContain(p.p.leaf) {
-			var idx int64
-			switch err := findLeaf.QueryRowContext(ctx, p.p.leaf).Scan(&idx); {
-			case err == nil:
-				results[i] = seqResult{index: uint64(idx), duplicate: true} //nolint:gosec // stored non-negative
+			idx, found, err := tx.leafIndex(ctx, p.p.leaf)
+			if err != nil {
+				return err
+			}
+			if found {
+				results[i] = seqResult{index: idx, duplicate: true}
 				continue
-			case !errors.Is(err, sql.ErrNoRows):
-				return fmt.Errorf("looking up leaf: %w", err)
 			}
 		}
 		index := tw.rng.End()
@@ -551,7 +518,7 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 		added = append(added, i)
 	}
 	if len(added) == 0 {
-		return tx.Commit()
+		return tx.commit()
 	}
 	root, err := tw.root()
 	if err != nil {
@@ -595,18 +562,18 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 	}()
 	for _, i := range added {
 		p, index := batch[i], results[i].index
-		if _, err := insLeaf.ExecContext(ctx, p.p.leaf, index); err != nil {
-			return fmt.Errorf("inserting leaf %d: %w", index, err)
+		if err := tx.putLeaf(ctx, p.p.leaf, index); err != nil {
+			return err
 		}
 		for _, k := range p.p.keys {
-			if _, err := insKey.ExecContext(ctx, indexKeyHash(k), index); err != nil {
-				return fmt.Errorf("inserting index key of entry %d: %w", index, err)
+			if err := tx.putKey(ctx, indexKeyHash(k), index); err != nil {
+				return err
 			}
 		}
 	}
 	for _, t := range tw.pendingTiles() {
-		if _, err := putTile.ExecContext(ctx, t.level, t.n, t.hashes); err != nil {
-			return fmt.Errorf("writing tile %d/%d: %w", t.level, t.n, err)
+		if err := tx.putTile(ctx, t.level, t.n, t.hashes); err != nil {
+			return err
 		}
 	}
 	waited = true
@@ -615,19 +582,14 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 	}
 	for _, i := range added {
 		p, index := batch[i], results[i].index
-		if _, err := insEntry.ExecContext(ctx, index, now, p.p.stored, results[i].set); err != nil {
-			return fmt.Errorf("inserting entry %d: %w", index, err)
+		if err := tx.putEntry(ctx, index, now, p.p.stored, results[i].set); err != nil {
+			return err
 		}
 	}
-	if _, err := putMeta.ExecContext(ctx, metaCheckpoint, cp); err != nil {
-		return fmt.Errorf("writing meta %q: %w", metaCheckpoint, err)
+	if err := tx.putCheckpoint(ctx, size, cp, size/checkpointEvery != oldSize/checkpointEvery); err != nil {
+		return err
 	}
-	if size/checkpointEvery != oldSize/checkpointEvery {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO checkpoints(size, note) VALUES(?, ?)`, size, cp); err != nil {
-			return fmt.Errorf("keeping checkpoint %d: %w", size, err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
+	if err := tx.commit(); err != nil {
 		return fmt.Errorf("committing %d entries: %w", len(inBatch), err)
 	}
 	l.commits.Add(1)
@@ -637,80 +599,6 @@ func (l *Log) commitTx(ctx context.Context, tw *tileWriter, batch []*pending, re
 	tw.flushed()
 	l.state.Store(newSnapshot(l.state.Load(), size, root, cp, tw.copyEdge()))
 	return nil
-}
-
-// writerStmts are the sequencer's statements, prepared once on the single
-// writer connection.
-type writerStmts struct {
-	findLeaf, insEntry, insLeaf, insKey, putTile, putMeta *sql.Stmt
-}
-
-func (s *writerStmts) prepare(ctx context.Context, w *sql.DB) error {
-	for _, p := range []struct {
-		dst   **sql.Stmt
-		query string
-	}{
-		{&s.findLeaf, `SELECT idx FROM leaves WHERE h = ?`},
-		{&s.insEntry, `INSERT INTO entries(idx, t, body, sets) VALUES(?, ?, ?, ?)`},
-		{&s.insLeaf, `INSERT INTO leaves(h, idx) VALUES(?, ?)`},
-		{&s.insKey, `INSERT OR IGNORE INTO idxkeys(k, idx) VALUES(?, ?)`},
-		{&s.putTile, `INSERT INTO tiles(level, n, hashes) VALUES(?, ?, ?) ON CONFLICT(level, n) DO UPDATE SET hashes = excluded.hashes`},
-		{&s.putMeta, `INSERT INTO meta(k, v) VALUES(?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v`},
-	} {
-		st, err := w.PrepareContext(ctx, p.query)
-		if err != nil {
-			return fmt.Errorf("preparing %q: %w", p.query, err)
-		}
-		*p.dst = st
-	}
-	return nil
-}
-
-func (s *writerStmts) close() error {
-	var errs []error
-	for _, st := range []*sql.Stmt{s.findLeaf, s.insEntry, s.insLeaf, s.insKey, s.putTile, s.putMeta} {
-		if st != nil {
-			errs = append(errs, st.Close())
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// readStmts are the read path's statements, prepared once on the read pool
-// (database/sql prepares each on a pooled connection the first time that
-// connection runs it), so a read skips SQL parsing and planning.
-type readStmts struct {
-	entry, leaf, key, tile *sql.Stmt
-}
-
-func (s *readStmts) prepare(ctx context.Context, r *sql.DB) error {
-	for _, p := range []struct {
-		dst   **sql.Stmt
-		query string
-	}{
-		{&s.entry, `SELECT t, body, sets FROM entries WHERE idx = ?`},
-		{&s.leaf, `SELECT idx FROM leaves WHERE h = ?`},
-		{&s.key, `SELECT idx FROM idxkeys WHERE k = ? AND idx < ?`},
-		{&s.tile, `SELECT hashes FROM tiles WHERE level = ? AND n = ?`},
-	} {
-		st, err := r.PrepareContext(ctx, p.query)
-		if err != nil {
-			_ = s.close()
-			return fmt.Errorf("preparing %q: %w", p.query, err)
-		}
-		*p.dst = st
-	}
-	return nil
-}
-
-func (s *readStmts) close() error {
-	var errs []error
-	for _, st := range []*sql.Stmt{s.entry, s.leaf, s.key, s.tile} {
-		if st != nil {
-			errs = append(errs, st.Close())
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // bitset is a growable set of entry indices, safe for concurrent use.

@@ -157,31 +157,26 @@ func (l *Log) getTile(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(t[:want*hashSize]) //nolint:gosec // binary hash tile sent as application/octet-stream, not HTML
 		return
 	}
-	rows, err := l.r.QueryContext(ctx, `SELECT body FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx`, n*tileWidth, n*tileWidth+want)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "reading entries")
-		return
-	}
-	defer rows.Close()
 	var out []byte
-	for rows.Next() {
-		var body []byte
-		if err := rows.Scan(&body); err != nil {
-			writeError(w, http.StatusInternalServerError, "reading entries")
-			return
-		}
-		if body, err = l.codec.decode(body); err != nil {
-			writeError(w, http.StatusInternalServerError, "reading entries")
-			return
+	var tooBig error
+	err = l.db.eachBody(ctx, n*tileWidth, n*tileWidth+want, func(stored []byte) error {
+		body, err := l.codec.decode(stored)
+		if err != nil {
+			return err
 		}
 		if len(body) > 0xffff {
-			writeError(w, http.StatusInternalServerError, fmt.Sprintf("entry body of %d bytes exceeds the 65535 bytes an entry bundle can frame", len(body)))
-			return
+			tooBig = fmt.Errorf("entry body of %d bytes exceeds the 65535 bytes an entry bundle can frame", len(body))
+			return tooBig
 		}
 		out = binary.BigEndian.AppendUint16(out, uint16(len(body))) //nolint:gosec // checked above
 		out = append(out, body...)
+		return nil
+	})
+	if tooBig != nil {
+		writeError(w, http.StatusInternalServerError, tooBig.Error())
+		return
 	}
-	if rows.Err() != nil {
+	if err != nil {
 		writeError(w, http.StatusInternalServerError, "reading entries")
 		return
 	}

@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -225,13 +224,12 @@ func (l *Log) readTile(ctx context.Context, s *snapshot, level, n uint64) ([]byt
 	if t := l.tiles.get(level, n); t != nil {
 		return t[0], nil
 	}
-	var b []byte
-	err := l.reads.tile.QueryRowContext(ctx, level, n).Scan(&b)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("%w: tile %d/%d", errNodeMissing, level, n)
-	}
+	b, ok, err := l.db.tile(ctx, level, n)
 	if err != nil {
-		return nil, fmt.Errorf("reading tile %d/%d: %w", level, n, err)
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: tile %d/%d", errNodeMissing, level, n)
 	}
 	return b, nil
 }
@@ -244,13 +242,12 @@ func (l *Log) readTree(ctx context.Context, s *snapshot, level, n uint64) (tileT
 	if t := l.tiles.get(level, n); t != nil {
 		return t, nil
 	}
-	var b []byte
-	err := l.reads.tile.QueryRowContext(ctx, level, n).Scan(&b)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("%w: tile %d/%d", errNodeMissing, level, n)
-	}
+	b, ok, err := l.db.tile(ctx, level, n)
 	if err != nil {
-		return nil, fmt.Errorf("reading tile %d/%d: %w", level, n, err)
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: tile %d/%d", errNodeMissing, level, n)
 	}
 	t := buildTileTree(b)
 	if len(b) == tileWidth*hashSize {

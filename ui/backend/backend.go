@@ -532,7 +532,10 @@ func (b *Backend) Verify(ctx context.Context, s ui.Subject, progress func(model.
 	if rep == nil {
 		return res, err
 	}
-	for i, a := range rep.Attachments {
+	// The passing signatures first: "1 of 2 verified" opens on the one
+	// that verified, not on the other's red lines.
+	for _, i := range inspect.VerifiedFirst(rep) {
+		a := rep.Attachments[i]
 		if a.Result == nil {
 			continue
 		}

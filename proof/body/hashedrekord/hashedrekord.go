@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strings"
 
+	jsoncanonicalizer "github.com/cyberphone/json-canonicalization/go/src/webpki.org/jsoncanonicalizer"
 	"github.com/go-openapi/strfmt"
 	"github.com/sigstore/rekor/pkg/generated/models"
 	v001 "github.com/sigstore/rekor/pkg/types/hashedrekord/v0.0.1"
@@ -98,6 +99,14 @@ func Build(digest decoded.Digest, sig, verifierPEM []byte) ([]byte, error) {
 		return nil, fmt.Errorf("validating hashedrekord fields: %w", err)
 	}
 	out, err := e.Canonicalize(context.Background())
+	if err != nil {
+		return nil, fmt.Errorf("canonicalizing hashedrekord body: %w", err)
+	}
+	// Rekor stores what types.CanonicalizeEntry returns: Canonicalize's
+	// JSON, then RFC 8785 (keys sorted: apiVersion, kind, spec). Without
+	// this step the leaf hash of a logged signature is not the log's, and
+	// a lookup by it finds nothing.
+	out, err = jsoncanonicalizer.Transform(out)
 	if err != nil {
 		return nil, fmt.Errorf("canonicalizing hashedrekord body: %w", err)
 	}
