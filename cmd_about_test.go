@@ -106,6 +106,9 @@ func TestSearchImageFindsSignatureAfterSigTagDeleted(t *testing.T) {
 // is an input error (exit 2), never a log error.
 func TestSearchImageShortDigestIsInputError(t *testing.T) {
 	isolateEnv(t)
+	if code, _, errs := runCLI(t, "search", "--image", "example.com/a:v1", "--email", "a@example.com"); code != exitUsageErr {
+		t.Errorf("search --image with --email: exit %d (%s), want %d", code, errs, exitUsageErr)
+	}
 	for _, in := range []string{"sha256:0123abcd", "0123abcd", "example.com/a@sha256:xyz", "sha512:00"} {
 		code, _, errs := runCLI(t, "search", "--image", in, "--log", "http://127.0.0.1:1")
 		if code != exitUsageErr || strings.Contains(errs, "retry") {

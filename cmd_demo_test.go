@@ -63,18 +63,20 @@ func TestDemoNoTUIPrintsTheWorld(t *testing.T) {
 	var dataDir string
 	runDemoUntilReady(t, []string{"--no-tui"}, func(out string) {
 		for _, want := range []string{
-			"registry", "SIGSTORE_REKOR_PUBLIC_KEY=", "REKOR_REKOR_SERVER=", "crane catalog 127.0.0.1:",
-			"cosign verify --key", "--new-bundle-format --trusted-root", "demo/worker:v1.0.0", "not-logged", "BEGIN PUBLIC KEY",
-			"--certificate-identity alice@provscope.example --certificate-oidc-issuer https://accounts.provscope.example --trusted-root",
-			"SIGSTORE_ROOT_FILE=", "demo/keyless:v1.0.0",
+			"registry", "SIGSTORE_REKOR_PUBLIC_KEY=", "REKOR_REKOR_SERVER=", "crane catalog $PROVSCOPE_REGISTRY",
+			"export PROVSCOPE_LOG=http://127.0.0.1:", " PROVSCOPE_REGISTRY=127.0.0.1:", "export DEMO=",
+			"cosign verify --key", "--new-bundle-format", "demo/worker:v1.0.0", "not-logged", "BEGIN PUBLIC KEY",
+			"--certificate-identity alice@provscope.example \\\n    --certificate-oidc-issuer https://accounts.provscope.example \\\n    --trusted-root",
+			"SIGSTORE_ROOT_FILE=", "demo/keyless:v1.0.0", "provscope verify --key $DEMO/key-2026.pub", "provscope loginfo",
+			"grows by one entry every 10s",
 		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("demo output lacks %q", want)
 			}
 		}
 		for _, line := range strings.Split(out, "\n") {
-			if f := strings.Fields(line); len(f) >= 2 && f[0] == "data" {
-				dataDir = f[1]
+			if d, ok := strings.CutPrefix(line, "  export DEMO="); ok {
+				dataDir = d
 			}
 		}
 		for _, f := range []string{"log.pub", "key-2025.pub", "key-2026.pub", "key-2026.key", "trusted_root.json", "fulcio.crt.pem", "ctfe.pub"} {

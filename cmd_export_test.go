@@ -1,14 +1,19 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/go-openapi/strfmt"
+	"github.com/sigstore/rekor/pkg/generated/models"
+
 	"github.com/provscope/provscope/demo"
 	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/registry/cosignfmt"
 )
 
 // exportDemo exports the evidence of a demo case into a new directory.
@@ -128,4 +133,85 @@ func fileNames(doc inspect.EvidenceDoc) []string {
 		out = append(out, f.Name)
 	}
 	return out
+}
+
+// TestVerifyEntryReadsCosignBundleAnnotation: cosign's bundle annotation
+// (what the explorer's entry-N.rekor-bundle.json holds) is read, not
+// rejected: it carries a SET and no inclusion proof, so it verifies only
+// with --allow-set-only, and a flipped byte of its body fails.
+func TestVerifyEntryReadsCosignBundleAnnotation(t *testing.T) {
+	isolateEnv(t)
+	w := startDemo(t)
+	dir, doc := exportDemo(t, w, demoCase(t, w, "signed-legacy"))
+	raw, err := os.ReadFile(filepath.Join(dir, doc.Entries[0].Bundle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	es, err := inspect.BundleLogEntries(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := es[0]
+	it, idx, id := e.IntegratedTime.Unix(), e.LogIndex, e.LogID
+	ann, err := cosignfmt.LegacyBundleAnnotation(&models.LogEntryAnon{
+		Body: base64.StdEncoding.EncodeToString(e.Body), IntegratedTime: &it, LogIndex: &idx, LogID: &id,
+		Verification: &models.LogEntryAnonVerification{SignedEntryTimestamp: strfmt.Base64(e.SET)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "entry.rekor-bundle.json")
+	if err := os.WriteFile(p, []byte(ann), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI(t, "verify-entry", p, "--log-key", w.LogPublicKeyPath); code != exitFailed || !strings.Contains(out, "inclusion") {
+		t.Errorf("without --allow-set-only: exit %d, want %d (no inclusion proof)\n%s%s", code, exitFailed, out, errs)
+	}
+	if code, out, errs := runCLI(t, "verify-entry", p, "--log-key", w.LogPublicKeyPath, "--allow-set-only"); code != exitOK {
+		t.Fatalf("--allow-set-only: exit %d\n%s%s", code, out, errs)
+	}
+	bad := []byte(strings.Replace(ann, `"integratedTime":`, `"integratedTime":1`, 1))
+	if err := os.WriteFile(p, bad, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := runCLI(t, "verify-entry", p, "--log-key", w.LogPublicKeyPath, "--allow-set-only"); code == exitOK {
+		t.Errorf("a changed integrated time still verifies:\n%s", out)
+	}
+}
+
+// TestExportKeylessAndByIndex: a keyless signature's bundle carries its
+// certificate and verifies with the identity policy; an entry exported by
+// log index re-verifies too; a short digest is an input error.
+func TestExportKeylessAndByIndex(t *testing.T) {
+	isolateEnv(t)
+	w := startDemo(t)
+	c := demoCase(t, w, "keyless")
+	dir, doc := exportDemo(t, w, c)
+	var e inspect.EvidenceEntryDoc
+	for _, x := range doc.Entries {
+		if x.Payload != "" {
+			e = x
+		}
+	}
+	if e.Bundle == "" || e.Signer.Subject != c.Identity {
+		t.Fatalf("keyless export: entries %+v, want a signature by %s with a bundle and payload", doc.Entries, c.Identity)
+	}
+	args := []string{"verify-bundle", filepath.Join(dir, e.Bundle), "--artifact", filepath.Join(dir, e.Payload), "--trusted-root", w.TrustedRootPath}
+	if code, out, errs := runCLI(t, append(args, "--certificate-identity", c.Identity, "--certificate-oidc-issuer", c.Issuer)...); code != exitOK {
+		t.Fatalf("keyless bundle: exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, _ := runCLI(t, append(args, "--certificate-identity", "mallory@example.com", "--certificate-oidc-issuer", c.Issuer)...); code != exitFailed {
+		t.Errorf("keyless bundle with another identity: exit %d, want %d", code, exitFailed)
+	}
+
+	byIndex := filepath.Join(t.TempDir(), "ev")
+	if code, out, errs := runCLI(t, "export", "--log-index", "0", "--out", byIndex, "--log", w.LogURL, "--log-key", w.LogPublicKeyPath); code != exitOK {
+		t.Fatalf("export --log-index 0: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "verify-entry", filepath.Join(byIndex, inspect.EvidenceIndexFile), "--log-key", w.LogPublicKeyPath); code != exitOK {
+		t.Fatalf("verify-entry of the by-index set: exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, errs := runCLI(t, "export", c.Digest[:15], "--out", t.TempDir(), "--log", w.LogURL, "--log-key", w.LogPublicKeyPath); code != exitUsageErr {
+		t.Errorf("export of a short digest: exit %d, want %d: %s", code, exitUsageErr, errs)
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -55,11 +56,7 @@ known, else the first one seen for this URL and key).`,
 			}
 			w := cmd.OutOrStdout()
 			if out.json() {
-				if err := writeJSONValue(w, struct {
-					*inspect.LogCheck
-					Verdict model.Verdict `json:"verdict"`
-					From    string        `json:"selectedBy"`
-				}{c, c.Verdict(), sel.From}); err != nil {
+				if err := writeJSONValue(w, logInfoDoc(c, sel)); err != nil {
 					return err
 				}
 			} else if err := writeLogCheck(w, c, sel); err != nil {
@@ -82,6 +79,47 @@ known, else the first one seen for this URL and key).`,
 	out.register(cmd)
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "check without remembering the new checkpoint")
 	return cmd
+}
+
+// logInfoJSON is loginfo's JSON document: the log check with every hash
+// in hex, as the remembered checkpoint (rekor/state) and our other output
+// have them; signedTreeHead stays the note exactly as the log served it.
+type logInfoJSON struct {
+	*inspect.LogCheck
+	Trees   []treeCheckJSON `json:"trees"`
+	Verdict model.Verdict   `json:"verdict"`
+	From    string          `json:"selectedBy"`
+}
+
+// treeCheckJSON shadows TreeCheck's byte-slice hashes (base64 by default)
+// with hex strings; the shallower field wins in encoding/json.
+type treeCheckJSON struct {
+	*inspect.TreeCheck
+	Checkpoint *checkpointJSON `json:"checkpoint,omitempty"`
+	Proof      []string        `json:"consistencyProof,omitempty"`
+}
+
+type checkpointJSON struct {
+	Origin   string   `json:"origin"`
+	Size     uint64   `json:"size"`
+	RootHash string   `json:"rootHash"`
+	Extra    []string `json:"extra,omitempty"`
+}
+
+func logInfoDoc(c *inspect.LogCheck, sel logs.Selection) logInfoJSON {
+	d := logInfoJSON{LogCheck: c, Trees: make([]treeCheckJSON, len(c.Trees)), Verdict: c.Verdict(), From: sel.From}
+	for i := range c.Trees {
+		t := &c.Trees[i]
+		tj := treeCheckJSON{TreeCheck: t}
+		if cp := t.Checkpoint; cp != nil {
+			tj.Checkpoint = &checkpointJSON{Origin: cp.Origin, Size: cp.Size, RootHash: hex.EncodeToString(cp.RootHash), Extra: cp.Extra}
+		}
+		for _, h := range t.Proof {
+			tj.Proof = append(tj.Proof, hex.EncodeToString(h))
+		}
+		d.Trees[i] = tj
+	}
+	return d
 }
 
 func writeLogCheck(w io.Writer, c *inspect.LogCheck, sel logs.Selection) error {
@@ -125,6 +163,9 @@ func writeLogCheck(w io.Writer, c *inspect.LogCheck, sel logs.Selection) error {
 type logFlags struct {
 	log    string
 	logKey string
+	// trusted, when set, are the logs of a trust root fetched through TUF
+	// (logs.Config.Trusted): "rekor-v2" follows its signing config.
+	trusted []logs.Log
 }
 
 func (f *logFlags) register(cmd *cobra.Command) {
@@ -176,6 +217,12 @@ func (f *logFlags) selection() (logs.Selection, *logs.Config, error) {
 	cfg, err := logs.LoadConfig(path)
 	if err != nil {
 		return logs.Selection{}, nil, usageErr(err)
+	}
+	if len(f.trusted) > 0 {
+		if cfg == nil {
+			cfg = &logs.Config{}
+		}
+		cfg.Trusted = f.trusted
 	}
 	sel, err := logs.Resolve(f.log, os.Getenv, cfg)
 	if err != nil {

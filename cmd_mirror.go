@@ -166,11 +166,27 @@ func followTiles(cmd *cobra.Command, r *resolvedTilesLog, dir string, index bool
 			To     uint64 `json:"to"`
 			Root   string `json:"rootHash"`
 			Dir    string `json:"dir"`
-		}{r.def.URL, res.Checkpoint.Origin, res.From, res.To, fmt.Sprintf("%x", res.Checkpoint.RootHash), dir})
+			// Only a mirror indexes: audit's JSON is unchanged.
+			NotIndexed *uint64 `json:"notIndexed,omitempty"`
+		}{r.def.URL, res.Checkpoint.Origin, res.From, res.To, fmt.Sprintf("%x", res.Checkpoint.RootHash), dir, notIndexed(index, res.NotIndexed)})
 	}
-	_, err = fmt.Fprintf(w, "%s %s: %d new entries verified (%d..%d), every tile recomputed from the entries\ncheckpoint %s @ %d, root %x: signature verified, consistent with the last one kept\ndata: %s\n",
-		verb, safetext.Line(r.def.URL), res.To-res.From, res.From, res.To, safetext.Line(res.Checkpoint.Origin), res.Checkpoint.Size, res.Checkpoint.RootHash, safetext.Line(dir))
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s: %d new entries verified (%d..%d), every tile recomputed from the entries\n", verb, safetext.Line(r.def.URL), res.To-res.From, res.From, res.To)
+	if index && res.NotIndexed > 0 {
+		fmt.Fprintf(&b, "not indexed: %d of them are not Rekor entries provscope decodes (verified and kept, but search cannot find them)\n", res.NotIndexed)
+	}
+	fmt.Fprintf(&b, "checkpoint %s @ %d, root %x: signature verified, consistent with the last one kept\ndata: %s\n",
+		safetext.Line(res.Checkpoint.Origin), res.Checkpoint.Size, res.Checkpoint.RootHash, safetext.Line(dir))
+	_, err = io.WriteString(w, b.String())
 	return err
+}
+
+// notIndexed is the JSON notIndexed count: only a mirror indexes.
+func notIndexed(index bool, n uint64) *uint64 {
+	if !index {
+		return nil
+	}
+	return &n
 }
 
 // followError maps a mirror or audit error to provscope's exit codes: a
@@ -182,7 +198,7 @@ func followError(err error, verb, logURL string) error {
 	case errors.As(err, &le):
 		msg := le.Error()
 		if len(le.Evidence) > 0 {
-			msg += "\nevidence saved: " + strings.Join(le.Evidence, ", ")
+			msg += "; evidence saved: " + strings.Join(le.Evidence, ", ") // one line: errors print through safetext.Line
 		}
 		return failed(errors.New(msg))
 	case errors.Is(err, mirror.ErrWrongMode):
@@ -208,7 +224,7 @@ func newMirrorCmd() *cobra.Command {
 	var out outputFlag
 	var dir string
 	cmd := &cobra.Command{
-		Use:   "mirror --log NAME|URL --data DIR [--key PEM | --note-key VKEY]",
+		Use:   "mirror --log NAME|URL [--data DIR] [--key PEM | --note-key VKEY]",
 		Short: "Mirror a tlog-tiles log (Rekor v2), verify every tile and index it for search",
 		Long: `mirror follows a C2SP tlog-tiles log into DIR: it verifies the log's signed
 checkpoint, proves it consistent with the last one kept, downloads every entry
@@ -217,6 +233,10 @@ SHA-256(0x00||entry)) and checks each served tile and the signed root against
 that recomputation. Only entries that verified enter the index that
 "search --mirror DIR" answers from (artifact and payload digests, signer
 identity and issuer, key fingerprint, kind).
+
+Without --data the mirror lives under $XDG_DATA_HOME/provscope/mirrors/ (one
+directory per log URL), where the explorer's search ("/") on that tiles log
+finds it.
 
 It is resumable: stop it at any point and run it again to continue. A lie from
 the log (a changed tile or entry, a truncated or reordered bundle, an
@@ -229,19 +249,22 @@ Progress goes to stderr: a status line on a terminal, JSON lines otherwise.`,
 			if err := out.check(); err != nil {
 				return err
 			}
-			if dir == "" {
-				return usageErr(errors.New("give --data DIR"))
-			}
 			r, err := lf.resolve()
 			if err != nil {
 				return err
+			}
+			if dir == "" {
+				// Where the explorer's search looks for this log's mirror.
+				if dir, err = mirror.DefaultDir(os.Getenv, r.def.TilesPrefix()); err != nil {
+					return usageErr(errors.Join(errors.New("choosing the mirror directory (give --data)"), err))
+				}
 			}
 			return followTiles(cmd, r, dir, true, out, "mirror")
 		},
 	}
 	lf.register(cmd)
 	out.register(cmd)
-	cmd.Flags().StringVar(&dir, "data", "", "mirror directory (created if absent)")
+	cmd.Flags().StringVar(&dir, "data", "", "mirror directory, created if absent (default under $XDG_DATA_HOME/provscope/mirrors, where the explorer's search finds it)")
 	return cmd
 }
 

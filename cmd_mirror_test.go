@@ -85,7 +85,6 @@ func TestMirrorSearchCLI(t *testing.T) {
 		{"search", "--mirror", filepath.Join(t.TempDir(), "none"), "--sha", digests[0]},
 		{"search", "--mirror", dir},
 		{"search", "--mirror", dir, "--kind", "rpm"},
-		{"mirror", "--log", logURL, "--key", w.KeyFile(t)},
 		{"mirror", "--log", "http://127.0.0.1:1", "--key", w.KeyFile(t), "--data", dir},
 		{"mirror", "--log", logURL, "--data", dir},
 	} {

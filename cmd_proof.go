@@ -29,8 +29,8 @@ func newProofCmd() *cobra.Command {
 inclusion proof as the path from the leaf to the root: every node with its
 address (level,index), the hashes the proof supplied (proof[i]) and the ones
 rebuilt from them, ephemeral nodes on the right border of an unbalanced tree
-marked with *. The rebuilt root is compared with the root of the signed
-checkpoint. Exit code 1 when any check fails.`,
+marked with ~ (as in the explorer). The rebuilt root is compared with the
+root of the signed checkpoint. Exit code 1 when any check fails.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.check(); err != nil {
@@ -124,7 +124,7 @@ func writeProofTree(w io.Writer, c *inspect.EntryCheck, full bool) error {
 	if c.Trace != nil {
 		b.WriteString("\n")
 		drawInclusion(&b, c.Trace, full)
-		b.WriteString("\nLegend: H = SHA-256(0x01 ‖ left ‖ right); leaf = SHA-256(0x00 ‖ body); proof[i] = hash i of the proof; * ephemeral (right border, stands for the leaves that exist)\n")
+		b.WriteString("\nLegend: H = SHA-256(0x01 ‖ left ‖ right); leaf = SHA-256(0x00 ‖ body); proof[i] = hash i of the proof; ~ ephemeral (right border: stands for the leaves that exist, its hash changes as the log grows)\n")
 	}
 	b.WriteString("\nChecks:\n")
 	if err := inspect.WriteSteps(&b, c.Result, "  ", false); err != nil {
@@ -150,7 +150,7 @@ func drawInclusion(b *strings.Builder, t *proof.InclusionTrace, full bool) {
 	addr := func(a proof.NodeAddr) string {
 		s := a.String()
 		if !a.Perfect(t.Size) {
-			s += "*"
+			s += "~" // the explorer's mark too (ui/prooftree.go)
 		}
 		return s
 	}

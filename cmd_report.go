@@ -96,6 +96,7 @@ unpinned (no signer pinned), 1 otherwise, 2 for a usage or input error.`,
 			if err != nil {
 				return fmt.Errorf("writing report: %w", err)
 			}
+			pf.printTrustMarker(cmd, true)
 			return verdictExit(r.Verdict())
 		},
 	}

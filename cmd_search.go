@@ -54,6 +54,9 @@ read them by position with get --log-index and proof --log-index.`,
 				return err
 			}
 			if image != "" {
+				if sha != "" || artifact != "" || pubKey != "" || email != "" || subject != "" || uuidsOnly || ms.dir != "" {
+					return usageErr(errors.New("--image lists every entry about an image: give it alone"))
+				}
 				return runSearchImage(cmd, &lf, image, out)
 			}
 			if ms.dir != "" {

@@ -84,7 +84,7 @@ func writeAbout(w io.Writer, rep *inspect.AboutReport) error {
 		fmt.Fprintf(&s, "%-10d  %-20s  %-14s  %-17s  %-24s  %s\n", e.LogIndex, e.IntegratedTime.UTC().Format(time.RFC3339),
 			safetext.Truncate(e.Kind, 14), string(e.Binding), safetext.Truncate(e.Signer.String(), 24), line(e.UUID))
 		if e.PredicateType != "" {
-			fmt.Fprintf(&s, "    predicate: %s\n", e.PredicateType)
+			fmt.Fprintf(&s, "    predicate: %s\n", line(e.PredicateType))
 		}
 		fmt.Fprintf(&s, "    bound: %s\n", line(e.BindingDetail))
 		for _, f := range e.FoundBy {

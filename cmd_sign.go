@@ -37,11 +37,15 @@ type signedEntry struct {
 	Format         string `json:"format"`
 	KeyFingerprint string `json:"keyFingerprint"`
 	AlreadyLogged  bool   `json:"alreadyLogged,omitempty"`
+	// SignatureRepository is where the signature was pushed when not
+	// beside the image.
+	SignatureRepository string `json:"signatureRepository,omitempty"`
 }
 
 // newSignCmd signs an image digest in cosign's formats and logs it.
 func newSignCmd() *cobra.Command {
 	var lf logFlags
+	var rf registryFlags
 	var out outputFlag
 	var keyPath, keyDir, entryFile string
 	var generate, newBundle, insecure bool
@@ -58,7 +62,11 @@ cosign verify accepts what it writes.
 --key reads a cosign key (ENCRYPTED SIGSTORE PRIVATE KEY, password in
 $COSIGN_PASSWORD); --generate-key writes a new pair, cosign.key and
 cosign.pub, into --key-dir. The entry (UUID, log index, image, digest,
-integrated time) is written to provenance-entry.json.`,
+integrated time) is written to provenance-entry.json.
+
+With --signature-repository (or $COSIGN_REPOSITORY) the .sig tag or the
+bundle referrer is written into that repository instead of beside the
+image, as cosign does; verify finds it there with the same setting.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := out.check(); err != nil {
@@ -66,6 +74,10 @@ integrated time) is written to provenance-entry.json.`,
 			}
 			if (keyPath == "") == !generate {
 				return usageErr(errors.New("give exactly one of --key or --generate-key"))
+			}
+			rc := registry.Config{Insecure: insecure, UserAgent: "provscope/" + buildVersion()}
+			if err := rf.apply(&rc); err != nil {
+				return err
 			}
 			// Refuse a read-only log before writing a key pair.
 			if sel, _, err := lf.selection(); err != nil {
@@ -96,7 +108,7 @@ integrated time) is written to provenance-entry.json.`,
 			if err != nil {
 				return err
 			}
-			se, err := signImage(ctx, l, signer, args[0], newBundle, insecure)
+			se, err := signImage(ctx, l, signer, args[0], newBundle, rc)
 			if err != nil {
 				return err
 			}
@@ -116,6 +128,9 @@ integrated time) is written to provenance-entry.json.`,
 			}
 			_, err = fmt.Fprintf(w, "Signed %s\n  digest     %s\n  format     %s\n  log entry  %s\n  log index  %d, integrated %s\n  log        %s\n  key        %s\n",
 				line(se.Image), line(se.Digest), line(se.Format), line(se.UUID), se.LogIndex, line(se.IntegratedTime), line(se.Log), line(se.KeyFingerprint))
+			if err == nil && se.SignatureRepository != "" {
+				_, err = fmt.Fprintf(w, "  pushed to  %s\n", line(se.SignatureRepository))
+			}
 			if err == nil && entryFile != "" {
 				_, err = fmt.Fprintf(w, "Wrote %s\n", line(entryFile))
 			}
@@ -123,6 +138,7 @@ integrated time) is written to provenance-entry.json.`,
 		},
 	}
 	lf.register(cmd)
+	rf.register(cmd)
 	out.register(cmd)
 	f := cmd.Flags()
 	f.StringVar(&keyPath, "key", "", "cosign private key file (password in $COSIGN_PASSWORD)")
@@ -175,8 +191,11 @@ func generateKeyPair(dir string, password []byte) (*cosignfmt.Signer, error) {
 	return s, nil
 }
 
-func signImage(ctx context.Context, l *inspect.Log, s *cosignfmt.Signer, ref string, newBundle, insecure bool) (*signedEntry, error) {
-	reg := registry.New(registry.Config{Insecure: insecure, UserAgent: "provscope/" + buildVersion()})
+// signImage signs ref's digest with s, logs it in l and pushes the
+// signature beside the image or into rc's signature repository.
+func signImage(ctx context.Context, l *inspect.Log, s *cosignfmt.Signer, ref string, newBundle bool, rc registry.Config) (*signedEntry, error) {
+	reg := registry.New(rc)
+	insecure := rc.Insecure
 	img, err := reg.Resolve(ctx, ref)
 	if err != nil {
 		if registry.IsNotFound(err) {
@@ -196,11 +215,19 @@ func signImage(ctx context.Context, l *inspect.Log, s *cosignfmt.Signer, ref str
 	if err != nil {
 		return nil, usageErr(fmt.Errorf("parsing %s: %w", ref, err))
 	}
+	// Where the attachment goes: cosign names it by the subject's digest
+	// alone, so in a signature repository it lives at REPO@digest.
+	target := d.Context()
+	if sr := reg.SignatureRepository(); sr != "" {
+		if target, err = name.NewRepository(sr, nameOpts...); err != nil {
+			return nil, usageErr(fmt.Errorf("signature repository %q: %w", sr, err))
+		}
+	}
 	ropts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(authn.DefaultKeychain)}
 	upload := func(pe models.ProposedEntry) (string, *models.LogEntryAnon, bool, error) {
 		return l.Rekor.UploadAnon(ctx, pe)
 	}
-	se := &signedEntry{Image: ref, Digest: img.Digest, Log: l.Def.URL, KeyFingerprint: s.KeyFingerprint()}
+	se := &signedEntry{Image: ref, Digest: img.Digest, Log: l.Def.URL, KeyFingerprint: s.KeyFingerprint(), SignatureRepository: reg.SignatureRepository()}
 	var uuid string
 	var e *models.LogEntryAnon
 	if newBundle {
@@ -220,7 +247,7 @@ func signImage(ctx context.Context, l *inspect.Log, s *cosignfmt.Signer, ref str
 		if err != nil {
 			return nil, err
 		}
-		if _, err := cosignfmt.WriteBundleReferrer(d, b, registry.PredicateCosignSign, time.Unix(*e.IntegratedTime, 0), ropts...); err != nil {
+		if _, err := cosignfmt.WriteBundleReferrerIn(target, d, b, registry.PredicateCosignSign, time.Unix(*e.IntegratedTime, 0), ropts...); err != nil {
 			return nil, fmt.Errorf("pushing the bundle: %w", err)
 		}
 	} else {
@@ -240,7 +267,7 @@ func signImage(ctx context.Context, l *inspect.Log, s *cosignfmt.Signer, ref str
 		if err != nil {
 			return nil, err
 		}
-		if err := cosignfmt.WriteAttached(d, registry.SuffixSignature, []cosignfmt.Layer{cosignfmt.SignatureLayer(payload, sig, bundle)}, true, ropts...); err != nil {
+		if err := cosignfmt.WriteAttached(target.Digest(img.Digest), registry.SuffixSignature, []cosignfmt.Layer{cosignfmt.SignatureLayer(payload, sig, bundle)}, true, ropts...); err != nil {
 			return nil, fmt.Errorf("pushing the signature: %w", err)
 		}
 	}

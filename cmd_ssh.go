@@ -85,6 +85,8 @@ duration, why it ended and what was verified.`,
 	f.StringVar(&o.explorer.RegistryHost, "registry", "", "registry to browse (`HOST[:PORT]`)")
 	f.BoolVar(&o.explorer.Insecure, "insecure", false, "allow plain HTTP to a non-loopback registry")
 	f.StringVar(&o.explorer.TrustedRootPath, "trusted-root", "", "trusted_root.json for Sigstore bundles (`FILE`)")
+	o.explorer.Registry.register(cmd)
+	o.explorer.Trust.register(cmd)
 	o.signer.registerSigner(cmd)
 	f.DurationVar(&o.idleTimeout, "idle-timeout", sshui.DefaultIdleTimeout, "end a session after this long without input")
 	f.IntVar(&o.maxSessions, "max-sessions", sshui.DefaultMaxSessions, "most sessions open at once; more are refused")
@@ -109,6 +111,9 @@ func runSSH(cmd *cobra.Command, o sshOptions) error {
 		return err
 	}
 	o.explorer.Policy = pol
+	if err := o.explorer.Registry.check(o.explorer.Insecure); err != nil {
+		return err
+	}
 	if o.hostKey == "" {
 		dir, err := os.UserConfigDir()
 		if err != nil {
@@ -230,6 +235,7 @@ func (e *sshExplorer) newModel(info sshui.SessionInfo) tea.Model {
 	c.RegistryHost = e.cfg.RegistryHost
 	c.LogName = e.cfg.LogName
 	c.Signer = signerLabel(e.cfg.Policy)
+	c.TrustMarker = e.cfg.TrustMarker
 	if e.shared != nil {
 		c.PinSigner = func(_ context.Context, b ui.Backend, spec string) (ui.Backend, string, error) {
 			return pinSigner(b, spec, false)

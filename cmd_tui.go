@@ -51,6 +51,9 @@ anyone else then fail.`,
 				return err
 			}
 			cfg.Policy = pol
+			if err := cfg.Registry.check(cfg.Insecure); err != nil {
+				return err
+			}
 			return runExplorer(cmd, cfg)
 		},
 	}
@@ -59,6 +62,8 @@ anyone else then fail.`,
 	f.StringVar(&cfg.LogURL, "log", "", "transparency log: a `NAME` (public-good, local) or a URL")
 	f.BoolVar(&cfg.Insecure, "insecure", false, "allow plain HTTP to a non-loopback registry")
 	f.StringVar(&cfg.TrustedRootPath, "trusted-root", "", "verify Sigstore bundles with the trusted root in `FILE` (trusted_root.json)")
+	cfg.Registry.register(cmd)
+	cfg.Trust.register(cmd)
 	f.StringVar(&cfg.ExportDir, "export-dir", "", "e writes evidence into `DIR` (default: the working folder)")
 	signer.registerSigner(cmd)
 	f.BoolVar(&cfg.Fake, "fake", false, "open a built-in fake world (development, screenshots)")

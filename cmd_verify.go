@@ -72,6 +72,7 @@ signature is intact and logged but no signer was pinned.`,
 			} else if err := writeImageReport(w, rep, verbose); err != nil {
 				return err
 			}
+			pf.printTrustMarker(cmd, out.json())
 			return verdictExit(rep.Verdict)
 		},
 	}
@@ -115,6 +116,11 @@ func verdictExit(v model.Verdict) error {
 type policyFlags struct {
 	key, identity, identityRegexp, issuer, issuerRegexp, trustedRoot string
 	insecureRegistry                                                 bool
+	reg                                                              registryFlags
+	trust                                                            trustFlags
+	// trustMarker is set by open: "trust root as of DATE, not refreshed"
+	// when the trust root in use is stale or only the embedded one.
+	trustMarker string
 }
 
 func (p *policyFlags) register(cmd *cobra.Command) {
@@ -122,6 +128,8 @@ func (p *policyFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&p.trustedRoot, "trusted-root", "", "trusted_root.json for Sigstore bundles (default: the public-good root)")
 	f.BoolVar(&p.insecureRegistry, "allow-insecure-registry", false, "allow plain HTTP to non-loopback registries")
+	p.reg.register(cmd)
+	p.trust.register(cmd)
 }
 
 // registerSigner registers the flags that say who must have signed: a key
@@ -198,6 +206,20 @@ func (p *policyFlags) open(ctx context.Context, lf *logFlags) (inspect.Policy, i
 	if err != nil {
 		return pol, inspect.Deps{}, err
 	}
+	if p.trustedRoot == "" {
+		m, err := p.trust.load()
+		if err != nil {
+			return pol, inspect.Deps{}, err
+		}
+		if pol.TrustedRoot, lf.trusted, err = trustedRoot(m, time.Now()); err != nil {
+			return pol, inspect.Deps{}, err
+		}
+		p.trustMarker = m.Marker()
+	}
+	rc := registry.Config{Insecure: p.insecureRegistry, UserAgent: "provscope/" + buildVersion()}
+	if err := p.reg.apply(&rc); err != nil {
+		return pol, inspect.Deps{}, err
+	}
 	l, _, err := lf.open(ctx)
 	if err != nil {
 		return pol, inspect.Deps{}, err
@@ -211,7 +233,7 @@ func (p *policyFlags) open(ctx context.Context, lf *logFlags) (inspect.Policy, i
 		return pol, inspect.Deps{}, usageErr(err)
 	}
 	return pol, inspect.Deps{
-		Registry: registry.New(registry.Config{Insecure: p.insecureRegistry, UserAgent: "provscope/" + buildVersion()}),
+		Registry: registry.New(rc),
 		Log:      l,
 		Store:    &state.Store{Dir: dir},
 		// A bundle's checkpoint may come from another known log.

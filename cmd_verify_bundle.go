@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +21,7 @@ type verifyBundleFlags struct {
 	identity, identityRegexp           string
 	issuer, issuerRegexp               string
 	output                             outputFlag
+	trust                              trustFlags
 }
 
 // newVerifyBundleCmd verifies a Sigstore bundle offline.
@@ -68,6 +70,7 @@ unreadable file, a bundle that is not JSON).`,
 	fl.StringVar(&f.issuer, "certificate-oidc-issuer", "", "expected OIDC issuer, exact")
 	fl.StringVar(&f.issuerRegexp, "certificate-oidc-issuer-regexp", "", "expected OIDC issuer, as a regular expression")
 	f.output.register(cmd)
+	f.trust.register(cmd)
 	cmd.MarkFlagsMutuallyExclusive("artifact", "digest")
 	cmd.MarkFlagsOneRequired("artifact", "digest")
 	cmd.MarkFlagsMutuallyExclusive("certificate-identity", "certificate-identity-regexp")
@@ -146,15 +149,28 @@ func runVerifyBundle(w io.Writer, bundlePath string, f verifyBundleFlags) error 
 	if err != nil {
 		return usageErr(err)
 	}
+	marker := ""
+	if f.trustedRoot == "" {
+		m, err := f.trust.load()
+		if err != nil {
+			return err
+		}
+		if opts.TrustedRoot, _, err = trustedRoot(m, time.Now()); err != nil {
+			return err
+		}
+		marker = m.Marker()
+	}
 	raw, err := os.ReadFile(bundlePath) // #nosec G304 -- the user names the file
 	if err != nil {
 		return usageErr(fmt.Errorf("reading the bundle: %w", err))
 	}
 	res := proof.VerifyBundle(raw, opts)
 	if f.output.json() {
-		err = writeJSON(w, bundleReport(res))
-	} else {
-		err = writeBundleResult(w, bundlePath, res)
+		doc := bundleReport(res)
+		doc.TrustMarker = marker
+		err = writeJSON(w, doc)
+	} else if err = writeBundleResult(w, bundlePath, res); err == nil && marker != "" {
+		_, err = fmt.Fprintf(w, "Note: %s\n", marker)
 	}
 	if err != nil {
 		return err
@@ -178,6 +194,8 @@ type bundleReportJSON struct {
 	Reason       string        `json:"reason"`
 	FirstFailure string        `json:"firstFailure,omitempty"`
 	Steps        []model.Step  `json:"steps"`
+	// TrustMarker says the trust root was stale or only the embedded one.
+	TrustMarker string `json:"trustMarker,omitempty"`
 }
 
 func bundleReport(res *model.Result) bundleReportJSON {

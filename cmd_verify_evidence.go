@@ -6,14 +6,18 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/provscope/provscope/inspect"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof"
+	"github.com/provscope/provscope/proof/body"
+	"github.com/provscope/provscope/registry"
 )
 
 // evidenceReports verifies one file verify-entry was given, whatever it
-// is: a saved entries response, a Sigstore bundle's log entry, a C2SP
+// is: a saved entries response, cosign's bundle annotation (SET only), a
+// Sigstore bundle's log entry, a C2SP
 // tlog-proof, a signed checkpoint, or an evidence set's evidence.json (then
 // every file it lists, after deriving it again from them). The error is an
 // input error: a file that is none of these.
@@ -24,11 +28,25 @@ func evidenceReports(path string, raw []byte, keys proof.LogKeys, opts proof.Ent
 		return []*proof.EntryReport{proof.ExplainTlogProof(raw, keys)}, nil
 	case len(trimmed) > 0 && trimmed[0] == '{':
 		var probe struct {
-			Format    string `json:"format"`
-			MediaType string `json:"mediaType"`
+			Format    string          `json:"format"`
+			MediaType string          `json:"mediaType"`
+			SET       json.RawMessage `json:"SignedEntryTimestamp"`
 		}
 		_ = json.Unmarshal(raw, &probe)
 		switch {
+		case len(probe.SET) > 0:
+			// cosign's bundle annotation (dev.sigstore.cosign/bundle): a
+			// SET and no inclusion proof, so it verifies only with
+			// --allow-set-only.
+			rb, err := registry.ParseRekorBundle(string(raw))
+			if err != nil {
+				return nil, fmt.Errorf("reading %s: %w", path, err)
+			}
+			e := model.LogEntry{Body: rb.Body, LogIndex: rb.LogIndex, IntegratedTime: time.Unix(rb.IntegratedTime, 0).UTC(), LogID: rb.LogID, SET: rb.SignedEntryTimestamp}
+			if kv, err := body.Peek(rb.Body); err == nil {
+				e.Kind, e.APIVersion = model.EntryKind(kv.Kind), kv.Version
+			}
+			return explainEntries([]model.LogEntry{e}, keys, opts), nil
 		case probe.Format == inspect.EvidenceFormat:
 			return evidenceSetReports(path, raw, keys, opts), nil
 		case strings.HasPrefix(probe.MediaType, "application/vnd.dev.sigstore.bundle"):
@@ -69,6 +87,11 @@ func checkpointReport(raw []byte, keys proof.LogKeys) *proof.EntryReport {
 	}
 	nk, err := proof.NewLogKey(name, keys.Public)
 	if err != nil {
+		r := &model.Result{Subject: "checkpoint"}
+		r.Fail(proof.StepCheckpoint, "Checkpoint signature", err)
+		return &proof.EntryReport{Result: r}
+	}
+	if err := proof.CanonicalNoteSignatures(raw); err != nil {
 		r := &model.Result{Subject: "checkpoint"}
 		r.Fail(proof.StepCheckpoint, "Checkpoint signature", err)
 		return &proof.EntryReport{Result: r}

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
@@ -19,6 +20,7 @@ import (
 	"github.com/provscope/provscope/internal/safetext"
 	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/rekor/logs"
+	"github.com/provscope/provscope/rekor/mirror"
 	"github.com/provscope/provscope/rekor/state"
 	"github.com/provscope/provscope/ui"
 	"github.com/provscope/provscope/ui/backend"
@@ -39,6 +41,17 @@ type explorerConfig struct {
 	Image string
 	// Insecure allows plain HTTP to a non-loopback registry.
 	Insecure bool
+	// Registry holds --signature-repository.
+	Registry registryFlags
+	// Trust says where the trust root comes from without TrustedRootPath
+	// (TUF through the cache, else the embedded root).
+	Trust trustFlags
+	// TrustMarker is set by openBackend: "trust root as of DATE, not
+	// refreshed" when the trust root in use is stale or embedded only.
+	TrustMarker string
+	// trustRoot is the TUF-fetched trusted_root.json openBackend verifies
+	// with (nil: TrustedRootPath, else the embedded one).
+	trustRoot []byte
 	// LogName labels the log in the header ("demo", a host name).
 	LogName string
 	// TrustedRootPath is a trusted_root.json for Sigstore bundles (the demo
@@ -83,6 +96,7 @@ func runExplorer(cmd *cobra.Command, cfg explorerConfig) error {
 	c.RegistryHost = cfg.RegistryHost
 	c.LogName = cfg.LogName
 	c.Signer = signerLabel(cfg.Policy)
+	c.TrustMarker = cfg.TrustMarker
 	c.LogTrusted = logTrust(cfg)
 	if !cfg.Fake {
 		c.PinSigner = func(_ context.Context, b ui.Backend, spec string) (ui.Backend, string, error) {
@@ -133,6 +147,8 @@ func logTrust(cfg explorerConfig) func(logID string) (bool, string) {
 	var tr []byte
 	if cfg.TrustedRootPath != "" {
 		tr, _ = os.ReadFile(cfg.TrustedRootPath) // openBackend has read and parsed it
+	} else if cfg.trustRoot != nil {
+		tr = cfg.trustRoot
 	}
 	pinned := ""
 	if len(cfg.LogPublicKeyPEM) > 0 {
@@ -154,7 +170,9 @@ func logTrust(cfg explorerConfig) func(logID string) (bool, string) {
 		if ok {
 			return true, ""
 		}
-		return false, fmt.Sprintf("this entry comes from log %s…, which your trusted root does not list and whose key is not pinned: pass --trusted-root FILE", safetext.Truncate(logID, 8))
+		short := []rune(safetext.Line(logID))
+		short = short[:min(8, len(short))]
+		return false, fmt.Sprintf("this entry comes from log %s…, which your trusted root does not list and whose key is not pinned: pass --trusted-root FILE", string(short))
 	}
 }
 
@@ -173,6 +191,24 @@ func openBackend(ctx context.Context, cfg *explorerConfig) (ui.Backend, *logs.Co
 			logsCfg = lc
 		}
 	}
+	pol := cfg.Policy
+	if cfg.TrustedRootPath == "" {
+		m, err := cfg.Trust.load()
+		if err != nil {
+			return nil, logsCfg, err
+		}
+		var trusted []logs.Log
+		if pol.TrustedRoot, trusted, err = trustedRoot(m, time.Now()); err != nil {
+			return nil, logsCfg, err
+		}
+		if len(trusted) > 0 {
+			if logsCfg == nil {
+				logsCfg = &logs.Config{}
+			}
+			logsCfg.Trusted = trusted
+		}
+		cfg.TrustMarker, cfg.trustRoot = m.Marker(), pol.TrustedRoot
+	}
 	sel, err := logs.Resolve(cfg.LogURL, os.Getenv, logsCfg)
 	if err != nil {
 		return nil, logsCfg, usageErr(fmt.Errorf("choosing the log: %w", err))
@@ -183,7 +219,6 @@ func openBackend(ctx context.Context, cfg *explorerConfig) (ui.Backend, *logs.Co
 			cfg.LogName = sel.Log.URL
 		}
 	}
-	pol := cfg.Policy
 	if cfg.TrustedRootPath != "" {
 		tr, err := os.ReadFile(cfg.TrustedRootPath)
 		if err != nil {
@@ -196,13 +231,21 @@ func openBackend(ctx context.Context, cfg *explorerConfig) (ui.Backend, *logs.Co
 	}
 	bc := backend.Config{
 		RegistryHost: cfg.RegistryHost, Insecure: cfg.Insecure,
-		Log: sel.Log, KeyPEM: cfg.LogPublicKeyPEM, Policy: pol,
+		SignatureRepository: cfg.Registry.signatureRepository,
+		Log:                 sel.Log, KeyPEM: cfg.LogPublicKeyPEM, Policy: pol,
 		Capabilities: cfg.HostFiles,
 	}
 	// The explorer recalls and remembers checkpoints here, as loginfo
 	// does (ui.CheckpointMemory); a throw-away log is not remembered.
 	if dir, err := state.DefaultDir(os.Getenv); err == nil && !cfg.ForgetCheckpoints {
 		bc.Store = &state.Store{Dir: dir}
+	}
+	// A tiles log has no search API: the explorer's search answers from
+	// its mirror, where `provscope mirror` keeps it by default.
+	if sel.Log.Kind == logs.KindTiles {
+		if dir, err := mirror.DefaultDir(os.Getenv, sel.Log.TilesPrefix()); err == nil {
+			bc.MirrorDir = dir
+		}
 	}
 	b, err := backend.Open(ctx, bc)
 	if err != nil {
@@ -216,6 +259,9 @@ func openBackend(ctx context.Context, cfg *explorerConfig) (ui.Backend, *logs.Co
 // offer to start the offline demo world.
 func runDefault(cmd *cobra.Command, args []string) error {
 	cfg := explorerConfig{}
+	if err := cfg.Registry.read(cmd); err != nil {
+		return err
+	}
 	if len(args) == 1 {
 		host, rest, ok := strings.Cut(args[0], "/")
 		if !ok || (!strings.ContainsAny(host, ".:") && host != "localhost") {
@@ -305,6 +351,13 @@ func parseSignerSpec(spec string, keyFiles bool, readKey func(path string) ([]by
 // pinSigner is the explorer's PinSigner: b, requiring the signer spec
 // names (parseSignerSpec), and the header label for it.
 func pinSigner(b ui.Backend, spec string, keyFiles bool) (ui.Backend, string, error) {
+	if h, ok := b.(headCheckingBackend); ok { // an SSH session's, with its head watcher
+		nb, label, err := pinSigner(h.Backend, spec, keyFiles)
+		if err != nil {
+			return nil, "", err
+		}
+		return newReportingBackend(nb, h.info), label, nil
+	}
 	if r, ok := b.(*reportingBackend); ok { // an SSH session's
 		nb, label, err := pinSigner(r.Backend, spec, keyFiles)
 		if err != nil {

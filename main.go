@@ -105,6 +105,8 @@ world to try it on, or one of the commands below in a pipeline.`,
 		newWatchCmd(),
 		newTrustCmd(),
 	)
+	// provscope IMAGE opens the explorer: it reads this flag in runDefault.
+	(&registryFlags{}).register(root)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	return root
 }

@@ -145,6 +145,10 @@ type World struct {
 	logDone chan error
 	log     *server.Log
 	tempDir bool
+	// upload logs entries into the world's log (the seeder's and Append's).
+	upload cosignfmt.Uploader
+	// stopGrow stops the goroutines Grow started and waits for them.
+	stopGrow []func()
 }
 
 // Start starts the registry and the log, seeds the world and returns it.
@@ -193,9 +197,10 @@ func Start(ctx context.Context, opts Options) (_ *World, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating log client: %w", err)
 	}
+	w.upload = cosignfmt.RekorUploader(rc)
 	s := &seeder{
 		w:      w,
-		upload: cosignfmt.RekorUploader(rc),
+		upload: w.upload,
 		ctx:    ctx,
 		ropts:  []remote.Option{remote.WithContext(ctx), remote.WithAuth(authn.Anonymous)},
 	}
@@ -321,6 +326,10 @@ func (w *World) TrustedSigners() []proof.TrustedSigner {
 // directory.
 func (w *World) Close() error {
 	var errs []error
+	for _, stop := range w.stopGrow {
+		stop()
+	}
+	w.stopGrow = nil
 	if w.reg != nil {
 		errs = append(errs, w.reg.Close())
 	}

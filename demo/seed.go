@@ -28,7 +28,7 @@ var keySeeds = []struct{ name, seed string }{
 }
 
 // rogueKeySeed is the seed of a key that is not the world's: it signs and
-// logs demo/rogue:v1 as an attacker would with a key of their own. Its
+// logs demo/z-rogue:v1 as an attacker would with a key of their own. Its
 // signature is intact and logged, and the world's trust policy rejects it.
 const rogueKeySeed = "provscope demo rogue key: nobody trusts it"
 
@@ -199,8 +199,9 @@ func (s *seeder) seed() error {
 		return err
 	}
 
-	// demo/rogue: signed and logged, by a key nobody trusts.
-	rogue, err := s.push(ref("rogue", "v1"), "rogue 1", "amd64")
+	// demo/z-rogue: signed and logged, by a key nobody trusts (named to
+	// list last, after the world's own repositories).
+	rogue, err := s.push(ref("z-rogue", "v1"), "rogue 1", "amd64")
 	if err != nil {
 		return err
 	}
@@ -299,7 +300,7 @@ func (s *seeder) seed() error {
 			Attestation: "slsaprovenance",
 		},
 		{
-			Name: "rogue-key", Image: ref("rogue", "v1"), Digest: rogue.DigestStr(), Key: "2026", Format: "legacy", LogEntries: 1, Untrusted: true,
+			Name: "rogue-key", Image: ref("z-rogue", "v1"), Digest: rogue.DigestStr(), Key: "2026", Format: "legacy", LogEntries: 1, Untrusted: true,
 			Special:     "signed and logged by a key nobody trusts (an attacker's own): intact and logged, by the wrong signer",
 			Expect:      model.VerdictFailed,
 			Expectation: "fails with the 2026 key and under the world's trust policy; without a pinned signer it is only unpinned, never verified",

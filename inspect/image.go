@@ -155,10 +155,6 @@ func (r *ImageReport) AttachmentVerdict(i int) model.Verdict {
 // valid signature has no log entry; else failed. The error is for an image
 // that could not be read at all (verdict error).
 func VerifyImage(ctx context.Context, deps Deps, ref string, pol Policy, progress Progress) (*ImageReport, error) {
-	now := time.Now
-	if deps.Now != nil {
-		now = deps.Now
-	}
 	rep := &ImageReport{Reference: ref, Attachments: []AttachmentReport{}, SignerPinned: pol.Pinned(), Signers: []model.Signer{}}
 	img, err := deps.Registry.Resolve(ctx, ref)
 	if err != nil {
@@ -170,6 +166,24 @@ func VerifyImage(ctx context.Context, deps Deps, ref string, pol Policy, progres
 	if derr != nil && len(atts) == 0 {
 		rep.Verdict, rep.Reason = model.VerdictError, derr.Error()
 		return rep, fmt.Errorf("discovering attachments of %s: %w", ref, derr)
+	}
+	return verifyResolved(ctx, deps, rep, img, atts, derr, pol, progress), nil
+}
+
+// VerifyResolved is VerifyImage on an image the caller has already
+// resolved and discovered with deps.Registry (the explorer, which resolves
+// each image once): img must be what ref resolved to and atts what is
+// attached to img.Digest. Every attachment is verified as VerifyImage
+// does; only the registry round trips are saved.
+func VerifyResolved(ctx context.Context, deps Deps, ref string, img model.Image, atts []model.Attachment, pol Policy, progress Progress) *ImageReport {
+	rep := &ImageReport{Reference: ref, Digest: img.Digest, Attachments: []AttachmentReport{}, SignerPinned: pol.Pinned(), Signers: []model.Signer{}}
+	return verifyResolved(ctx, deps, rep, img, atts, nil, pol, progress)
+}
+
+func verifyResolved(ctx context.Context, deps Deps, rep *ImageReport, img model.Image, atts []model.Attachment, derr error, pol Policy, progress Progress) *ImageReport {
+	now := time.Now
+	if deps.Now != nil {
+		now = deps.Now
 	}
 	v := &verifier{deps: deps, pol: pol, now: now(), progress: progress, consistent: map[string]error{}}
 	for i, a := range atts {
@@ -193,7 +207,7 @@ func VerifyImage(ctx context.Context, deps Deps, ref string, pol Policy, progres
 	if derr != nil && rep.Verdict != model.VerdictVerified {
 		rep.Reason += " (some attachment sources could not be read: " + derr.Error() + ")"
 	}
-	return rep, nil
+	return rep
 }
 
 func digestRef(ref, digest string) string {
@@ -356,6 +370,9 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 				sigErr = &proof.WrongKeyError{Pinned: pinned, Actual: own}
 			}
 			ar.Signer = own
+			// The steps below check the log entry of the key that did
+			// sign: the failure is who signed, not the entry.
+			keyPEM = ownKey
 		}
 	}
 	if sigErr != nil {
@@ -364,7 +381,11 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 			ev = []model.Evidence{{Label: "key", Value: signer.String()}}
 		}
 		if ar.Signer != signer {
-			ev = append(ev, model.Evidence{Label: "signed by", Value: proof.DescribeSigner(ar.Signer)})
+			by := proof.DescribeSigner(ar.Signer)
+			if ar.Signer.Subject == "" && ar.Signer.KeyFingerprint != "" {
+				by = "key sha256:" + ar.Signer.KeyFingerprint
+			}
+			ev = append(ev, model.Evidence{Label: "signed by", Value: by})
 		}
 		r.Fail(StepSignature, "Signature", sigErr, ev...)
 	} else {

@@ -96,6 +96,9 @@ func TimelineForImage(ctx context.Context, deps Deps, ref string) (*Timeline, er
 	}
 	tl := &Timeline{Subject: ref, Digest: rep.Digest, Log: rep.Log, Notes: rep.Notes}
 	addAbout(tl, rep, true)
+	if len(tl.Events) == 0 {
+		tl.Notes = append(tl.Notes, "no log entry is about the current digest "+rep.Digest)
+	}
 	if rep.Repository != "" {
 		moves, notes := orphanedDigests(ctx, deps, rep.Repository, rep.Digest)
 		tl.Notes = append(tl.Notes, notes...)

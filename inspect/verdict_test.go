@@ -146,6 +146,17 @@ func TestExplanations(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a wrong key fails once, at the signature", func(t *testing.T) {
+		rep := verify(t, "old-key", Policy{KeyPEM: k2026.PublicKeyPEM})
+		for _, s := range rep.Attachments[0].Result.Steps {
+			if s.Status == model.StatusFail && s.Name != StepSignature {
+				t.Errorf("step %s fails too (%s): the entry of the key that signed should check out", s.Name, s.Detail)
+			}
+		}
+		if got := rep.Attachments[0].Signer.KeyFingerprint; got != k2025.Fingerprint {
+			t.Errorf("signer = %s, want the key that signed, %s", got, k2025.Fingerprint)
+		}
+	})
 	t.Run("the untrusted log is named", func(t *testing.T) {
 		rep := verify(t, "signed-bundle", Policy{KeyPEM: k2026.PublicKeyPEM})
 		f := firstFailure(rep)

@@ -66,7 +66,7 @@ func TestTextRoundTrip(t *testing.T) {
 			t.Errorf("Status round trip %v: got %v, %v", s, got, err)
 		}
 	}
-	for v := VerdictPending; v <= VerdictError; v++ {
+	for v := VerdictPending; v <= VerdictUnpinned; v++ {
 		b, _ := v.MarshalText()
 		var got Verdict
 		if err := got.UnmarshalText(b); err != nil || got != v {

@@ -99,8 +99,34 @@ func ParseTlogProof(b []byte) (TlogProof, error) {
 	if len(cp) == 0 {
 		return p, bad("no checkpoint")
 	}
+	if err := CanonicalNoteSignatures(cp); err != nil {
+		return p, err
+	}
 	p.Checkpoint = cp
 	return p, nil
+}
+
+// CanonicalNoteSignatures checks that every signature line of a signed
+// note encodes its signature in canonical base64. The note format's
+// decoder ignores the unused low bits of a final base64 character, so one
+// signature has several encodings; evidence must have exactly one, so that
+// a changed byte always shows.
+func CanonicalNoteSignatures(note []byte) error {
+	_, sigs, ok := bytes.Cut(note, []byte("\n\n"))
+	if !ok {
+		return &MalformedError{What: "signed note", Reason: "no empty line before the signatures"}
+	}
+	for i, l := range strings.Split(strings.TrimSuffix(string(sigs), "\n"), "\n") {
+		f := strings.Fields(l)
+		if len(f) == 0 {
+			continue
+		}
+		enc := f[len(f)-1]
+		if b, err := base64.StdEncoding.DecodeString(enc); err == nil && base64.StdEncoding.EncodeToString(b) != enc {
+			return &MalformedError{What: "signed note", Reason: fmt.Sprintf("signature line %d is not canonical base64", i+1)}
+		}
+	}
+	return nil
 }
 
 func truncateForError(s string) string {

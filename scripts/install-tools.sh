@@ -42,6 +42,35 @@ install_one() { # name version package [binary, when go install names it otherwi
 	echo "install-tools: $name $version built in $((SECONDS - start))s"
 }
 
+# install_freeze builds freeze FREEZE_VERSION with wazero WAZERO_VERSION:
+# the wazero v1.8.0 that freeze v0.2.2 pins crashes under Go 1.26, and `go
+# install pkg@version` cannot override a dependency, so freeze is built from a
+# throwaway module that requires both.
+WAZERO_VERSION=${WAZERO_VERSION:-v1.12.0}
+install_freeze() {
+	local dir="$TOOLS_DIR/freeze-$FREEZE_VERSION-wazero-$WAZERO_VERSION"
+	if [[ -x "$dir/bin/freeze" ]]; then
+		echo "install-tools: freeze $FREEZE_VERSION (wazero $WAZERO_VERSION) cached in $dir"
+	else
+		echo "install-tools: building freeze $FREEZE_VERSION with wazero $WAZERO_VERSION"
+		local mod
+		mod=$(mktemp -d)
+		mkdir -p "$dir/gocache"
+		(
+			cd "$mod"
+			printf 'module freezebuild\n\ngo 1.26\n' >go.mod
+			printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/charmbracelet/freeze"\n' >tools.go
+			export GOCACHE="$dir/gocache" GOFLAGS=-buildvcs=false
+			go get "github.com/charmbracelet/freeze@$FREEZE_VERSION" "github.com/tetratelabs/wazero@$WAZERO_VERSION"
+			go build -o "$dir/bin.tmp/freeze" github.com/charmbracelet/freeze
+		)
+		rm -rf "$dir/bin" && mv "$dir/bin.tmp" "$dir/bin"
+		rm -rf "$dir/gocache" "$mod"
+	fi
+	mkdir -p "$TOOLS_DIR/bin"
+	ln -sf "$dir/bin/freeze" "$TOOLS_DIR/bin/freeze"
+}
+
 if [[ $# -gt 0 ]]; then
 	mkdir -p "$TOOLS_DIR/bin"
 	for t in "$@"; do
@@ -51,8 +80,7 @@ if [[ $# -gt 0 ]]; then
 			ln -sf "$TOOLS_DIR/golangci-lint-$GOLANGCI_LINT_VERSION/bin/golangci-lint" "$TOOLS_DIR/bin/golangci-lint"
 			;;
 		freeze)
-			install_one freeze "$FREEZE_VERSION" github.com/charmbracelet/freeze
-			ln -sf "$TOOLS_DIR/freeze-$FREEZE_VERSION/bin/freeze" "$TOOLS_DIR/bin/freeze"
+			install_freeze
 			;;
 		*) echo "install-tools: unknown tool $t (want lint or freeze)" >&2; exit 2 ;;
 		esac

@@ -19,8 +19,10 @@ command -v tmux >/dev/null || { echo "screenshots-learn: tmux is required" >&2; 
 
 tmp=$(mktemp -d)
 session="provscope-learn-shots-$$"
+# A server of its own: another tmux user on this machine cannot end it.
+sock="$session"
 cleanup() {
-	tmux kill-session -t "$session" 2>/dev/null || true
+	tmux -L "$sock" kill-server 2>/dev/null || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -37,17 +39,21 @@ mkdir -p screenshots
 shot() {
 	local name=$1
 	shift
-	tmux kill-session -t "$session" 2>/dev/null || true
-	tmux new-session -d -s "$session" -x 120 -y 40 \
+	# The next session starts before the last one ends: a server whose
+	# last session ends exits, and one starting then can fail.
+	local old=$session
+	session="$sock-$name"
+	tmux -L "$sock" new-session -d -s "$session" -x 120 -y 40 \
 		"env TERM=xterm-256color COLORTERM=truecolor $PROVSCOPE learn --seed 7 --free"
+	tmux -L "$sock" kill-session -t "=$old" 2>/dev/null || true
 	sleep 1
 	local k
 	for k in "$@"; do
-		tmux send-keys -t "$session" "$k"
+		tmux -L "$sock" send-keys -t "$session" "$k"
 		sleep 0.05
 	done
 	sleep 0.7
-	tmux capture-pane -t "$session" -p -e >"$tmp/$name.ansi"
+	tmux -L "$sock" capture-pane -t "$session" -p -e >"$tmp/$name.ansi"
 	# tmux lets a colour run on to the next lines; freeze starts each line
 	# plain: repeat the styling in force at the start of every line.
 	python3 - "$tmp/$name.ansi" <<'PY'

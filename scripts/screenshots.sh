@@ -24,33 +24,49 @@ PROVSCOPE=$(cd "$(dirname "$PROVSCOPE")" && pwd)/$(basename "$PROVSCOPE")
 mkdir -p "$OUT"
 work=$(mktemp -d)
 session="provscope-shots-$$"
-trap 'tmux kill-session -t "$session" 2>/dev/null || true; rm -rf "$work"' EXIT
+# A server of its own: another tmux user on this machine cannot end it.
+sock="$session"
+trap 'tmux -L "$sock" kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
 
+runs=0
 start() { # width height
-	tmux kill-session -t "$session" 2>/dev/null || true
-	tmux new-session -d -s "$session" -x "$1" -y "$2" \
+	# The next session starts before the last one ends: a server whose last
+	# session ends exits, and one starting then can fail.
+	local old=$session
+	runs=$((runs + 1))
+	session="$sock-$runs"
+	tmux -L "$sock" new-session -d -s "$session" -x "$1" -y "$2" \
 		"cd '$work' && TERM=xterm-256color COLORTERM=truecolor '$PROVSCOPE' demo 2>>'$work/stderr.log'; echo \"provscope exited: \$?\" >>'$work/stderr.log'; sleep 30"
+	tmux -L "$sock" kill-session -t "=$old" 2>/dev/null || true
 	# Wait until the world is seeded and the explorer is up.
 	for _ in $(seq 1 100); do
-		if tmux capture-pane -t "$session" -p | grep -q "REPOSITORY"; then return; fi
+		if tmux -L "$sock" capture-pane -t "$session" -p | grep -q "REPOSITORY"; then return; fi
 		sleep 0.2
 	done
 	echo "screenshots: the explorer did not start" >&2
-	tmux capture-pane -t "$session" -p >&2
+	tmux -L "$sock" capture-pane -t "$session" -p >&2
 	exit 1
 }
 
 keys() { # key… (tmux key names); waits a little after each
 	for k in "$@"; do
-		tmux send-keys -t "$session" "$k"
+		tmux -L "$sock" send-keys -t "$session" "$k"
 		sleep 0.4
 	done
+}
+
+repo() { # name: put the images cursor on repository demo/NAME (whatever
+	# the demo's repositories are): filter to it, keep, clear (the cursor
+	# stays on the row).
+	keys 1 f
+	tmux -L "$sock" send-keys -t "$session" -l "demo/$1"
+	keys Enter Escape
 }
 
 shot() { # name [settle seconds]
 	sleep "${2:-1.5}"
 	local ansi="$work/$1.ansi"
-	if ! tmux capture-pane -t "$session" -p -e >"$ansi"; then
+	if ! tmux -L "$sock" capture-pane -t "$session" -p -e >"$ansi"; then
 		echo "screenshots: the session ended before $1" >&2
 		cat "$work/stderr.log" >&2 || true
 		exit 1
@@ -77,10 +93,9 @@ shots=()
 
 # 120×40: the whole flow.
 start 120 40
-# Repositories sort as api, base, keyless, multiarch, rogue, web, worker
-# (G goes to the last, worker; web is just above); web's tags as latest,
-# v1.0.0, v1.1.0, v1.2.0.
-keys G Up Enter
+# web's tags sort as latest, v1.0.0, v1.1.0, v1.2.0.
+repo web
+keys Enter
 shot 01-images 3
 keys Down Down Down Down
 shot 02-image-signatures 2
@@ -88,7 +103,8 @@ keys v
 shot 03-verify 2
 keys 2 Enter
 shot 04-proof
-keys 1 G Enter
+repo worker
+keys Enter
 sleep 2
 keys Down Down Down Down v
 shot 05-stealth-not-logged 2
@@ -105,7 +121,8 @@ keys T q
 # 80×24, the design size: one pane at a time; enter goes on from the
 # image to its entries, then to the proof.
 start 80 24
-keys G Up Enter
+repo web
+keys Enter
 sleep 2
 keys Down Down Down Down
 shot 13-images-80x24 2
@@ -119,17 +136,18 @@ keys Escape q
 
 # 120×40: the filter narrows the images list in place.
 start 120 40
-keys G Up Enter Down Down Down Down
+repo web
+keys Enter Down Down Down Down
 sleep 2
 keys 1 f
-tmux send-keys -t "$session" -l "web1"
+tmux -L "$sock" send-keys -t "$session" -l "web1"
 shot 12-filter 2
 keys Enter q
 
 # 120×40: a keyless signature, signed by an identity (demo/keyless:v1.0.0).
 start 120 40
-keys Down Down Enter
-keys Down Down
+repo keyless
+keys Enter Down Down
 keys v
 shot 10-keyless-identity 2
 keys q
@@ -137,17 +155,18 @@ keys q
 # 120×40: P pins alice inside the session; the workflow-signed tags fail
 # (v1.1.0 verified step by step: the identity step says whose it is).
 start 120 40
-keys Down Down Enter
+repo keyless
+keys Enter
 sleep 2
 keys P
-tmux send-keys -t "$session" -l "alice@provscope.example https://accounts.provscope.example"
+tmux -L "$sock" send-keys -t "$session" -l "alice@provscope.example https://accounts.provscope.example"
 keys Enter
 sleep 2
 keys Down Down Down v
 shot 11-pin-signer 3
 keys q
 
-tmux kill-session -t "$session" 2>/dev/null || true
+tmux -L "$sock" kill-session -t "$session" 2>/dev/null || true
 # freeze is slow (it rasterises through resvg): two at a time.
 for name in "${shots[@]}"; do
 	# line-height 1 joins the box-drawing lines (taller lines leave gaps in

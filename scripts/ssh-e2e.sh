@@ -71,7 +71,9 @@ done
 [[ -n "$port" ]] || fail "no free port found"
 
 step "starting provscope ssh on 127.0.0.1:$port"
-"$bin" ssh --registry "$registry" --log "$log_url" --trusted-root "$work/world/trusted_root.json" \
+# The world's current key is pinned: without a signer nothing verifies
+# (an intact, logged signature is only "unpinned").
+"$bin" ssh --registry "$registry" --log "$log_url" --trusted-root "$work/world/trusted_root.json" --key "$work/world/key-2026.pub" \
 	--listen "127.0.0.1:$port" --authorized-keys "$work/authorized_keys" --host-key "$work/host_key" \
 	--idle-timeout 2m 2>"$out/server.log" &
 server_pid=$!
@@ -168,7 +170,8 @@ step "bob: a search naming a key file is refused: the file would be the server's
 keys e2e:bob /
 keys e2e:bob -l /srv/k.pub
 keys e2e:bob Enter
-wait_screen e2e:bob 04-bob-keyfile-search "not permitted"
+wait_screen e2e:bob 04-bob-keyfile-search "permitted"
+grep -qF "press r to retry" "$out/04-bob-keyfile-search.txt" && fail "a refused key-file search offers a retry"
 keys e2e:bob Escape
 
 width=$(screen_width "$out/03-alice-verified.txt")

@@ -84,6 +84,21 @@ type Options struct {
 	// Fetcher fetches TUF metadata and targets; nil means go-tuf's HTTP
 	// fetcher.
 	Fetcher fetcher.Fetcher
+	// Offline never asks the repository: a cache younger than MaxAge is
+	// used as usual; an older one, else the embedded root (public good
+	// only), is used and marked Stale with ErrOffline.
+	Offline bool
+}
+
+// ErrOffline is the RefreshError of material loaded with Options.Offline.
+var ErrOffline = errors.New("offline: the TUF repository was not asked")
+
+// offlineFetcher refuses every download, so that an Offline load cannot
+// reach the network even when go-tuf wants to refresh expired metadata.
+type offlineFetcher struct{}
+
+func (offlineFetcher) DownloadFile(string, int64, time.Duration) ([]byte, error) {
+	return nil, ErrOffline
 }
 
 // Material is trust material and where it came from.
@@ -178,6 +193,9 @@ func Load(opts Options) (*Material, error) {
 		return nil, fmt.Errorf("creating the trust cache: %w", err)
 	}
 
+	if opts.Offline {
+		opts.Fetcher = offlineFetcher{}
+	}
 	last := lastRefresh(opts)
 	if !opts.Refresh && !last.IsZero() && opts.Now().Sub(last) < opts.MaxAge {
 		if m, err := load(opts, true); err == nil {
@@ -185,12 +203,15 @@ func Load(opts Options) (*Material, error) {
 			return m, nil
 		}
 	}
-	m, err := load(opts, false)
-	if err == nil {
-		m.Source, m.AsOf = SourceTUF, opts.Now()
-		return m, nil
+	refreshErr := ErrOffline
+	if !opts.Offline {
+		m, err := load(opts, false)
+		if err == nil {
+			m.Source, m.AsOf = SourceTUF, opts.Now()
+			return m, nil
+		}
+		refreshErr = err
 	}
-	refreshErr := err
 	if m, err := load(opts, true); err == nil {
 		m.Source, m.AsOf, m.Stale, m.RefreshError = SourceCache, lastRefresh(opts), true, refreshErr.Error()
 		return m, nil

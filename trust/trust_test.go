@@ -264,3 +264,37 @@ func TestHostileRepositoryRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestOfflineOptionNeverAsks: Options.Offline does not ask the repository
+// even when it is up and has something new: an old cache is used and
+// marked with ErrOffline; no cache of a private repository is an error;
+// a cache younger than MaxAge is used unmarked.
+func TestOfflineOptionNeverAsks(t *testing.T) {
+	repo := startTUF(t)
+
+	o := opts(repo, t.TempDir())
+	o.Offline = true
+	if m, err := trust.Load(o); !errors.Is(err, trust.ErrOffline) {
+		t.Errorf("Offline Load without a cache = %+v, %v; want ErrOffline", m, err)
+	}
+
+	dir := t.TempDir()
+	load(t, opts(repo, dir))
+	if err := repo.Publish(targets(t, true)); err != nil {
+		t.Fatal(err)
+	}
+	o = opts(repo, dir)
+	o.Offline = true
+	if m := load(t, o); m.Source != trust.SourceCache || m.Stale || current(t, m) != log2025 {
+		t.Errorf("Offline Load with a fresh cache = %s stale=%v, want the cache unmarked", m.Source, m.Stale)
+	}
+	o.Now = func() time.Time { return time.Now().Add(trust.DefaultMaxAge + time.Hour) }
+	m := load(t, o)
+	if m.Source != trust.SourceCache || !m.Stale || m.RefreshError != trust.ErrOffline.Error() || m.TargetsVersion != 1 || current(t, m) != log2025 {
+		t.Errorf("Offline Load with an old cache = %s stale=%v error %q targets %d; want the old cache (targets 1), marked offline",
+			m.Source, m.Stale, m.RefreshError, m.TargetsVersion)
+	}
+	if !strings.HasSuffix(m.Marker(), ", not refreshed") {
+		t.Errorf("Marker() = %q, want a not-refreshed marker", m.Marker())
+	}
+}

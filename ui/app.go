@@ -24,8 +24,6 @@ package ui
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
@@ -61,6 +59,10 @@ const (
 	overlaySearch
 	overlayLogs
 	overlaySigner
+	overlayTimeline // ui/timeline.go
+	overlayWatchAsk // ui/watch.go
+	overlayWatch
+	overlayOpen // ui/open.go
 )
 
 // Minimum sizes: below minW×minH the explorer shows one line saying so;
@@ -152,9 +154,26 @@ type App struct {
 	signerSpec   string
 	selImage     string
 	pendingRef   string
+	tl           *timelineState // the timeline overlay (ui/timeline.go)
+	timelineReq  int
+	watch        *watchState // the watch overlay (ui/watch.go)
+	watchReq     int
+	watchEvery   watchInterval
 	imageEntries *entriesLoadedMsg
 	bgQueue      []bgJob
 	bgRunning    int
+	// bgQueued are the image refs queued or verified in the background
+	// (queueVisibleImages), so a row scrolling back is not queued twice.
+	bgQueued map[string]bool
+
+	// recent are the references opened before, newest first (the o
+	// prompt's up and down walk them from recentPos); remember keeps
+	// one for later sessions (rememberRef). openRegistry switches registries.
+	recent       []string
+	recentPos    int
+	rememberRef  func(ref string)
+	openRegistry RegistryOpener
+	registryReq  int
 }
 
 // New returns the explorer for one session. c is copied; the App keeps it
@@ -340,10 +359,23 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 	case RefreshHeadMsg:
 		return a.refreshHead()
 	case tea.PasteMsg:
-		if a.overlay == overlaySearch || a.overlay == overlayLogs || a.overlay == overlaySigner {
+		if a.overlay == overlaySearch || a.overlay == overlayLogs || a.overlay == overlaySigner || a.overlay == overlayWatchAsk || a.overlay == overlayOpen {
 			a.input.Update(msg)
+		} else if f := a.focusedFilter(); f != nil && f.typing && a.overlay == overlayNone {
+			f.in.Update(msg)
+			return a.filterChanged()
 		}
 		return nil
+	}
+	if wm, ok := msg.(WatchSteppedMsg); ok {
+		return a.handleWatch(wm)
+	}
+	if tm, ok := msg.(timelineLoadedMsg); ok {
+		a.handleTimeline(tm)
+		return nil
+	}
+	if rm, ok := msg.(registryOpenedMsg); ok {
+		return a.registryOpened(rm)
 	}
 	if cmd, ok := a.handleResult(msg); ok {
 		return cmd
@@ -387,6 +419,14 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return a.logsKey(msg)
 	case overlaySigner:
 		return a.signerKey(msg)
+	case overlayTimeline:
+		return a.timelineKey(msg)
+	case overlayWatchAsk:
+		return a.watchAskKey(msg)
+	case overlayWatch:
+		return a.watchKey(msg)
+	case overlayOpen:
+		return a.openKey(msg)
 	}
 	if a.focus == PaneLearn && a.learn != nil {
 		// The teaching mode owns its keys (tab included: it switches its
@@ -448,7 +488,7 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	case key.Matches(msg, k.Search):
-		return a.openPrompt(overlaySearch, "/ ", "sha256:…, email or identity (prefix), UUID, log index, key.pem")
+		return a.openPrompt(overlaySearch, "/ ", "image ref or sha256:…, email or identity (prefix), UUID, log index, key.pem")
 	case key.Matches(msg, k.LogPicker):
 		if len(a.c.Logs) == 0 || a.c.OpenLog == nil {
 			a.status = "no other logs are configured"
@@ -462,6 +502,13 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		return a.openPrompt(overlaySigner, "signer: ", "alice@example.com https://accounts.example.com")
+	case key.Matches(msg, k.Open):
+		a.recentPos = -1
+		ph := "ghcr.io/org/app:v1"
+		if len(a.recent) > 0 {
+			ph = "↑ " + safe(a.recent[0])
+		}
+		return a.openPrompt(overlayOpen, "open: ", ph)
 	case key.Matches(msg, k.Verify):
 		return a.verifySelection()
 	case key.Matches(msg, k.Consistency):
@@ -472,6 +519,10 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return a.copySelection()
 	case key.Matches(msg, k.Export):
 		return a.export()
+	case key.Matches(msg, k.Timeline):
+		return a.openTimeline()
+	case key.Matches(msg, k.Watch):
+		return a.openWatch()
 	}
 	switch a.focus {
 	case PaneImages:
@@ -483,7 +534,7 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		if key.Matches(msg, k.Enter) && !a.grid() {
 			a.forward()
 		}
-		return cmd
+		return tea.Batch(cmd, a.queueVisibleImages())
 	case PaneEntries:
 		if key.Matches(msg, k.Back) && a.entries.filter.in.Value() != "" {
 			a.entries.clearFilter()
@@ -652,20 +703,14 @@ func (a *App) signerPinned(msg signerPinnedMsg) tea.Cmd {
 			queue = append(queue, j)
 		}
 	}
-	a.bgQueue = queue
-	repos := slices.Sorted(maps.Keys(a.s.tags))
-	for _, repo := range repos {
-		for _, t := range a.s.tags[repo].tags {
-			a.bgQueue = append(a.bgQueue, bgJob{ref: repo + ":" + t.Name, gen: a.signerGen})
-		}
-	}
+	a.bgQueue, a.bgQueued = queue, map[string]bool{}
 	a.images.rebuild()
 	if msg.label == "" {
 		a.status = "signer unpinned: each signature is checked against the key its own log entry records"
 	} else {
 		a.status = "signer pinned: " + msg.label + " · images verifying again"
 	}
-	return a.pumpBackground()
+	return a.queueVisibleImages()
 }
 
 func (a *App) search(q string) tea.Cmd {

@@ -616,3 +616,27 @@ func TestFailedStepScrolledIntoView(t *testing.T) {
 		t.Errorf("status %q, want the verdict and the first failure", st)
 	}
 }
+
+// refusingBackend refuses every search the way an SSH session's backend
+// refuses a key-file search: the session may not read the host's files.
+type refusingBackend struct{ *fakebackend.Backend }
+
+func (refusingBackend) Search(context.Context, string) (ui.SearchResult, error) {
+	return ui.SearchResult{}, fmt.Errorf("reading public key file /srv/k.pub: %w", ui.ErrNotPermitted)
+}
+
+// TestRefusedSearchOffersNoRetry: a refusal is not a log failure: the pane
+// says what was refused and offers no retry, which could never succeed.
+func TestRefusedSearchOffersNoRetry(t *testing.T) {
+	a := startWith(t, refusingBackend{fakebackend.New()}, 80, 24, nil)
+	press(t, a, ui.DefaultKeyMap().Search)
+	typeText(t, a, "/srv/k.pub")
+	send(t, a, keyMsg("enter"))
+	s := screen(t, a, 80, 24)
+	if !strings.Contains(s, "not permitted") {
+		t.Errorf("the refusal is not shown:\n%s", s)
+	}
+	if strings.Contains(s, "press r to retry") || strings.Contains(s, "reading the log") {
+		t.Errorf("a refusal is offered a retry or blamed on the log:\n%s", s)
+	}
+}

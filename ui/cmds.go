@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/provscope/provscope/inspect"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"github.com/go-openapi/strfmt"
 	"github.com/sigstore/rekor/pkg/generated/models"
 
+	"github.com/provscope/provscope/inspect"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/registry/cosignfmt"
@@ -197,6 +197,22 @@ func entriesForCmd(ctx context.Context, b Backend, title string, img model.Image
 	}
 }
 
+// ErrInvalidQuery marks a search typed wrong, such as a shortened digest:
+// an input error, not a failure of the log, so the explorer offers no
+// retry. Backends wrap it.
+var ErrInvalidQuery = errors.New("invalid search")
+
+// ErrNotPermitted marks an action this session may not take (a capability
+// it lacks, such as reading a file on an SSH server): retrying cannot
+// help, so the explorer offers no retry. Backends wrap it.
+var ErrNotPermitted = errors.New("not permitted in this session")
+
+// retryable reports whether err is worth a retry: not an input error and
+// not a refusal.
+func retryable(err error) bool {
+	return !errors.Is(err, ErrInvalidQuery) && !errors.Is(err, ErrNotPermitted)
+}
+
 func searchCmd(ctx context.Context, b Backend, q string, id int) tea.Cmd {
 	return func() tea.Msg {
 		r, err := b.Search(ctx, q)
@@ -337,12 +353,20 @@ func waitVerify(ch <-chan verifyEventMsg) tea.Cmd {
 	}
 }
 
-// backgroundCmd resolves an image and verifies it, for the badges.
-func backgroundCmd(ctx context.Context, b Backend, ref string, gen int) tea.Cmd {
+// backgroundCmd resolves an image (unless given: the explorer resolved
+// it already) and verifies it, for the badges. The verifier gets the
+// image it resolved, so the registry is asked once per image.
+func backgroundCmd(ctx context.Context, b Backend, ref string, resolved *model.Image, resolvedAtts []model.Attachment, gen int) tea.Cmd {
 	return func() tea.Msg {
-		img, atts, err := b.Image(ctx, ref)
-		if err != nil {
-			return backgroundDoneMsg{ref: ref, imgErr: err, gen: gen}
+		var img model.Image
+		var atts []model.Attachment
+		if resolved != nil {
+			img, atts = *resolved, resolvedAtts
+		} else {
+			var err error
+			if img, atts, err = b.Image(ctx, ref); err != nil {
+				return backgroundDoneMsg{ref: ref, imgErr: err, gen: gen}
+			}
 		}
 		res, verr := b.Verify(ctx, Subject{Ref: ref, Image: &img, Attachments: atts}, nil)
 		return backgroundDoneMsg{ref: ref, img: img, atts: atts, res: res, err: verr, gen: gen}

@@ -36,6 +36,10 @@ type Common struct {
 	// key fingerprint or a certificate identity); empty when none is
 	// pinned.
 	Signer string
+	// TrustMarker, when not empty, is shown in the header: the Sigstore
+	// trust root in use is stale or only the one compiled in ("trust root
+	// as of DATE, not refreshed", trust.Material.Marker).
+	TrustMarker string
 	// Logs are the choices of the log picker; OpenLog switches to one and
 	// returns the backend to use from then on. Either may be empty/nil,
 	// which disables the picker.

@@ -15,7 +15,8 @@ import (
 )
 
 // TestDemoWorldFlow walks the flow a new user takes on the real demo world
-// (embedded registry and log on loopback, through ui/backend): select an
+// (embedded registry and log on loopback, through ui/backend, under the
+// demo's trust policy as provscope demo pins it): select an
 // image, see its signatures and log entry, verify it, watch the proof, then
 // see the stealth-signed image fail with "no log entry".
 func TestDemoWorldFlow(t *testing.T) {
@@ -36,7 +37,7 @@ func TestDemoWorldFlow(t *testing.T) {
 	b, err := backend.Open(ctx, backend.Config{
 		RegistryHost: w.RegistryHost,
 		Log:          logs.Log{Name: "demo", URL: w.LogURL, Kind: logs.KindRekorV1},
-		KeyPEM:       w.LogPublicKeyPEM, Policy: inspect.Policy{TrustedRoot: tr},
+		KeyPEM:       w.LogPublicKeyPEM, Policy: inspect.Policy{TrustedRoot: tr, Trusted: w.TrustedSigners()},
 	})
 	if err != nil {
 		t.Fatalf("opening the backend: %v", err)
@@ -106,7 +107,7 @@ func TestDemoKeyboardOnly80x24(t *testing.T) {
 	b, err := backend.Open(ctx, backend.Config{
 		RegistryHost: w.RegistryHost,
 		Log:          logs.Log{Name: "demo", URL: w.LogURL, Kind: logs.KindRekorV1},
-		KeyPEM:       w.LogPublicKeyPEM, Policy: inspect.Policy{TrustedRoot: tr},
+		KeyPEM:       w.LogPublicKeyPEM, Policy: inspect.Policy{TrustedRoot: tr, Trusted: w.TrustedSigners()},
 	})
 	if err != nil {
 		t.Fatalf("opening the backend: %v", err)
@@ -171,10 +172,8 @@ func TestDemoKeyboardOnly80x24(t *testing.T) {
 		t.Fatalf("selected %q, want demo/web:v1.2.0:\n%s", a.SelectedImage(), screen(t, a, 80, 24))
 	}
 	pressShown("v verify selection", "v")
-	// Intact and logged; "verified" once the session pins the demo's
-	// signers, "unpinned" until then. Either way its entry verifies.
-	if v, _ := a.VerdictOf("demo/web:v1.2.0"); v != "verified" && v != "unpinned" {
-		t.Fatalf("demo/web:v1.2.0 verdict = %q (%s), want verified or unpinned", v, a.Reason("demo/web:v1.2.0"))
+	if v, _ := a.VerdictOf("demo/web:v1.2.0"); v != "verified" {
+		t.Fatalf("demo/web:v1.2.0 verdict = %q (%s), want verified", v, a.Reason("demo/web:v1.2.0"))
 	}
 	// One pane at a time, the steps showed in the detail pane; esc goes
 	// back to the images, where enter goes on to the log entries, then to

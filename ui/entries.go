@@ -316,6 +316,8 @@ func (p *entriesPane) heading() string {
 // the entry is not loaded.
 type entryCells struct {
 	kind, index, time, signer string
+	// kindBase is the kind without its API version, for a narrow pane.
+	kindBase string
 }
 
 func (p *entriesPane) cells(i int) (entryCells, bool) {
@@ -328,6 +330,7 @@ func (p *entriesPane) cells(i int) (entryCells, bool) {
 	if kind == "" {
 		kind = string(e.Kind)
 	}
+	base := kind
 	if in.APIVersion != "" {
 		kind += " " + in.APIVersion
 	}
@@ -339,7 +342,7 @@ func (p *entriesPane) cells(i int) (entryCells, bool) {
 	if in.Err != "" && in.Signer == (model.Signer{}) {
 		signer = "undecodable body"
 	}
-	return entryCells{kind: safe(kind), index: strconv.FormatInt(e.LogIndex, 10), time: t, signer: signer}, true
+	return entryCells{kind: safe(kind), kindBase: safe(base), index: strconv.FormatInt(e.LogIndex, 10), time: t, signer: signer}, true
 }
 
 // Entries columns: the time's width, and the least a signer keeps before
@@ -352,13 +355,18 @@ const (
 	entEmptyWidth = 60
 )
 
-// widths are the kind, index and signer widths the visible rows need.
-func (p *entriesPane) widths() (kindW, idxW, signerW int) {
+// widths are the kind, index and signer widths the visible rows need
+// (the kind without its version when base).
+func (p *entriesPane) widths(base bool) (kindW, idxW, signerW int) {
 	kindW, idxW, signerW = len("KIND"), len("LOG INDEX"), len("SIGNER")
 	from, to := p.win.visible()
 	for pos := from; pos < to; pos++ {
 		if c, ok := p.cells(p.idx(pos)); ok {
-			kindW = max(kindW, ansi.StringWidth(c.kind))
+			k := c.kind
+			if base {
+				k = c.kindBase
+			}
+			kindW = max(kindW, ansi.StringWidth(k))
 			idxW = max(idxW, len(c.index))
 			signerW = max(signerW, ansi.StringWidth(c.signer))
 		}
@@ -371,7 +379,7 @@ func (p *entriesPane) wantWidth() int {
 	if p.rows() == 0 {
 		return entEmptyWidth
 	}
-	kindW, idxW, signerW := p.widths()
+	kindW, idxW, signerW := p.widths(false)
 	return 2 + kindW + 1 + idxW + 1 + entTimeW + 1 + max(signerW, entSignerMin)
 }
 
@@ -396,6 +404,8 @@ func (p *entriesPane) View() string {
 		return ""
 	}
 	switch {
+	case p.err != nil && !retryable(p.err):
+		return clip(styledWrap(st.Pane.Error, "✗ "+p.err.Error(), w), w, h)
 	case p.err != nil:
 		return clip(append(styledWrap(st.Pane.Error, "✗ "+p.err.Error(), w), styledWrap(st.Pane.Empty, "press r to retry", w)...), w, h)
 	case p.loading:
@@ -412,11 +422,16 @@ func (p *entriesPane) View() string {
 		lines = append(lines, p.filter.view(st, w, p.rows(), len(p.refs)))
 	}
 	// Columns follow the rows on screen; with too little room the time
-	// goes first, then the kind.
-	kindW, idxW, _ := p.widths()
-	showKind, showTime := true, true
+	// goes first, then the kind's version (so the signer stays whole),
+	// then the kind.
+	kindW, idxW, signerW := p.widths(false)
+	showKind, showTime, baseKind := true, true, false
 	if 2+kindW+1+idxW+1+entTimeW+1+entSignerMin > w {
 		showTime = false
+	}
+	if !showTime && 2+kindW+1+idxW+1+signerW > w {
+		baseKind = true
+		kindW, _, _ = p.widths(true)
 	}
 	if !showTime && 2+kindW+1+idxW+1+entSignerMin > w {
 		showKind = false
@@ -457,7 +472,11 @@ func (p *entriesPane) View() string {
 		}
 		row := glyph + " "
 		if showKind {
-			row += fit(c.kind, kindW) + " "
+			k := c.kind
+			if baseKind {
+				k = c.kindBase
+			}
+			row += fit(k, kindW) + " "
 		}
 		row += fit(c.index, idxW) + " "
 		if showTime {

@@ -3,10 +3,12 @@ package ui_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -247,6 +249,12 @@ func TestFilterInPlace(t *testing.T) {
 	if n := a.ImageRowCount(); n != all {
 		t.Errorf("after esc: %d rows, want all %d", n, all)
 	}
+	press(t, a, k.Filter)
+	send(t, a, tea.PasteMsg{Content: "unsig"})
+	if n := a.ImageRowCount(); n != 1 {
+		t.Errorf("pasted filter unsig: %d rows, want 1 (demo/unsigned)", n)
+	}
+	send(t, a, keyMsg("esc"))
 	// Entries: a search listing several entries, filtered by log index.
 	press(t, a, k.Search)
 	typeText(t, a, "*")
@@ -308,7 +316,17 @@ func TestMouse(t *testing.T) {
 	}
 	// In the one-pane layout a click on a tab shows that pane.
 	send(t, a, tea.WindowSizeMsg{Width: 80, Height: 24})
-	click(13, 1) // "2 Entries"
+	tabY := -1
+	for i, l := range strings.Split(screen(t, a, 80, 24), "\n") {
+		if strings.HasPrefix(l, "1 Images │ 2 Entries") {
+			tabY = i
+			break
+		}
+	}
+	if tabY < 0 {
+		t.Fatalf("no tab bar at 80×24:\n%s", screen(t, a, 80, 24))
+	}
+	click(13, tabY) // "2 Entries"
 	if a.Focus() != ui.PaneEntries {
 		t.Errorf("click on the Entries tab: focus %v\n%s", a.Focus(), screen(t, a, 80, 24))
 	}
@@ -317,12 +335,20 @@ func TestMouse(t *testing.T) {
 // TestExpandIndexRevealsChildren: expanding an index on the last visible
 // row scrolls its platforms into view.
 func TestExpandIndexRevealsChildren(t *testing.T) {
-	a, _ := newTestApp(t, 80, 11) // six list rows
 	k := ui.DefaultKeyMap()
-	openImage(t, a, "demo/app", "latest")
-	vis := a.ImageRowsVisible()
+	// The height at which the index is the last of four or more visible
+	// rows.
+	var a *ui.App
+	var vis []string
+	for h := 8; h <= 20; h++ {
+		a, _ = newTestApp(t, 80, h)
+		openImage(t, a, "demo/app", "latest")
+		if vis = a.ImageRowsVisible(); len(vis) >= 4 && vis[len(vis)-1] == "demo/app:latest" {
+			break
+		}
+	}
 	if vis[len(vis)-1] != "demo/app:latest" {
-		t.Fatalf("latest is not the last visible row: %q", vis)
+		t.Fatalf("at no height is latest the last visible row: %q", vis)
 	}
 	press(t, a, k.Enter)
 	vis = a.ImageRowsVisible()
@@ -332,6 +358,8 @@ func TestExpandIndexRevealsChildren(t *testing.T) {
 }
 
 var cutKind = regexp.MustCompile(`[✓✗○!?◇·] (h|ha|has|hash|hashe|hashed|hashedr|hashedre|hashedrek|hashedreko|hashedrekor|hashedrekord|hashedrekord \S*|d|ds|dss|dsse|i|in|int|into|intot|intoto)…`)
+
+var cutSigner = regexp.MustCompile(`\d+ +key [0-9a-f]{0,15}…`)
 
 // TestColumnsNotTruncated: in every golden state and size the images
 // pane's STATUS column and verdicts are whole and the header and banner
@@ -351,9 +379,51 @@ func TestColumnsNotTruncated(t *testing.T) {
 			if sz[0] >= 100 && strings.Contains(s, "REPOSITORY") && !strings.Contains(s, "DIGEST") {
 				t.Errorf("%s %dx%d: images pane without its DIGEST column:\n%s", st.name, sz[0], sz[1], s)
 			}
+			if m := cutSigner.FindString(s); m != "" {
+				t.Errorf("%s %dx%d: entries SIGNER cut (%q):\n%s", st.name, sz[0], sz[1], m, s)
+			}
 			if m := cutKind.FindString(s); m != "" {
 				t.Errorf("%s %dx%d: entries KIND cut (%q):\n%s", st.name, sz[0], sz[1], m, s)
 			}
 		}
+	}
+}
+
+// TestEnterBeforeImageLoads: enter on a tag whose image is still loading
+// moves on to its entries once it has loaded.
+func TestEnterBeforeImageLoads(t *testing.T) {
+	// Every image load (the user's and the background verifications') is
+	// held back until enter has been pressed.
+	var held []tea.Msg
+	hold := func(m tea.Msg) bool {
+		switch fmt.Sprintf("%T", m) {
+		case "ui.imageLoadedMsg", "ui.backgroundDoneMsg":
+			held = append(held, m)
+			return true
+		}
+		return false
+	}
+	c := ui.NewCommon(fakebackend.New(), true, false)
+	c.Now = func() time.Time { return fixedNow }
+	c.RefreshInterval = 0
+	a := ui.New(c)
+	runWatched(t, a, a.Init(), hold, nil)
+	_, cmd := a.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	runWatched(t, a, cmd, hold, nil)
+	for _, km := range []string{"enter", "down", "enter"} { // demo/app's tags, v1.0, enter
+		_, cmd := a.Update(keyMsg(km))
+		runWatched(t, a, cmd, hold, nil)
+	}
+	if len(held) == 0 {
+		t.Fatal("nothing was loading")
+	}
+	if a.SelectedImage() != "demo/app:v1.0" || a.Focus() != ui.PaneImages {
+		t.Fatalf("selected %q, focus %v before the image loaded, want demo/app:v1.0 in images", a.SelectedImage(), a.Focus())
+	}
+	for _, m := range held {
+		send(t, a, m)
+	}
+	if a.Focus() != ui.PaneEntries {
+		t.Errorf("focus %v once the image loaded, want entries", a.Focus())
 	}
 }

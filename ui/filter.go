@@ -75,6 +75,12 @@ func (a *App) filterKey(f *listFilter, msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 	}
+	return a.filterChanged()
+}
+
+// filterChanged narrows the focused list to the filter's new text and
+// tells the App what the cursor now rests on.
+func (a *App) filterChanged() tea.Cmd {
 	a.layout()
 	if a.focus == PaneImages {
 		a.images.rebuild()

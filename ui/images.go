@@ -48,6 +48,9 @@ type imagesPane struct {
 	spinner  string
 	selected string
 	filter   listFilter
+	// note says why the registry lists no repositories (no catalog), in
+	// one line above the tree; "" when it does.
+	note string
 }
 
 func newImagesPane(c *Common, s *session) *imagesPane {
@@ -62,10 +65,19 @@ func (p *imagesPane) SetSize(w, h int) {
 // listHeight is how many rows fit under the column header (and the filter
 // line while there is one).
 func (p *imagesPane) listHeight() int {
+	h := p.h - 1 - p.noteLines()
 	if p.filter.active() {
-		return p.h - 2
+		h--
 	}
-	return p.h - 1
+	return h
+}
+
+// noteLines is 1 when the pane shows its note, else 0.
+func (p *imagesPane) noteLines() int {
+	if p.note != "" {
+		return 1
+	}
+	return 0
 }
 
 // clearFilter drops the filter and shows every row again.
@@ -323,6 +335,9 @@ func (p *imagesPane) title() string {
 	if si := p.win.scrollInfo(); si != "" {
 		t += " " + si
 	}
+	if q := p.quota(); q != "" {
+		t += " · " + q
+	}
 	return t
 }
 
@@ -375,8 +390,14 @@ func (p *imagesPane) View() string {
 		return clip(lines, w, h)
 	case p.s.reposLoading && len(p.rows) == 0:
 		return clip([]string{p.spinner + " loading repositories…"}, w, h)
+	case len(p.rows) == 0 && !p.filter.active() && p.note != "":
+		return clip(styledWrap(st.Pane.Empty, p.note, w), w, h)
 	case len(p.rows) == 0 && !p.filter.active():
 		return clip([]string{st.Pane.Empty.Render("no repositories in this registry")}, w, h)
+	}
+	if p.note != "" {
+		p.win.setHeight(p.listHeight())
+		lines = append(lines, st.Pane.Empty.Render(short(p.note, w)))
 	}
 	if p.filter.active() {
 		lines = append(lines, p.filter.view(st, w, len(p.rows), p.countAll()))
@@ -430,7 +451,7 @@ func (p *imagesPane) countAll() int {
 // rowAt returns the row under line y of the pane's body (0 is its first
 // line), if any.
 func (p *imagesPane) rowAt(y int) (int, bool) {
-	y -= 1 // column header
+	y -= 1 + p.noteLines() // column header, note
 	if p.filter.active() {
 		y--
 	}

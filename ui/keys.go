@@ -28,6 +28,7 @@ type KeyMap struct {
 	// Actions.
 	Filter      key.Binding
 	Search      key.Binding
+	Open        key.Binding
 	Verify      key.Binding
 	Consistency key.Binding
 	Refresh     key.Binding
@@ -37,6 +38,8 @@ type KeyMap struct {
 	Export      key.Binding
 	Dismiss     key.Binding
 	Learn       key.Binding
+	Timeline    key.Binding
+	Watch       key.Binding
 
 	// App.
 	Help key.Binding
@@ -60,6 +63,7 @@ func DefaultKeyMap() KeyMap {
 
 		Filter:      key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "filter this list")),
 		Search:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search the log")),
+		Open:        key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open an image HOST/REPO[:TAG]")),
 		Verify:      key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "verify selection")),
 		Consistency: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "check consistency")),
 		Refresh:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh / retry")),
@@ -68,6 +72,8 @@ func DefaultKeyMap() KeyMap {
 		Copy:        key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy value")),
 		Export:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export evidence")),
 		Dismiss:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "dismiss alert")),
+		Timeline:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "timeline of the image")),
+		Watch:       key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "watch the log for a signer")),
 		Learn:       key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "teaching mode")),
 
 		Help: key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
@@ -85,7 +91,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.NextPane, k.PrevPane, k.JumpPane, k.Enter, k.Back},
-		{k.Filter, k.Search, k.Verify, k.Consistency, k.Refresh, k.LogPicker, k.PinSigner, k.Copy, k.Export, k.Dismiss},
+		{k.Filter, k.Search, k.Open, k.Verify, k.Consistency, k.Refresh, k.LogPicker, k.PinSigner, k.Copy, k.Export, k.Timeline, k.Watch, k.Dismiss},
 		{k.Learn, k.Help, k.Quit},
 	}
 }

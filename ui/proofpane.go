@@ -211,11 +211,11 @@ func (p *proofPane) render() {
 		if sib.Ephemeral {
 			sibStyle = st.Proof.Ephemeral
 		}
-		hl = append(hl, hline{pad + "├─" + sibStyle.Render(sibSide+" "+sib.addr()) + " ", hexOf(sib.Hash),
-			st.Proof.Label.Render(fmt.Sprintf(" proof[%d]", s.ProofIndex))})
+		sibPre := pad + "├─" + sibStyle.Render(sibSide+" "+sib.addr()) + " "
+		hl = append(hl, hline{sibPre, hexOf(sib.Hash), st.Proof.Label.Render(fmt.Sprintf(" proof[%d]", s.ProofIndex))})
 		if i == 0 {
-			hl = append(hl, hline{pad + "└─" + st.Proof.Path.Render(pathSide+" leaf "+path.addr()) + " ", hexOf(path.Hash),
-				st.Proof.Label.Render(" = H(0x00‖body)")})
+			leafPre := pad + "└─" + st.Proof.Path.Render(pathSide+" leaf "+path.addr()) + " "
+			hl = append(hl, hline{leafPre, hexOf(path.Hash), st.Proof.Label.Render(" = H(0x00‖body)")})
 		} else {
 			hl = append(hl, hline{pad + "└─" + st.Proof.Path.Render(pathSide+" "+path.addr()) + " ", hexOf(path.Hash), formulaFor(st, t.Steps[i-1], p.w)})
 		}

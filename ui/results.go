@@ -18,7 +18,7 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 		}
 		a.s.reposLoading = false
 		a.s.repos, a.s.reposErr = msg.repos, msg.err
-		if msg.err != nil {
+		if msg.err != nil && !a.catalogUnavailable(msg.err) { // ui/open.go
 			a.s.reposErr = fmt.Errorf("listing repositories: %w", msg.err)
 		}
 		a.images.rebuild()
@@ -40,19 +40,14 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 			tl.err = fmt.Errorf("listing tags of %s: %w", msg.repo, msg.err)
 		}
 		a.images.rebuild()
-		for _, t := range msg.tags {
-			ref := msg.repo + ":" + t.Name
-			if a.s.results[imageKey(ref)] == nil {
-				a.bgQueue = append(a.bgQueue, bgJob{ref: ref, gen: a.signerGen})
-			}
-		}
-		cmds := []tea.Cmd{a.pumpBackground()}
+		var cmds []tea.Cmd
 		if a.pendingRef != "" {
 			cmds = append(cmds, a.images.selectRef(a.pendingRef))
 		} else {
 			cmds = append(cmds, a.images.selectionCmd())
 		}
-		return tea.Batch(cmds...), true
+		// Only the rows on screen are verified (ui/open.go).
+		return tea.Batch(append(cmds, a.queueVisibleImages())...), true
 
 	case SelectImageMsg:
 		if msg.Ref != a.images.selected {
@@ -81,16 +76,16 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 			}
 		}
 		if msg.ref == a.selImage && msg.id == a.imageReq {
-			return a.loadEntries(msg.ref), true
+			return tea.Batch(a.loadEntries(msg.ref), a.queueVisibleImages()), true
 		}
-		return nil, true
+		return a.queueVisibleImages(), true
 
 	case entriesLoadedMsg:
 		if msg.id != a.entriesReq {
 			return nil, true
 		}
 		err := msg.err
-		if err != nil {
+		if err != nil && retryable(err) {
 			err = fmt.Errorf("reading the log: %w", err)
 		}
 		a.entries.setEntries(msg.title, msg.uuids, msg.entries, err)
@@ -488,7 +483,8 @@ func (a *App) pumpBackground() tea.Cmd {
 		if j.entry != nil {
 			cmds = append(cmds, backgroundEntryCmd(a.c.ctx(), a.c.Backend, *j.entry))
 		} else {
-			cmds = append(cmds, backgroundCmd(a.c.ctx(), a.c.Backend, j.ref, j.gen))
+			img, atts := a.bgImage(j.ref)
+			cmds = append(cmds, backgroundCmd(a.c.ctx(), a.c.Backend, j.ref, img, atts, j.gen))
 		}
 	}
 	if len(cmds) > 0 {

@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -47,6 +48,9 @@ func TestUnpinnedBadge(t *testing.T) {
 		}
 		c := ui.NewCommon(b, true, false)
 		c.Ctx, c.RefreshInterval, c.ExportDir, c.LogName, c.Signer = ctx, 0, t.TempDir(), "demo", signer
+		c.PinSigner = func(context.Context, ui.Backend, string) (ui.Backend, string, error) {
+			return nil, "", errors.New("not in this test")
+		}
 		a := ui.New(c)
 		run(t, a, a.Init())
 		send(t, a, keyMsgSize(80, 24))
@@ -82,13 +86,13 @@ func TestUnpinnedBadge(t *testing.T) {
 			t.Errorf("want the verified verdict and the pinned policy in the header:\n%s", s)
 		}
 		a = open(t, inspect.Policy{Trusted: w.TrustedSigners()}, "key 2025, key 2026, alice, release workflow")
-		openImage(t, a, "demo/rogue", "v1")
+		openImage(t, a, "demo/z-rogue", "v1")
 		press(t, a, k.Verify)
-		if v, _ := a.VerdictOf("demo/rogue:v1"); v != "failed" {
-			t.Fatalf("demo/rogue:v1 verdict = %q (%s), want failed", v, a.Reason("demo/rogue:v1"))
+		if v, _ := a.VerdictOf("demo/z-rogue:v1"); v != "failed" {
+			t.Fatalf("demo/z-rogue:v1 verdict = %q (%s), want failed", v, a.Reason("demo/z-rogue:v1"))
 		}
-		if r := a.Reason("demo/rogue:v1"); !strings.Contains(r, "not a trusted signer") {
-			t.Errorf("demo/rogue:v1 reason %q does not name the untrusted signer", r)
+		if r := a.Reason("demo/z-rogue:v1"); !strings.Contains(r, "not a trusted signer") {
+			t.Errorf("demo/z-rogue:v1 reason %q does not name the untrusted signer", r)
 		}
 	})
 }

@@ -140,6 +140,14 @@ func (a *App) compose() string {
 		body = a.overlayView(a.logsView(), bodyH)
 	case overlaySigner:
 		body = a.overlayView(a.signerView(), bodyH)
+	case overlayOpen:
+		body = a.overlayView(a.openView(), bodyH)
+	case overlayTimeline:
+		body = a.overlayView(a.timelineView(), bodyH)
+	case overlayWatchAsk:
+		body = a.overlayView(a.watchAskView(), bodyH)
+	case overlayWatch:
+		body = a.overlayView(a.watchView(), bodyH)
 	default:
 		body = a.bodyView(bodyH)
 	}
@@ -238,9 +246,12 @@ func (a *App) headerLines() []string {
 	}
 	if a.c.Signer != "" {
 		segs = append(segs, "signer "+safe(a.c.Signer))
-	} else {
+	} else if a.c.PinSigner != nil {
 		// Nothing says whose signature it must be: no image can verify.
 		segs = append(segs, st.VerdictBadge(model.VerdictUnpinned)+" signer not pinned (P pins)")
+	}
+	if a.c.TrustMarker != "" {
+		segs = append(segs, "⚠ "+safe(a.c.TrustMarker))
 	}
 	line := st.App.Title.Render("provscope")
 	var lines []string

@@ -124,10 +124,19 @@ func (t taggable) MediaType() (types.MediaType, error) { return t.mt, nil }
 // "dsse-envelope" and dev.sigstore.bundle.predicateType. created stamps
 // org.opencontainers.image.created. It returns the referrer's digest.
 func WriteBundleReferrer(d name.Digest, bundle []byte, predicateType string, created time.Time, opts ...remote.Option) (v1.Hash, error) {
+	return WriteBundleReferrerIn(d.Context(), d, bundle, predicateType, created, opts...)
+}
+
+// WriteBundleReferrerIn is WriteBundleReferrer storing the referrer in repo
+// instead of beside d (cosign's $COSIGN_REPOSITORY): the subject is read
+// from d and named by digest, so that the referrer is found at
+// repo@<d's digest>.
+func WriteBundleReferrerIn(repo name.Repository, d name.Digest, bundle []byte, predicateType string, created time.Time, opts ...remote.Option) (v1.Hash, error) {
 	subject, err := remote.Head(d, opts...)
 	if err != nil {
 		return v1.Hash{}, fmt.Errorf("reading subject %s: %w", d, err)
 	}
+	d = repo.Digest(d.DigestStr())
 	cfg := static.NewLayer([]byte("{}"), types.OCIConfigJSON)
 	layer := static.NewLayer(bundle, types.MediaType(registry.MediaTypeBundleV03))
 	for _, l := range []v1.Layer{cfg, layer} {

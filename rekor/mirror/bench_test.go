@@ -42,18 +42,26 @@ func newSynthLog(tb testing.TB, n int) *synthLog {
 	}
 	s, _ := cosignfmt.NewSigner(k)
 	sig, _ := s.SignMessage(strings.NewReader("x"))
-	l := &synthLog{files: map[string][]byte{}}
 	d0 := sha256.Sum256([]byte("x"))
 	tmpl, err := body.BuildHashedRekord(body.Digest{Algorithm: "sha256", Hex: hex.EncodeToString(d0[:])}, sig, s.PublicKeyPEM())
 	if err != nil {
 		tb.Fatal(err)
 	}
+	entries := make([][]byte, 0, n)
 	for i := range n {
 		// A distinct digest per entry (the signature, which a mirror does
 		// not check, then no longer matches it).
 		d := sha256.Sum256(binary.BigEndian.AppendUint64(nil, uint64(i))) //nolint:gosec // i >= 0
-		l.entries = append(l.entries, bytes.Replace(tmpl, []byte(hex.EncodeToString(d0[:])), []byte(hex.EncodeToString(d[:])), 1))
+		entries = append(entries, bytes.Replace(tmpl, []byte(hex.EncodeToString(d0[:])), []byte(hex.EncodeToString(d[:])), 1))
 	}
+	return newSynthLogOf(tb, entries)
+}
+
+// newSynthLogOf is a tiles log in memory holding entries.
+func newSynthLogOf(tb testing.TB, entries [][]byte) *synthLog {
+	tb.Helper()
+	n := len(entries)
+	l := &synthLog{files: map[string][]byte{}, entries: entries}
 	tb2 := &tileBuilder{}
 	for i := 0; i < n; i += tileWidth {
 		es := l.entries[i:min(i+tileWidth, n)]

@@ -113,6 +113,11 @@ type Result struct {
 	Checkpoint *proof.VerifiedCheckpoint
 	// From and To are the mirrored sizes before and after the run.
 	From, To uint64
+	// NotIndexed counts the entries of this run that verified but did not
+	// decode as a Rekor entry (proof/body), so the index holds nothing
+	// about them (a Tessera log's entries are arbitrary bytes). Zero for
+	// an audit, which decodes nothing.
+	NotIndexed uint64
 }
 
 // LieError reports that the log served something proof/ rejected: Err is
@@ -177,10 +182,11 @@ func Sync(ctx context.Context, cfg Config) (*Result, error) {
 }
 
 type run struct {
-	cfg Config
-	s   *store
-	log *tiles.Client
-	st  state
+	cfg        Config
+	s          *store
+	log        *tiles.Client
+	st         state
+	notIndexed uint64
 }
 
 func (r *run) sync(ctx context.Context) (*Result, error) {
@@ -265,7 +271,7 @@ func (r *run) sync(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 	}
-	return &Result{Checkpoint: cp, From: from, To: r.st.size}, nil
+	return &Result{Checkpoint: cp, From: from, To: r.st.size, NotIndexed: r.notIndexed}, nil
 }
 
 // load reads the kept state.
@@ -506,6 +512,12 @@ func (r *run) chunk(ctx context.Context) error {
 	if r.cfg.Index {
 		rows = decodeRows(r.st.size, leaves)
 	}
+	var notIndexed uint64
+	for _, row := range rows {
+		if !row.decoded {
+			notIndexed++
+		}
+	}
 	for level, hs := range tb.edge {
 		if len(hs) > 0 {
 			l := uint64(level) //nolint:gosec // level >= 0
@@ -528,6 +540,7 @@ func (r *run) chunk(ctx context.Context) error {
 	if err := r.commit(ctx, rows, nil); err != nil {
 		return err
 	}
+	r.notIndexed += notIndexed
 	if r.cfg.OnEntries != nil {
 		return r.cfg.OnEntries(firstNew, leaves, r.st.target)
 	}

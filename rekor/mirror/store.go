@@ -157,16 +157,21 @@ type indexRow struct {
 	idents  [][2]string // subject, issuer
 	keys    []int64
 	digests []int64
+	// decoded says the entry decoded (proof/body); one that did not is
+	// verified and stored but not indexed.
+	decoded bool
 }
 
 // rowFor decodes one verified entry into its index row. An entry that does
-// not decode is kept as kind 0 with nothing else indexed.
+// not decode (not a Rekor entry proof/body knows: a Tessera log's entries
+// are arbitrary bytes) is kept as kind 0 with nothing else indexed.
 func rowFor(idx uint64, entry []byte) indexRow {
 	r := indexRow{idx: idx}
 	b, err := body.Decode(entry)
 	if err != nil {
 		return r
 	}
+	r.decoded = true
 	r.kind = KindCode(b.Kind)
 	for _, d := range []body.Digest{b.ArtifactDigest, b.PayloadHash, b.EnvelopeHash} {
 		if h, ok := prefix8(d.Hex); ok {

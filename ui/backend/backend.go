@@ -37,6 +37,9 @@ type Config struct {
 	RegistryHost string
 	// Insecure allows plain HTTP to a non-loopback registry.
 	Insecure bool
+	// SignatureRepository is where cosign's attachments live when not
+	// beside the image ("" means $COSIGN_REPOSITORY, else beside it).
+	SignatureRepository string
 	// Log is the transparency log; KeyPEM pins its key (else it is fetched).
 	Log    logs.Log
 	KeyPEM []byte
@@ -56,6 +59,11 @@ type Config struct {
 	// value allows none of it. The local explorer passes
 	// AllCapabilities(), SSH sessions nothing.
 	Capabilities Capabilities
+	// MirrorDir is where `provscope mirror` keeps the mirror of a tiles
+	// log (mirror.DefaultDir of its URL): the explorer's search on a tiles
+	// log answers from it. Empty or absent: the search says how to make
+	// one.
+	MirrorDir string
 }
 
 // Backend implements ui.Backend over the real packages. It is safe for
@@ -64,6 +72,8 @@ type Backend struct {
 	cfg Config
 	reg *registry.Client
 	log *inspect.Log
+	// tiles keeps a tiles log's search results for Entries.
+	tiles *tilesCache
 }
 
 var _ ui.Backend = (*Backend)(nil)
@@ -75,10 +85,9 @@ func Open(ctx context.Context, cfg Config) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening log %s: %w", cfg.Log.URL, err)
 	}
-	if l.Rekor == nil {
-		return nil, fmt.Errorf("log %s is a tiles log: the explorer reads Rekor v1 logs only", cfg.Log.Name)
-	}
-	b := &Backend{cfg: cfg, log: l, reg: registry.New(registry.Config{Insecure: cfg.Insecure, UserAgent: "provscope-explorer"})}
+	// A tiles log has no search API: its search answers from its mirror
+	// (tiles.go).
+	b := &Backend{cfg: cfg, log: l, tiles: &tilesCache{}, reg: registry.New(registry.Config{Insecure: cfg.Insecure, SignatureRepository: cfg.SignatureRepository, UserAgent: "provscope-explorer", PageSize: tagPageSize})}
 	return b, nil
 }
 
@@ -184,27 +193,46 @@ func (b *Backend) Repositories(ctx context.Context) ([]model.Repository, error) 
 	return out, nil
 }
 
-// Tags implements ui.Backend; cosign's attachment tags (sha256-….sig and
-// friends) are not images and are left out.
+// tagPageSize is the explorer's page size for tags/list (and the
+// catalog): a repository of up to this many tags costs one request.
+// Docker Hub and distribution answer up to 1000 names a page.
+const tagPageSize = 1000
+
+// Tags implements ui.Backend with registry.ListTags (paged tags/list, no
+// catalog needed, bounded at Config.MaxTagPages pages): names only, no
+// request per tag; the explorer resolves a tag when its row is on screen
+// or selected. cosign's attachment tags (sha256-….sig and friends) are not
+// images and are left out; a tag breaking the OCI grammar keeps its name
+// and carries registry.InvalidTagErr.
 func (b *Backend) Tags(ctx context.Context, repo string) ([]model.Tag, error) {
-	var out []model.Tag
-	last := ""
-	for range maxPages {
-		p, err := b.reg.Tags(ctx, b.cfg.RegistryHost+"/"+repo, last)
-		if err != nil {
-			return out, err
-		}
-		for _, t := range p.Items {
-			if !registry.IsAttachmentTag(t.Name) {
-				out = append(out, t)
-			}
-		}
-		if p.Next == "" {
-			break
-		}
-		last = p.Next
+	if b.cfg.RegistryHost == "" {
+		return nil, errors.New("no registry configured (use --registry HOST or HOST/REPO)")
 	}
-	return out, nil
+	l, err := b.reg.ListTags(ctx, b.cfg.RegistryHost+"/"+repo)
+	out := make([]model.Tag, 0, len(l.Tags))
+	for _, n := range l.Tags {
+		if registry.IsAttachmentTag(n) {
+			continue
+		}
+		t := model.Tag{Repository: l.Repository, Name: n}
+		if !registry.ValidTag(n) {
+			t.Err = registry.InvalidTagErr
+		}
+		out = append(out, t)
+	}
+	return out, err
+}
+
+var _ ui.QuotaReporter = (*Backend)(nil)
+
+// Quota implements ui.QuotaReporter: the pull quota the registry stated
+// in its last answer (Docker Hub's ratelimit headers), if it did.
+func (b *Backend) Quota() (remaining, limit int, ok bool) {
+	q, ok := b.reg.Quota()
+	if !ok || q.Remaining < 0 {
+		return 0, 0, false
+	}
+	return q.Remaining, q.Limit, true
 }
 
 func (b *Backend) fullRef(ref string) string {
@@ -239,6 +267,9 @@ func (b *Backend) Image(ctx context.Context, ref string) (model.Image, []model.A
 // be the signed ones (inspect.Log.SignedHead): a head that does not verify
 // or does not match is an error, so the explorer sees only signed values.
 func (b *Backend) LogInfo(ctx context.Context) (model.LogInfo, error) {
+	if b.isTiles() {
+		return b.logInfoTiles(ctx)
+	}
 	li, err := b.log.Rekor.LogInfo(ctx)
 	if err != nil {
 		return model.LogInfo{}, err
@@ -306,6 +337,9 @@ func (b *Backend) EntriesFor(ctx context.Context, img model.Image, atts []model.
 			indexes = append(indexes, a.RekorBundle.LogIndex)
 		}
 	}
+	if b.isTiles() {
+		return b.entriesForTiles(ctx, hashes)
+	}
 	seen := map[string]bool{}
 	var uuids []string
 	var errs []error
@@ -361,7 +395,8 @@ var (
 // on a log with provscope's identity extension, the entries of every
 // identity starting with q (case-insensitive); on another Rekor log, whose
 // index matches identities exactly only, the exact match, with a note
-// saying so.
+// saying so. On a tiles log, which has no search API, the answer comes
+// from the log's mirror (Config.MirrorDir; tiles.go).
 func (b *Backend) Search(ctx context.Context, q string) (ui.SearchResult, error) {
 	q = strings.TrimSpace(q)
 	var uuids []string
@@ -369,6 +404,10 @@ func (b *Backend) Search(ctx context.Context, q string) (ui.SearchResult, error)
 	switch {
 	case q == "":
 		return ui.SearchResult{}, errors.New("empty search")
+	case b.isTiles():
+		return b.searchTiles(ctx, q)
+	case isImageQuery(q):
+		return b.searchImage(ctx, q)
 	case isDecimal(q):
 		idx, perr := strconv.ParseInt(q, 10, 64)
 		if perr != nil {
@@ -470,6 +509,9 @@ func isDecimal(s string) bool {
 
 // Entries implements ui.Backend.
 func (b *Backend) Entries(ctx context.Context, uuids []string) ([]model.LogEntry, error) {
+	if b.isTiles() {
+		return b.entriesTiles(uuids)
+	}
 	es, err := b.log.Rekor.Retrieve(ctx, uuids, nil)
 	if err != nil {
 		return nil, err
@@ -491,6 +533,12 @@ func (b *Backend) Entries(ctx context.Context, uuids []string) ([]model.LogEntry
 
 // ConsistencyProof implements ui.Backend (active shard).
 func (b *Backend) ConsistencyProof(ctx context.Context, first, last int64) ([][]byte, error) {
+	if b.isTiles() {
+		if first < 0 || last < first {
+			return nil, fmt.Errorf("consistency proof %d→%d: want 0 <= first <= last", first, last)
+		}
+		return b.log.Tiles.ConsistencyProof(ctx, uint64(first), uint64(last)) //nolint:gosec // G115: 0 <= first <= last, checked above
+	}
 	return b.log.Rekor.ConsistencyProof(ctx, first, last, "")
 }
 
@@ -527,7 +575,16 @@ func (b *Backend) Verify(ctx context.Context, s ui.Subject, progress func(model.
 		}
 		progress(st)
 	}
-	rep, err := inspect.VerifyImage(ctx, deps, b.fullRef(s.Ref), b.cfg.Policy, emit)
+	var rep *inspect.ImageReport
+	var err error
+	if s.Image != nil && s.Image.Digest != "" {
+		// The explorer resolved and discovered this image already: do
+		// not ask the registry again (each request may count against a
+		// pull quota).
+		rep = inspect.VerifyResolved(ctx, deps, b.fullRef(s.Ref), *s.Image, s.Attachments, b.cfg.Policy, emit)
+	} else {
+		rep, err = inspect.VerifyImage(ctx, deps, b.fullRef(s.Ref), b.cfg.Policy, emit)
+	}
 	res := model.Result{Subject: s.Name()}
 	if rep == nil {
 		return res, err

@@ -1,7 +1,6 @@
 package backend
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -39,7 +38,7 @@ func AllCapabilities() Capabilities {
 }
 
 // ErrNotPermitted is what every *CapabilityError matches with errors.Is.
-var ErrNotPermitted = errors.New("not permitted in this session")
+var ErrNotPermitted = ui.ErrNotPermitted
 
 // CapabilityError is the refusal of a host file operation the session's
 // Capabilities do not allow.

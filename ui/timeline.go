@@ -1,0 +1,192 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/provscope/provscope/inspect"
+)
+
+// TIMELINE. The timeline overlay shows the selected image's timeline
+// (inspect.TimelineForImage, as `provscope timeline` prints it): entries in
+// time order with their signers, key uses, certificate windows and moved
+// tags. Every foreign string is sanitised where the lines are built.
+
+// TimelineSource is implemented by a Backend that builds an image's
+// timeline (ui/backend does, with the registry and log it reads).
+type TimelineSource interface {
+	Timeline(ctx context.Context, ref string) (*inspect.Timeline, error)
+}
+
+// timelineLoadedMsg carries a built timeline (or why not) for request id.
+type timelineLoadedMsg struct {
+	id  int
+	ref string
+	tl  *inspect.Timeline
+	err error
+}
+
+// timelineState is the overlay's content and scroll position.
+type timelineState struct {
+	ref   string
+	lines []string
+	off   int
+	err   error
+}
+
+func timelineCmd(ctx context.Context, src TimelineSource, ref string, id int) tea.Cmd {
+	return func() tea.Msg {
+		tl, err := src.Timeline(ctx, ref)
+		return timelineLoadedMsg{id: id, ref: ref, tl: tl, err: err}
+	}
+}
+
+// openTimeline asks the backend for the selected image's timeline.
+func (a *App) openTimeline() tea.Cmd {
+	src, ok := a.c.Backend.(TimelineSource)
+	switch {
+	case !ok:
+		a.status = "timelines are not available with this backend"
+		return nil
+	case a.selImage == "":
+		a.status = "select an image to see its timeline"
+		return nil
+	}
+	a.timelineReq = a.nextID()
+	a.tl = &timelineState{ref: a.selImage, lines: []string{"building the timeline…"}}
+	a.overlay = overlayTimeline
+	return timelineCmd(a.c.ctx(), src, a.selImage, a.timelineReq)
+}
+
+// handleTimeline takes a timelineLoadedMsg; stale answers are dropped.
+func (a *App) handleTimeline(msg timelineLoadedMsg) {
+	if msg.id != a.timelineReq || a.tl == nil {
+		return
+	}
+	a.tl.err = msg.err
+	a.tl.lines = nil
+	if msg.tl != nil {
+		a.tl.lines = timelineLines(msg.tl)
+	}
+}
+
+// timelineKey scrolls the overlay; esc (or any other key) closes it.
+func (a *App) timelineKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := a.c.Keys
+	rows := a.helpRows()
+	switch {
+	case msg.String() == "ctrl+c":
+		return tea.Quit
+	case key.Matches(msg, k.Up):
+		a.scrollTimeline(-1)
+	case key.Matches(msg, k.Down):
+		a.scrollTimeline(1)
+	case key.Matches(msg, k.PageUp):
+		a.scrollTimeline(-rows)
+	case key.Matches(msg, k.PageDown):
+		a.scrollTimeline(rows)
+	default:
+		a.overlay = overlayNone
+	}
+	return nil
+}
+
+func (a *App) scrollTimeline(d int) {
+	if a.tl != nil {
+		a.tl.off = max(min(a.tl.off+d, len(a.tl.lines)-a.helpRows()), 0)
+	}
+}
+
+func (a *App) timelineView() string {
+	st := a.c.Styles
+	bw := a.boxWidth()
+	if a.tl == nil {
+		return ""
+	}
+	lines := append([]string(nil), a.tl.lines...)
+	if a.tl.err != nil {
+		lines = append([]string{st.Pane.Error.Render("✗ " + safe(a.tl.err.Error()))}, lines...)
+	}
+	rows := a.helpRows()
+	a.tl.off = max(min(a.tl.off, len(lines)-rows), 0)
+	note := "  (esc closes)"
+	if len(lines) > rows {
+		total := len(lines)
+		lines = lines[a.tl.off:min(a.tl.off+rows, len(lines))]
+		note = fmt.Sprintf("  %d–%d of %d · ↑↓ scroll · esc closes", a.tl.off+1, a.tl.off+len(lines), total)
+	}
+	title := st.Detail.Heading.Render("Timeline of "+safe(a.tl.ref)) + st.Detail.Note.Render(note)
+	if lipgloss.Width(title) > bw {
+		title = fit(title, bw)
+	}
+	for i, l := range lines {
+		lines[i] = fit(l, bw)
+	}
+	return title + "\n" + strings.Join(lines, "\n")
+}
+
+// timelineLines renders a timeline as plain lines, every foreign string
+// sanitised (safe, short).
+func timelineLines(tl *inspect.Timeline) []string {
+	ts := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") }
+	var out []string
+	if tl.Digest != "" {
+		out = append(out, "current digest "+safe(tl.Digest))
+	}
+	if len(tl.Events) == 0 {
+		out = append(out, "no log entry is about this image")
+	}
+	moved := false
+	for _, e := range tl.Events {
+		where := "current"
+		if e.Digest != "" && !e.Current {
+			where, moved = short(e.Digest, 19)+" moved", true
+		}
+		l := fmt.Sprintf("%s  #%d  %s  %s  %s", ts(e.Time), e.LogIndex, where, short(e.Signer.String(), 32), safe(e.Kind))
+		if e.PredicateType != "" {
+			l += " " + short(e.PredicateType, 40)
+		}
+		if e.Checkpoint != nil {
+			l += fmt.Sprintf("  ✓ remembered checkpoint %d", e.Checkpoint.Size)
+		}
+		out = append(out, l)
+	}
+	if moved {
+		out = append(out, "moved: a signed digest no tag points to any more")
+	}
+	if len(tl.Keys) > 0 {
+		out = append(out, "", "Signers (first → last use):")
+		for _, k := range tl.Keys {
+			out = append(out, fmt.Sprintf("  %s  %s (#%d) → %s (#%d), %d", short(k.Signer, 32), ts(k.First), k.FirstIndex, ts(k.Last), k.LastIndex, k.Entries))
+		}
+	}
+	if len(tl.Certificates) > 0 {
+		out = append(out, "", "Certificates:")
+		for _, c := range tl.Certificates {
+			out = append(out, fmt.Sprintf("  %s (%s) %s → %s", short(c.Subject, 40), short(c.Issuer, 40), ts(c.NotBefore), ts(c.NotAfter)))
+		}
+	}
+	if len(tl.Moves) > 0 {
+		out = append(out, "", "Moved tags (signed digests no tag points to any more):")
+		for _, m := range tl.Moves {
+			var who []string
+			for _, s := range m.Signers {
+				who = append(who, short(s.String(), 32))
+			}
+			if len(who) == 0 {
+				who = []string{"no logged signature"}
+			}
+			out = append(out, fmt.Sprintf("  %s signed by %s", safe(m.Digest), strings.Join(who, ", ")))
+		}
+	}
+	for _, n := range tl.Notes {
+		out = append(out, "note: "+safe(n))
+	}
+	return out
+}
