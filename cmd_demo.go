@@ -18,6 +18,10 @@ import (
 	"github.com/provscope/provscope/inspect"
 )
 
+// defaultDemoGrow is how often the demo world logs a fresh entry unless
+// --grow says otherwise.
+const defaultDemoGrow = 10 * time.Second
+
 func newDemoCmd() *cobra.Command {
 	var dataDir string
 	var noTUI bool
@@ -52,7 +56,7 @@ one seen before, with the proof's hashes.`,
 	}
 	cmd.Flags().StringVar(&dataDir, "data", "", "keep the log and client files in `DIR` across runs")
 	cmd.Flags().BoolVar(&noTUI, "no-tui", false, "serve the world and print how to reach it, without the explorer")
-	cmd.Flags().DurationVar(&grow, "grow", 10*time.Second, "log a fresh signed entry every `INTERVAL` (0: the log stays as seeded)")
+	cmd.Flags().DurationVar(&grow, "grow", defaultDemoGrow, "log a fresh signed entry every `INTERVAL` (0: the log stays as seeded)")
 	return cmd
 }
 
@@ -118,10 +122,10 @@ func explorerUnavailable(err error) bool {
 // variables its export lines set, and readme_commands_test.go runs every
 // provscope command it prints, as printed.
 func printWorld(out io.Writer, w *demo.World, temp bool, keyPaths []string, grow time.Duration) {
-	fmt.Fprintf(out, "provscope demo world ready in %v\n\n", w.ReadyIn.Round(1e6))
+	fmt.Fprintf(out, "The provscope demo world is ready (in %v).\n\n", w.ReadyIn.Round(1e6))
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "  registry\t%s\t(plain HTTP on loopback)\n", w.RegistryHost)
-	growing := "it stays as seeded (--grow 0)"
+	growing := "stays as seeded: --grow 0"
 	if grow > 0 {
 		growing = fmt.Sprintf("grows by one entry every %v", grow)
 	}
@@ -139,11 +143,11 @@ func printWorld(out io.Writer, w *demo.World, temp bool, keyPaths []string, grow
 		if k.Name == "2025" {
 			role = "rotated out"
 		}
-		priv := ""
+		path := "$DEMO/" + filepath.Base(k.PublicKeyPath)
 		if i < len(keyPaths) {
-			priv = ", private $DEMO/" + filepath.Base(keyPaths[i])
+			path += ", " + filepath.Base(keyPaths[i]) // cosign's encrypted format, empty password
 		}
-		fmt.Fprintf(tw, "  key %s\t$DEMO/%s\t(%s, sha256 %s…%s)\n", k.Name, filepath.Base(k.PublicKeyPath), role, k.Fingerprint[:12], priv)
+		fmt.Fprintf(tw, "  key %s\t%s\t(%s, sha256 %s…)\n", k.Name, path, role, k.Fingerprint[:16])
 	}
 	tw.Flush()
 
@@ -167,11 +171,11 @@ Point the clients at it (paste into another shell):
   export COSIGN_REKOR_URL=$PROVSCOPE_LOG COSIGN_PASSWORD= SIGSTORE_REKOR_PUBLIC_KEY=$DEMO/log.pub
   export REKOR_REKOR_SERVER=$PROVSCOPE_LOG REKOR_REKOR_SERVER_PUBLIC_KEY="$(cat $DEMO/log.pub)"
 
-provscope (exit 0 verified, 1 failed or not logged, 3 unpinned):
+With provscope (exit 0 verified, 1 failed or not logged, 3 unpinned):
   provscope verify --key $DEMO/key-2026.pub %[4]s
-  provscope verify %[4]s                    # unpinned: exit 3
-  provscope verify --key $DEMO/key-2026.pub %[5]s      # not logged: exit 1
-  provscope verify --key $DEMO/key-2026.pub %[6]s              # rogue signer: exit 1
+  provscope verify %[4]s   # unpinned: exit 3
+  provscope verify --key $DEMO/key-2026.pub %[5]s   # exit 1
+  provscope verify --key $DEMO/key-2026.pub %[6]s   # rogue: exit 1
   provscope verify --certificate-identity %[7]s \
     --certificate-oidc-issuer %[8]s \
     --trusted-root $DEMO/trusted_root.json %[9]s
@@ -180,22 +184,25 @@ provscope (exit 0 verified, 1 failed or not logged, 3 unpinned):
   provscope loginfo    # twice, a little apart: the log grew; proves it consistent
   provscope %[4]s    # the explorer on it
 
-cosign, crane, rekor-cli:
+With cosign, crane and rekor-cli:
   crane catalog $PROVSCOPE_REGISTRY
   crane ls $PROVSCOPE_REGISTRY/demo/web
   cosign tree --experimental-oci11 %[4]s
   cosign verify --key $DEMO/key-2026.pub %[4]s
-  cosign verify-attestation --key $DEMO/key-2026.pub --type slsaprovenance %[4]s
+  cosign verify-attestation --key $DEMO/key-2026.pub --type slsaprovenance \
+    %[4]s
   cosign verify --key $DEMO/key-2026.pub --new-bundle-format \
     --trusted-root $DEMO/trusted_root.json %[10]s
-  cosign verify --key $DEMO/key-2026.pub %[5]s   # fails: never logged
+  cosign verify --key $DEMO/key-2026.pub %[5]s   # never logged
   cosign verify --certificate-identity %[7]s \
     --certificate-oidc-issuer %[8]s \
     --trusted-root $DEMO/trusted_root.json %[9]s
   SIGSTORE_ROOT_FILE=$DEMO/fulcio.crt.pem SIGSTORE_CT_LOG_PUBLIC_KEY_FILE=$DEMO/ctfe.pub \
     cosign verify-attestation --type slsaprovenance \
-    --certificate-identity %[11]s \
-    --certificate-oidc-issuer %[12]s %[13]s
+    --certificate-identity \
+    %[11]s \
+    --certificate-oidc-issuer %[12]s \
+    %[13]s
   rekor-cli loginfo
   rekor-cli get --log-index 0
   cosign sign --key $DEMO/key-2026.key $PROVSCOPE_REGISTRY/demo/worker:v0.9.0   # sign it yourself
@@ -210,15 +217,16 @@ cosign, crane, rekor-cli:
 	fmt.Fprintln(out)
 	fmt.Fprintln(out, "The world (what verification must say; README.md says what is special about each):")
 	tw = tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  IMAGE\tSIGNED BY\tEXPECT")
+	fmt.Fprintln(tw, "  IMAGE\tVERIFY WITH\tEXPECT")
+	names := map[string]string{}
+	for _, ts := range w.TrustedSigners() {
+		names[ts.Identity] = ts.Name
+	}
 	for _, c := range w.Cases {
 		signer := "key " + c.Key
 		switch {
 		case c.Keyless():
-			signer = c.Identity
-			if len(signer) > 40 {
-				signer = signer[:39] + "…"
-			}
+			signer = names[c.Identity] + " (keyless)"
 		case c.Format == "":
 			signer = "—"
 		}

@@ -45,12 +45,3 @@ func (f *registryFlags) apply(c *registry.Config) error {
 func (f *registryFlags) check(insecure bool) error {
 	return f.apply(&registry.Config{Insecure: insecure})
 }
-
-// read takes the flag's value from cmd, where register put it on another
-// registryFlags (the root command's), and checks it.
-func (f *registryFlags) read(cmd *cobra.Command) error {
-	if fl := cmd.Flags().Lookup("signature-repository"); fl != nil {
-		f.signatureRepository = fl.Value.String()
-	}
-	return f.check(false)
-}

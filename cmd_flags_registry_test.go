@@ -37,8 +37,10 @@ func TestSignatureRepositoryRoundTrip(t *testing.T) {
 	keyDir := filepath.Join(dir, "keys")
 	pub := filepath.Join(keyDir, "cosign.pub")
 
-	code, out, errs := runCLI(t, append([]string{"sign", unsigned[0], "--generate-key", "--key-dir", keyDir, "--entry-file", "",
-		"--signature-repository", sigRepo, "--output", "json"}, logArgs...)...)
+	code, out, errs := runCLI(t, append([]string{
+		"sign", unsigned[0], "--generate-key", "--key-dir", keyDir, "--entry-file", "",
+		"--signature-repository", sigRepo, "--output", "json",
+	}, logArgs...)...)
 	if code != exitOK {
 		t.Fatalf("sign --signature-repository = %d\n%s%s", code, out, errs)
 	}
@@ -46,8 +48,10 @@ func TestSignatureRepositoryRoundTrip(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &se); err != nil || se.SignatureRepository != sigRepo {
 		t.Fatalf("sign output %s (%v): want signatureRepository %q", out, err, sigRepo)
 	}
-	code, out, errs = runCLI(t, append([]string{"sign", unsigned[1], "--key", filepath.Join(keyDir, "cosign.key"), "--entry-file", "",
-		"--new-bundle-format", "--signature-repository", sigRepo}, logArgs...)...)
+	code, out, errs = runCLI(t, append([]string{
+		"sign", unsigned[1], "--key", filepath.Join(keyDir, "cosign.key"), "--entry-file", "",
+		"--new-bundle-format", "--signature-repository", sigRepo,
+	}, logArgs...)...)
 	if code != exitOK || !strings.Contains(out, "pushed to  "+sigRepo) {
 		t.Fatalf("sign --new-bundle-format --signature-repository = %d\n%s%s", code, out, errs)
 	}

@@ -56,7 +56,7 @@ known, else the first one seen for this URL and key).`,
 			}
 			w := cmd.OutOrStdout()
 			if out.json() {
-				if err := writeJSONValue(w, logInfoDoc(c, sel)); err != nil {
+				if err := writeJSONValue(w, logInfoJSONDoc(c, sel)); err != nil {
 					return err
 				}
 			} else if err := writeLogCheck(w, c, sel); err != nil {
@@ -95,24 +95,24 @@ type logInfoJSON struct {
 // with hex strings; the shallower field wins in encoding/json.
 type treeCheckJSON struct {
 	*inspect.TreeCheck
-	Checkpoint *checkpointJSON `json:"checkpoint,omitempty"`
-	Proof      []string        `json:"consistencyProof,omitempty"`
+	Checkpoint *logCheckpointJSON `json:"checkpoint,omitempty"`
+	Proof      []string           `json:"consistencyProof,omitempty"`
 }
 
-type checkpointJSON struct {
+type logCheckpointJSON struct {
 	Origin   string   `json:"origin"`
 	Size     uint64   `json:"size"`
 	RootHash string   `json:"rootHash"`
 	Extra    []string `json:"extra,omitempty"`
 }
 
-func logInfoDoc(c *inspect.LogCheck, sel logs.Selection) logInfoJSON {
+func logInfoJSONDoc(c *inspect.LogCheck, sel logs.Selection) logInfoJSON {
 	d := logInfoJSON{LogCheck: c, Trees: make([]treeCheckJSON, len(c.Trees)), Verdict: c.Verdict(), From: sel.From}
 	for i := range c.Trees {
 		t := &c.Trees[i]
 		tj := treeCheckJSON{TreeCheck: t}
 		if cp := t.Checkpoint; cp != nil {
-			tj.Checkpoint = &checkpointJSON{Origin: cp.Origin, Size: cp.Size, RootHash: hex.EncodeToString(cp.RootHash), Extra: cp.Extra}
+			tj.Checkpoint = &logCheckpointJSON{Origin: cp.Origin, Size: cp.Size, RootHash: hex.EncodeToString(cp.RootHash), Extra: cp.Extra}
 		}
 		for _, h := range t.Proof {
 			tj.Proof = append(tj.Proof, hex.EncodeToString(h))

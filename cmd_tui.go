@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -35,6 +36,8 @@ the signer with --key, or with --certificate-identity[-regexp] and
 --certificate-oidc-issuer[-regexp] as for provscope verify; signatures by
 anyone else then fail.`,
 		Example: `  provscope tui --registry 127.0.0.1:5000 --log http://127.0.0.1:3000
+  provscope tui ghcr.io/myorg/app:v1
+  provscope ghcr.io/myorg/app:v1 --log public-good
   provscope tui --registry ghcr.io --log public-good myorg/app:v1
   provscope tui --registry ghcr.io --certificate-identity release@example.com \
     --certificate-oidc-issuer https://accounts.google.com myorg/app:v1`,
@@ -42,21 +45,52 @@ anyone else then fail.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				cfg.Image = args[0]
+				if host, rest, ok := splitImageHost(args[0], cfg.RegistryHost); ok {
+					cfg.RegistryHost, cfg.Image = host, rest
+				}
 			}
 			if cfg.RegistryHost == "" {
 				cfg.RegistryHost = os.Getenv("PROVSCOPE_REGISTRY")
 			}
-			pol, err := signer.policy()
-			if err != nil {
-				return err
-			}
-			cfg.Policy = pol
-			if err := cfg.Registry.check(cfg.Insecure); err != nil {
-				return err
-			}
-			return runExplorer(cmd, cfg)
+			return startExplorer(cmd, cfg, signer)
 		},
 	}
+	registerExplorerFlags(cmd, &cfg, &signer)
+	return cmd
+}
+
+// startExplorer checks the signer and registry flags and opens the
+// explorer (provscope tui, provscope IMAGE).
+func startExplorer(cmd *cobra.Command, cfg explorerConfig, signer policyFlags) error {
+	pol, err := signer.policy()
+	if err != nil {
+		return err
+	}
+	cfg.Policy = pol
+	if err := cfg.Registry.check(cfg.Insecure); err != nil {
+		return err
+	}
+	return runExplorer(cmd, cfg)
+}
+
+// splitImageHost splits "HOST/REPO[:TAG|@DIGEST]" when its first part
+// names a registry host (a dot or a port, or localhost) and registry is
+// empty or that host; otherwise the reference is a repository path of
+// registry (ok false).
+func splitImageHost(ref, registry string) (host, rest string, ok bool) {
+	host, rest, found := strings.Cut(ref, "/")
+	if !found || rest == "" || (!strings.ContainsAny(host, ".:") && host != "localhost") {
+		return "", "", false
+	}
+	if registry != "" && registry != host {
+		return "", "", false
+	}
+	return host, rest, true
+}
+
+// registerExplorerFlags registers the explorer's flags on cmd: provscope
+// tui and provscope IMAGE share them.
+func registerExplorerFlags(cmd *cobra.Command, cfg *explorerConfig, signer *policyFlags) {
 	f := cmd.Flags()
 	f.StringVar(&cfg.RegistryHost, "registry", "", "browse the registry at `HOST[:PORT]` (default $PROVSCOPE_REGISTRY)")
 	f.StringVar(&cfg.LogURL, "log", "", "transparency log: a `NAME` (public-good, local) or a URL")
@@ -68,5 +102,4 @@ anyone else then fail.`,
 	signer.registerSigner(cmd)
 	f.BoolVar(&cfg.Fake, "fake", false, "open a built-in fake world (development, screenshots)")
 	_ = f.MarkHidden("fake")
-	return cmd
 }

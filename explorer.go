@@ -130,6 +130,12 @@ func runExplorer(cmd *cobra.Command, cfg explorerConfig) error {
 	if cfg.Image != "" {
 		opts = append(opts, ui.WithImage(cfg.Image))
 	}
+	if !cfg.Fake {
+		opts = append(opts, ui.WithRegistryOpener(openRegistry))
+		if path, err := recentPath(os.Getenv); err == nil {
+			opts = append(opts, ui.WithRecent(readRecent(path), func(ref string) { _ = rememberRecent(path, ref) }))
+		}
+	}
 	app := ui.New(c, opts...)
 	p := tea.NewProgram(app, tea.WithContext(ctx), tea.WithInput(cmd.InOrStdin()), tea.WithOutput(terminalOut(cmd)))
 	if _, err := p.Run(); err != nil && ctx.Err() == nil {
@@ -257,22 +263,23 @@ func openBackend(ctx context.Context, cfg *explorerConfig) (ui.Backend, *logs.Co
 // runDefault is provscope with no subcommand: the explorer on the image
 // given (its registry is the image's host), or, with nothing given, an
 // offer to start the offline demo world.
-func runDefault(cmd *cobra.Command, args []string) error {
-	cfg := explorerConfig{}
-	if err := cfg.Registry.read(cmd); err != nil {
-		return err
-	}
+//
+// It takes provscope tui's flags (registerExplorerFlags); --registry, when
+// given, must be the image's host.
+func runDefault(cmd *cobra.Command, args []string, cfg explorerConfig, signer policyFlags) error {
 	if len(args) == 1 {
-		host, rest, ok := strings.Cut(args[0], "/")
-		if !ok || (!strings.ContainsAny(host, ".:") && host != "localhost") {
-			return usageErr(fmt.Errorf("image %q has no registry host; want HOST/REPO[:TAG|@DIGEST]", args[0]))
+		host, rest, ok := splitImageHost(args[0], cfg.RegistryHost)
+		if !ok {
+			return usageErr(fmt.Errorf("image %q has no registry host (or not --registry's); want HOST/REPO[:TAG|@DIGEST]", safetext.Line(args[0])))
 		}
 		cfg.RegistryHost, cfg.Image = host, rest
-		return runExplorer(cmd, cfg)
+		return startExplorer(cmd, cfg, signer)
 	}
-	if host := os.Getenv("PROVSCOPE_REGISTRY"); host != "" {
-		cfg.RegistryHost = host
-		return runExplorer(cmd, cfg)
+	if cfg.RegistryHost == "" {
+		cfg.RegistryHost = os.Getenv("PROVSCOPE_REGISTRY")
+	}
+	if cfg.RegistryHost != "" || cfg.Fake {
+		return startExplorer(cmd, cfg, signer)
 	}
 	out := cmd.OutOrStdout()
 	fmt.Fprintln(out, "provscope: no image or registry given ($PROVSCOPE_REGISTRY is unset).")
@@ -287,7 +294,7 @@ func runDefault(cmd *cobra.Command, args []string) error {
 	}
 	switch strings.ToLower(strings.TrimSpace(line)) {
 	case "", "y", "yes":
-		return runDemo(cmd, "", false)
+		return runDemo(cmd, "", false, defaultDemoGrow)
 	}
 	return nil
 }

@@ -74,8 +74,12 @@ world to try it on, or one of the commands below in a pipeline.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.MaximumNArgs(1),
-		RunE:          runDefault,
 	}
+	// provscope IMAGE opens the explorer with provscope tui's flags.
+	var cfg explorerConfig
+	var signer policyFlags
+	registerExplorerFlags(root, &cfg, &signer)
+	root.RunE = func(cmd *cobra.Command, args []string) error { return runDefault(cmd, args, cfg, signer) }
 	// provscope --version prints what provscope version does.
 	root.Version = buildVersion()
 	root.SetVersionTemplate("provscope {{.Version}}\n")
@@ -105,8 +109,6 @@ world to try it on, or one of the commands below in a pipeline.`,
 		newWatchCmd(),
 		newTrustCmd(),
 	)
-	// provscope IMAGE opens the explorer: it reads this flag in runDefault.
-	(&registryFlags{}).register(root)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	return root
 }

@@ -140,6 +140,15 @@ func TestReplicaVerifyAndReport(t *testing.T) {
 	if diff["GET /token"] == 0 {
 		t.Errorf("verify asked for no token: the registry's credentials were not used")
 	}
+	// One repository, one token: a registry client that authenticates each
+	// request on its own spends the caller's quota on token round trips
+	// (24 requests with 8 tokens before the shared puller, 10 with 1 now).
+	if n := diff["GET /token"]; n > 1 {
+		t.Errorf("verify asked for %d tokens for one repository, want 1", n)
+	}
+	if total > 12 {
+		t.Errorf("verify made %d requests to the registry, want at most 12", total)
+	}
 	if diff["GET /v2/_catalog"] != 0 {
 		t.Errorf("verify asked for the catalog")
 	}

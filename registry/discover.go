@@ -235,7 +235,7 @@ func (c *Client) fillLayer(ctx context.Context, repo name.Repository, l v1.Descr
 
 // referrers lists the OCI 1.1 referrers of d and parses each one's layers.
 func (c *Client) referrers(ctx context.Context, d name.Digest) ([]model.Attachment, error) {
-	idx, err := remote.Referrers(d, append(c.options(ctx), remote.WithReferrersTagFallback(true))...)
+	idx, err := remote.Referrers(d, c.options(ctx)...)
 	if err != nil {
 		return nil, &SourceError{Source: "referrers", Err: classify(err)}
 	}

@@ -148,13 +148,18 @@ type Client struct {
 	rt    http.RoundTripper
 	rate  *rateTransport
 	cache *manifestCache
+	// puller keeps one authenticated transport per repository, so that a
+	// registry's bearer token is fetched once per repository and reused,
+	// not once per request (Docker Hub and ghcr.io count token requests
+	// against the caller's quota too).
+	puller *remote.Puller
 }
 
 // New returns a Client for cfg.
 func New(cfg Config) *Client {
 	cfg = cfg.withDefaults()
 	rate := &rateTransport{next: cfg.Transport, cfg: cfg.RateLimit, fallback: max(cfg.Retry.Duration, time.Millisecond)}
-	return &Client{
+	c := &Client{
 		cfg: cfg,
 		rt: &guardTransport{
 			next:     rate,
@@ -164,12 +169,29 @@ func New(cfg Config) *Client {
 		rate:  rate,
 		cache: newManifestCache(cfg.ManifestCacheEntries),
 	}
+	// NewPuller only fails on invalid options, which baseOptions never
+	// makes; without a puller every operation authenticates on its own.
+	if p, err := remote.NewPuller(c.baseOptions()...); err == nil {
+		c.puller = p
+	}
+	return c
 }
 
-// options returns the go-containerregistry options for one operation.
+// options returns the go-containerregistry options for one operation: the
+// shared puller (and so its cached per-repository tokens) with ctx.
 func (c *Client) options(ctx context.Context) []remote.Option {
+	opts := append(c.baseOptions(), remote.WithContext(ctx))
+	if c.puller != nil {
+		opts = append(opts, remote.Reuse(c.puller))
+	}
+	return opts
+}
+
+// baseOptions are the options every operation shares. The referrers tag
+// fallback is among them because a shared puller carries its own options.
+func (c *Client) baseOptions() []remote.Option {
 	return []remote.Option{
-		remote.WithContext(ctx),
+		remote.WithReferrersTagFallback(true),
 		remote.WithTransport(c.rt),
 		remote.WithAuthFromKeychain(c.cfg.Keychain),
 		remote.WithUserAgent(c.cfg.UserAgent),

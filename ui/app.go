@@ -330,7 +330,7 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 	case tea.WindowSizeMsg:
 		a.c.Width, a.c.Height = msg.Width, msg.Height
 		a.layout()
-		return nil
+		return a.queueVisibleImages() // more rows may fit now
 	case tea.BackgroundColorMsg:
 		if !a.c.NoColor {
 			a.c.IsDark = msg.IsDark()

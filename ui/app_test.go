@@ -217,7 +217,7 @@ func TestHelpFitsEverySize(t *testing.T) {
 		a, _ := newTestApp(t, sz[0], sz[1])
 		press(t, a, k.Help)
 		seen := ""
-		for range 40 {
+		for range 100 { // the help's lines, scrolled one at a time at 30x8
 			seen += screen(t, a, sz[0], sz[1])
 			press(t, a, k.Down)
 		}

@@ -102,7 +102,7 @@ func (p *imagesPane) FullHelp() [][]key.Binding {
 	enter, back := k.Enter, k.Back
 	enter.SetHelp("enter", "expand / select; one pane: go on")
 	back.SetHelp("esc", "collapse / clear filter")
-	return [][]key.Binding{{k.Up, k.Down, enter, back, k.Verify, k.Filter, k.Copy}}
+	return [][]key.Binding{{k.Up, k.Down, enter, back, k.Open, k.Verify, k.Filter, k.Copy}}
 }
 
 // rebuild flattens the tree after its data changed, keeping the cursor on
@@ -396,7 +396,6 @@ func (p *imagesPane) View() string {
 		return clip([]string{st.Pane.Empty.Render("no repositories in this registry")}, w, h)
 	}
 	if p.note != "" {
-		p.win.setHeight(p.listHeight())
 		lines = append(lines, st.Pane.Empty.Render(short(p.note, w)))
 	}
 	if p.filter.active() {

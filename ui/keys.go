@@ -63,7 +63,7 @@ func DefaultKeyMap() KeyMap {
 
 		Filter:      key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "filter this list")),
 		Search:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search the log")),
-		Open:        key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open an image HOST/REPO[:TAG]")),
+		Open:        key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open an image")),
 		Verify:      key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "verify selection")),
 		Consistency: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "check consistency")),
 		Refresh:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh / retry")),
@@ -73,7 +73,7 @@ func DefaultKeyMap() KeyMap {
 		Export:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export evidence")),
 		Dismiss:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "dismiss alert")),
 		Timeline:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "timeline of the image")),
-		Watch:       key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "watch the log for a signer")),
+		Watch:       key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "watch for a signer")),
 		Learn:       key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "teaching mode")),
 
 		Help: key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),

@@ -104,7 +104,7 @@ func (a *App) handleWheel(m tea.Mouse) tea.Cmd {
 	switch p {
 	case PaneImages:
 		a.images.win.move(d)
-		return a.images.selectionCmd()
+		return tea.Batch(a.images.selectionCmd(), a.queueVisibleImages())
 	case PaneEntries:
 		before := a.entries.win.cursor
 		a.entries.win.move(d)

@@ -213,6 +213,7 @@ func (a *App) registryOpened(msg registryOpenedMsg) tea.Cmd {
 	}
 	a.bgQueue, a.bgQueued = queue, map[string]bool{}
 	a.images.open, a.images.selected, a.images.note = map[string]bool{}, "", ""
+	a.images.win.setHeight(a.images.listHeight())
 	a.selImage = ""
 	a.pendingRef = msg.ref
 	return a.loadRepos()
@@ -231,6 +232,7 @@ func (a *App) catalogUnavailable(err error) bool {
 		why = "refuses to list its repositories"
 	}
 	a.images.note = fmt.Sprintf("ⓘ %s %s: press o to open HOST/REPO[:TAG]", safe(a.c.RegistryHost), why)
+	a.images.win.setHeight(a.images.listHeight())
 	if a.pendingRef != "" {
 		repo := repoOf(a.pendingRef)
 		found := false
@@ -263,8 +265,12 @@ func (a *App) queueVisibleImages() tea.Cmd {
 		if r.kind == rowTag && r.tag.Err != "" {
 			continue
 		}
-		if is := a.s.images[r.ref]; is != nil && (is.loading || is.err != nil) {
+		is := a.s.images[r.ref]
+		if is != nil && (is.loading || is.err != nil) {
 			continue
+		}
+		if r.ref == a.images.selected && (is == nil || !is.loaded) {
+			continue // selectImage resolves it; queued once it has
 		}
 		a.bgQueued[r.ref] = true
 		a.bgQueue = append(a.bgQueue, bgJob{ref: r.ref, gen: a.signerGen})

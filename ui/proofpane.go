@@ -288,10 +288,23 @@ func (p *proofPane) renderConsistency() {
 		add(st.Proof.Match.Render("✓ consistent") + st.Proof.Label.Render(": the old tree is a prefix of the new one"))
 	}
 	add("")
-	if len(t.Nodes) == 0 {
-		add(st.Detail.Note.Render("no proof hashes needed (same size or empty tree)"))
+	nodes := t.Nodes
+	if len(nodes) == 0 {
+		switch {
+		case t.Err != nil:
+		case t.Size1 == 0:
+			add(styledWrap(st.Detail.Note, "the remembered tree was empty: every tree extends it, so there is nothing to prove", p.w)...)
+		case t.Size1 == t.Size2:
+			add(styledWrap(st.Detail.Note, fmt.Sprintf("the log has not grown since the remembered checkpoint (size %d): the same tree, nothing to prove yet. Press c again once it has grown.", t.Size1), p.w)...)
+		}
+		if g := p.s.lastGrowth; g != nil && t.Err == nil && t.Size1 == t.Size2 {
+			add("")
+			add(styledWrap(st.Detail.Heading, fmt.Sprintf("size %d → %d: the last growth this session, proven consistent with", g.Size1, g.Size2), p.w)...)
+			add(st.Proof.Label.Render("root at size "+fmt.Sprint(g.Size1)+" ") + st.Proof.Hash.Render(hexShort(hexOf(g.Root1), hw)))
+			nodes = g.Nodes
+		}
 	}
-	for i, n := range t.Nodes {
+	for i, n := range nodes {
 		sty := st.Proof.Sibling
 		if n.Node.Ephemeral {
 			sty = st.Proof.Ephemeral

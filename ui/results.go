@@ -203,6 +203,9 @@ func (a *App) handleResult(msg tea.Msg) (tea.Cmd, bool) {
 				a.banner = "⚠ INCONSISTENT LOG: " + msg.problem.Error() + " — press c for the proof, e to export it"
 				a.s.forget = true
 			} else {
+				if len(t.Nodes) > 0 {
+					a.s.lastGrowth = tr
+				}
 				if h := a.s.head; h == nil || msg.cur.TreeSize > h.TreeSize {
 					cur := msg.cur
 					a.s.head = &cur

@@ -25,6 +25,10 @@ type session struct {
 	// seen): `c` and each new head are checked against it, and it moves on
 	// to a head only once that head is proven to extend it.
 	remembered *model.LogInfo
+	// lastGrowth is the last consistency proof with hashes verified this
+	// session (the log grew from one checked head to the next): `c` shows
+	// it when the log has not grown since the remembered checkpoint.
+	lastGrowth *consistencyTrace
 	// recalling is set while the memory is asked for the remembered
 	// checkpoint; recalled once it answered (or was never to be asked).
 	recalling, recalled bool

@@ -102,6 +102,14 @@ func (b *Backend) WithSigner(pol inspect.Policy) *Backend {
 	return &nb
 }
 
+// WithRegistryHost returns a Backend like b (same clients, log and
+// signer) that browses the registry at host; b itself is unchanged.
+func (b *Backend) WithRegistryHost(host string) *Backend {
+	nb := *b
+	nb.cfg.RegistryHost = host
+	return &nb
+}
+
 // LogName is how the header names the log.
 func (b *Backend) LogName() string { return b.log.Name() }
 
