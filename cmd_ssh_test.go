@@ -454,8 +454,10 @@ func TestSSHSessionTouchesNoHostFiles(t *testing.T) {
 	refused("Search(key file) after switching logs", err)
 
 	// The local explorer's backend, for contrast, reads the same file.
-	local := explorerConfig{RegistryHost: w.RegistryHost, LogURL: w.LogURL, LogPublicKeyPEM: w.LogPublicKeyPEM,
-		TrustedRootPath: w.TrustedRootPath, ForgetCheckpoints: true, HostFiles: backend.AllCapabilities()}
+	local := explorerConfig{
+		RegistryHost: w.RegistryHost, LogURL: w.LogURL, LogPublicKeyPEM: w.LogPublicKeyPEM,
+		TrustedRootPath: w.TrustedRootPath, ForgetCheckpoints: true, HostFiles: backend.AllCapabilities(),
+	}
 	lb, _, err := openBackend(ctx, &local)
 	if err != nil {
 		t.Fatal(err)

@@ -177,8 +177,10 @@ func TestExportedBundleVerifiesWithCosign(t *testing.T) {
 		defer cancel()
 		cmd := exec.CommandContext(ctx, cosign, "verify-blob", "--key", pub, "--bundle", bundleFile, art)
 		cmd.Dir = dir
-		cmd.Env = []string{"HOME=" + dir, "PATH=" + os.Getenv("PATH"), "TMPDIR=" + dir,
-			"SIGSTORE_REKOR_PUBLIC_KEY=" + logKey, "TUF_ROOT=" + filepath.Join(dir, "tuf"), "SIGSTORE_NO_CACHE=true"}
+		cmd.Env = []string{
+			"HOME=" + dir, "PATH=" + os.Getenv("PATH"), "TMPDIR=" + dir,
+			"SIGSTORE_REKOR_PUBLIC_KEY=" + logKey, "TUF_ROOT=" + filepath.Join(dir, "tuf"), "SIGSTORE_NO_CACHE=true",
+		}
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
