@@ -136,6 +136,12 @@ func press(t *testing.T, a *ui.App, keys ...string) {
 // terminal) on rw's catalog-less replica at 80×24, pinned to rw's key.
 func replicaExplorer(t *testing.T, rw *replicaWorld, opts ...ui.Option) *ui.App {
 	t.Helper()
+	return replicaExplorerOn(t, rw, rw.rep.Host(), opts...)
+}
+
+// replicaExplorerOn is replicaExplorer browsing host ("": none).
+func replicaExplorerOn(t *testing.T, rw *replicaWorld, host string, opts ...ui.Option) *ui.App {
+	t.Helper()
 	keyPEM, err := os.ReadFile(rw.key)
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +151,7 @@ func replicaExplorer(t *testing.T, rw *replicaWorld, opts ...ui.Option) *ui.App 
 		t.Fatal(err)
 	}
 	cfg := explorerConfig{
-		RegistryHost: rw.rep.Host(), LogURL: rw.logArgs[1], LogPublicKeyPEM: logKey,
+		RegistryHost: host, LogURL: rw.logArgs[1], LogPublicKeyPEM: logKey,
 		ForgetCheckpoints: true, Policy: inspect.Policy{KeyPEM: keyPEM}, HostFiles: backend.AllCapabilities(),
 	}
 	b, _, err := openBackend(context.Background(), &cfg)
@@ -221,6 +227,28 @@ func TestExplorerOpenPromptReplica(t *testing.T) {
 	}
 	if len(remembered) != 1 || remembered[0] != rw.rep.Host()+"/team/app:v1" {
 		t.Fatalf("remembered %q, want the reference opened", remembered)
+	}
+	// A refresh lists the repositories again (none: no catalog) and
+	// keeps the one opened by name.
+	press(t, a, "r")
+	if got := screen(a); !strings.Contains(got, "team/app") || strings.Contains(got, "✗") {
+		t.Fatalf("after r the opened repository is gone:\n%s", got)
+	}
+}
+
+// TestExplorerOpenPromptOtherRegistry: the explorer started on no
+// registry (provscope tui without --registry) opens HOST/REPO:TAG typed
+// at o on that host and shows its verdict.
+func TestExplorerOpenPromptOtherRegistry(t *testing.T) {
+	rw := startReplicaWorld(t, replica.RegistryOptions{})
+	a := replicaExplorerOn(t, rw, "")
+	press(t, a, "o")
+	_, cmd := a.Update(tea.PasteMsg{Content: rw.rep.Host() + "/team/app:v1"})
+	drive(t, a, cmd)
+	press(t, a, "enter")
+	got := screen(a)
+	if !strings.Contains(got, "registry "+rw.rep.Host()) || !strings.Contains(got, "verified") {
+		t.Fatalf("after o %s/team/app:v1 from no registry:\n%s", rw.rep.Host(), got)
 	}
 }
 

@@ -174,6 +174,9 @@ type App struct {
 	rememberRef  func(ref string)
 	openRegistry RegistryOpener
 	registryReq  int
+	// openedRepos are the repositories opened by name on a registry
+	// without a catalog (ui/open.go).
+	openedRepos []string
 }
 
 // New returns the explorer for one session. c is copied; the App keeps it

@@ -22,7 +22,9 @@ type Backend interface {
 type Registry interface {
 	// Repositories lists the registry's repositories.
 	Repositories(ctx context.Context) ([]model.Repository, error)
-	// Tags lists a repository's tags with the digests they point to.
+	// Tags lists a repository's tags, with the digests they point to when
+	// the listing has them (ui/backend's does not: the explorer resolves
+	// a tag when its row is shown).
 	Tags(ctx context.Context, repo string) ([]model.Tag, error)
 	// Image resolves ref (repo:tag or repo@digest) to its manifest summary
 	// (with platform children for an index) and what is attached to it.

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -208,10 +209,14 @@ func (p *imagesPane) current() (imgRow, bool) {
 	return p.rows[p.win.cursor], true
 }
 
-// selectRef moves the cursor to ref, expanding its repository.
+// selectRef moves the cursor to ref, expanding its repository (shown
+// even when the registry's catalog, cut at its last page or refused,
+// does not list it: it was named).
 func (p *imagesPane) selectRef(ref string) tea.Cmd {
-	repo, _, _ := strings.Cut(ref, ":")
-	repo, _, _ = strings.Cut(repo, "@")
+	repo := repoOf(ref)
+	if !slices.ContainsFunc(p.s.repos, func(r model.Repository) bool { return r.Name == repo }) {
+		p.s.repos = append(p.s.repos, model.Repository{Registry: p.c.RegistryHost, Name: repo})
+	}
 	p.open[repo] = true
 	p.rebuild()
 	for i, r := range p.rows {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -66,7 +67,7 @@ var (
 func ParseOpenRef(s string) (host, ref string, err error) {
 	s = strings.TrimSpace(s)
 	bad := func(why string) error {
-		return fmt.Errorf("%w: %q (%s)", ErrBadReference, short(s, 80), why)
+		return fmt.Errorf("%w: “%s” (%s)", ErrBadReference, short(s, 80), why)
 	}
 	if len(s) > maxRefLen {
 		return "", "", bad(fmt.Sprintf("longer than %d bytes", maxRefLen))
@@ -137,20 +138,22 @@ func (a *App) openRef(text string) tea.Cmd {
 		a.status = "✗ " + err.Error()
 		return nil
 	}
-	if a.rememberRef != nil {
-		a.rememberRef(host + "/" + ref)
+	full := host + "/" + ref
+	a.addRecent(full)
+	var remember tea.Cmd
+	if save := a.rememberRef; save != nil {
+		remember = func() tea.Msg { save(full); return nil } // a file write: off the Update loop
 	}
-	a.addRecent(host + "/" + ref)
 	if host == a.c.RegistryHost {
-		return a.openOnThisRegistry(ref)
+		return tea.Batch(remember, a.openOnThisRegistry(ref))
 	}
 	if a.openRegistry == nil || a.c.Backend == nil {
-		a.status = fmt.Sprintf("✗ %s is on another registry; this session browses %s only", safe(host+"/"+ref), safe(a.c.RegistryHost))
-		return nil
+		a.status = fmt.Sprintf("✗ %s is on another registry; this session browses %s only", safe(full), safe(a.c.RegistryHost))
+		return remember
 	}
 	a.registryReq = a.nextID()
-	a.status = "opening " + safe(host+"/"+ref) + "…"
-	return openRegistryCmd(a.c.ctx(), a.openRegistry, a.c.Backend, host, ref, a.registryReq)
+	a.status = "opening " + safe(full) + "…"
+	return tea.Batch(remember, openRegistryCmd(a.c.ctx(), a.openRegistry, a.c.Backend, host, ref, a.registryReq))
 }
 
 func (a *App) addRecent(full string) {
@@ -169,16 +172,7 @@ const maxRecent = 20
 // openOnThisRegistry shows repo (listed or not) and selects ref in it.
 func (a *App) openOnThisRegistry(ref string) tea.Cmd {
 	repo := repoOf(ref)
-	known := false
-	for _, r := range a.s.repos {
-		if r.Name == repo {
-			known = true
-			break
-		}
-	}
-	if !known {
-		a.s.repos = append(a.s.repos, model.Repository{Registry: a.c.RegistryHost, Name: repo})
-	}
+	a.showRepo(repo)
 	a.s.reposErr = nil
 	a.pendingRef = ref
 	a.setFocus(PaneImages)
@@ -214,7 +208,7 @@ func (a *App) registryOpened(msg registryOpenedMsg) tea.Cmd {
 	a.bgQueue, a.bgQueued = queue, map[string]bool{}
 	a.images.open, a.images.selected, a.images.note = map[string]bool{}, "", ""
 	a.images.win.setHeight(a.images.listHeight())
-	a.selImage = ""
+	a.selImage, a.openedRepos = "", nil
 	a.pendingRef = msg.ref
 	return a.loadRepos()
 }
@@ -233,18 +227,28 @@ func (a *App) catalogUnavailable(err error) bool {
 	}
 	a.images.note = fmt.Sprintf("ⓘ %s %s: press o to open HOST/REPO[:TAG]", safe(a.c.RegistryHost), why)
 	a.images.win.setHeight(a.images.listHeight())
+	for _, repo := range a.openedRepos { // a refresh keeps them
+		a.showRepo(repo)
+	}
 	if a.pendingRef != "" {
-		repo := repoOf(a.pendingRef)
-		found := false
-		for _, r := range a.s.repos {
-			found = found || r.Name == repo
-		}
-		if !found {
-			a.s.repos = append(a.s.repos, model.Repository{Registry: a.c.RegistryHost, Name: repo})
-		}
+		a.showRepo(repoOf(a.pendingRef))
 	}
 	a.s.reposErr = nil
 	return true
+}
+
+// showRepo adds repo to the tree (a registry without a catalog lists
+// none) and remembers it was opened, for a refresh.
+func (a *App) showRepo(repo string) {
+	if !slices.Contains(a.openedRepos, repo) {
+		a.openedRepos = append(a.openedRepos, repo)
+	}
+	for _, r := range a.s.repos {
+		if r.Name == repo {
+			return
+		}
+	}
+	a.s.repos = append(a.s.repos, model.Repository{Registry: a.c.RegistryHost, Name: repo})
 }
 
 // queueVisibleImages queues a background verification for each tag and

@@ -385,7 +385,7 @@ func (a *App) remember(old *model.LogInfo, cur model.LogInfo) tea.Cmd {
 func (a *App) resetSession() {
 	s := newSession()
 	*a.s = *s
-	a.bgQueue, a.bgRunning = nil, 0
+	a.bgQueue, a.bgRunning, a.bgQueued = nil, 0, nil
 	a.selImage, a.imageEntries, a.banner = "", nil, ""
 	a.images.rows, a.images.selected = nil, ""
 	a.images.open = map[string]bool{}

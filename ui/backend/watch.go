@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/provscope/provscope/inspect"
 	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/proof/body"
 	"github.com/provscope/provscope/rekor/mirror"
@@ -22,6 +23,13 @@ import (
 // consistent with the last one, reads the new entry bundles and recomputes
 // the tiles from them, exactly as the command does; the entries the query
 // matches (mirror.Matches) are reported.
+//
+// On a Rekor v1 log a step is inspect.WatchV1 (the command's v1 step) in
+// the same kind of directory: CheckLog judges the log's signed heads
+// against the ones kept there (rollback, fork, dropped tree), then up to
+// inspect.MaxWatchBatch new entries are read by index, each verified
+// (SET, inclusion proof, its checkpoint consistent with the verified head)
+// before the query sees it.
 
 var _ ui.Watcher = (*Backend)(nil)
 
@@ -31,15 +39,16 @@ const watchDirPrefix = "provscope-watch-"
 // maxWatchEntries bounds the matching entries one step reports.
 const maxWatchEntries = 1000
 
-// WatchStep implements ui.Watcher on a tiles log. A log that fails
-// verification (a *mirror.LieError) is the step's Problem.
+// WatchStep implements ui.Watcher. A log that fails verification (a
+// *mirror.LieError on a tiles log, an *inspect.WatchLieError on a Rekor v1
+// log) is the step's Problem.
 func (b *Backend) WatchStep(ctx context.Context, q ui.WatchQuery, st ui.WatchState) (ui.WatchStep, ui.WatchState, error) {
-	if !b.isTiles() {
-		return ui.WatchStep{}, st, errors.New("the explorer watches a tiles log (Rekor v2, provscope serve's /api/v2); for this log run provscope watch on its tiles API")
-	}
 	mq, err := b.watchQuery(q)
 	if err != nil {
 		return ui.WatchStep{}, st, err
+	}
+	if !b.isTiles() {
+		return b.watchStepV1(ctx, mq, st)
 	}
 	fetch, err := mirror.HTTPFetcher(b.cfg.Log.TilesPrefix(), nil, "provscope-explorer")
 	if err != nil {
@@ -89,6 +98,39 @@ func (b *Backend) WatchStep(ctx context.Context, q ui.WatchQuery, st ui.WatchSta
 		return ui.WatchStep{}, st, err
 	}
 	step.From, step.To, step.First = res.From, res.To, fresh
+	st.Size = res.To
+	return step, st, nil
+}
+
+// watchStepV1 is WatchStep on a Rekor v1 log.
+func (b *Backend) watchStepV1(ctx context.Context, mq mirror.Query, st ui.WatchState) (ui.WatchStep, ui.WatchState, error) {
+	fresh := st.Handle == ""
+	if fresh {
+		dir, err := os.MkdirTemp("", watchDirPrefix)
+		if err != nil {
+			return ui.WatchStep{}, st, fmt.Errorf("creating the watch directory: %w", err)
+		}
+		st.Handle = dir
+	}
+	res, err := inspect.WatchV1(ctx, b.log, st.Handle, func(bd *body.Body) bool { return mirror.Matches(bd, mq) }, b.now())
+	var lie *inspect.WatchLieError
+	switch {
+	case errors.As(err, &lie):
+		return ui.WatchStep{From: st.Size, To: st.Size, Problem: err}, st, nil
+	case err != nil:
+		return ui.WatchStep{}, st, err
+	}
+	step := ui.WatchStep{From: res.From, To: res.To, First: res.First, Scanned: res.To - res.From}
+	for _, m := range res.Matches {
+		if len(step.Entries) >= maxWatchEntries {
+			break
+		}
+		we := ui.WatchEntry{Seen: b.now(), LogIndex: m.Index, Kind: string(m.Body.Kind)}
+		for _, s := range m.Body.Signatures {
+			we.Signers = append(we.Signers, s.Signer)
+		}
+		step.Entries = append(step.Entries, we)
+	}
 	st.Size = res.To
 	return step, st, nil
 }

@@ -2,14 +2,18 @@ package backend_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"testing"
 
+	"github.com/provscope/provscope/inspect"
 	"github.com/provscope/provscope/proof"
+	"github.com/provscope/provscope/rekor/logs"
 	"github.com/provscope/provscope/rekor/mirror"
 	"github.com/provscope/provscope/rekor/mirror/mirrortest"
 	"github.com/provscope/provscope/ui"
+	"github.com/provscope/provscope/ui/backend"
 )
 
 // TestWatchStepReportsNewMatchingEntries: on a tiles log served by an
@@ -89,13 +93,74 @@ func TestWatchStepReportsNewMatchingEntries(t *testing.T) {
 	}
 }
 
-// TestWatchStepNeedsATilesLog: on a Rekor v1 log WatchStep says why it
-// cannot watch, creating nothing.
-func TestWatchStepNeedsATilesLog(t *testing.T) {
-	l := startLog(t)
-	b := l.open(l.srv.URL, nil)
-	_, st, err := b.WatchStep(context.Background(), ui.WatchQuery{Identity: "alice@example.com"}, ui.WatchState{})
-	if err == nil || st.Handle != "" {
-		t.Fatalf("WatchStep on a v1 log = %+v, %v; want an error and no directory", st, err)
+// TestWatchStepRekorV1: on a Rekor v1 log (the embedded log's /api/v1)
+// the first step starts at the log's current head; an entry by the watched
+// identity logged after it is reported, one by another identity is read but
+// not reported; an entry whose inclusion proof does not verify is the
+// step's Problem (an *inspect.WatchLieError), and the watch keeps its
+// place.
+func TestWatchStepRekorV1(t *testing.T) {
+	ctx := context.Background()
+	w := mirrortest.Start(t)
+	w.AddHashed(t, "old", 3)
+	w.AddKeyless(t, "alice@example.com", "https://issuer.example") // before the watch: not reported
+	def := logs.Log{Name: "served-v1", URL: w.URL, Kind: logs.KindRekorV1}
+	b, err := backend.Open(ctx, backend.Config{Log: def, KeyPEM: w.KeyPEM()})
+	if err != nil {
+		t.Fatalf("Open on a v1 log: %v", err)
+	}
+	q := ui.WatchQuery{Identity: "alice@*"}
+
+	s1, st, err := b.WatchStep(ctx, q, ui.WatchState{})
+	if err != nil {
+		t.Fatalf("first WatchStep: %v", err)
+	}
+	t.Cleanup(func() { b.EndWatch(st) })
+	if !s1.First || s1.To != 4 || len(s1.Entries) != 0 || s1.Problem != nil || st.Size != 4 || st.Handle == "" {
+		t.Fatalf("first step = %+v, state %+v; want the start at size 4, nothing reported", s1, st)
+	}
+
+	w.AddKeyless(t, "bob@example.com", "https://issuer.example")
+	w.AddKeyless(t, "alice@example.com", "https://issuer.example")
+	s2, st, err := b.WatchStep(ctx, q, st)
+	if err != nil {
+		t.Fatalf("second WatchStep: %v", err)
+	}
+	if s2.First || s2.From != 4 || s2.To != 6 || s2.Scanned != 2 || s2.Problem != nil || len(s2.Entries) != 1 {
+		t.Fatalf("second step = %+v; want 4 → 6, 2 read, 1 reported", s2)
+	}
+	if e := s2.Entries[0]; e.LogIndex != 5 || e.Kind != "hashedrekord" || len(e.Signers) != 1 || e.Signers[0].Subject != "alice@example.com" {
+		t.Errorf("reported entry = %+v; want #5, hashedrekord, alice@example.com", e)
+	}
+
+	// The log answers with an inclusion proof that does not verify.
+	w.AddKeyless(t, "alice@example.com", "https://issuer.example")
+	w.SetMutator(func(p string, b []byte) []byte {
+		if p != "/api/v1/log/entries/retrieve" {
+			return b
+		}
+		var es []map[string]map[string]any
+		if err := json.Unmarshal(b, &es); err != nil {
+			t.Errorf("retrieve answer: %v", err)
+			return b
+		}
+		for _, m := range es {
+			for _, e := range m {
+				v, _ := e["verification"].(map[string]any)
+				p, _ := v["inclusionProof"].(map[string]any)
+				if hs, _ := p["hashes"].([]any); len(hs) > 0 {
+					h := []byte(hs[0].(string))
+					h[0] ^= 1
+					hs[0] = string(h)
+				}
+			}
+		}
+		out, _ := json.Marshal(es)
+		return out
+	})
+	s3, st3, err := b.WatchStep(ctx, q, st)
+	var lie *inspect.WatchLieError
+	if err != nil || !errors.As(s3.Problem, &lie) || len(s3.Entries) != 0 || st3.Size != 6 {
+		t.Fatalf("step over a bad inclusion proof = %+v, state %+v, %v; want a Problem, nothing reported, the watch kept at 6", s3, st3, err)
 	}
 }
