@@ -276,3 +276,31 @@ func TestGetDeniedEntry(t *testing.T) {
 		t.Errorf("get --log-index %s (beyond the log) = exit %d, want %d\n%s%s", beyond, code, exitUsageErr, out, errs)
 	}
 }
+
+// TestExplorerSearchDeniedEntry: the explorer's `/` with a log index that
+// the log denies, although its own signed checkpoint covers it, reports the
+// log misbehaving (as `get --log-index` does), never "no such entry".
+func TestExplorerSearchDeniedEntry(t *testing.T) {
+	isolateEnv(t)
+	w := startDemo(t)
+	lie, front := newLyingLog(t, w.LogURL, filepath.Join(w.Dir, "log"))
+	h := lie.honestHead()
+	lie.mu.Lock()
+	lie.deny = 1
+	lie.mu.Unlock()
+	ctx := t.Context()
+	store := &state.Store{Dir: t.TempDir()}
+	b, err := backend.Open(ctx, backend.Config{Log: logs.Log{Name: "front", URL: front, Kind: logs.KindRekorV1}, KeyPEM: w.LogPublicKeyPEM, Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.Search(ctx, "1")
+	var missing *proof.MissingEntryError
+	if !errors.As(err, &missing) || missing.Covered != uint64(h.TreeSize) { //nolint:gosec // a test log's size
+		t.Errorf("Search(1) on a log denying a covered entry = %v, want *proof.MissingEntryError covering %d", err, h.TreeSize)
+	}
+	beyond := strconv.FormatInt(h.TreeSize+10, 10)
+	if _, err := b.Search(ctx, beyond); err == nil || errors.As(err, &missing) {
+		t.Errorf("Search(%s) beyond the log = %v, want a plain not-found", beyond, err)
+	}
+}

@@ -238,9 +238,9 @@ func (w watchWriter) entry(idx, treeSize uint64, b *body.Body) error {
 		sb.WriteString(" signed by ")
 		switch {
 		case s.Subject != "" && s.Issuer != "":
-			fmt.Fprintf(&sb, "%s (issuer %s)", s.Subject, safetext.Line(s.Issuer))
+			fmt.Fprintf(&sb, "%s (issuer %s)", safetext.Line(s.Subject), safetext.Line(s.Issuer))
 		case s.Subject != "":
-			sb.WriteString(s.Subject)
+			sb.WriteString(safetext.Line(s.Subject))
 		default:
 			fmt.Fprintf(&sb, "key %s", safetext.Line(s.KeyFingerprint))
 		}

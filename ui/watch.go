@@ -26,7 +26,8 @@ import (
 // foreign string is sanitised where the lines are built (safe, short).
 
 // Watcher is implemented by a Backend that can follow its log (ui/backend
-// does on a tiles log, with rekor/mirror's watch logic). Implementations
+// does: a tiles log with rekor/mirror's watch logic, a Rekor v1 log with
+// inspect.WatchV1). Implementations
 // must be safe for concurrent use.
 type Watcher interface {
 	// WatchStep follows the log one step from st (the zero WatchState

@@ -424,6 +424,12 @@ func (b *Backend) Search(ctx context.Context, q string) (ui.SearchResult, error)
 		var e *model.LogEntry
 		if e, err = b.log.Rekor.EntryByIndex(ctx, idx); err == nil {
 			uuids = []string{e.UUID}
+		} else if errors.Is(err, client.ErrNotFound) {
+			// A 404 for an index the log's own signed checkpoints cover
+			// is the log misbehaving, not an absent entry (proof judges).
+			if merr := b.log.MissingEntry(ctx, idx); merr != nil {
+				return ui.SearchResult{}, merr
+			}
 		}
 	case hex80.MatchString(q):
 		var e *model.LogEntry
