@@ -80,7 +80,11 @@ func trustedRoot(m *trust.Material, now time.Time) ([]byte, []logs.Log, error) {
 	if c, err := m.CurrentRekorV2(now); err == nil {
 		current = c.URL
 	}
-	l, err := logs.FromTrust(m.TrustedRoot, current)
+	v1, err := m.RekorV1URLs()
+	if err != nil {
+		return nil, nil, failed(fmt.Errorf("reading the trust root's logs: %w", err))
+	}
+	l, err := logs.FromTrust(m.TrustedRoot, current, v1...)
 	if err != nil {
 		return nil, nil, failed(fmt.Errorf("reading the trust root's logs: %w", err))
 	}

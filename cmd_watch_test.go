@@ -137,7 +137,7 @@ func flipFirstProofHash(t *testing.T, b []byte) []byte {
 			p, _ := v["inclusionProof"].(map[string]any)
 			if hs, _ := p["hashes"].([]any); len(hs) > 0 {
 				h := []byte(hs[0].(string))
-				h[0] ^= 1
+				h[0] = otherHexDigit(h[0])
 				hs[0] = string(h)
 			}
 		}
@@ -226,4 +226,12 @@ func TestWatchRekorV1CLIForkedEntries(t *testing.T) {
 	if code != exitFailed || !strings.Contains(errs, "log forked") {
 		t.Errorf("watch over forked entries = %d, want %d with %q\nstdout %s\nstderr %s", code, exitFailed, "log forked", out, errs)
 	}
+}
+
+// otherHexDigit returns a hex digit other than c.
+func otherHexDigit(c byte) byte {
+	if c == '0' {
+		return '1'
+	}
+	return '0'
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provscope/provscope/demo"
 	"github.com/provscope/provscope/proof"
 )
 
@@ -88,7 +89,10 @@ func TestAppendGrowsTheLogConsistently(t *testing.T) {
 // TestGrowAppendsUntilClosed: Grow logs entries on its own, and Close
 // stops it (it returns, and the log stops growing).
 func TestGrowAppendsUntilClosed(t *testing.T) {
-	w := startWorld(t, "")
+	w, err := demo.Start(context.Background(), demo.Options{})
+	if err != nil {
+		t.Fatalf("demo.Start: %v", err)
+	}
 	size1, _ := logHead(t, w.LogURL)
 	errs := make(chan error, 1)
 	w.Grow(context.Background(), time.Millisecond, time.Now, errs)

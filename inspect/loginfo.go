@@ -336,7 +336,7 @@ func (l *Log) checkTree(ctx context.Context, tc *TreeCheck, t claimedTree, bind 
 	tc.Checkpoint = cp
 	r.Pass(StepTreeHead, headTitle, fmt.Sprintf("signature by the log key verifies: size %d", cp.Size), checkpointEvidence(*cp)...)
 	if opts.Store == nil {
-		r.Skip(StepConsistency, "Consistency", "no state directory: nothing remembered to compare with")
+		r.Skip(StepConsistency, "Consistency", "nothing to compare with: checkpoints of this log are not being remembered")
 		return nil, nil
 	}
 	prev, err := opts.Store.Load(l.Def.URL, tc.TreeID)

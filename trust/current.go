@@ -56,6 +56,29 @@ func (m *Material) CurrentRekorV2(now time.Time) (Current, error) {
 	return Current{URL: strings.TrimRight(best.BaseURL, "/"), From: "trusted root"}, nil
 }
 
+// RekorV1URLs returns the URLs of the Rekor v1 logs the signing config
+// lists (majorApiVersion 1), whatever their validity period: entries
+// logged while a log was open still verify against it. The trusted root
+// does not say which API a log serves; without a signing config this is
+// empty. A private or staging Sigstore deployment (rekor.sigstage.dev) lists
+// its Rekor v1 log here.
+func (m *Material) RekorV1URLs() ([]string, error) {
+	if len(m.SigningConfig) == 0 {
+		return nil, nil
+	}
+	sc, err := root.NewSigningConfigFromJSON(m.SigningConfig)
+	if err != nil {
+		return nil, fmt.Errorf("parsing signing config: %w", err)
+	}
+	var out []string
+	for _, s := range sc.RekorLogURLs() {
+		if s.MajorAPIVersion == 1 {
+			out = append(out, strings.TrimRight(s.URL, "/"))
+		}
+	}
+	return out, nil
+}
+
 // Key is one key or service of the trusted root, for display.
 type Key struct {
 	// Kind is "rekor", "fulcio", "ctlog" or "tsa".

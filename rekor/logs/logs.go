@@ -174,14 +174,22 @@ const CurrentV2 = "rekor-v2"
 // signing config, trust.Material.CurrentRekorV2) with the alias CurrentV2,
 // so that "rekor-v2" follows shard rotations without a rebuild. A
 // currentV2URL that is not among the trusted root's logs is not listed: a
-// log without a key in the trusted root cannot be verified.
-func FromTrust(trustedRootJSON []byte, currentV2URL string) ([]Log, error) {
+// log without a key in the trusted root cannot be verified. The trusted
+// root does not say which API a log serves: the logs at v1URLs (the signing
+// config's majorApiVersion 1 services, trust.Material.RekorV1URLs) are
+// Rekor v1 logs, every other one but rekor.sigstore.dev a tiles log.
+func FromTrust(trustedRootJSON []byte, currentV2URL string, v1URLs ...string) ([]Log, error) {
 	out, err := FromTrustedRoot(trustedRootJSON)
 	if err != nil {
 		return nil, err
 	}
 	want := strings.TrimRight(currentV2URL, "/")
 	for i := range out {
+		if out[i].Kind == KindTiles && slices.Contains(v1URLs, out[i].URL) {
+			out[i].Kind, out[i].Origin = KindRekorV1, ""
+			out[i].Description = "Rekor v1 log (its key from the trusted root, its API from the TUF signing config)"
+			continue
+		}
 		if want != "" && out[i].Kind == KindTiles && out[i].URL == want {
 			out[i].Aliases = append(out[i].Aliases, CurrentV2)
 			out[i].Description = strings.Replace(out[i].Description, "from the production trusted root", "current per the TUF signing config", 1)
