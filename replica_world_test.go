@@ -221,6 +221,17 @@ func TestReplicaShardedVerifyReportGet(t *testing.T) {
 	}
 }
 
+// TestReplicaShardedSearch: search asks every shard's index and fetches
+// the entries it found from the shard each UUID names: the three entries
+// signed with the key, on both shards.
+func TestReplicaShardedSearch(t *testing.T) {
+	w := startShardedWorld(t)
+	code, out, errs := runCLI(t, append([]string{"search", "--public-key", w.key}, w.logArgs...)...)
+	if code != exitOK || !strings.HasPrefix(out, "3 entries") || !strings.Contains(out, w.oldEntry.UUID) || !strings.Contains(out, w.cEntry.UUID) {
+		t.Errorf("search --public-key = %d, want the 3 entries of both shards (%s, %s)\n%s%s", code, w.oldEntry.UUID, w.cEntry.UUID, out, errs)
+	}
+}
+
 // TestReplicaShardedExplorer: the explorer's backend, opened on the
 // sharded log, verifies the image signed on each shard.
 func TestReplicaShardedExplorer(t *testing.T) {
@@ -309,7 +320,6 @@ func TestReplicaRekorV2Tiles(t *testing.T) {
 	if code, out, errs := runCLI(t, append([]string{"proof", "--log-index", "2"}, tiles...)...); code != exitOK || !strings.Contains(out, "computed from tiles") || !strings.Contains(out, "Verdict: verified") {
 		t.Errorf("proof --log-index 2 on the tiles log = %d\n%s%s", code, out, errs)
 	}
-
 }
 
 // TestReplicaShardedTUF: with the trust material from a TUF repository
