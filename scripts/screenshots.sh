@@ -168,9 +168,11 @@ keys q
 
 # 120×40: the log grows by an entry a second (--grow 1s) while the
 # explorer watches; c then proves the grown tree consistent with the one
-# seen before, hash by hash (the ~ nodes are ephemeral).
+# seen before, hash by hash (the ~ nodes are ephemeral). After the first
+# head refresh (5 s) the remembered tree is no longer the seeded 16 leaves,
+# a perfect tree whose proof is a single hash.
 start 120 40 --grow 1s
-sleep 3.5
+sleep 7.5
 keys c
 shot 15-consistency-grown 2
 keys q
