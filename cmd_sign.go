@@ -23,6 +23,7 @@ import (
 	"github.com/provscope/provscope/internal/safetext"
 	"github.com/provscope/provscope/registry"
 	"github.com/provscope/provscope/registry/cosignfmt"
+	"github.com/provscope/provscope/rekor/client"
 	"github.com/provscope/provscope/rekor/logs"
 )
 
@@ -224,8 +225,18 @@ func signImage(ctx context.Context, l *inspect.Log, s *cosignfmt.Signer, ref str
 		}
 	}
 	ropts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(authn.DefaultKeychain)}
+	// upload logs pe and checks the log's answer (SET, inclusion proof,
+	// signed checkpoint) before anything is pushed: a signature whose
+	// log entry does not verify is never published.
 	upload := func(pe models.ProposedEntry) (string, *models.LogEntryAnon, bool, error) {
-		return l.Rekor.UploadAnon(ctx, pe)
+		uuid, e, existed, err := l.Rekor.UploadAnon(ctx, pe)
+		if err != nil {
+			return "", nil, false, err
+		}
+		if err := checkLogged(l, uuid, e); err != nil {
+			return "", nil, false, err
+		}
+		return uuid, e, existed, nil
 	}
 	se := &signedEntry{Image: ref, Digest: img.Digest, Log: l.Def.URL, KeyFingerprint: s.KeyFingerprint(), SignatureRepository: reg.SignatureRepository()}
 	var uuid string
@@ -279,4 +290,23 @@ func signImage(ctx context.Context, l *inspect.Log, s *cosignfmt.Signer, ref str
 		se.IntegratedTime = time.Unix(*e.IntegratedTime, 0).UTC().Format(time.RFC3339)
 	}
 	return se, nil
+}
+
+// checkLogged verifies the entry a log answered an upload with, as verify
+// would: its SET, inclusion proof and signed checkpoint with the log's key.
+// A log that answers with an entry that does not verify fails the command
+// (exit 1) before the signature is pushed anywhere.
+func checkLogged(l *inspect.Log, uuid string, anon *models.LogEntryAnon) error {
+	if anon == nil {
+		return failed(errors.New("the log answered the upload without an entry"))
+	}
+	e, err := client.ConvertEntry(uuid, *anon)
+	if err != nil {
+		return failed(fmt.Errorf("reading the log's answer: %w", err))
+	}
+	c := l.VerifyEntry(*e, time.Now())
+	if f := c.Result.FirstFailure(); f != nil {
+		return failed(fmt.Errorf("the log's answer to the upload does not verify: %s: %s", f.Title, f.Detail))
+	}
+	return nil
 }

@@ -177,6 +177,40 @@ keys c
 shot 15-consistency-grown 2
 keys q
 
+# 120×40: a key nobody trusts (demo/z-rogue:v1) fails under the demo's
+# trust policy, and the detail says whose key it is and whose were expected.
+start 120 40 --grow 0
+repo z-rogue
+keys Enter
+sleep 2
+keys Down v
+shot 16-policy-mismatch 3
+keys q
+
+# 120×40: P none unpins the signer: intact and logged is "◇ unpinned", never
+# "verified", and the header says how to pin.
+start 120 40 --grow 0
+keys P
+tmux -L "$sock" send-keys -t "$session" -l "none"
+keys Enter
+sleep 1
+repo web
+keys Enter
+sleep 2
+keys Down Down Down Down v
+shot 17-unpinned 3
+keys q
+
+# 120×40: the timeline of demo/api:stable: the tag moved; the old digest's
+# signature is still in the registry, and the timeline says who signed it.
+start 120 40 --grow 0
+repo api
+keys Enter
+sleep 2
+keys Down Down t
+shot 18-timeline 3
+keys q
+
 tmux -L "$sock" kill-session -t "$session" 2>/dev/null || true
 # freeze is slow (it rasterises through resvg): two at a time.
 for name in "${shots[@]}"; do
