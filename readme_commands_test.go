@@ -210,3 +210,15 @@ func TestReadmeCommandsRun(t *testing.T) {
 		}
 	})
 }
+
+// TestReadmeIsShort keeps README.md something a newcomer reads in three
+// minutes: under 150 lines, the details in docs/.
+func TestReadmeIsShort(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), "\n"); n >= 150 {
+		t.Errorf("README.md has %d lines, want fewer than 150: move details into docs/", n)
+	}
+}
