@@ -122,23 +122,35 @@ func (d mirrorLogDef) noteKeys(origin string) ([]proof.NoteKey, error) {
 	return []proof.NoteKey{k}, nil
 }
 
-// followTiles runs one mirror or audit pass and prints its outcome.
-func followTiles(cmd *cobra.Command, r *resolvedTilesLog, dir string, index bool, out outputFlag, verb string) error {
-	ctx := cmd.Context()
+// checkpointKeys fetches the log's checkpoint for its origin (unless the
+// log definition pins one) and returns the note keys to verify it with.
+// Its errors are already classed: failed for what the log served,
+// usageErr for a bad key definition.
+func (r *resolvedTilesLog) checkpointKeys(ctx context.Context) ([]proof.NoteKey, error) {
 	raw, err := tiles.New(r.fetch).Checkpoint(ctx)
 	if err != nil {
-		return failed(fmt.Errorf("fetching the checkpoint of %s: %w", r.def.URL, err))
+		return nil, failed(fmt.Errorf("fetching the checkpoint of %s: %w", r.def.URL, err))
 	}
 	origin, _, err := tiles.ParseCheckpointSize(raw)
 	if err != nil {
-		return failed(fmt.Errorf("reading the checkpoint of %s: %w", r.def.URL, err))
+		return nil, failed(fmt.Errorf("reading the checkpoint of %s: %w", r.def.URL, err))
 	}
 	if r.def.Origin != "" {
 		origin = r.def.Origin
 	}
 	keys, err := r.keys.noteKeys(origin)
 	if err != nil {
-		return usageErr(fmt.Errorf("building the log's note key: %w", err))
+		return nil, usageErr(fmt.Errorf("building the log's note key: %w", err))
+	}
+	return keys, nil
+}
+
+// followTiles runs one mirror or audit pass and prints its outcome.
+func followTiles(cmd *cobra.Command, r *resolvedTilesLog, dir string, index bool, out outputFlag, verb string) error {
+	ctx := cmd.Context()
+	keys, err := r.checkpointKeys(ctx)
+	if err != nil {
+		return err
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return usageErr(fmt.Errorf("creating %s: %w", dir, err))

@@ -18,7 +18,6 @@ import (
 	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/proof/body"
 	"github.com/provscope/provscope/rekor/mirror"
-	"github.com/provscope/provscope/rekor/tiles"
 )
 
 // newWatchCmd tails a log (Rekor v1 by index, tlog-tiles checkpoint by
@@ -89,20 +88,9 @@ log's current head each time.`,
 				return err
 			}
 			ctx := cmd.Context()
-			raw, err := tiles.New(r.fetch).Checkpoint(ctx)
+			keys, err := r.checkpointKeys(ctx)
 			if err != nil {
-				return failed(fmt.Errorf("fetching the checkpoint of %s: %w", r.def.URL, err))
-			}
-			origin, _, err := tiles.ParseCheckpointSize(raw)
-			if err != nil {
-				return failed(fmt.Errorf("reading the checkpoint of %s: %w", r.def.URL, err))
-			}
-			if r.def.Origin != "" {
-				origin = r.def.Origin
-			}
-			keys, err := r.keys.noteKeys(origin)
-			if err != nil {
-				return usageErr(fmt.Errorf("building the log's note key: %w", err))
+				return err
 			}
 			dir, cleanup, err := watchDir(dir)
 			if err != nil {

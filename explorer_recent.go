@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/provscope/provscope/rekor/state"
 	"github.com/provscope/provscope/ui"
 	"github.com/provscope/provscope/ui/backend"
 )
@@ -26,18 +27,7 @@ const (
 // recentPath is the recent-references file beside the checkpoints
 // (rekor/state's directory's parent).
 func recentPath(getenv func(string) string) (string, error) {
-	if d := getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
-		return filepath.Join(d, "provscope", "recent"), nil
-	}
-	home := getenv("HOME")
-	if home == "" {
-		h, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("finding the state directory: %w", err)
-		}
-		home = h
-	}
-	return filepath.Join(home, ".local", "state", "provscope", "recent"), nil
+	return state.Path(getenv, "recent")
 }
 
 // readRecent returns the well-formed references in path, newest first, at

@@ -309,22 +309,7 @@ func (g *aboutGatherer) fetch(ctx context.Context) {
 			continue
 		}
 		ae.Signer = b.Signer()
-		for _, env := range g.envelopes {
-			if body.CheckPayloadHash(b, env.Payload) == nil {
-				env := env
-				ae.Envelope = &env
-				_, ae.PredicateType = body.Statement(env.PayloadType, env.Payload)
-				break
-			}
-		}
-		if b.ArtifactDigest.Hex != "" {
-			for _, c := range g.candidates {
-				if body.CheckDigest(b, sha256Digest(c)) == nil {
-					ae.Payload = c
-					break
-				}
-			}
-		}
+		g.attach(ae, b)
 		for _, a := range rep.Attachments {
 			if sig := attachmentSignature(a); sig != nil && body.CheckSignatures(b, [][]byte{sig}) == nil {
 				why := fmt.Sprintf(FoundByAttachment, a.Source)

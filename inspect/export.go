@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -328,23 +327,13 @@ func EntryBundle(e AboutEntry) ([]byte, error) {
 		}
 		vm.Content = &protobundle.VerificationMaterial_Certificate{Certificate: &protocommon.X509Certificate{RawBytes: block.Bytes}}
 	default:
-		hint := sha256.Sum256(block.Bytes)
-		vm.Content = &protobundle.VerificationMaterial_PublicKey{PublicKey: &protocommon.PublicKeyIdentifier{Hint: base64.StdEncoding.EncodeToString(hint[:])}}
+		vm.Content = keyHint(block.Bytes)
 	}
-	logID, err := hex.DecodeString(le.LogID)
+	tle, err := tlogEntry(&le)
 	if err != nil {
-		return nil, fmt.Errorf("decoding log ID: %w", err)
+		return nil, err
 	}
-	p := le.Proof
-	vm.TlogEntries = []*protorekor.TransparencyLogEntry{{
-		LogIndex:          le.LogIndex,
-		LogId:             &protocommon.LogId{KeyId: logID},
-		KindVersion:       &protorekor.KindVersion{Kind: string(le.Kind), Version: le.APIVersion},
-		IntegratedTime:    le.IntegratedTime.Unix(),
-		InclusionPromise:  &protorekor.InclusionPromise{SignedEntryTimestamp: le.SET},
-		InclusionProof:    &protorekor.InclusionProof{LogIndex: p.LogIndex, RootHash: p.RootHash, TreeSize: p.TreeSize, Hashes: p.Hashes, Checkpoint: &protorekor.Checkpoint{Envelope: p.Checkpoint}},
-		CanonicalizedBody: le.Body,
-	}}
+	vm.TlogEntries = []*protorekor.TransparencyLogEntry{tle}
 	if len(le.SET) == 0 {
 		vm.TlogEntries[0].InclusionPromise = nil
 	}

@@ -1,12 +1,10 @@
 package inspect
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/provscope/provscope/model"
@@ -68,44 +66,10 @@ func (l *Log) EntryByIndex(ctx context.Context, index int64) (*model.LogEntry, e
 // ErrNoSuchEntry is returned (wrapped) for an index beyond the log.
 var ErrNoSuchEntry = errors.New("no such entry")
 
-// verifyTiledEntry verifies an entry of a tiles log: leaf hash, inclusion
-// proof (computed from tiles) and the checkpoint it leads to. There is no
-// SET: trust rests on the signed checkpoint.
+// verifyTiledEntry verifies an entry of a tiles log with
+// proof.VerifyTiledEntry: leaf hash, inclusion proof (computed from tiles)
+// and the checkpoint it leads to, verified with the log's key.
 func (l *Log) verifyTiledEntry(e model.LogEntry) *EntryCheck {
-	c := &EntryCheck{Entry: e, Result: &model.Result{Subject: fmt.Sprintf("entry %d", e.LogIndex)}}
-	r := c.Result
-	leaf := proof.LeafHash(e.Body)
-	c.LeafHash = leaf
-	if e.UUID != "" && !strings.HasSuffix(strings.ToLower(e.UUID), hex.EncodeToString(leaf)) {
-		r.Fail(proof.StepLeafHash, "Leaf hash", fmt.Errorf("leaf hash %x of the body is not the entry ID's", leaf))
-	} else {
-		r.Pass(proof.StepLeafHash, "Leaf hash", "SHA-256(0x00 || body)", model.Evidence{Label: "leaf hash", Value: hex.EncodeToString(leaf)})
-	}
-	r.Skip(proof.StepSET, "Signed entry timestamp", "tiles logs (Rekor v2) issue no SET: the signed checkpoint carries the trust")
-	p := e.Proof
-	if p == nil || p.LogIndex < 0 || p.TreeSize < 0 {
-		r.Fail(proof.StepInclusionProof, "Inclusion proof", errors.New("no usable inclusion proof"))
-		return c
-	}
-	tr, err := proof.TraceInclusion(uint64(p.LogIndex), uint64(p.TreeSize), leaf, p.Hashes, p.RootHash)
-	c.Trace = tr
-	if err != nil {
-		r.Fail(proof.StepInclusionProof, "Inclusion proof", err)
-	} else {
-		r.Pass(proof.StepInclusionProof, "Inclusion proof", fmt.Sprintf("leaf %d of %d: %d hashes (computed from tiles) lead to the root", p.LogIndex, p.TreeSize, len(p.Hashes)),
-			model.Evidence{Label: "tree size", Value: strconv.FormatInt(p.TreeSize, 10)})
-	}
-	cp, err := l.VerifyNote(p.Checkpoint)
-	if err != nil {
-		r.Fail(proof.StepCheckpoint, "Signed checkpoint", err)
-		return c
-	}
-	c.Checkpoint = cp
-	r.Pass(proof.StepCheckpoint, "Signed checkpoint", "signed by the log key", model.Evidence{Label: "origin", Value: cp.Origin})
-	if cp.Size != uint64(p.TreeSize) || !bytes.Equal(cp.RootHash, p.RootHash) {
-		r.Fail(proof.StepCheckpointMatch, "Checkpoint matches proof", fmt.Errorf("checkpoint size %d root %x, proof size %d root %x", cp.Size, cp.RootHash, p.TreeSize, p.RootHash))
-	} else {
-		r.Pass(proof.StepCheckpointMatch, "Checkpoint matches proof", "the signed checkpoint commits to the proof's tree size and root")
-	}
-	return c
+	rep := proof.VerifyTiledEntry(e, l.logNote())
+	return &EntryCheck{Entry: e, Result: rep.Result, LeafHash: rep.LeafHash, Trace: rep.Inclusion, Checkpoint: rep.Checkpoint}
 }

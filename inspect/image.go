@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
@@ -30,10 +29,10 @@ import (
 // proof.ExplainEntry (SET, inclusion proof, checkpoint…) and
 // proof.VerifyBundle.
 const (
-	StepSignature    = "signature"
-	StepSignedDigest = "signed-digest"
+	StepSignature    = proof.StepAttachmentSignature
+	StepSignedDigest = proof.StepSignedDigest
 	StepLogEntry     = "log-entry"
-	StepBodyBinding  = "entry-matches-signature"
+	StepBodyBinding  = proof.StepBodyBinding
 	StepConsistency2 = "checkpoint-consistency"
 )
 
@@ -262,6 +261,12 @@ func (v *verifier) checkTrusted(ar *AttachmentReport) {
 	r.Pass(StepTrustedSigner, title, proof.DescribeSigner(ar.Signer)+" is a trusted signer")
 }
 
+// keyPolicy is what the policy says about the key a legacy signature is
+// checked with (proof.ChooseKey decides).
+func (v *verifier) keyPolicy() proof.KeyPolicy {
+	return proof.KeyPolicy{Key: v.pol.KeyPEM, Identity: v.pol.Identity != nil, Trusted: v.pol.Trusted}
+}
+
 type verifier struct {
 	deps     Deps
 	pol      Policy
@@ -298,44 +303,29 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 		v.verifyBundle(ctx, imageDigest, a, ar)
 		return
 	}
-	// 1. Which key, and the signature. ownKey is the key the attachment
-	// itself names (its certificate's, its bundle entry's): who signed,
-	// whoever the policy pins.
-	var ownKey []byte
-	var own model.Signer
+	// 1. Which key, and the signature: proof.JudgeSignature. The
+	// attachment's own key is its certificate's, else its bundle entry's:
+	// who signed, whoever the policy pins.
+	ev := proof.SignatureEvidence{Kind: a.Kind, Payload: a.Payload, Signature: a.Signature}
 	if len(a.Certificate) > 0 {
 		if pemb, s, err := decodedVerifier(a.Certificate); err == nil {
-			ownKey, own = pemb, s
+			ev.Attached, ev.AttachedSigner = pemb, s
 		}
 	}
 	var entryBody *body.Body
 	if a.RekorBundle != nil {
 		entryBody, _ = body.Decode(a.RekorBundle.Body)
 	}
-	if len(ownKey) == 0 && entryBody != nil && len(entryBody.Signatures) > 0 {
-		ownKey, own = entryBody.Signatures[0].VerifierPEM, entryBody.Signer()
+	if len(ev.Attached) == 0 && entryBody != nil && len(entryBody.Signatures) > 0 {
+		ev.Attached, ev.AttachedSigner = entryBody.Signatures[0].VerifierPEM, entryBody.Signer()
 	}
-	keyPEM, signer := v.pol.KeyPEM, model.Signer{}
-	if len(keyPEM) == 0 {
-		keyPEM, signer = ownKey, own
+	keyPol := v.keyPolicy()
+	if proof.NeedsLoggedKey(keyPol, ev) {
+		ev.Logged, ev.LoggedSigner = v.keyFromLog(ctx, a)
 	}
-	if len(keyPEM) == 0 && a.Kind == model.AttachSignature {
-		keyPEM, signer = v.keyFromLog(ctx, a)
-	}
-	if len(keyPEM) == 0 && len(v.pol.KeyPEM) == 0 && v.pol.Identity == nil {
-		// Nothing names the key: try the policy's trusted keys, as cosign
-		// does with each key it is given.
-		for _, t := range v.pol.Trusted {
-			if len(t.KeyPEM) > 0 && verifySignature(a, t.KeyPEM) == nil {
-				keyPEM, signer = t.KeyPEM, model.Signer{}
-				break
-			}
-		}
-	}
-	signer = withFingerprint(signer, keyPEM)
-	ar.Signer = signer
-	if len(keyPEM) == 0 {
-		r.Skip(StepSignature, "Signature", "no key to verify with: give --key or a certificate identity")
+	sig := proof.JudgeSignature(r, keyPol, ev)
+	ar.Signer = sig.Signer
+	if len(sig.Key) == 0 {
 		// Only the index was asked (keyFromLog), and without a key no entry
 		// can be rebuilt to look up in the tree.
 		index := proof.LookupNone
@@ -350,54 +340,14 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 		r.Skip(StepLogEntry, "Log entry", why+"; it carries no bundle, and no key or certificate to rebuild its entry with")
 		return
 	}
+	keyPEM, sigErr := sig.Key, sig.Err
 	var payloadForDigest []byte
 	if a.Kind == model.AttachSignature {
 		payloadForDigest = a.Payload
 	}
-	sigErr := verifySignature(a, keyPEM)
-	if sigErr != nil && len(v.pol.KeyPEM) > 0 {
-		// The pinned key does not verify it: say who did sign, when the
-		// attachment's own key (or the log's record of it) verifies it.
-		if len(ownKey) == 0 && a.Kind == model.AttachSignature {
-			ownKey, own = v.keyFromLog(ctx, a)
-		}
-		if len(ownKey) > 0 && verifySignature(a, ownKey) == nil {
-			own = withFingerprint(own, ownKey)
-			pinned, _ := KeyFingerprint(v.pol.KeyPEM)
-			if own.Subject != "" {
-				sigErr = &proof.WrongIdentityError{Actual: own, Pinned: "key " + shortFP8(pinned) + "…"}
-			} else {
-				sigErr = &proof.WrongKeyError{Pinned: pinned, Actual: own}
-			}
-			ar.Signer = own
-			// The steps below check the log entry of the key that did
-			// sign: the failure is who signed, not the entry.
-			keyPEM = ownKey
-		}
-	}
-	if sigErr != nil {
-		ev := []model.Evidence{{Label: "pinned key", Value: signer.KeyFingerprint}}
-		if len(v.pol.KeyPEM) == 0 {
-			ev = []model.Evidence{{Label: "key", Value: signer.String()}}
-		}
-		if ar.Signer != signer {
-			by := proof.DescribeSigner(ar.Signer)
-			if ar.Signer.Subject == "" && ar.Signer.KeyFingerprint != "" {
-				by = "key sha256:" + ar.Signer.KeyFingerprint
-			}
-			ev = append(ev, model.Evidence{Label: "signed by", Value: by})
-		}
-		r.Fail(StepSignature, "Signature", sigErr, ev...)
-	} else {
-		r.Pass(StepSignature, "Signature", "verifies with "+signer.String())
-	}
 	flush()
 	// 2. The digest the payload claims.
-	if a.SignedDigest == imageDigest {
-		r.Pass(StepSignedDigest, "Signed digest", "the payload names this image's digest", model.Evidence{Label: "digest", Value: imageDigest})
-	} else {
-		r.Fail(StepSignedDigest, "Signed digest", fmt.Errorf("the payload names %q, the image is %s", a.SignedDigest, imageDigest))
-	}
+	proof.JudgeSignedDigest(r, a.SignedDigest, imageDigest)
 	if v.deps.Log == nil {
 		r.Skip(StepLogEntry, "Log entry", "no log configured")
 		return
@@ -420,13 +370,7 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 		if kv, err := body.Peek(rb.Body); err == nil {
 			entry.Kind, entry.APIVersion = model.EntryKind(kv.Kind), kv.Version
 		}
-		if entryBody == nil {
-			r.Fail(StepBodyBinding, "Entry matches signature", errors.New("the bundle's entry body cannot be decoded"))
-		} else if err := bindBody(entryBody, a, payloadForDigest, keyPEM); err != nil {
-			r.Fail(StepBodyBinding, "Entry matches signature", err)
-		} else {
-			r.Pass(StepBodyBinding, "Entry matches signature", "the logged body records this signature, key and payload")
-		}
+		proof.JudgeBodyBinding(r, entryBody, a.Signature, payloadForDigest, keyPEM)
 		leaf := proof.LeafHash(rb.Body)
 		online, err := v.deps.Log.Rekor.EntryByUUID(ctx, hex.EncodeToString(leaf))
 		switch {
@@ -605,56 +549,12 @@ func sha256Digest(b []byte) body.Digest {
 	return body.Digest{Algorithm: "sha256", Hex: hex.EncodeToString(sum[:])}
 }
 
-// verifySignature checks an attachment's signature (a signature's over its
-// payload, an attestation's DSSE envelope) with keyPEM.
-func verifySignature(a model.Attachment, keyPEM []byte) error {
-	switch a.Kind {
-	case model.AttachSignature:
-		return body.VerifyDigestSignature(sha256Digest(a.Payload), a.Signature, keyPEM)
-	case model.AttachAttestation:
-		env, err := registry.ParseEnvelope(a.Payload)
-		if err != nil {
-			return err
-		}
-		return body.VerifyDSSESignature(env.PayloadType, env.Payload, env.Signatures[0].Sig, keyPEM)
-	}
-	return fmt.Errorf("a %s carries no signature", a.Kind)
-}
-
-// withFingerprint fills s's key fingerprint from keyPEM when s names no
-// signer yet.
-func withFingerprint(s model.Signer, keyPEM []byte) model.Signer {
-	if s == (model.Signer{}) && len(keyPEM) > 0 {
-		if fp, err := KeyFingerprint(keyPEM); err == nil {
-			s = model.Signer{KeyFingerprint: fp}
-		}
-	}
-	return s
-}
-
 // shortFP8 cuts a fingerprint to 8 hex digits.
 func shortFP8(fp string) string {
 	if len(fp) > 8 {
 		return fp[:8]
 	}
 	return fp
-}
-
-// bindBody checks that a logged body records the presented signature, key
-// and (for signatures) the payload's digest.
-func bindBody(b *body.Body, a model.Attachment, payload, keyPEM []byte) error {
-	if err := body.CheckSignatures(b, [][]byte{a.Signature}); err != nil {
-		return err
-	}
-	if err := body.CheckVerifier(b, keyPEM); err != nil {
-		return err
-	}
-	if payload != nil {
-		if err := body.CheckDigest(b, sha256Digest(payload)); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // keyFromLog finds, for a signature with neither key nor bundle, the key
@@ -861,13 +761,9 @@ func isUnreachable(err error) bool {
 // inclusion proof carries with the remembered one.
 func (v *verifier) verifyBundle(ctx context.Context, imageDigest string, a model.Attachment, ar *AttachmentReport) {
 	alg, hx, _ := strings.Cut(imageDigest, ":")
-	keyPEM := v.pol.KeyPEM
-	if len(keyPEM) == 0 && v.pol.Identity == nil {
-		// No policy: as for legacy signatures, check a key-signed bundle
-		// against the key its own log entry records. That proves the
-		// signature was logged, not who signed it.
-		keyPEM = bundleEntryKey(a)
-	}
+	// No policy: as for legacy signatures, a key-signed bundle is checked
+	// against the key its own log entry records (proof.BundleKey).
+	keyPEM := proof.BundleKey(v.keyPolicy(), bundleEntryVerifier(a))
 	opts := proof.BundleOptions{
 		TrustedRoot: v.pol.TrustedRoot, Key: keyPEM, Identity: v.pol.Identity,
 		ArtifactDigest: &proof.ArtifactDigest{Algorithm: alg, Hex: hx},
@@ -1063,9 +959,10 @@ func bundleTlogEntries(bundleJSON []byte) []bundleTlogEntry {
 	return b.VerificationMaterial.TlogEntries
 }
 
-// bundleEntryKey returns the public key (never a certificate) that a
-// bundle's first log entry records, or nil.
-func bundleEntryKey(a model.Attachment) []byte {
+// bundleEntryVerifier returns the verifier PEM (key or certificate) that a
+// bundle's first log entry records, or nil; proof.BundleKey decides whether
+// it is used.
+func bundleEntryVerifier(a model.Attachment) []byte {
 	raw := []byte(nil)
 	if a.RekorBundle != nil {
 		raw = a.RekorBundle.Body
@@ -1080,11 +977,7 @@ func bundleEntryKey(a model.Attachment) []byte {
 	if err != nil || len(eb.Signatures) == 0 {
 		return nil
 	}
-	pemb := eb.Signatures[0].VerifierPEM
-	if blk, _ := pem.Decode(pemb); blk == nil || blk.Type != "PUBLIC KEY" {
-		return nil
-	}
-	return pemb
+	return eb.Signatures[0].VerifierPEM
 }
 
 // StepIdentity is the step that checks a keyless signature's certificate

@@ -47,25 +47,15 @@ func legacyBundle(a model.Attachment, e *model.LogEntry, keyPEM []byte) ([]byte,
 		if block == nil {
 			return nil, errors.New("key is not PEM")
 		}
-		hint := sha256.Sum256(block.Bytes)
-		vm.Content = &protobundle.VerificationMaterial_PublicKey{PublicKey: &protocommon.PublicKeyIdentifier{Hint: base64.StdEncoding.EncodeToString(hint[:])}}
+		vm.Content = keyHint(block.Bytes)
 	default:
 		return nil, errors.New("no certificate or key")
 	}
-	logID, err := hex.DecodeString(e.LogID)
+	tle, err := tlogEntry(e)
 	if err != nil {
-		return nil, fmt.Errorf("decoding log ID: %w", err)
+		return nil, err
 	}
-	p := e.Proof
-	vm.TlogEntries = []*protorekor.TransparencyLogEntry{{
-		LogIndex:          e.LogIndex,
-		LogId:             &protocommon.LogId{KeyId: logID},
-		KindVersion:       &protorekor.KindVersion{Kind: string(e.Kind), Version: e.APIVersion},
-		IntegratedTime:    e.IntegratedTime.Unix(),
-		InclusionPromise:  &protorekor.InclusionPromise{SignedEntryTimestamp: e.SET},
-		InclusionProof:    &protorekor.InclusionProof{LogIndex: p.LogIndex, RootHash: p.RootHash, TreeSize: p.TreeSize, Hashes: p.Hashes, Checkpoint: &protorekor.Checkpoint{Envelope: p.Checkpoint}},
-		CanonicalizedBody: e.Body,
-	}}
+	vm.TlogEntries = []*protorekor.TransparencyLogEntry{tle}
 	b := &protobundle.Bundle{
 		MediaType:            "application/vnd.dev.sigstore.bundle.v0.3+json",
 		VerificationMaterial: vm,
@@ -95,4 +85,31 @@ func legacyBundle(a model.Attachment, e *model.LogEntry, keyPEM []byte) ([]byte,
 		return nil, fmt.Errorf("encoding bundle: %w", err)
 	}
 	return out, nil
+}
+
+// tlogEntry is e as a bundle's transparency log entry: its SET as the
+// inclusion promise, its inclusion proof with the checkpoint, and its body.
+// Requires e.Proof != nil.
+func tlogEntry(e *model.LogEntry) (*protorekor.TransparencyLogEntry, error) {
+	logID, err := hex.DecodeString(e.LogID)
+	if err != nil {
+		return nil, fmt.Errorf("decoding log ID: %w", err)
+	}
+	p := e.Proof
+	return &protorekor.TransparencyLogEntry{
+		LogIndex:          e.LogIndex,
+		LogId:             &protocommon.LogId{KeyId: logID},
+		KindVersion:       &protorekor.KindVersion{Kind: string(e.Kind), Version: e.APIVersion},
+		IntegratedTime:    e.IntegratedTime.Unix(),
+		InclusionPromise:  &protorekor.InclusionPromise{SignedEntryTimestamp: e.SET},
+		InclusionProof:    &protorekor.InclusionProof{LogIndex: p.LogIndex, RootHash: p.RootHash, TreeSize: p.TreeSize, Hashes: p.Hashes, Checkpoint: &protorekor.Checkpoint{Envelope: p.Checkpoint}},
+		CanonicalizedBody: e.Body,
+	}, nil
+}
+
+// keyHint is the bundle's verification material for a public key: the
+// base64 SHA-256 of its DER as the hint.
+func keyHint(der []byte) *protobundle.VerificationMaterial_PublicKey {
+	hint := sha256.Sum256(der)
+	return &protobundle.VerificationMaterial_PublicKey{PublicKey: &protocommon.PublicKeyIdentifier{Hint: base64.StdEncoding.EncodeToString(hint[:])}}
 }

@@ -61,50 +61,16 @@ func TestNotLoggedOnlyWhenKnown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := cosignfmt.KeyFromSeed("index gap")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := cosignfmt.NewSigner(k)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := seededSigner(t, "index gap")
 	deps := Deps{Registry: registry.New(registry.Config{}), Log: l}
 	attestation := func(t *testing.T, ref string) *AttachmentReport {
 		t.Helper()
-		rep, err := VerifyImage(ctx, deps, ref, Policy{KeyPEM: s.PublicKeyPEM()}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range rep.Attachments {
-			if rep.Attachments[i].Kind == model.AttachAttestation {
-				return &rep.Attachments[i]
-			}
-		}
-		t.Fatalf("%s: no attestation in %+v", ref, rep.Attachments)
-		return nil
+		return firstAttestation(ctx, t, deps, ref, Policy{KeyPEM: s.PublicKeyPEM()})
 	}
 
 	t.Run("logged, index drops it", func(t *testing.T) {
 		ref := w.RegistryHost + "/gap/logged:1"
-		d, err := inspecttest.PushRandomImage(ctx, ref)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stmt, err := cosignfmt.Statement(d.Context().Name(), d.DigestStr(), inspecttest.PredicateSLSA, map[string]any{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		env, err := s.SignDSSE(registry.MediaTypeInToto, stmt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := l.Rekor.Upload(ctx, cosignfmt.DSSEEntry(env, s.PublicKeyPEM())); err != nil {
-			t.Fatal(err)
-		}
-		if err := cosignfmt.WriteAttached(d, registry.SuffixAttestation, []cosignfmt.Layer{cosignfmt.AttestationLayer(env, inspecttest.PredicateSLSA, "")}, true, remote.WithContext(ctx)); err != nil {
-			t.Fatal(err)
-		}
+		pushLoggedAttestation(ctx, t, l, s, ref)
 		before := dropped.Load()
 		a := attestation(t, ref)
 		st := a.Result.Steps[stepIndex(a.Result, StepLogEntry)]
@@ -121,13 +87,7 @@ func TestNotLoggedOnlyWhenKnown(t *testing.T) {
 
 	t.Run("never logged", func(t *testing.T) {
 		ref := w.RegistryHost + "/gap/stealth:1"
-		d, err := inspecttest.PushRandomImage(ctx, ref)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := cosignfmt.AttestImage(ctx, d, s, inspecttest.PredicateSLSA, map[string]any{}, nil, remote.WithContext(ctx)); err != nil {
-			t.Fatal(err)
-		}
+		pushStealthAttestation(ctx, t, s, ref)
 		a := attestation(t, ref)
 		st := a.Result.Steps[stepIndex(a.Result, StepLogEntry)]
 		if a.Verdict() != model.VerdictNotLogged || !strings.Contains(st.Detail, "stealth signing") {

@@ -135,15 +135,7 @@ func TileRoot(hashes [][]byte) []byte {
 	if len(hashes) != tileWidth {
 		panic(fmt.Sprintf("TileRoot of %d hashes, want %d", len(hashes), tileWidth))
 	}
-	level := hashes
-	for len(level) > 1 {
-		next := make([][]byte, len(level)/2)
-		for i := range next {
-			next[i] = NodeHash(level[2*i], level[2*i+1])
-		}
-		level = next
-	}
-	return level[0]
+	return SubtreeRoot(hashes)
 }
 
 // CheckTile compares the hash tile a log served at (level, index) with the
@@ -225,8 +217,10 @@ func VerifyNextCheckpoint(kept, next *VerifiedCheckpoint, proofHashes [][]byte) 
 	return err
 }
 
-// subtreeRoot hashes a power-of-two run of sibling hashes to their root.
-func subtreeRoot(hashes [][]byte) []byte {
+// SubtreeRoot hashes a power-of-two run of sibling hashes (RFC 6962 §2.1)
+// up to the root of the perfect subtree they span. The tiles client and
+// TileRoot share it, so the tree is hashed one way only.
+func SubtreeRoot(hashes [][]byte) []byte {
 	level := hashes
 	for len(level) > 1 {
 		next := make([][]byte, len(level)/2)
@@ -263,7 +257,7 @@ func CompactFromEdgeTiles(size uint64, edges [][][]byte, root []byte) ([][]byte,
 		off := uint64(0)
 		for k := tileHeight - 1; k >= 0; k-- {
 			if n := uint64(1) << k; w&n != 0 {
-				out = append(out, subtreeRoot(edges[level][off:off+n]))
+				out = append(out, SubtreeRoot(edges[level][off:off+n]))
 				off += n
 			}
 		}

@@ -54,18 +54,8 @@ shot() {
 	done
 	sleep 0.7
 	tmux -L "$sock" capture-pane -t "$session" -p -e >"$tmp/$name.ansi"
-	# tmux lets a colour run on to the next lines; freeze starts each line
-	# plain: repeat the styling in force at the start of every line.
-	python3 - "$tmp/$name.ansi" <<'PY'
-import re, sys
-path = sys.argv[1]
-state, out = "", []
-for line in open(path, encoding="utf-8", errors="surrogateescape").read().split("\n"):
-    out.append(state + line if line else line)
-    for m in re.finditer(r"\x1b\[([0-9;:]*)m", line):
-        state = "" if m.group(1) in ("", "0") else state + m.group(0)
-open(path, "w", encoding="utf-8", errors="surrogateescape").write("\n".join(out))
-PY
+	# Colours as the terminal drew them (scripts/ansi-for-freeze.py).
+	python3 scripts/ansi-for-freeze.py "$tmp/$name.ansi"
 	"$FREEZE" --language ansi --window=false --padding 20 --font.size 14 --line-height 1 \
 		--background "#0d1117" -o "screenshots/learn-$name.png" "$tmp/$name.ansi" >/dev/null
 	# Halved and stored with a palette: the whole set stays under 5 MB.

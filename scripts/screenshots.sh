@@ -71,21 +71,8 @@ shot() { # name [settle seconds]
 		cat "$work/stderr.log" >&2 || true
 		exit 1
 	fi
-	# freeze keeps a colour after SGR 39/49 ("default colour"): reset instead.
-	sed -i -e 's/\x1b\[39m/\x1b[0m/g' -e 's/\x1b\[49m/\x1b[0m/g' "$ansi"
-	# tmux writes a colour once and lets it run on to the next lines, but
-	# freeze starts each line plain (a pane's left border lost its colour):
-	# repeat the styling in force at the start of every line.
-	python3 - "$ansi" <<'PY'
-import re, sys
-path = sys.argv[1]
-state, out = "", []
-for line in open(path, encoding="utf-8", errors="surrogateescape").read().split("\n"):
-    out.append(state + line if line else line)
-    for m in re.finditer(r"\x1b\[([0-9;:]*)m", line):
-        state = "" if m.group(1) in ("", "0") else state + m.group(0)
-open(path, "w", encoding="utf-8", errors="surrogateescape").write("\n".join(out))
-PY
+	# Colours as the terminal drew them (scripts/ansi-for-freeze.py).
+	python3 scripts/ansi-for-freeze.py "$ansi"
 	[[ -n ${KEEP_ANSI:-} ]] && cp "$ansi" "$OUT/$1.ansi"
 	shots+=("$1")
 }

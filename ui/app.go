@@ -390,6 +390,26 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// scrollKey scrolls an overlay by one line (up, down) or by page rows
+// (page up, page down) through scroll, which takes the change of the
+// offset from the top; it reports whether msg was one of those keys.
+func (a *App) scrollKey(msg tea.KeyPressMsg, scroll func(int), page int) bool {
+	k := a.c.Keys
+	switch {
+	case key.Matches(msg, k.Up):
+		scroll(-1)
+	case key.Matches(msg, k.Down):
+		scroll(1)
+	case key.Matches(msg, k.PageUp):
+		scroll(-page)
+	case key.Matches(msg, k.PageDown):
+		scroll(page)
+	default:
+		return false
+	}
+	return true
+}
+
 func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := a.c.Keys
 	a.status = ""
@@ -398,14 +418,7 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case msg.String() == "ctrl+c":
 			return tea.Quit
-		case key.Matches(msg, k.Up):
-			a.scrollHelp(-1)
-		case key.Matches(msg, k.Down):
-			a.scrollHelp(1)
-		case key.Matches(msg, k.PageUp):
-			a.scrollHelp(-a.helpRows())
-		case key.Matches(msg, k.PageDown):
-			a.scrollHelp(a.helpRows())
+		case a.scrollKey(msg, a.scrollHelp, a.helpRows()):
 		case key.Matches(msg, k.Top):
 			a.scrollHelp(-len(a.helpLines()))
 		case key.Matches(msg, k.Bottom):
@@ -688,13 +701,10 @@ func (a *App) pinSigner(spec string) tea.Cmd {
 	return pinSignerCmd(a.c.ctx(), a.c.PinSigner, a.c.Backend, spec, a.signerReq)
 }
 
-// signerPinned switches to a backend that requires another signer: every
-// image verdict is stale (entry verdicts do not depend on the signer), so
-// they are dropped and the loaded images verified again.
-func (a *App) signerPinned(msg signerPinnedMsg) tea.Cmd {
-	a.c.Backend, a.c.Signer = msg.backend, msg.label
-	a.signerSpec = msg.spec
-	a.signerGen++
+// dropImageVerdicts forgets every image verdict and the queued background
+// image verifications; entry verdicts and queued entry jobs stay, since
+// they depend on neither the registry nor the signer.
+func (a *App) dropImageVerdicts() {
 	for k := range a.s.results {
 		if strings.HasPrefix(k, imageKey("")) {
 			delete(a.s.results, k)
@@ -707,6 +717,16 @@ func (a *App) signerPinned(msg signerPinnedMsg) tea.Cmd {
 		}
 	}
 	a.bgQueue, a.bgQueued = queue, map[string]bool{}
+}
+
+// signerPinned switches to a backend that requires another signer: every
+// image verdict is stale (entry verdicts do not depend on the signer), so
+// they are dropped and the loaded images verified again.
+func (a *App) signerPinned(msg signerPinnedMsg) tea.Cmd {
+	a.c.Backend, a.c.Signer = msg.backend, msg.label
+	a.signerSpec = msg.spec
+	a.signerGen++
+	a.dropImageVerdicts()
 	a.images.rebuild()
 	if msg.label == "" {
 		a.status = "signer unpinned: each signature is checked against the key its own log entry records"

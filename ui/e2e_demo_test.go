@@ -1,17 +1,11 @@
 package ui_test
 
 import (
-	"context"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/provscope/provscope/demo"
 	"github.com/provscope/provscope/inspect"
-	"github.com/provscope/provscope/rekor/logs"
 	"github.com/provscope/provscope/ui"
-	"github.com/provscope/provscope/ui/backend"
 )
 
 // TestDemoWorldFlow walks the flow a new user takes on the real demo world
@@ -20,28 +14,8 @@ import (
 // image, see its signatures and log entry, verify it, watch the proof, then
 // see the stealth-signed image fail with "no log entry".
 func TestDemoWorldFlow(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts the demo world")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	w, err := demo.Start(ctx, demo.Options{})
-	if err != nil {
-		t.Fatalf("starting the demo world: %v", err)
-	}
-	defer w.Close()
-	tr, err := os.ReadFile(w.TrustedRootPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := backend.Open(ctx, backend.Config{
-		RegistryHost: w.RegistryHost,
-		Log:          logs.Log{Name: "demo", URL: w.LogURL, Kind: logs.KindRekorV1},
-		KeyPEM:       w.LogPublicKeyPEM, Policy: inspect.Policy{TrustedRoot: tr, Trusted: w.TrustedSigners()},
-	})
-	if err != nil {
-		t.Fatalf("opening the backend: %v", err)
-	}
+	ctx, w, tr := startDemo(t)
+	b := openDemo(ctx, t, w, inspect.Policy{TrustedRoot: tr, Trusted: w.TrustedSigners()})
 	c := ui.NewCommon(b, true, false)
 	c.Ctx, c.RefreshInterval, c.ExportDir, c.LogName = ctx, 0, t.TempDir(), "demo"
 	a := ui.New(c)
@@ -90,28 +64,8 @@ func TestDemoWorldFlow(t *testing.T) {
 // help the footer points to) before pressing it: from the repositories to
 // the verified image's log entry and its inclusion proof.
 func TestDemoKeyboardOnly80x24(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts the demo world")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	w, err := demo.Start(ctx, demo.Options{})
-	if err != nil {
-		t.Fatalf("starting the demo world: %v", err)
-	}
-	defer w.Close()
-	tr, err := os.ReadFile(w.TrustedRootPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := backend.Open(ctx, backend.Config{
-		RegistryHost: w.RegistryHost,
-		Log:          logs.Log{Name: "demo", URL: w.LogURL, Kind: logs.KindRekorV1},
-		KeyPEM:       w.LogPublicKeyPEM, Policy: inspect.Policy{TrustedRoot: tr, Trusted: w.TrustedSigners()},
-	})
-	if err != nil {
-		t.Fatalf("opening the backend: %v", err)
-	}
+	ctx, w, tr := startDemo(t)
+	b := openDemo(ctx, t, w, inspect.Policy{TrustedRoot: tr, Trusted: w.TrustedSigners()})
 	c := ui.NewCommon(b, true, false)
 	c.Ctx, c.RefreshInterval, c.ExportDir, c.LogName = ctx, 0, t.TempDir(), "demo"
 	c.RegistryHost = w.RegistryHost

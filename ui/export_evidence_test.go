@@ -2,8 +2,6 @@ package ui_test
 
 import (
 	"bytes"
-	"context"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,12 +11,7 @@ import (
 	"github.com/provscope/provscope/inspect"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof"
-	"github.com/provscope/provscope/registry/cosignfmt"
-	"github.com/provscope/provscope/rekor/client"
-	"github.com/provscope/provscope/rekor/logs"
-	"github.com/provscope/provscope/rekor/server"
 	"github.com/provscope/provscope/ui"
-	"github.com/provscope/provscope/ui/backend"
 )
 
 // TestExplorerExportReverifies: the explorer's e on a log entry writes
@@ -26,28 +19,7 @@ import (
 // Sigstore bundle, the checkpoint) and an entries.json in Rekor's shape;
 // all re-verify offline with the log key, and a flipped byte fails.
 func TestExplorerExportReverifies(t *testing.T) {
-	ctx := context.Background()
-	sl, err := server.Open(ctx, server.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sl.Handler())
-	t.Cleanup(func() { srv.Close(); _ = sl.Close() })
-	rc, err := client.New(client.Config{URL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, _ := cosignfmt.KeyFromSeed("explorer-evidence")
-	s, _ := cosignfmt.NewSigner(key)
-	artifact := []byte("artifact\n")
-	sig, _ := s.SignMessage(bytes.NewReader(artifact))
-	if _, _, err := rc.Upload(ctx, cosignfmt.HashedRekordEntry(artifact, sig, s.PublicKeyPEM())); err != nil {
-		t.Fatal(err)
-	}
-	b, err := backend.Open(ctx, backend.Config{Log: logs.Log{Name: "test", URL: srv.URL, Kind: logs.KindRekorV1}, KeyPEM: sl.PublicKeyPEM(), Capabilities: backend.AllCapabilities()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, _, _, logPEM := loggedArtifact(t, "explorer-evidence", []byte("artifact\n"))
 	a := startWith(t, b, 120, 40, func(c *ui.Common) {
 		c.ExportDir = t.TempDir()
 		c.LogName = "test"
@@ -73,7 +45,7 @@ func TestExplorerExportReverifies(t *testing.T) {
 	if err != nil || len(doc.Entries) != 1 || doc.Entries[0].TlogProof == "" || doc.Entries[0].Bundle == "" {
 		t.Fatalf("CheckEvidenceIndex = %+v, %v; want one entry with a tlog-proof and a bundle", doc, err)
 	}
-	pub, err := proof.ParsePublicKeyPEM(sl.PublicKeyPEM())
+	pub, err := proof.ParsePublicKeyPEM(logPEM)
 	if err != nil {
 		t.Fatal(err)
 	}

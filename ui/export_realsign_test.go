@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,12 +18,7 @@ import (
 	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/proof/body"
 	"github.com/provscope/provscope/registry"
-	"github.com/provscope/provscope/registry/cosignfmt"
-	"github.com/provscope/provscope/rekor/client"
-	"github.com/provscope/provscope/rekor/logs"
-	"github.com/provscope/provscope/rekor/server"
 	"github.com/provscope/provscope/ui"
-	"github.com/provscope/provscope/ui/backend"
 )
 
 // exportedFromRealLog signs an artifact with a key, logs it in provscope's
@@ -34,42 +28,8 @@ import (
 // keys.
 func exportedFromRealLog(t *testing.T) (rekorBundle, artifact, sig, signerPEM, logPEM []byte) {
 	t.Helper()
-	ctx := context.Background()
-	sl, err := server.Open(ctx, server.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sl.Handler())
-	t.Cleanup(func() { srv.Close(); _ = sl.Close() })
-	rc, err := client.New(client.Config{URL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := cosignfmt.KeyFromSeed("export-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := cosignfmt.NewSigner(key)
-	if err != nil {
-		t.Fatal(err)
-	}
 	artifact = []byte("artifact exported by the explorer\n")
-	sig, err = s.SignMessage(bytes.NewReader(artifact))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := rc.Upload(ctx, cosignfmt.HashedRekordEntry(artifact, sig, s.PublicKeyPEM())); err != nil {
-		t.Fatal(err)
-	}
-
-	b, err := backend.Open(ctx, backend.Config{
-		Log:          logs.Log{Name: "test", URL: srv.URL, Kind: logs.KindRekorV1},
-		KeyPEM:       sl.PublicKeyPEM(),
-		Capabilities: backend.AllCapabilities(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, sig, signerPEM, logPEM := loggedArtifact(t, "export-test", artifact)
 	a := startWith(t, b, 120, 40, func(c *ui.Common) {
 		c.ExportDir = t.TempDir()
 		c.LogName = "test"
@@ -92,11 +52,11 @@ func exportedFromRealLog(t *testing.T) (rekorBundle, artifact, sig, signerPEM, l
 	if len(files) != 1 {
 		t.Fatalf("export wrote %d rekor bundles, want 1", len(files))
 	}
-	rekorBundle, err = os.ReadFile(files[0])
+	rekorBundle, err := os.ReadFile(files[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	return rekorBundle, artifact, sig, s.PublicKeyPEM(), sl.PublicKeyPEM()
+	return rekorBundle, artifact, sig, signerPEM, logPEM
 }
 
 // TestExportedBundleSETFromRealLog checks the exported rekor bundle with

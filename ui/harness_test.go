@@ -1,6 +1,10 @@
 package ui_test
 
 import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,9 +15,96 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/provscope/provscope/demo"
+	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/registry/cosignfmt"
+	"github.com/provscope/provscope/rekor/client"
+	"github.com/provscope/provscope/rekor/logs"
+	"github.com/provscope/provscope/rekor/server"
 	"github.com/provscope/provscope/ui"
+	"github.com/provscope/provscope/ui/backend"
 	"github.com/provscope/provscope/ui/fakebackend"
 )
+
+// startDemo starts the real demo world (the test is skipped under -short)
+// and returns a context bounded to two minutes, the world and its trusted
+// root; both end with the test.
+func startDemo(t *testing.T) (context.Context, *demo.World, []byte) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts the demo world")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	w, err := demo.Start(ctx, demo.Options{})
+	if err != nil {
+		t.Fatalf("starting the demo world: %v", err)
+	}
+	t.Cleanup(func() { _ = w.Close() })
+	tr, err := os.ReadFile(w.TrustedRootPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ctx, w, tr
+}
+
+// openDemo opens the real backend on the demo world's registry and log
+// under pol.
+func openDemo(ctx context.Context, t *testing.T, w *demo.World, pol inspect.Policy) *backend.Backend {
+	t.Helper()
+	b, err := backend.Open(ctx, backend.Config{
+		RegistryHost: w.RegistryHost,
+		Log:          logs.Log{Name: "demo", URL: w.LogURL, Kind: logs.KindRekorV1},
+		KeyPEM:       w.LogPublicKeyPEM, Policy: pol,
+	})
+	if err != nil {
+		t.Fatalf("opening the backend: %v", err)
+	}
+	return b
+}
+
+// loggedArtifact starts provscope's embedded log on loopback, logs a
+// hashedrekord entry for artifact signed with the key seeded by seed, and
+// opens the real backend on that log with every capability. It returns the
+// backend, the signature and the signer's and the log's PEM public keys.
+func loggedArtifact(t *testing.T, seed string, artifact []byte) (b *backend.Backend, sig, signerPEM, logPEM []byte) {
+	t.Helper()
+	ctx := context.Background()
+	sl, err := server.Open(ctx, server.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sl.Handler())
+	t.Cleanup(func() { srv.Close(); _ = sl.Close() })
+	rc, err := client.New(client.Config{URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := cosignfmt.KeyFromSeed(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := cosignfmt.NewSigner(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err = s.SignMessage(bytes.NewReader(artifact))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := rc.Upload(ctx, cosignfmt.HashedRekordEntry(artifact, sig, s.PublicKeyPEM())); err != nil {
+		t.Fatal(err)
+	}
+	b, err = backend.Open(ctx, backend.Config{
+		Log:          logs.Log{Name: "test", URL: srv.URL, Kind: logs.KindRekorV1},
+		KeyPEM:       sl.PublicKeyPEM(),
+		Capabilities: backend.AllCapabilities(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, sig, s.PublicKeyPEM(), sl.PublicKeyPEM()
+}
 
 var fixedNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 

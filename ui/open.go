@@ -194,18 +194,7 @@ func (a *App) registryOpened(msg registryOpenedMsg) tea.Cmd {
 	a.c.Backend, a.c.RegistryHost = msg.backend, msg.host
 	a.s.repos, a.s.reposErr, a.s.reposLoading = nil, nil, false
 	a.s.tags, a.s.images = map[string]*tagList{}, map[string]*imageState{}
-	for k := range a.s.results {
-		if strings.HasPrefix(k, imageKey("")) {
-			delete(a.s.results, k)
-		}
-	}
-	queue := a.bgQueue[:0]
-	for _, j := range a.bgQueue {
-		if j.entry != nil {
-			queue = append(queue, j)
-		}
-	}
-	a.bgQueue, a.bgQueued = queue, map[string]bool{}
+	a.dropImageVerdicts()
 	a.images.open, a.images.selected, a.images.note = map[string]bool{}, "", ""
 	a.images.win.setHeight(a.images.listHeight())
 	a.selImage, a.openedRepos = "", nil

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
@@ -78,19 +77,10 @@ func (a *App) handleTimeline(msg timelineLoadedMsg) {
 
 // timelineKey scrolls the overlay; esc (or any other key) closes it.
 func (a *App) timelineKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := a.c.Keys
-	rows := a.helpRows()
 	switch {
 	case msg.String() == "ctrl+c":
 		return tea.Quit
-	case key.Matches(msg, k.Up):
-		a.scrollTimeline(-1)
-	case key.Matches(msg, k.Down):
-		a.scrollTimeline(1)
-	case key.Matches(msg, k.PageUp):
-		a.scrollTimeline(-rows)
-	case key.Matches(msg, k.PageDown):
-		a.scrollTimeline(rows)
+	case a.scrollKey(msg, a.scrollTimeline, a.helpRows()):
 	default:
 		a.overlay = overlayNone
 	}

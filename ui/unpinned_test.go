@@ -3,16 +3,11 @@ package ui_test
 import (
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/provscope/provscope/demo"
 	"github.com/provscope/provscope/inspect"
-	"github.com/provscope/provscope/rekor/logs"
 	"github.com/provscope/provscope/ui"
-	"github.com/provscope/provscope/ui/backend"
 )
 
 // TestUnpinnedBadge: on the real demo world at 80×24, an image verified
@@ -21,31 +16,11 @@ import (
 // shows verified with the policy in the header, and the image signed by a
 // key nobody trusts fails.
 func TestUnpinnedBadge(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts the demo world")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	w, err := demo.Start(ctx, demo.Options{})
-	if err != nil {
-		t.Fatalf("starting the demo world: %v", err)
-	}
-	defer w.Close()
-	tr, err := os.ReadFile(w.TrustedRootPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, w, tr := startDemo(t)
 	open := func(t *testing.T, pol inspect.Policy, signer string) *ui.App {
 		t.Helper()
 		pol.TrustedRoot = tr
-		b, err := backend.Open(ctx, backend.Config{
-			RegistryHost: w.RegistryHost,
-			Log:          logs.Log{Name: "demo", URL: w.LogURL, Kind: logs.KindRekorV1},
-			KeyPEM:       w.LogPublicKeyPEM, Policy: pol,
-		})
-		if err != nil {
-			t.Fatalf("opening the backend: %v", err)
-		}
+		b := openDemo(ctx, t, w, pol)
 		c := ui.NewCommon(b, true, false)
 		c.Ctx, c.RefreshInterval, c.ExportDir, c.LogName, c.Signer = ctx, 0, t.TempDir(), "demo", signer
 		c.PinSigner = func(context.Context, ui.Backend, string) (ui.Backend, string, error) {
@@ -102,25 +77,9 @@ func TestUnpinnedBadge(t *testing.T) {
 // no) shows that instead, with the reason: the path reaching the root
 // the log itself sent is no evidence.
 func TestProofPaneUntrustedLog(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts the demo world")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	w, err := demo.Start(ctx, demo.Options{})
-	if err != nil {
-		t.Fatalf("starting the demo world: %v", err)
-	}
-	defer w.Close()
+	ctx, w, _ := startDemo(t)
 	for _, trusted := range []bool{true, false} {
-		b, err := backend.Open(ctx, backend.Config{
-			RegistryHost: w.RegistryHost,
-			Log:          logs.Log{Name: "demo", URL: w.LogURL, Kind: logs.KindRekorV1},
-			KeyPEM:       w.LogPublicKeyPEM,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := openDemo(ctx, t, w, inspect.Policy{})
 		c := ui.NewCommon(b, true, false)
 		c.Ctx, c.RefreshInterval, c.ExportDir, c.LogName = ctx, 0, t.TempDir(), "demo"
 		c.LogTrusted = func(string) (bool, string) {

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
@@ -326,18 +325,10 @@ func (a *App) pushWatchLine(l string) {
 // watchKey scrolls the overlay; esc (or any other key) closes it and stops
 // the watch.
 func (a *App) watchKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := a.c.Keys
 	switch {
 	case msg.String() == "ctrl+c":
 		return tea.Batch(a.closeWatch(), tea.Quit)
-	case key.Matches(msg, k.Up):
-		a.scrollWatch(1)
-	case key.Matches(msg, k.Down):
-		a.scrollWatch(-1)
-	case key.Matches(msg, k.PageUp):
-		a.scrollWatch(a.watchRows())
-	case key.Matches(msg, k.PageDown):
-		a.scrollWatch(-a.watchRows())
+	case a.scrollKey(msg, func(d int) { a.scrollWatch(-d) }, a.watchRows()): // off counts from the newest line, at the bottom
 	default:
 		return a.closeWatch()
 	}

@@ -174,3 +174,37 @@ func TestWatchPinnedSigner(t *testing.T) {
 		t.Fatalf("watch queries = %+v; want the pinned bob@example.com https://issuer.example", qs)
 	}
 }
+
+// TestWatchOverlayScrolls: the watch overlay keeps the newest line at the
+// bottom; page up reaches the oldest entries and page down comes back to
+// the newest. At 80×24.
+func TestWatchOverlayScrolls(t *testing.T) {
+	a, fw := startWatching(t, 80, 24)
+	var es []ui.WatchEntry
+	for i := uint64(100); i < 160; i++ {
+		es = append(es, ui.WatchEntry{Seen: watchSeen, LogIndex: i, Kind: "hashedrekord", Signers: []model.Signer{{Subject: "alice@example.com", Issuer: "https://issuer.example"}}})
+	}
+	fw.Push(ui.WatchStep{From: 22, To: 22, First: true}, nil)
+	fw.Push(ui.WatchStep{From: 22, To: 160, Scanned: 60, Entries: es}, nil)
+	fw.Push(ui.WatchStep{From: 160, To: 160, Problem: errors.New("stop here")}, nil)
+	k := ui.DefaultKeyMap()
+	press(t, a, k.Watch)
+	typeText(t, a, "alice@example.com https://issuer.example")
+	send(t, a, keyMsg("enter"))
+	if s := screen(t, a, 80, 24); !strings.Contains(s, "#159  ") || strings.Contains(s, "#100  ") {
+		t.Fatalf("the watch does not open on its newest entries:\n%s", s)
+	}
+	for range 10 {
+		press(t, a, k.PageUp)
+	}
+	if s := screen(t, a, 80, 24); !strings.Contains(s, "#100  ") || strings.Contains(s, "#159  ") {
+		t.Fatalf("page up did not reach the oldest entries:\n%s", s)
+	}
+	press(t, a, k.Down)
+	for range 10 {
+		press(t, a, k.PageDown)
+	}
+	if s := screen(t, a, 80, 24); !strings.Contains(s, "#159  ") {
+		t.Fatalf("page down did not come back to the newest entries:\n%s", s)
+	}
+}

@@ -420,3 +420,33 @@ func TestStartAtCheckpoint(t *testing.T) {
 		t.Fatalf("second Sync = %+v, %v, %d entries; want 300..599", res, err, len(got))
 	}
 }
+
+// TestSearcherFollowsGrowth: a Searcher kept open while the mirror grows
+// proves against the new complete checkpoint and finds the new entries.
+func TestSearcherFollowsGrowth(t *testing.T) {
+	w := mirrortest.Start(t)
+	digests := w.AddHashed(t, "a", 300)
+	dir := t.TempDir()
+	mustSync(t, w, dir, true)
+	sr, err := mirror.OpenSearcher(dir, w.NoteKeys(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sr.Close()
+	check := func(digest string, wantIdx, wantSize uint64) {
+		t.Helper()
+		r, err := sr.Search(context.Background(), mirror.Query{Digest: digest})
+		if err != nil || len(r.Hits) != 1 || r.Hits[0].Index != wantIdx || r.Checkpoint.Size != wantSize {
+			t.Fatalf("Search(%s) = %+v, %v; want entry %d @ %d", digest, r, err, wantIdx, wantSize)
+		}
+		h := r.Hits[0]
+		if err := proof.VerifyInclusion(h.Index, r.Checkpoint.Size, h.LeafHash, h.Proof, r.Checkpoint.RootHash); err != nil {
+			t.Fatalf("hit %d: inclusion = %v", h.Index, err)
+		}
+	}
+	check(digests[5], 5, 300)
+	more := w.AddHashed(t, "b", 300)
+	mustSync(t, w, dir, true)
+	check(more[250], 550, 600)
+	check(digests[5], 5, 600)
+}

@@ -1,6 +1,7 @@
 package mirror
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -10,6 +11,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/transparency-dev/merkle/compact"
+	merkleproof "github.com/transparency-dev/merkle/proof"
 
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof"
@@ -103,8 +108,40 @@ var ErrNoCheckpoint = errors.New("the mirror holds no complete checkpoint yet: r
 // Search answers q from the index in dir. The mirror's complete checkpoint
 // is verified with keys first; each hit's inclusion proof is then computed
 // from the mirrored tiles and verified against it (proof.VerifyInclusion),
-// and an entry that does not verify is an error, never a hit.
+// and an entry that does not verify is an error, never a hit. A caller that
+// searches one mirror many times keeps a Searcher instead.
 func Search(ctx context.Context, dir string, keys []proof.NoteKey, q Query) (*SearchResult, error) {
+	sr, err := OpenSearcher(dir, keys)
+	if err != nil {
+		return nil, err
+	}
+	defer sr.Close()
+	return sr.Search(ctx, q)
+}
+
+// Searcher answers queries from one mirror directory with the same checks
+// as Search, keeping between searches what does not change until the mirror
+// grows: the open index, the verified checkpoint (re-verified whenever the
+// mirror's complete checkpoint note differs from the one verified) and the
+// hashes of tree nodes above the level-0 tiles that were part of an
+// inclusion proof already verified against that checkpoint. The entry, its
+// level-0 tile and every node not yet cached are read from the mirror at
+// each search, and every hit's proof is verified against the signed
+// checkpoint before it is returned, cache or not. Safe for concurrent use.
+type Searcher struct {
+	dir  string
+	keys []proof.NoteKey
+	s    *store
+
+	mu     sync.Mutex
+	note   []byte // the complete checkpoint note cp was verified from
+	origin string
+	cp     *proof.VerifiedCheckpoint
+	nodes  map[compact.NodeID][]byte // verified nodes of cp's tree, level >= tiles.TileHeight
+}
+
+// OpenSearcher opens the mirror in dir for searching with the log's keys.
+func OpenSearcher(dir string, keys []proof.NoteKey) (*Searcher, error) {
 	if _, err := os.Stat(filepath.Join(dir, dbFileName)); err != nil {
 		return nil, fmt.Errorf("opening mirror %s: %w", dir, err)
 	}
@@ -112,19 +149,47 @@ func Search(ctx context.Context, dir string, keys []proof.NoteKey, q Query) (*Se
 	if err != nil {
 		return nil, err
 	}
-	defer s.Close()
-	info, err := s.info(ctx)
+	return &Searcher{dir: dir, keys: keys, s: s}, nil
+}
+
+// Close releases the index.
+func (sr *Searcher) Close() error { return sr.s.Close() }
+
+// checkpoint returns the mirror's complete checkpoint, verified with the
+// keys: the one verified before when the note and origin are byte for byte
+// the same, else verified now (and the node cache emptied).
+func (sr *Searcher) checkpoint(ctx context.Context) (*proof.VerifiedCheckpoint, error) {
+	o, err := sr.s.meta(ctx, metaOrigin)
 	if err != nil {
 		return nil, err
 	}
-	if len(info.Complete) == 0 {
+	complete, err := sr.s.meta(ctx, metaComplete)
+	if err != nil {
+		return nil, err
+	}
+	if len(complete) == 0 {
 		return nil, ErrNoCheckpoint
 	}
-	cp, err := proof.VerifyCheckpoint(info.Complete, keys, proof.CheckpointOptions{Origin: info.Origin})
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	if sr.cp != nil && bytes.Equal(sr.note, complete) && sr.origin == string(o) {
+		return sr.cp, nil
+	}
+	cp, err := proof.VerifyCheckpoint(complete, sr.keys, proof.CheckpointOptions{Origin: string(o)})
 	if err != nil {
 		return nil, fmt.Errorf("verifying the mirror's checkpoint: %w", err)
 	}
-	cands, err := s.candidates(ctx, q)
+	sr.note, sr.origin, sr.cp, sr.nodes = complete, string(o), cp, map[compact.NodeID][]byte{}
+	return cp, nil
+}
+
+// Search answers q; see the package-level Search.
+func (sr *Searcher) Search(ctx context.Context, q Query) (*SearchResult, error) {
+	cp, err := sr.checkpoint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cands, err := sr.s.candidates(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -133,12 +198,12 @@ func Search(ctx context.Context, dir string, keys []proof.NoteKey, q Query) (*Se
 		limit = 100
 	}
 	res := &SearchResult{Checkpoint: cp}
-	tc := tiles.New(FileFetcher(dir))
+	run := &searchRun{tc: tiles.New(FileFetcher(sr.dir)), trees: map[[2]uint64][][][]byte{}, bundles: map[uint64][][]byte{}}
 	for _, idx := range cands {
 		if idx >= cp.Size {
 			continue // verified but beyond the last complete checkpoint
 		}
-		entry, err := tc.Entry(ctx, idx, cp.Size)
+		entry, err := run.entry(ctx, idx, cp.Size)
 		if err != nil {
 			return nil, fmt.Errorf("reading mirrored entry %d: %w", idx, err)
 		}
@@ -150,17 +215,124 @@ func Search(ctx context.Context, dir string, keys []proof.NoteKey, q Query) (*Se
 			res.More = true
 			break
 		}
-		hashes, err := tc.InclusionProof(ctx, idx, cp.Size)
-		if err != nil {
-			return nil, fmt.Errorf("computing the inclusion proof of entry %d from the mirror: %w", idx, err)
-		}
 		leaf := proof.LeafHash(entry)
-		if err := proof.VerifyInclusion(idx, cp.Size, leaf, hashes, cp.RootHash); err != nil {
-			return nil, fmt.Errorf("entry %d is not included in the mirror's checkpoint (the mirror was changed since it was verified): %w", idx, err)
+		hashes, err := sr.inclusion(ctx, run, cp, idx, leaf)
+		if err != nil {
+			return nil, err
 		}
 		res.Hits = append(res.Hits, Hit{Index: idx, Entry: entry, Body: b, LeafHash: leaf, Proof: hashes})
 	}
 	return res, nil
+}
+
+// inclusion computes the inclusion proof of leaf idx of cp's tree from the
+// mirrored tiles (nodes above the level-0 tiles from the cache when an
+// earlier verified proof held them) and verifies it against cp. Only after
+// it verifies are its upper nodes cached.
+func (sr *Searcher) inclusion(ctx context.Context, run *searchRun, cp *proof.VerifiedCheckpoint, idx uint64, leaf []byte) ([][]byte, error) {
+	nodes, err := merkleproof.Inclusion(idx, cp.Size)
+	if err != nil {
+		return nil, fmt.Errorf("computing the inclusion proof of entry %d from the mirror: planning: %w", idx, err)
+	}
+	sr.mu.Lock()
+	cached := sr.nodes
+	if sr.cp != cp {
+		cached = nil // the mirror moved on while this search ran: read everything
+	}
+	hs := make([][]byte, len(nodes.IDs))
+	for i, id := range nodes.IDs {
+		hs[i] = cached[id]
+	}
+	sr.mu.Unlock()
+	for i, id := range nodes.IDs {
+		if hs[i] != nil {
+			continue
+		}
+		if hs[i], err = run.nodeHash(ctx, id, cp.Size); err != nil {
+			return nil, fmt.Errorf("computing the inclusion proof of entry %d from the mirror: reading node (%d,%d): %w", idx, id.Level, id.Index, err)
+		}
+	}
+	hashes, err := nodes.Rehash(slices.Clone(hs), proof.NodeHash) // Rehash rewrites its input; hs is cached below
+	if err != nil {
+		return nil, fmt.Errorf("computing the inclusion proof of entry %d from the mirror: %w", idx, err)
+	}
+	if err := proof.VerifyInclusion(idx, cp.Size, leaf, hashes, cp.RootHash); err != nil {
+		return nil, fmt.Errorf("entry %d is not included in the mirror's checkpoint (the mirror was changed since it was verified): %w", idx, err)
+	}
+	sr.mu.Lock()
+	if sr.cp == cp {
+		for i, id := range nodes.IDs {
+			if id.Level >= tiles.TileHeight {
+				sr.nodes[id] = hs[i]
+			}
+		}
+	}
+	sr.mu.Unlock()
+	return hashes, nil
+}
+
+// searchRun is what one search reads: each entry bundle read and parsed
+// once, and each tile read and its inner nodes hashed up once, since hits
+// often share their bundles and tiles.
+type searchRun struct {
+	tc *tiles.Client
+	// trees maps (tile level, tile index) to the tile's internal tree:
+	// trees[t][0] are the tile's hashes, trees[t][k] the hashes of the
+	// perfect nodes k levels above them.
+	trees map[[2]uint64][][][]byte
+	// bundles maps a bundle index to its entries.
+	bundles map[uint64][][]byte
+}
+
+// entry returns entry idx of a tree of size treeSize, as
+// tiles.Client.Entry does, parsing each bundle once.
+func (r *searchRun) entry(ctx context.Context, idx, treeSize uint64) ([]byte, error) {
+	bundle := idx / tiles.TileWidth
+	es, ok := r.bundles[bundle]
+	if !ok {
+		var err error
+		if es, err = r.tc.EntryBundle(ctx, bundle, min(treeSize-bundle*tiles.TileWidth, tiles.TileWidth)); err != nil {
+			return nil, err
+		}
+		r.bundles[bundle] = es
+	}
+	return es[idx%tiles.TileWidth], nil
+}
+
+// nodeHash returns the hash of the perfect node id of a tree of size
+// treeSize from the tile that holds it, as tiles.Client.NodeHash does.
+func (r *searchRun) nodeHash(ctx context.Context, id compact.NodeID, treeSize uint64) ([]byte, error) {
+	if id.Level >= 64 || (id.Index+1)<<id.Level > treeSize || (id.Index+1)<<id.Level < id.Index {
+		return nil, fmt.Errorf("node (%d,%d) is not a perfect node of a tree of size %d", id.Level, id.Index, treeSize)
+	}
+	tileLevel := uint64(id.Level / tiles.TileHeight)
+	sub := id.Level % tiles.TileHeight
+	first := id.Index << sub
+	tileIndex := first / tiles.TileWidth
+	key := [2]uint64{tileLevel, tileIndex}
+	tree, ok := r.trees[key]
+	if !ok {
+		levelSize := treeSize >> (tileLevel * tiles.TileHeight)
+		width := min(levelSize-tileIndex*tiles.TileWidth, tiles.TileWidth)
+		hashes, err := r.tc.Tile(ctx, tileLevel, tileIndex, width)
+		if err != nil {
+			return nil, err
+		}
+		tree = [][][]byte{hashes}
+		for below := hashes; len(below) >= 2; {
+			above := make([][]byte, len(below)/2)
+			for j := range above {
+				above[j] = proof.NodeHash(below[2*j], below[2*j+1])
+			}
+			tree, below = append(tree, above), above
+		}
+		r.trees[key] = tree
+	}
+	at := (first % tiles.TileWidth) >> sub
+	if int(sub) >= len(tree) || at >= uint64(len(tree[sub])) {
+		return nil, fmt.Errorf("tile %d/%d has %d hashes, node (%d,%d) needs more", tileLevel, tileIndex, len(tree[0]), id.Level, id.Index)
+	}
+	return tree[sub][at], nil
 }
 
 // NormalizeDigest returns the lower-case hex of a "sha256:<hex>" or "<hex>"

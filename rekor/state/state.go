@@ -44,8 +44,15 @@ type Store struct{ Dir string }
 // DefaultDir returns $XDG_STATE_HOME/provscope/checkpoints, else
 // ~/.local/state/provscope/checkpoints. getenv is os.Getenv in production.
 func DefaultDir(getenv func(string) string) (string, error) {
+	return Path(getenv, "checkpoints")
+}
+
+// Path returns $XDG_STATE_HOME/provscope/name, else
+// ~/.local/state/provscope/name (a relative XDG_STATE_HOME is ignored, as
+// the spec asks). getenv is os.Getenv in production.
+func Path(getenv func(string) string, name string) (string, error) {
 	if d := getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
-		return filepath.Join(d, "provscope", "checkpoints"), nil
+		return filepath.Join(d, "provscope", name), nil
 	}
 	home := getenv("HOME")
 	if home == "" {
@@ -55,7 +62,7 @@ func DefaultDir(getenv func(string) string) (string, error) {
 		}
 		home = h
 	}
-	return filepath.Join(home, ".local", "state", "provscope", "checkpoints"), nil
+	return filepath.Join(home, ".local", "state", "provscope", name), nil
 }
 
 // file names the file for one tree: a readable prefix plus a hash of the

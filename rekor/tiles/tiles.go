@@ -25,6 +25,8 @@ import (
 
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/proof"
+
+	judge "github.com/provscope/provscope/proof"
 )
 
 // TileWidth is the number of hashes in a full tile and entries in a full
@@ -287,27 +289,7 @@ func (c *Client) NodeHash(ctx context.Context, level uint, index, treeSize uint6
 	if off+count > uint64(len(hashes)) {
 		return nil, fmt.Errorf("tile %d/%d has %d hashes, node (%d,%d) needs %d", tileLevel, tileIndex, len(hashes), level, index, off+count)
 	}
-	return hashUp(hashes[off : off+count]), nil
-}
-
-// hashUp hashes a power-of-two run of sibling hashes to their common root.
-func hashUp(level [][]byte) []byte {
-	for len(level) > 1 {
-		next := make([][]byte, len(level)/2)
-		for i := range next {
-			next[i] = nodeHash(level[2*i], level[2*i+1])
-		}
-		level = next
-	}
-	return level[0]
-}
-
-func nodeHash(l, r []byte) []byte {
-	h := sha256.New()
-	h.Write([]byte{1})
-	h.Write(l)
-	h.Write(r)
-	return h.Sum(nil)
+	return judge.SubtreeRoot(hashes[off : off+count]), nil
 }
 
 // InclusionProof computes the RFC 6962 inclusion proof for leaf index in a
@@ -345,7 +327,7 @@ func (c *Client) rehash(ctx context.Context, nodes proof.Nodes, treeSize uint64)
 		cache[id] = h
 		hashes[i] = h
 	}
-	out, err := nodes.Rehash(hashes, nodeHash)
+	out, err := nodes.Rehash(hashes, judge.NodeHash)
 	if err != nil {
 		return nil, fmt.Errorf("assembling proof: %w", err)
 	}

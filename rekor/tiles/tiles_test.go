@@ -30,7 +30,7 @@ func tiledLog(entries [][]byte) map[string][]byte {
 	for l := 0; len(levels[l]) > 1; l++ {
 		var next [][]byte
 		for i := 0; i+1 < len(levels[l]); i += 2 {
-			next = append(next, nodeHash(levels[l][i], levels[l][i+1]))
+			next = append(next, rfc6962.DefaultHasher.HashChildren(levels[l][i], levels[l][i+1]))
 		}
 		levels = append(levels, next)
 	}

@@ -208,15 +208,7 @@ func (w *World) AddKeyless(t testing.TB, identity, issuer string) string {
 // and returns the payload's SHA-256 (hex).
 func (w *World) AddDSSE(t testing.TB, subjectDigest string) string {
 	t.Helper()
-	stmt, err := cosignfmt.Statement("registry.test/app", "sha256:"+subjectDigest, "https://slsa.dev/provenance/v1", map[string]any{"n": subjectDigest[:8]})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const pt = "application/vnd.in-toto+json"
-	env, err := w.Signer.SignDSSE(pt, stmt)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stmt, env := w.signStatement(t, subjectDigest, "https://slsa.dev/provenance/v1")
 	if _, _, err := w.rc.Upload(context.Background(), cosignfmt.DSSEEntry(env, w.Signer.PublicKeyPEM())); err != nil {
 		t.Fatalf("upload dsse: %v", err)
 	}
@@ -229,15 +221,7 @@ func (w *World) AddDSSE(t testing.TB, subjectDigest string) string {
 // SHA-256 (hex).
 func (w *World) AddIntoto(t testing.TB, subjectDigest string) string {
 	t.Helper()
-	stmt, err := cosignfmt.Statement("registry.test/app", "sha256:"+subjectDigest, "https://spdx.dev/Document", map[string]any{"n": subjectDigest[:8]})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const pt = "application/vnd.in-toto+json"
-	env, err := w.Signer.SignDSSE(pt, stmt)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stmt, env := w.signStatement(t, subjectDigest, "https://spdx.dev/Document")
 	var e struct {
 		Signatures []struct {
 			KeyID string `json:"keyid"`
@@ -255,7 +239,7 @@ func (w *World) AddIntoto(t testing.TB, subjectDigest string) string {
 		Spec: models.IntotoV002Schema{Content: &models.IntotoV002SchemaContent{
 			Hash: &models.IntotoV002SchemaContentHash{Algorithm: ptr(models.IntotoV002SchemaContentHashAlgorithmSha256), Value: ptr(hex.EncodeToString(envSum[:]))},
 			Envelope: &models.IntotoV002SchemaContentEnvelope{
-				Payload: strfmt.Base64(base64.StdEncoding.EncodeToString(stmt)), PayloadType: ptr(pt), // as cosign: the base64 text
+				Payload: strfmt.Base64(base64.StdEncoding.EncodeToString(stmt)), PayloadType: ptr(inTotoPayloadType), // as cosign: the base64 text
 				Signatures: []*models.IntotoV002SchemaContentEnvelopeSignaturesItems0{{Keyid: e.Signatures[0].KeyID, Sig: &sig, PublicKey: &pub}},
 			},
 		}},
@@ -268,6 +252,24 @@ func (w *World) AddIntoto(t testing.TB, subjectDigest string) string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+const inTotoPayloadType = "application/vnd.in-toto+json"
+
+// signStatement builds an in-toto statement of predicateType about
+// subjectDigest and signs it as a DSSE envelope with the world's key; it
+// returns the statement and the envelope.
+func (w *World) signStatement(t testing.TB, subjectDigest, predicateType string) (stmt, env []byte) {
+	t.Helper()
+	stmt, err := cosignfmt.Statement("registry.test/app", "sha256:"+subjectDigest, predicateType, map[string]any{"n": subjectDigest[:8]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err = w.Signer.SignDSSE(inTotoPayloadType, stmt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stmt, env
+}
 
 // Fork copies the log as it is now and grows the copy with n entries of its
 // own: the same key then signs two histories. The proxy keeps serving the
