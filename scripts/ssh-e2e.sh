@@ -173,6 +173,9 @@ keys e2e:bob Enter
 wait_screen e2e:bob 04-bob-keyfile-search "permitted"
 grep -qF "press r to retry" "$out/04-bob-keyfile-search.txt" && fail "a refused key-file search offers a retry"
 keys e2e:bob Escape
+# Esc goes back from the search to the entries pane: wait for it, so that
+# the next key is never read together with this Esc (ESC q is alt+q).
+wait_screen e2e:bob 04-bob-search-closed "Entries"
 
 width=$(screen_width "$out/03-alice-verified.txt")
 [[ "$width" -eq 120 ]] || fail "alice's screen width $width, want 120"
