@@ -40,6 +40,42 @@ const maxCachedEntries = 20 * maxMirrorHits
 type tilesCache struct {
 	mu      sync.Mutex
 	entries map[string]model.LogEntry
+
+	// searcher is the open mirror.Searcher of the mirror in searcherDir,
+	// verifying with the keys named by searcherKeys: it keeps the
+	// mirror's verified checkpoint and the verified upper tree nodes
+	// between searches, so a search does not reopen the index and
+	// re-verify the checkpoint each time (rekor/mirror/search.go). Every
+	// hit is still proven against the signed checkpoint before it is
+	// returned.
+	searcher     *mirror.Searcher
+	searcherDir  string
+	searcherKeys string
+}
+
+// mirrorSearcher returns the Searcher of the mirror in dir for keys,
+// opening it (and closing one for another directory or other keys) when
+// needed.
+func (c *tilesCache) mirrorSearcher(dir string, keys []proof.NoteKey) (*mirror.Searcher, error) {
+	ids := make([]string, len(keys))
+	for i, k := range keys {
+		ids[i] = k.ID() + " " + k.Alg
+	}
+	id := strings.Join(ids, "\n")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.searcher != nil && c.searcherDir == dir && c.searcherKeys == id {
+		return c.searcher, nil
+	}
+	sr, err := mirror.OpenSearcher(dir, keys)
+	if err != nil {
+		return nil, err
+	}
+	if c.searcher != nil {
+		_ = c.searcher.Close() // a search still running on it fails and may be retried
+	}
+	c.searcher, c.searcherDir, c.searcherKeys = sr, dir, id
+	return sr, nil
 }
 
 func (c *tilesCache) put(es []model.LogEntry) {
@@ -179,7 +215,11 @@ func (b *Backend) mirrorSearch(ctx context.Context, q mirror.Query) (mirrorAnswe
 	if err != nil {
 		return mirrorAnswer{}, fmt.Errorf("the mirror's checkpoint: %w", err)
 	}
-	res, err := mirror.Search(ctx, dir, keys, q)
+	sr, err := b.tiles.mirrorSearcher(dir, keys)
+	if err != nil {
+		return mirrorAnswer{}, fmt.Errorf("searching the mirror %s: %w", dir, err)
+	}
+	res, err := sr.Search(ctx, q)
 	if err != nil {
 		return mirrorAnswer{}, fmt.Errorf("searching the mirror %s: %w", dir, err)
 	}

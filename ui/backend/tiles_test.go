@@ -3,6 +3,8 @@ package backend_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/provscope/provscope/rekor/logs"
 	"github.com/provscope/provscope/rekor/mirror"
 	"github.com/provscope/provscope/rekor/mirror/mirrortest"
+	"github.com/provscope/provscope/rekor/tiles"
 	"github.com/provscope/provscope/ui"
 	"github.com/provscope/provscope/ui/backend"
 )
@@ -176,4 +179,59 @@ func equalInts(a, b []int64) bool {
 		}
 	}
 	return true
+}
+
+// TestMirrorSearcherKeptAcrossSearches: the explorer keeps one open
+// mirror.Searcher for its log's mirror (its verified checkpoint and upper
+// nodes cached). It still follows the mirror as it grows, and still reads
+// each hit's entry and level-0 tile, so a level-0 tile changed after the
+// first search makes the next search an error, never a hit.
+func TestMirrorSearcherKeptAcrossSearches(t *testing.T) {
+	ctx := context.Background()
+	w := mirrortest.Start(t)
+	first := w.AddHashed(t, "grow-a", 5)
+	dir := t.TempDir()
+	mirrorWorld(t, w, dir)
+	b := openTiles(t, w, dir)
+	find := func(d string) ([]int64, string, error) {
+		t.Helper()
+		r, err := b.Search(ctx, "sha256:"+d)
+		if err != nil {
+			return nil, "", err
+		}
+		es, err := b.Entries(ctx, r.UUIDs)
+		var got []int64
+		for _, e := range es {
+			got = append(got, e.LogIndex)
+		}
+		return got, r.Note, err
+	}
+	if got, note, err := find(first[2]); err != nil || !equalInts(got, []int64{2}) || !strings.Contains(note, "checkpoint @ 5") {
+		t.Fatalf("first search = %v (%q), %v; want entry 2 @ 5", got, note, err)
+	}
+
+	// The log grows and is mirrored again: the kept searcher verifies the
+	// new checkpoint and finds the new entries.
+	later := w.AddHashed(t, "grow-b", 4)
+	mirrorWorld(t, w, dir)
+	if got, note, err := find(later[3]); err != nil || !equalInts(got, []int64{8}) || !strings.Contains(note, "checkpoint @ 9") {
+		t.Fatalf("search after growth = %v (%q), %v; want entry 8 @ 9", got, note, err)
+	}
+	if got, _, err := find(first[0]); err != nil || !equalInts(got, []int64{0}) {
+		t.Fatalf("old entry after growth = %v, %v; want entry 0", got, err)
+	}
+
+	// A byte of the level-0 tile changed under the open searcher.
+	tile := filepath.Join(dir, filepath.FromSlash(tiles.TilePath(0, 0, 9)))
+	raw, err := os.ReadFile(tile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw[32*4] ^= 1 // entry 4's leaf hash: a sibling on entry 5's path
+	if err := os.WriteFile(tile, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, note, err := find(later[0]); err == nil {
+		t.Errorf("search with a tampered level-0 tile = %v (%q), want an error", got, note)
+	}
 }
