@@ -54,8 +54,14 @@ type Config struct {
 	Dir string
 	// Fetch reads the log (tiles.NewHTTP's fetcher, FileFetcher, a fake).
 	Fetch tiles.Fetcher
-	// Keys are the trusted note keys of the log (RoleLog at least).
+	// Keys are the trusted note keys of the log (RoleLog at least), and of
+	// the witnesses whose cosignatures count (RoleWitness).
 	Keys []proof.NoteKey
+	// MinWitnesses is the witness policy: every checkpoint the run fetches
+	// must carry at least this many verified cosignatures from distinct
+	// witness keys in Keys, or the run stops as on a lie (nothing of it is
+	// indexed). 0 requires none.
+	MinWitnesses int
 	// Origin, when set, is the checkpoint origin the log must sign.
 	Origin string
 	// Index keeps the entry bundles and builds the search index (mirror);
@@ -203,7 +209,12 @@ func (r *run) sync(ctx context.Context) (*Result, error) {
 	if origin == "" && r.st.target != nil {
 		origin = r.st.target.Origin
 	}
-	cp, err := proof.VerifyCheckpoint(raw, r.cfg.Keys, proof.CheckpointOptions{Origin: origin})
+	cp, err := proof.VerifyCheckpoint(raw, r.cfg.Keys, proof.CheckpointOptions{Origin: origin, MinWitnesses: r.cfg.MinWitnesses})
+	if quorum := new(proof.QuorumError); errors.As(err, &quorum) {
+		// The log signed it; too few witnesses vouch for it: not a lie,
+		// but nothing may be mirrored from it either.
+		return nil, fmt.Errorf("the checkpoint (size %d) does not meet the witness policy: %w", cp.Size, err)
+	}
 	if err != nil {
 		return nil, r.lie(nil, fmt.Errorf("verifying the checkpoint: %w", err), evidenceFile{"checkpoint.note", raw})
 	}
