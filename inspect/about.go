@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -19,7 +18,6 @@ import (
 	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/proof/body"
 	"github.com/provscope/provscope/registry"
-	"github.com/provscope/provscope/rekor/client"
 )
 
 // How an entry was found, in AboutEntry.FoundBy.
@@ -135,15 +133,24 @@ func isHexDigits(s string) bool {
 // the .sig tag was deleted), and the entries the index lists under the
 // digest itself (in-toto subjects). proof.BindEntryToDigest decides, for
 // each, whether it is about the digest; each says how it was found.
+//
+// The entries are looked up in deps.Log's Rekor v1 search index and tree,
+// or, with AboutIn, in another EntryIndex such as a tiles log's mirror.
 func About(ctx context.Context, deps Deps, ref string) (*AboutReport, error) {
 	if deps.Log == nil || deps.Log.Rekor == nil {
-		return nil, errors.New("finding entries needs a Rekor v1 log's search index; tlog-tiles logs have none")
+		return nil, errNoIndex
 	}
+	return AboutIn(ctx, deps, RekorIndex{Log: deps.Log}, ref)
+}
+
+// AboutIn is About with the entries looked up in idx (deps.Log is not
+// used).
+func AboutIn(ctx context.Context, deps Deps, idx EntryIndex, ref string) (*AboutReport, error) {
 	_, named, digest, err := ParseImageOrDigest(ref)
 	if err != nil {
 		return nil, err
 	}
-	rep := &AboutReport{Reference: ref, Digest: digest, Log: deps.Log.Def.URL, Entries: []AboutEntry{}, Searches: []AboutSearch{}}
+	rep := &AboutReport{Reference: ref, Digest: digest, Log: idx.Describe(), Entries: []AboutEntry{}, Searches: []AboutSearch{}}
 	if named != "" || digest == "" {
 		if named == "" {
 			named = ref
@@ -168,13 +175,13 @@ func About(ctx context.Context, deps Deps, ref string) (*AboutReport, error) {
 	} else {
 		rep.Notes = append(rep.Notes, "no repository given: cosign's simple-signing payload names the repository, so signatures are found only through attestation subjects; give REPO@"+digest+" to find them too")
 	}
-	g := &aboutGatherer{deps: deps, rep: rep, byUUID: map[string]*AboutEntry{}}
+	g := &aboutGatherer{idx: idx, rep: rep, byUUID: map[string]*AboutEntry{}}
 	g.gather(ctx)
 	return rep, nil
 }
 
 type aboutGatherer struct {
-	deps       Deps
+	idx        EntryIndex
 	rep        *AboutReport
 	byUUID     map[string]*AboutEntry
 	order      []string
@@ -194,8 +201,15 @@ func (g *aboutGatherer) gather(ctx context.Context) {
 			searches = append(searches, search{sha256Hex(p), FoundBySimpleSigning})
 		}
 	}
-	searches = append(searches, search{rep.Digest, FoundBySubject})
-	var leafLookups []struct{ leaf, why string }
+	if g.idx.SubjectIndex() {
+		searches = append(searches, search{rep.Digest, FoundBySubject})
+	} else {
+		rep.Notes = append(rep.Notes, "the mirror's index holds no in-toto subjects (a log's canonical entries do not keep the payload): attestations are found through the registry's attachments")
+	}
+	var bundleBodies []struct {
+		body []byte
+		why  string
+	}
 	for _, a := range rep.Attachments {
 		switch {
 		case a.Kind == model.AttachSignature && len(a.Payload) > 0:
@@ -209,7 +223,10 @@ func (g *aboutGatherer) gather(ctx context.Context) {
 			}
 		}
 		if a.RekorBundle != nil && len(a.RekorBundle.Body) > 0 {
-			leafLookups = append(leafLookups, struct{ leaf, why string }{hex.EncodeToString(proof.LeafHash(a.RekorBundle.Body)), fmt.Sprintf(FoundByBundle, a.Source)})
+			bundleBodies = append(bundleBodies, struct {
+				body []byte
+				why  string
+			}{a.RekorBundle.Body, fmt.Sprintf(FoundByBundle, a.Source)})
 		}
 		if len(a.Bundle) > 0 {
 			env, bodies := bundleContent(a.Bundle)
@@ -219,7 +236,10 @@ func (g *aboutGatherer) gather(ctx context.Context) {
 				searches = append(searches, search{sha256Hex(env.Payload), fmt.Sprintf(FoundByPayload, a.Source)})
 			}
 			for _, b := range bodies {
-				leafLookups = append(leafLookups, struct{ leaf, why string }{hex.EncodeToString(proof.LeafHash(b)), fmt.Sprintf(FoundByBundle, a.Source)})
+				bundleBodies = append(bundleBodies, struct {
+					body []byte
+					why  string
+				}{b, fmt.Sprintf(FoundByBundle, a.Source)})
 			}
 		}
 	}
@@ -235,7 +255,7 @@ func (g *aboutGatherer) gather(ctx context.Context) {
 		}
 		seen[h] = true
 		as := AboutSearch{Hash: h, Why: s.why}
-		uuids, err := g.deps.Log.Rekor.Search(ctx, client.SearchQuery{Hash: h})
+		uuids, err := g.idx.SearchHash(ctx, h)
 		if err != nil {
 			as.Err = err.Error()
 		}
@@ -248,10 +268,10 @@ func (g *aboutGatherer) gather(ctx context.Context) {
 			}
 		}
 	}
-	for _, l := range leafLookups {
-		e, err := g.deps.Log.Rekor.EntryByUUID(ctx, l.leaf)
+	for _, l := range bundleBodies {
+		e, err := g.idx.EntryFor(ctx, l.body)
 		if err != nil {
-			rep.Notes = append(rep.Notes, fmt.Sprintf("%s: the log holds no entry with leaf hash %s", l.why, l.leaf))
+			rep.Notes = append(rep.Notes, fmt.Sprintf("%s: the log holds no entry with leaf hash %s", l.why, hex.EncodeToString(proof.LeafHash(l.body))))
 			continue
 		}
 		g.add(e.UUID, l.why)
@@ -291,7 +311,7 @@ func (g *aboutGatherer) fetch(ctx context.Context) {
 	if len(uuids) == 0 {
 		return
 	}
-	entries, err := g.deps.Log.Rekor.Retrieve(ctx, uuids, nil)
+	entries, err := g.idx.Retrieve(ctx, uuids)
 	if err != nil {
 		rep.Notes = append(rep.Notes, "fetching the entries: "+err.Error())
 		return

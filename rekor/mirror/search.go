@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -100,6 +102,29 @@ type SearchResult struct {
 	Hits       []Hit
 	// More says hits beyond Limit were left out.
 	More bool
+}
+
+// HitEntry returns a hit as an entry of the log: its ID is its leaf hash,
+// its proof the verified inclusion proof up to cp, the checkpoint the hit
+// was proven against (SearchResult.Checkpoint).
+func HitEntry(h Hit, cp *proof.VerifiedCheckpoint) (model.LogEntry, error) {
+	if h.Index > math.MaxInt64 || cp.Size > math.MaxInt64 {
+		return model.LogEntry{}, fmt.Errorf("entry %d of a tree of size %d is out of range", h.Index, cp.Size)
+	}
+	idx := int64(h.Index) //nolint:gosec // G115: checked <= MaxInt64
+	e := model.LogEntry{
+		UUID:     hex.EncodeToString(h.LeafHash),
+		LogIndex: idx,
+		Body:     h.Entry,
+		Proof: &model.InclusionProof{
+			LogIndex: idx, TreeSize: int64(cp.Size), //nolint:gosec // G115: checked <= MaxInt64
+			RootHash: cp.RootHash, Hashes: h.Proof, Checkpoint: cp.Raw,
+		},
+	}
+	if h.Body != nil {
+		e.Kind, e.APIVersion = h.Body.Kind, h.Body.APIVersion
+	}
+	return e, nil
 }
 
 // ErrNoCheckpoint is returned when a mirror has no complete checkpoint yet.

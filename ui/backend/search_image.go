@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/ui"
 )
@@ -41,7 +42,26 @@ func (b *Backend) searchImage(ctx context.Context, q string) (ui.SearchResult, e
 	if repo != "" || !strings.HasPrefix(strings.ToLower(q), "sha256:") {
 		ref = b.fullRef(q)
 	}
-	rep, err := inspect.About(ctx, inspect.Deps{Registry: b.reg, Log: b.log}, ref)
+	deps := inspect.Deps{Registry: b.reg, Log: b.log}
+	var rep *inspect.AboutReport
+	if b.isTiles() {
+		// A tiles log has no search API: its mirror answers, each entry
+		// proven against the mirror's signed checkpoint.
+		sr, note, oerr := b.openMirror(ctx)
+		if sr == nil || oerr != nil {
+			return ui.SearchResult{Note: note}, oerr
+		}
+		mi := &inspect.MirrorIndex{Searcher: sr, Name: "mirror " + b.cfg.MirrorDir}
+		if rep, err = inspect.AboutIn(ctx, deps, mi, ref); err == nil {
+			found := make([]model.LogEntry, 0, len(rep.Entries))
+			for _, e := range rep.Entries {
+				found = append(found, e.Entry)
+			}
+			b.tiles.put(found)
+		}
+	} else {
+		rep, err = inspect.About(ctx, deps, ref)
+	}
 	var in *inspect.DigestInputError
 	if errors.As(err, &in) {
 		return ui.SearchResult{}, fmt.Errorf("%w: %w", ui.ErrInvalidQuery, err)

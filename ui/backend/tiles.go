@@ -2,7 +2,6 @@ package backend
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof"
-	"github.com/provscope/provscope/proof/body"
 	"github.com/provscope/provscope/rekor/mirror"
 	"github.com/provscope/provscope/ui"
 )
@@ -137,6 +135,8 @@ func (b *Backend) searchTiles(ctx context.Context, q string) (ui.SearchResult, e
 			return ui.SearchResult{}, fmt.Errorf("%w: digest %q: want sha256:<64 hex>", ui.ErrInvalidQuery, q)
 		}
 		mq.Digest, what = h, "digest sha256:"+h
+	case isImageQuery(q): // a reference (a bare digest is searched above)
+		return b.searchImage(ctx, q)
 	case strings.HasPrefix(q, "-----BEGIN"), strings.HasSuffix(q, ".pem"), strings.HasSuffix(q, ".pub"):
 		pemBytes := []byte(q)
 		if !strings.HasPrefix(q, "-----BEGIN") {
@@ -194,31 +194,42 @@ type mirrorAnswer struct {
 	note string
 }
 
-// mirrorSearch runs q on the log's mirror.
-func (b *Backend) mirrorSearch(ctx context.Context, q mirror.Query) (mirrorAnswer, error) {
+// openMirror returns the searcher of the log's mirror, verifying with the
+// explorer's pinned log key (not one recorded in the mirror); without a
+// complete mirror it returns none and a note saying how to make one.
+func (b *Backend) openMirror(ctx context.Context) (*mirror.Searcher, string, error) {
 	dir := b.cfg.MirrorDir
 	if dir == "" || !mirror.Exists(dir) {
-		return mirrorAnswer{note: "no mirror of this log: " + b.mirrorHint()}, nil
+		return nil, "no mirror of this log: " + b.mirrorHint(), nil
 	}
 	info, err := mirror.ReadInfo(ctx, dir)
 	if err != nil {
-		return mirrorAnswer{}, err
+		return nil, "", err
 	}
 	if len(info.Complete) == 0 {
-		return mirrorAnswer{note: "the mirror of this log is not complete yet: " + b.mirrorHint() + " (to the end)"}, nil
+		return nil, "the mirror of this log is not complete yet: " + b.mirrorHint() + " (to the end)", nil
 	}
 	if o := b.cfg.Log.Origin; o != "" && info.Origin != o {
-		return mirrorAnswer{}, fmt.Errorf("the mirror in %s follows log %q, not %q", dir, info.Origin, o)
+		return nil, "", fmt.Errorf("the mirror in %s follows log %q, not %q", dir, info.Origin, o)
 	}
-	// The explorer's pinned key, not the one recorded in the mirror.
 	keys, err := b.log.NoteKeys(string(info.Complete))
 	if err != nil {
-		return mirrorAnswer{}, fmt.Errorf("the mirror's checkpoint: %w", err)
+		return nil, "", fmt.Errorf("the mirror's checkpoint: %w", err)
 	}
 	sr, err := b.tiles.mirrorSearcher(dir, keys)
 	if err != nil {
-		return mirrorAnswer{}, fmt.Errorf("searching the mirror %s: %w", dir, err)
+		return nil, "", fmt.Errorf("searching the mirror %s: %w", dir, err)
 	}
+	return sr, "", nil
+}
+
+// mirrorSearch runs q on the log's mirror.
+func (b *Backend) mirrorSearch(ctx context.Context, q mirror.Query) (mirrorAnswer, error) {
+	sr, note, err := b.openMirror(ctx)
+	if sr == nil || err != nil {
+		return mirrorAnswer{note: note}, err
+	}
+	dir := b.cfg.MirrorDir
 	res, err := sr.Search(ctx, q)
 	if err != nil {
 		return mirrorAnswer{}, fmt.Errorf("searching the mirror %s: %w", dir, err)
@@ -228,21 +239,9 @@ func (b *Backend) mirrorSearch(ctx context.Context, q mirror.Query) (mirrorAnswe
 	}
 	a := mirrorAnswer{more: res.More, size: res.Checkpoint.Size}
 	for _, h := range res.Hits {
-		if h.Index > math.MaxInt64 {
+		e, err := mirror.HitEntry(h, res.Checkpoint)
+		if err != nil {
 			continue // unreachable: below the checkpoint size
-		}
-		idx := int64(h.Index) //nolint:gosec // G115: checked <= MaxInt64
-		e := model.LogEntry{
-			UUID:     hex.EncodeToString(h.LeafHash),
-			LogIndex: idx,
-			Body:     h.Entry,
-			Proof: &model.InclusionProof{
-				LogIndex: idx, TreeSize: int64(res.Checkpoint.Size), //nolint:gosec // G115: checked <= MaxInt64
-				RootHash: res.Checkpoint.RootHash, Hashes: h.Proof, Checkpoint: res.Checkpoint.Raw,
-			},
-		}
-		if kv, err := body.Peek(h.Entry); err == nil {
-			e.Kind, e.APIVersion = model.EntryKind(kv.Kind), kv.Version
 		}
 		a.entries = append(a.entries, e)
 	}

@@ -144,7 +144,7 @@ func TestSearchTilesLogFromMirror(t *testing.T) {
 	}
 
 	// Input errors.
-	for _, q := range []string{"sha256:abc", "example.com/repo:tag", strings.Repeat("ab", 40)} {
+	for _, q := range []string{"sha256:abc", "example.com/repo@sha256:abc", strings.Repeat("ab", 40)} {
 		if _, err := b.Search(ctx, q); !errors.Is(err, ui.ErrInvalidQuery) {
 			t.Errorf("Search(%q) = %v, want ui.ErrInvalidQuery", q, err)
 		}
