@@ -244,7 +244,7 @@ func finishEvidence(blobs []EvidenceBlob, notes []string) ([]EvidenceBlob, []str
 // no consistent history), both signed checkpoints join the set: the
 // remembered one and the log's head.
 func conflictCheckpoint(ctx context.Context, deps Deps, tree string, blobs []EvidenceBlob, notes []string) ([]EvidenceBlob, []string) {
-	old, err := deps.Store.Load(deps.Log.Def.URL, tree)
+	old, err := deps.Store.Load(deps.Log.StateKey(), tree)
 	if err != nil || old == nil || old.Note == "" {
 		return blobs, notes
 	}

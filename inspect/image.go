@@ -609,7 +609,7 @@ func (v *verifier) checkConsistency(ctx context.Context, r *model.Result, l *Log
 			treeID = t
 		}
 	}
-	prev, err := v.deps.Store.Load(l.Def.URL, treeID)
+	prev, err := v.deps.Store.Load(l.StateKey(), treeID)
 	if err != nil || prev == nil {
 		r.Skip(StepConsistency2, title, fmt.Sprintf("no checkpoint remembered for this tree of %s (run provscope loginfo --log %s to start)", l.Name(), l.Def.URL))
 		return
@@ -669,7 +669,7 @@ func (v *verifier) headCheck(ctx context.Context, l *Log) error {
 		return res
 	}
 	res = func() error {
-		remembered, err := v.deps.Store.List(l.Def.URL)
+		remembered, err := v.deps.Store.List(l.StateKey())
 		if err != nil || len(remembered) == 0 {
 			return nil // nothing to hold the log to; the entry's own check follows
 		}

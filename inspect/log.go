@@ -30,6 +30,19 @@ type Log struct {
 	KeySource string
 }
 
+// StateKey is the name under which the log's checkpoints and origin are
+// remembered (rekor/state): the URL of a Rekor v1 log, and "tiles+" and
+// the tiles prefix of a tiles log. One host may serve both APIs (provscope
+// serve, a Rekor v1 with a v2 beside it): they are two logs to remember,
+// with their own trees and origins, so that reading one never makes the
+// other's tree look dropped or its origin changed.
+func (l *Log) StateKey() string {
+	if l.Def.Kind == logs.KindTiles {
+		return "tiles+" + l.Def.TilesPrefix()
+	}
+	return l.Def.URL
+}
+
 // KeyPinned and KeyFetched are the values of Log.KeySource.
 const (
 	KeyPinned  = "pinned"

@@ -183,7 +183,7 @@ func CheckLog(ctx context.Context, l *Log, opts CheckOptions) (*LogCheck, error)
 		out.OriginFrom = "first seen now, not yet remembered"
 	}
 	if opts.Store != nil {
-		remembered, err := opts.Store.List(l.Def.URL)
+		remembered, err := opts.Store.List(l.StateKey())
 		if err != nil {
 			return nil, err
 		}
@@ -208,7 +208,7 @@ func CheckLog(ctx context.Context, l *Log, opts CheckOptions) (*LogCheck, error)
 		out.Trees[i].Result.Pass(StepRemember, "Remembered", fmt.Sprintf("checkpoint of size %d saved for the next consistency check", save.Size))
 	}
 	if bind.learned != "" {
-		if err := opts.Store.SaveOrigin(state.Origin{LogURL: l.Def.URL, KeyFingerprint: fp, Origin: bind.learned, SeenAt: opts.Now.UTC()}); err != nil {
+		if err := opts.Store.SaveOrigin(state.Origin{LogURL: l.StateKey(), KeyFingerprint: fp, Origin: bind.learned, SeenAt: opts.Now.UTC()}); err != nil {
 			return nil, err
 		}
 		out.OriginFrom = "first seen now (trust on first use)"
@@ -270,7 +270,7 @@ func (l *Log) originBinding(store *state.Store, fp string) (binding, error) {
 	if store == nil {
 		return binding{}, nil
 	}
-	o, err := store.LoadOrigin(l.Def.URL, fp)
+	o, err := store.LoadOrigin(l.StateKey(), fp)
 	if err != nil || o == nil {
 		return binding{}, err
 	}
@@ -339,7 +339,7 @@ func (l *Log) checkTree(ctx context.Context, tc *TreeCheck, t claimedTree, bind 
 		r.Skip(StepConsistency, "Consistency", "nothing to compare with: checkpoints of this log are not being remembered")
 		return nil, nil
 	}
-	prev, err := opts.Store.Load(l.Def.URL, tc.TreeID)
+	prev, err := opts.Store.Load(l.StateKey(), tc.TreeID)
 	if err != nil {
 		return nil, err
 	}
@@ -361,7 +361,7 @@ func (l *Log) checkTree(ctx context.Context, tc *TreeCheck, t claimedTree, bind 
 	}
 	fp, _ := KeyFingerprint(l.KeyPEM)
 	return &state.Checkpoint{
-		LogURL: l.Def.URL, TreeID: tc.TreeID, Origin: cp.Origin, Size: cp.Size,
+		LogURL: l.StateKey(), TreeID: tc.TreeID, Origin: cp.Origin, Size: cp.Size,
 		RootHash: hex.EncodeToString(cp.RootHash), Note: tc.Note, KeyFingerprint: fp, SeenAt: opts.Now.UTC(),
 	}, nil
 }

@@ -85,3 +85,75 @@ func TestTilesAgainstEmbeddedLog(t *testing.T) {
 		}
 	}
 }
+
+// TestOneHostTwoLogsRememberedApart: provscope serve answers the Rekor v1
+// API and tlog-tiles under /api/v2 on one URL. Read both ways with one
+// state store, in either order and again, neither makes the other's tree
+// look dropped or its origin changed: they are remembered under their own
+// names (Log.StateKey), and each still catches its own rollback.
+func TestOneHostTwoLogsRememberedApart(t *testing.T) {
+	ctx := context.Background()
+	sl, err := server.Open(ctx, server.Config{Dir: t.TempDir(), Hostname: "two.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sl.Handler())
+	defer func() { srv.Close(); _ = sl.Close() }()
+	rc, err := client.New(client.Config{URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := cosignfmt.KeyFromSeed("two")
+	s, _ := cosignfmt.NewSigner(k)
+	upload := func(i int) {
+		p := []byte(fmt.Sprintf("two logs artifact %d", i))
+		sig, _ := s.SignMessage(bytes.NewReader(p))
+		if _, _, err := rc.Upload(ctx, cosignfmt.HashedRekordEntry(p, sig, s.PublicKeyPEM())); err != nil {
+			t.Fatalf("upload %d: %v", i, err)
+		}
+	}
+	upload(0)
+	pub := sl.PublicKeyPEM()
+	v1, err := OpenLog(ctx, logs.Log{Name: "v1", URL: srv.URL, Kind: logs.KindRekorV1, PublicKey: string(pub)}, LogOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := OpenLog(ctx, logs.Log{Name: "v2", URL: srv.URL, Kind: logs.KindTiles, PublicKey: string(pub)}, LogOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v1.StateKey() == v2.StateKey() {
+		t.Fatalf("both APIs remembered as %q", v1.StateKey())
+	}
+	store := &state.Store{Dir: t.TempDir()}
+	for i, l := range []*Log{v1, v2, v1, v2} {
+		if i == 2 {
+			upload(1)
+		}
+		c, err := CheckLog(ctx, l, CheckOptions{Store: store, Now: time.Now()})
+		if err != nil || c.Verdict() != model.VerdictVerified {
+			reason := ""
+			if c != nil && len(c.Trees) > 0 {
+				reason = c.Trees[0].Result.Reason()
+			}
+			t.Fatalf("read %d (%s) = %v, %v: %s", i, l.Def.Kind, c.Verdict(), err, reason)
+		}
+	}
+	// Each remembers its own checkpoint: a tiles head older than the one
+	// remembered for the tiles log is still a rollback.
+	cps, err := store.List(v2.StateKey())
+	if err != nil || len(cps) != 1 || cps[0].Size != 2 {
+		t.Fatalf("remembered for the tiles log = %+v, %v; want size 2", cps, err)
+	}
+	old := cps[0]
+	old.Size, old.RootHash = 3, strings.Repeat("ab", 32)
+	if err := store.Save(old); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := CheckLog(ctx, v2, CheckOptions{Store: store, Now: time.Now()}); err != nil || c.Verdict() != model.VerdictFailed {
+		t.Errorf("tiles head below the remembered size: %v, %v; want failed", c.Verdict(), err)
+	}
+	if c, err := CheckLog(ctx, v1, CheckOptions{Store: store, Now: time.Now()}); err != nil || c.Verdict() != model.VerdictVerified {
+		t.Errorf("v1 read after the tiles log's state changed: %v, %v; want verified", c.Verdict(), err)
+	}
+}

@@ -235,8 +235,8 @@ func sigTagDigest(tag string) (string, bool) {
 // remembered checkpoint covering each entry.
 func finish(tl *Timeline, deps Deps) {
 	covering := map[string]state.Checkpoint{}
-	if deps.Store != nil {
-		if cps, err := deps.Store.List(tl.Log); err == nil {
+	if deps.Store != nil && deps.Log != nil {
+		if cps, err := deps.Store.List(deps.Log.StateKey()); err == nil {
 			for _, c := range cps {
 				covering[c.TreeID] = c
 			}

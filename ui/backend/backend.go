@@ -129,7 +129,7 @@ func (b *Backend) Recall(_ context.Context, treeID string) (*model.LogInfo, erro
 	if b.cfg.Store == nil {
 		return nil, nil
 	}
-	cp, err := b.cfg.Store.Load(b.log.Def.URL, treeID)
+	cp, err := b.cfg.Store.Load(b.log.StateKey(), treeID)
 	if err != nil || cp == nil {
 		return nil, err
 	}
@@ -159,7 +159,7 @@ func (b *Backend) Remember(_ context.Context, old *model.LogInfo, cur model.LogI
 	if cur.TreeSize < 0 || cp.Size != uint64(cur.TreeSize) || !bytes.Equal(cp.RootHash, cur.RootHash) {
 		return false, fmt.Errorf("checkpoint to remember: signed note says size %d root %x, log info says size %d root %x", cp.Size, cp.RootHash, cur.TreeSize, cur.RootHash)
 	}
-	prev, err := b.cfg.Store.Load(b.log.Def.URL, cur.TreeID)
+	prev, err := b.cfg.Store.Load(b.log.StateKey(), cur.TreeID)
 	if err != nil {
 		return false, err
 	}
@@ -171,7 +171,7 @@ func (b *Backend) Remember(_ context.Context, old *model.LogInfo, cur model.LogI
 	}
 	fp, _ := inspect.KeyFingerprint(b.log.KeyPEM)
 	err = b.cfg.Store.Save(state.Checkpoint{
-		LogURL: b.log.Def.URL, TreeID: cur.TreeID, Origin: cp.Origin, Size: cp.Size,
+		LogURL: b.log.StateKey(), TreeID: cur.TreeID, Origin: cp.Origin, Size: cp.Size,
 		RootHash: hex.EncodeToString(cp.RootHash), Note: cur.SignedTreeHead, KeyFingerprint: fp, SeenAt: b.now().UTC(),
 	})
 	return err == nil, err
