@@ -10,9 +10,14 @@
 // each with Init/Update/View/SetSize and its own help. Everything a session
 // needs travels in a Common (styles, keys, backend, logger, clock), so the
 // same code serves one terminal or many SSH sessions: this package has no
-// mutable package-level state. All I/O happens in tea.Cmds built in
-// cmds.go from copies of their inputs and a request ID; stale answers are
-// dropped. The data comes through the Backend interface (backend.go).
+// mutable package-level state. Async work is split by flow (images,
+// entries, verify, head, log, export: ui/flow_*.go; timeline.go,
+// watch.go): each flow declares its messages, keeps its request IDs in a
+// struct the App embeds and applies its results in its own handler, and
+// the App's Update only routes (results.go). All I/O happens in tea.Cmds
+// built from copies of their inputs and a request ID; stale answers are
+// dropped. The session's data has one writer, the App in Update
+// (session.go). The data comes through the Backend interface (backend.go).
 //
 // Every string from a registry, a log, a certificate or a server's error
 // is hostile: panes draw it only through the helpers of text.go, which
@@ -23,7 +28,6 @@
 package ui
 
 import (
-	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
@@ -31,7 +35,6 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/ui/learn"
 )
 
@@ -73,10 +76,6 @@ const (
 	maxBg        = 2 // background verifications in flight
 )
 
-// RefreshHeadMsg asks the App to re-read the log head now (and check the
-// new checkpoint's consistency with the previous one).
-type RefreshHeadMsg struct{}
-
 // Option configures an App.
 type Option func(*App)
 
@@ -85,14 +84,6 @@ func WithImage(ref string) Option { return func(a *App) { a.pendingRef = ref } }
 
 // WithoutLearn leaves the teaching mode out (key T then says so).
 func WithoutLearn() Option { return func(a *App) { a.learn = nil } }
-
-type bgJob struct {
-	ref   string
-	entry *model.LogEntry
-	// gen is the signer generation an image job verifies for (see
-	// signerGen); a result for an older one is dropped.
-	gen int
-}
 
 // App is the explorer's root model. Create it with New; it implements
 // tea.Model (View returns a tea.View).
@@ -128,43 +119,17 @@ type App struct {
 	// pane is (for the mouse).
 	dims  dims
 	rects map[Pane]rect
-	// forwardRef is the tag Enter was pressed on in the one-pane layout
-	// before its image had loaded: once it has, focus moves on.
-	forwardRef string
 
-	reqID       int
-	reposReq    int
-	imageReq    int
-	entriesReq  int
-	headReq     int
-	tickReq     int
-	consReq     int
-	autoConsReq int
-	recallReq   int
-	// autoConsRunning is the head size an automatic consistency check is
-	// running for (0: none).
-	autoConsRunning int64
-	logReq          int
-	signerReq       int
-	// signerGen counts the signers pinned in this session: image verdicts
-	// of an earlier one are stale.
-	signerGen int
-	// signerSpec is the signer last pinned with P ("none" for unpinned),
-	// re-pinned after a log switch; "" when P was never used.
-	signerSpec   string
-	selImage     string
-	pendingRef   string
-	tl           *timelineState // the timeline overlay (ui/timeline.go)
-	timelineReq  int
-	watch        *watchState // the watch overlay (ui/watch.go)
-	watchReq     int
-	watchEvery   watchInterval
-	imageEntries *entriesLoadedMsg
-	bgQueue      []bgJob
-	bgRunning    int
-	// bgQueued are the image refs queued or verified in the background
-	// (queueVisibleImages), so a row scrolling back is not queued twice.
-	bgQueued map[string]bool
+	// reqID numbers every request of every flow (nextID); each flow keeps
+	// the IDs of its requests in flight and drops older answers.
+	reqID        int
+	imagesFlow   // ui/flow_images.go
+	entriesFlow  // ui/flow_entries.go
+	verifyFlow   // ui/flow_verify.go
+	headFlow     // ui/flow_head.go
+	logFlow      // ui/flow_log.go
+	timelineFlow // ui/timeline.go
+	watchFlow    // ui/watch.go
 
 	// recent are the references opened before, newest first (the o
 	// prompt's up and down walk them from recentPos); remember keeps
@@ -173,7 +138,6 @@ type App struct {
 	recentPos    int
 	rememberRef  func(ref string)
 	openRegistry RegistryOpener
-	registryReq  int
 	// openedRepos are the repositories opened by name on a registry
 	// without a catalog (ui/open.go).
 	openedRepos []string
@@ -230,20 +194,6 @@ func (a *App) Status() string { return a.status }
 // Banner returns the alarm banner (a failed consistency check), if any.
 func (a *App) Banner() string { return a.banner }
 
-// fetchPages asks the log for the entries scrolling into view.
-func (a *App) fetchPages() tea.Cmd {
-	if a.c.Backend == nil {
-		return nil
-	}
-	var cmds []tea.Cmd
-	for _, from := range a.entries.missingPages() {
-		to := min(from+entriesPage, len(a.entries.refs))
-		uuids := append([]string(nil), a.entries.refs[from:to]...)
-		cmds = append(cmds, pageCmd(a.c.ctx(), a.c.Backend, uuids, a.entries.gen, from))
-	}
-	return tea.Batch(cmds...)
-}
-
 func (a *App) nextID() int { a.reqID++; return a.reqID }
 
 // Init starts loading repositories and the log head, asks the terminal for
@@ -257,24 +207,6 @@ func (a *App) Init() tea.Cmd {
 		cmds = append(cmds, a.learn.Init())
 	}
 	return tea.Batch(cmds...)
-}
-
-func (a *App) loadRepos() tea.Cmd {
-	if a.c.Backend == nil {
-		a.s.reposErr = fmt.Errorf("no registry configured")
-		return nil
-	}
-	a.reposReq = a.nextID()
-	a.s.reposLoading, a.s.reposErr = true, nil
-	return tea.Batch(loadReposCmd(a.c.ctx(), a.c.Backend, a.reposReq), a.startSpin())
-}
-
-func (a *App) refreshHead() tea.Cmd {
-	if a.c.Backend == nil {
-		return nil
-	}
-	a.headReq = a.nextID()
-	return logInfoCmd(a.c.ctx(), a.c.Backend, a.headReq)
 }
 
 func (a *App) startSpin() tea.Cmd {
@@ -359,8 +291,6 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		return a.handleClick(msg.Mouse())
 	case tea.MouseWheelMsg:
 		return a.handleWheel(msg.Mouse())
-	case RefreshHeadMsg:
-		return a.refreshHead()
 	case tea.PasteMsg:
 		if a.overlay == overlaySearch || a.overlay == overlayLogs || a.overlay == overlaySigner || a.overlay == overlayWatchAsk || a.overlay == overlayOpen {
 			a.input.Update(msg)
@@ -369,16 +299,6 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 			return a.filterChanged()
 		}
 		return nil
-	}
-	if wm, ok := msg.(WatchSteppedMsg); ok {
-		return a.handleWatch(wm)
-	}
-	if tm, ok := msg.(timelineLoadedMsg); ok {
-		a.handleTimeline(tm)
-		return nil
-	}
-	if rm, ok := msg.(registryOpenedMsg); ok {
-		return a.registryOpened(rm)
 	}
 	if cmd, ok := a.handleResult(msg); ok {
 		return cmd
@@ -691,76 +611,6 @@ func (a *App) promptKey(msg tea.KeyPressMsg, submit func(string) tea.Cmd) tea.Cm
 	return nil
 }
 
-// pinSigner asks for a backend requiring the signer spec names.
-func (a *App) pinSigner(spec string) tea.Cmd {
-	if a.c.PinSigner == nil || a.c.Backend == nil {
-		return nil
-	}
-	a.signerReq = a.nextID()
-	a.status = "pinning signer " + spec + "…"
-	return pinSignerCmd(a.c.ctx(), a.c.PinSigner, a.c.Backend, spec, a.signerReq)
-}
-
-// dropImageVerdicts forgets every image verdict and the queued background
-// image verifications; entry verdicts and queued entry jobs stay, since
-// they depend on neither the registry nor the signer.
-func (a *App) dropImageVerdicts() {
-	for k := range a.s.results {
-		if strings.HasPrefix(k, imageKey("")) {
-			delete(a.s.results, k)
-		}
-	}
-	queue := a.bgQueue[:0]
-	for _, j := range a.bgQueue {
-		if j.entry != nil {
-			queue = append(queue, j)
-		}
-	}
-	a.bgQueue, a.bgQueued = queue, map[string]bool{}
-}
-
-// signerPinned switches to a backend that requires another signer: every
-// image verdict is stale (entry verdicts do not depend on the signer), so
-// they are dropped and the loaded images verified again.
-func (a *App) signerPinned(msg signerPinnedMsg) tea.Cmd {
-	a.c.Backend, a.c.Signer = msg.backend, msg.label
-	a.signerSpec = msg.spec
-	a.signerGen++
-	a.dropImageVerdicts()
-	a.images.rebuild()
-	if msg.label == "" {
-		a.status = "signer unpinned: each signature is checked against the key its own log entry records"
-	} else {
-		a.status = "signer pinned: " + msg.label + " · images verifying again"
-	}
-	return a.queueVisibleImages()
-}
-
-func (a *App) search(q string) tea.Cmd {
-	if a.c.Backend == nil {
-		return nil
-	}
-	a.entriesReq = a.nextID()
-	a.entries.setLoading("Search “" + q + "”")
-	ctx, b := a.c.ctx(), a.c.Backend
-	a.entries.retry = func(id int) tea.Cmd { return searchCmd(ctx, b, q, id) }
-	a.setFocus(PaneEntries)
-	return tea.Batch(a.entries.retry(a.entriesReq), a.startSpin())
-}
-
-// filteredLogs are the picker's choices matching the typed text as a fuzzy
-// subsequence.
-func (a *App) filteredLogs() []LogChoice {
-	q := strings.ToLower(a.input.Value())
-	var out []LogChoice
-	for _, c := range a.c.Logs {
-		if fuzzyMatch(strings.ToLower(c.Name+" "+c.URL), q) {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
 func fuzzyMatch(s, q string) bool {
 	i := 0
 	for _, r := range s {
@@ -769,33 +619,4 @@ func fuzzyMatch(s, q string) bool {
 		}
 	}
 	return i >= len(q)
-}
-
-func (a *App) logsKey(msg tea.KeyPressMsg) tea.Cmd {
-	choices := a.filteredLogs()
-	switch {
-	case msg.String() == "esc":
-		a.overlay = overlayNone
-		a.input.Blur()
-		return nil
-	case msg.String() == "enter":
-		a.overlay = overlayNone
-		a.input.Blur()
-		if a.logCursor >= len(choices) {
-			return nil
-		}
-		c := choices[a.logCursor]
-		a.logReq = a.nextID()
-		a.status = "opening " + c.Name + "…"
-		return openLogCmd(a.c.ctx(), a.c.OpenLog, c, a.logReq)
-	case msg.String() == "up" || msg.String() == "ctrl+p":
-		a.logCursor = max(a.logCursor-1, 0)
-		return nil
-	case msg.String() == "down" || msg.String() == "ctrl+n":
-		a.logCursor = min(a.logCursor+1, max(len(choices)-1, 0))
-		return nil
-	}
-	a.input.Update(msg)
-	a.logCursor = min(a.logCursor, max(len(a.filteredLogs())-1, 0))
-	return nil
 }

@@ -31,6 +31,12 @@ type timelineLoadedMsg struct {
 	err error
 }
 
+// timelineFlow is the App's state of the timeline overlay.
+type timelineFlow struct {
+	tl          *timelineState // nil until t is first pressed
+	timelineReq int
+}
+
 // timelineState is the overlay's content and scroll position.
 type timelineState struct {
 	ref   string
@@ -61,6 +67,16 @@ func (a *App) openTimeline() tea.Cmd {
 	a.tl = &timelineState{ref: a.selImage, lines: []string{"building the timeline…"}}
 	a.overlay = overlayTimeline
 	return timelineCmd(a.c.ctx(), src, a.selImage, a.timelineReq)
+}
+
+// handleTimelineMsg applies a message of the timeline overlay; ok is
+// false for any other message.
+func (a *App) handleTimelineMsg(msg tea.Msg) (tea.Cmd, bool) {
+	tm, ok := msg.(timelineLoadedMsg)
+	if ok {
+		a.handleTimeline(tm)
+	}
+	return nil, ok
 }
 
 // handleTimeline takes a timelineLoadedMsg; stale answers are dropped.

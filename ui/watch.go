@@ -129,6 +129,13 @@ type WatchSteppedMsg struct {
 	released bool
 }
 
+// watchFlow is the App's state of the watch overlay.
+type watchFlow struct {
+	watch      *watchState // nil before W and once the overlay is closed
+	watchReq   int
+	watchEvery watchInterval
+}
+
 // watchState is the running watch: its query, place, lines and the cancel
 // of the Cmd in flight.
 type watchState struct {
@@ -238,6 +245,15 @@ func (a *App) closeWatch() tea.Cmd {
 		return nil
 	}
 	return endWatchCmd(ws.w, ws.st)
+}
+
+// handleWatchMsg applies a message of the watch overlay; ok is false
+// for any other message.
+func (a *App) handleWatchMsg(msg tea.Msg) (tea.Cmd, bool) {
+	if wm, ok := msg.(WatchSteppedMsg); ok {
+		return a.handleWatch(wm), true
+	}
+	return nil, false
 }
 
 // handleWatch takes a step's outcome and re-arms the watch; a stale one
