@@ -10,17 +10,10 @@ import (
 )
 
 // Mark returns the one-character mark for a step status: ✓ pass, ✗ fail,
-// - skipped, … pending.
+// – skipped, … pending. It is model's glyph, the explorer's too, so a step
+// reads the same in the CLI and the explorer.
 func Mark(s model.Status) string {
-	switch s {
-	case model.StatusPass:
-		return "✓"
-	case model.StatusFail:
-		return "✗"
-	case model.StatusSkipped:
-		return "-"
-	}
-	return "…"
+	return s.Glyph()
 }
 
 // WriteSteps writes r's steps one per line, each prefixed by indent: mark,

@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/ui/theme"
 )
 
 // verifyFlow is the App's state of the verify flow.
@@ -86,7 +87,7 @@ func (a *App) verifyEvent(msg verifyEventMsg) tea.Cmd {
 	if len(v.steps) == 0 || len(res.Steps) >= len(v.steps) {
 		v.steps = res.Steps
 	}
-	a.status = v.subject + ": " + verdictWord(v.verdict())
+	a.status = v.subject + ": " + theme.VerdictWord(v.verdict())
 	if vd := v.verdict(); v.err == nil && vd != model.VerdictVerified && vd != model.VerdictPending {
 		a.status += " · " + res.Reason() // the first failure, without scrolling the steps
 		if a.detail.subjectKey() == msg.key {

@@ -1,25 +1,18 @@
 package ui
 
 import (
-	"image/color"
-
 	"charm.land/lipgloss/v2"
 
 	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/ui/theme"
 )
-
-// Palette is the explorer's semantic colours. Everything drawn takes its
-// colour from here, never from a literal, so light and dark terminals and
-// NO_COLOR all read correctly.
-type Palette struct {
-	Verified, Failed, Pending, Warning, Muted, Accent, Border, Text, SelectedBg color.Color
-}
 
 // Styles are the explorer's styles, one nested struct per pane.
 type Styles struct {
 	// NoColor draws with attributes only (bold, reverse); set for NO_COLOR.
 	NoColor bool
-	Palette Palette
+	// Palette is the shared theme's, the one ui/learn draws with too.
+	Palette theme.Palette
 
 	App struct {
 		Title     lipgloss.Style
@@ -76,18 +69,7 @@ type Styles struct {
 
 // DefaultStyles returns the styles for a dark or light terminal background.
 func DefaultStyles(isDark bool) Styles {
-	ld := lipgloss.LightDark(isDark)
-	p := Palette{
-		Verified:   ld(lipgloss.Color("#1a7f37"), lipgloss.Color("#3fb950")),
-		Failed:     ld(lipgloss.Color("#cf222e"), lipgloss.Color("#f85149")),
-		Pending:    ld(lipgloss.Color("#9a6700"), lipgloss.Color("#d29922")),
-		Warning:    ld(lipgloss.Color("#bc4c00"), lipgloss.Color("#db6d28")),
-		Muted:      ld(lipgloss.Color("#6e7781"), lipgloss.Color("#8b949e")),
-		Accent:     ld(lipgloss.Color("#0969da"), lipgloss.Color("#58a6ff")),
-		Border:     ld(lipgloss.Color("#d0d7de"), lipgloss.Color("#30363d")),
-		Text:       ld(lipgloss.Color("#1f2328"), lipgloss.Color("#e6edf3")),
-		SelectedBg: ld(lipgloss.Color("#ddf4ff"), lipgloss.Color("#1f3a5f")),
-	}
+	p := theme.DefaultPalette(isDark)
 	s := Styles{Palette: p}
 	s.App.Title = lipgloss.NewStyle().Bold(true).Foreground(p.Accent)
 	s.App.Header = lipgloss.NewStyle().Foreground(p.Muted)
@@ -180,13 +162,13 @@ func NoColorStyles() Styles {
 
 // VerdictBadge renders a verdict as glyph + word in its semantic style.
 func (s Styles) VerdictBadge(v model.Verdict) string {
-	g, st := verdictGlyph(v), s.verdictStyle(v)
-	return st.Render(g + " " + verdictWord(v))
+	g, st := theme.VerdictGlyph(v), s.verdictStyle(v)
+	return st.Render(g + " " + theme.VerdictWord(v))
 }
 
 // BadgeShort renders a verdict as its glyph only.
 func (s Styles) BadgeShort(v model.Verdict) string {
-	return s.verdictStyle(v).Render(verdictGlyph(v))
+	return s.verdictStyle(v).Render(theme.VerdictGlyph(v))
 }
 
 func (s Styles) verdictStyle(v model.Verdict) lipgloss.Style {
@@ -205,43 +187,19 @@ func (s Styles) verdictStyle(v model.Verdict) lipgloss.Style {
 	return s.Badge.Pending
 }
 
-// StepGlyph renders a verification step's status glyph.
+// StepGlyph renders a verification step's status glyph in its style.
 func (s Styles) StepGlyph(st model.Status) string {
+	return s.stepStyle(st).Render(theme.StatusGlyph(st))
+}
+
+func (s Styles) stepStyle(st model.Status) lipgloss.Style {
 	switch st {
 	case model.StatusPass:
-		return s.Detail.Pass.Render("✓")
+		return s.Detail.Pass
 	case model.StatusFail:
-		return s.Detail.Fail.Render("✗")
+		return s.Detail.Fail
 	case model.StatusSkipped:
-		return s.Detail.Skip.Render("–")
+		return s.Detail.Skip
 	}
-	return s.Badge.Pending.Render("…")
-}
-
-func verdictGlyph(v model.Verdict) string {
-	switch v {
-	case model.VerdictVerified:
-		return "✓"
-	case model.VerdictFailed:
-		return "✗"
-	case model.VerdictUnsigned:
-		return "○"
-	case model.VerdictNotLogged:
-		return "!"
-	case model.VerdictError:
-		return "?"
-	case model.VerdictUnpinned:
-		return "◇"
-	}
-	return "…"
-}
-
-func verdictWord(v model.Verdict) string {
-	switch v {
-	case model.VerdictNotLogged:
-		return "not logged"
-	case model.VerdictPending:
-		return "pending"
-	}
-	return v.String()
+	return s.Badge.Pending
 }

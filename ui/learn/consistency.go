@@ -190,10 +190,7 @@ func (m *Model) consistencyView(w, h int) []string {
 		return append(out, st.Muted.Render(truncate("space: next step · ←/→: old size · [/]: new size", w)))
 	}
 	check := func(name string, got, want []byte) string {
-		v := st.Pass.Render("✓")
-		if string(got) != string(want) {
-			v = st.Fail.Render("✗")
-		}
+		v := st.Check(string(got) == string(want))
 		return truncate(fmt.Sprintf("%s %s rebuilt %s, signed %s", v, name, short(got), short(want)), w)
 	}
 	out = append(out, check(fmt.Sprintf("old root (size %d)", n1), t.Computed1, t.Root1), check(fmt.Sprintf("new root (size %d)", n2), t.Computed2, t.Root2))

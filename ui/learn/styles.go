@@ -4,13 +4,10 @@ import (
 	"image/color"
 
 	"charm.land/lipgloss/v2"
-)
 
-// Palette is the teaching mode's semantic colours, the same roles as the
-// explorer's: nothing is drawn with a literal colour.
-type Palette struct {
-	Verified, Failed, Pending, Muted, Accent, Border, Text, SelectedBg color.Color
-}
+	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/ui/theme"
+)
 
 // Styles holds every style the teaching mode draws with.
 type Styles struct {
@@ -29,20 +26,11 @@ type Styles struct {
 	}
 }
 
-// DefaultStyles returns the styles for a dark or light background; noColor
-// (NO_COLOR) keeps only attributes such as bold, underline and reverse.
+// DefaultStyles returns the styles for a dark or light background, in the
+// explorer's palette (ui/theme); noColor (NO_COLOR) keeps only attributes
+// such as bold, underline and reverse.
 func DefaultStyles(isDark, noColor bool) Styles {
-	ld := lipgloss.LightDark(isDark)
-	p := Palette{
-		Verified:   ld(lipgloss.Color("#1a7f37"), lipgloss.Color("#3fb950")),
-		Failed:     ld(lipgloss.Color("#cf222e"), lipgloss.Color("#f85149")),
-		Pending:    ld(lipgloss.Color("#9a6700"), lipgloss.Color("#d29922")),
-		Muted:      ld(lipgloss.Color("#6e7781"), lipgloss.Color("#8b949e")),
-		Accent:     ld(lipgloss.Color("#0969da"), lipgloss.Color("#58a6ff")),
-		Border:     ld(lipgloss.Color("#d0d7de"), lipgloss.Color("#30363d")),
-		Text:       ld(lipgloss.Color("#1f2328"), lipgloss.Color("#e6edf3")),
-		SelectedBg: ld(lipgloss.Color("#ddf4ff"), lipgloss.Color("#1f3a5f")),
-	}
+	p := theme.DefaultPalette(isDark)
 	fg := func(c color.Color) lipgloss.Style {
 		if noColor {
 			return lipgloss.NewStyle()
@@ -91,4 +79,13 @@ func DefaultStyles(isDark, noColor bool) Styles {
 		n.Current = n.Current.Reverse(false).Background(p.SelectedBg)
 	}
 	return s
+}
+
+// Check renders the pass or fail mark of a comparison, with the explorer's
+// glyphs for a passed and a failed step.
+func (s Styles) Check(ok bool) string {
+	if ok {
+		return s.Pass.Render(theme.StatusGlyph(model.StatusPass))
+	}
+	return s.Fail.Render(theme.StatusGlyph(model.StatusFail))
 }
