@@ -330,50 +330,16 @@ func (a *App) scrollKey(msg tea.KeyPressMsg, scroll func(int), page int) bool {
 	return true
 }
 
+// handleKey routes a key press: an open overlay takes every key, then the
+// teaching mode (while focused) and a filter taking text; what is left is
+// a global key or the focused pane's.
 func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := a.c.Keys
 	a.status = ""
-	switch a.overlay {
-	case overlayHelp:
-		switch {
-		case msg.String() == "ctrl+c":
-			return tea.Quit
-		case a.scrollKey(msg, a.scrollHelp, a.helpRows()):
-		case key.Matches(msg, k.Top):
-			a.scrollHelp(-len(a.helpLines()))
-		case key.Matches(msg, k.Bottom):
-			a.scrollHelp(len(a.helpLines()))
-		default:
-			// ? and esc close it, as the title says; so does any other
-			// key (q, enter…), doing nothing else.
-			a.overlay = overlayNone
-		}
-		return nil
-	case overlaySearch:
-		return a.searchKey(msg)
-	case overlayLogs:
-		return a.logsKey(msg)
-	case overlaySigner:
-		return a.signerKey(msg)
-	case overlayTimeline:
-		return a.timelineKey(msg)
-	case overlayWatchAsk:
-		return a.watchAskKey(msg)
-	case overlayWatch:
-		return a.watchKey(msg)
-	case overlayOpen:
-		return a.openKey(msg)
+	if cmd, ok := a.overlayKey(msg); ok {
+		return cmd
 	}
-	if a.focus == PaneLearn && a.learn != nil {
-		// The teaching mode owns its keys (tab included: it switches its
-		// screens) except ctrl+c, and, unless it is taking text, quit,
-		// help and the toggle back.
-		global := msg.String() == "ctrl+c" || (!a.learn.Capturing() &&
-			(key.Matches(msg, k.Learn) || key.Matches(msg, k.Quit) || key.Matches(msg, k.Help)))
-		if !global {
-			_, cmd := a.learn.Update(msg)
-			return cmd
-		}
+	if cmd, ok := a.learnKey(msg); ok {
+		return cmd
 	}
 	if f := a.focusedFilter(); f != nil && f.typing {
 		if msg.String() == "ctrl+c" {
@@ -381,139 +347,279 @@ func (a *App) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return a.filterKey(f, msg)
 	}
+	if cmd, ok := a.appKey(msg); ok {
+		return cmd
+	}
+	if cmd, ok := a.actionKey(msg); ok {
+		return cmd
+	}
+	return a.paneKey(msg)
+}
+
+// overlayKey hands a key to the open overlay, which takes them all; ok is
+// false when no overlay is open.
+func (a *App) overlayKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	switch a.overlay {
+	case overlayHelp:
+		return a.helpKey(msg), true
+	case overlaySearch:
+		return a.searchKey(msg), true
+	case overlayLogs:
+		return a.logsKey(msg), true
+	case overlaySigner:
+		return a.signerKey(msg), true
+	case overlayTimeline:
+		return a.timelineKey(msg), true
+	case overlayWatchAsk:
+		return a.watchAskKey(msg), true
+	case overlayWatch:
+		return a.watchKey(msg), true
+	case overlayOpen:
+		return a.openKey(msg), true
+	}
+	return nil, false
+}
+
+// helpKey scrolls the help overlay; ctrl+c quits, and any other key closes
+// it.
+func (a *App) helpKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := a.c.Keys
+	switch {
+	case msg.String() == "ctrl+c":
+		return tea.Quit
+	case a.scrollKey(msg, a.scrollHelp, a.helpRows()):
+	case key.Matches(msg, k.Top):
+		a.scrollHelp(-len(a.helpLines()))
+	case key.Matches(msg, k.Bottom):
+		a.scrollHelp(len(a.helpLines()))
+	default:
+		// ? and esc close it, as the title says; so does any other
+		// key (q, enter…), doing nothing else.
+		a.overlay = overlayNone
+	}
+	return nil
+}
+
+// learnKey hands a key to the teaching mode while it has focus; ok is
+// false when the key is the App's.
+func (a *App) learnKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	if a.focus != PaneLearn || a.learn == nil {
+		return nil, false
+	}
+	// The teaching mode owns its keys (tab included: it switches its
+	// screens) except ctrl+c, and, unless it is taking text, quit,
+	// help and the toggle back.
+	k := a.c.Keys
+	global := msg.String() == "ctrl+c" || (!a.learn.Capturing() &&
+		(key.Matches(msg, k.Learn) || key.Matches(msg, k.Quit) || key.Matches(msg, k.Help)))
+	if global {
+		return nil, false
+	}
+	_, cmd := a.learn.Update(msg)
+	return cmd, true
+}
+
+// appKey handles the keys about the explorer itself: quit, help, alerts,
+// focus, the filter and the teaching mode; ok is false for any other key.
+func (a *App) appKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	k := a.c.Keys
 	switch {
 	case key.Matches(msg, k.Quit):
-		return tea.Quit
+		return tea.Quit, true
 	case key.Matches(msg, k.Help):
 		a.overlay, a.helpOff = overlayHelp, 0
-		return nil
 	case key.Matches(msg, k.Dismiss):
 		if !a.dismissAlerts() {
 			a.status = "no alert to dismiss"
 		}
-		return nil
 	case key.Matches(msg, k.JumpPane) && a.focus != PaneLearn:
 		if n := int(msg.Code - '1'); n >= 0 && n < len(a.panes()) {
 			a.setFocus(a.panes()[n])
 		}
-		return nil
 	case key.Matches(msg, k.Filter):
-		if f := a.focusedFilter(); f != nil {
-			f.typing = true
-			a.layout()
-			return nil
-		}
-		a.status = "f filters the images and entries lists; " + a.focus.String() + " has no list"
-		return nil
+		a.startFilter()
 	case key.Matches(msg, k.NextPane):
 		a.setFocus(a.cycle(1))
-		return nil
 	case key.Matches(msg, k.PrevPane):
 		a.setFocus(a.cycle(-1))
-		return nil
 	case key.Matches(msg, k.Learn):
-		if a.learn == nil {
-			a.status = "the teaching mode is not available in this build"
-			return nil
-		}
-		if a.focus == PaneLearn {
-			a.setFocus(a.prevFocus)
-		} else {
-			a.prevFocus = a.focus
-			a.setFocus(PaneLearn)
-		}
-		return nil
-	case key.Matches(msg, k.Search):
-		return a.openPrompt(overlaySearch, "/ ", "image ref or sha256:…, email or identity (prefix), UUID, log index, key.pem")
-	case key.Matches(msg, k.LogPicker):
-		if len(a.c.Logs) == 0 || a.c.OpenLog == nil {
-			a.status = "no other logs are configured"
-			return nil
-		}
-		a.logCursor = 0
-		return a.openPrompt(overlayLogs, "log: ", "type to filter logs")
-	case key.Matches(msg, k.PinSigner):
-		if a.c.PinSigner == nil {
-			a.status = "pinning a signer is not available here"
-			return nil
-		}
-		return a.openPrompt(overlaySigner, "signer: ", "alice@example.com https://accounts.example.com")
-	case key.Matches(msg, k.Open):
-		a.recentPos = -1
-		ph := "ghcr.io/org/app:v1"
-		if len(a.recent) > 0 {
-			ph = "↑ " + safe(a.recent[0])
-		}
-		return a.openPrompt(overlayOpen, "open: ", ph)
-	case key.Matches(msg, k.Verify):
-		return a.verifySelection()
-	case key.Matches(msg, k.Consistency):
-		return a.checkConsistency()
-	case key.Matches(msg, k.Refresh):
-		return a.refresh()
-	case key.Matches(msg, k.Copy):
-		return a.copySelection()
-	case key.Matches(msg, k.Export):
-		return a.export()
-	case key.Matches(msg, k.Timeline):
-		return a.openTimeline()
-	case key.Matches(msg, k.Watch):
-		return a.openWatch()
+		a.toggleLearn()
+	default:
+		return nil, false
 	}
+	return nil, true
+}
+
+// actionKey handles the keys that act on the session (prompts, verify,
+// check, refresh, copy, export, timeline, watch) whatever the focus; ok
+// is false for any other key.
+func (a *App) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	k := a.c.Keys
+	switch {
+	case key.Matches(msg, k.Search):
+		return a.openPrompt(overlaySearch, "/ ", "image ref or sha256:…, email or identity (prefix), UUID, log index, key.pem"), true
+	case key.Matches(msg, k.LogPicker):
+		return a.openLogPicker(), true
+	case key.Matches(msg, k.PinSigner):
+		return a.openSignerPrompt(), true
+	case key.Matches(msg, k.Open):
+		return a.openRefPrompt(), true
+	case key.Matches(msg, k.Verify):
+		return a.verifySelection(), true
+	case key.Matches(msg, k.Consistency):
+		return a.checkConsistency(), true
+	case key.Matches(msg, k.Refresh):
+		return a.refresh(), true
+	case key.Matches(msg, k.Copy):
+		return a.copySelection(), true
+	case key.Matches(msg, k.Export):
+		return a.export(), true
+	case key.Matches(msg, k.Timeline):
+		return a.openTimeline(), true
+	case key.Matches(msg, k.Watch):
+		return a.openWatch(), true
+	}
+	return nil, false
+}
+
+// startFilter lets the focused list's filter take text, or says why the
+// focused pane has none.
+func (a *App) startFilter() {
+	if f := a.focusedFilter(); f != nil {
+		f.typing = true
+		a.layout()
+		return
+	}
+	a.status = "f filters the images and entries lists; " + a.focus.String() + " has no list"
+}
+
+// toggleLearn switches to the teaching mode, or back to the pane focused
+// before it.
+func (a *App) toggleLearn() {
+	switch {
+	case a.learn == nil:
+		a.status = "the teaching mode is not available in this build"
+	case a.focus == PaneLearn:
+		a.setFocus(a.prevFocus)
+	default:
+		a.prevFocus = a.focus
+		a.setFocus(PaneLearn)
+	}
+}
+
+// openLogPicker opens the log picker when other logs are configured.
+func (a *App) openLogPicker() tea.Cmd {
+	if len(a.c.Logs) == 0 || a.c.OpenLog == nil {
+		a.status = "no other logs are configured"
+		return nil
+	}
+	a.logCursor = 0
+	return a.openPrompt(overlayLogs, "log: ", "type to filter logs")
+}
+
+// openSignerPrompt opens the P prompt when the session can pin a signer.
+func (a *App) openSignerPrompt() tea.Cmd {
+	if a.c.PinSigner == nil {
+		a.status = "pinning a signer is not available here"
+		return nil
+	}
+	return a.openPrompt(overlaySigner, "signer: ", "alice@example.com https://accounts.example.com")
+}
+
+// openRefPrompt opens the o prompt, its placeholder the last reference
+// opened.
+func (a *App) openRefPrompt() tea.Cmd {
+	a.recentPos = -1
+	ph := "ghcr.io/org/app:v1"
+	if len(a.recent) > 0 {
+		ph = "↑ " + safe(a.recent[0])
+	}
+	return a.openPrompt(overlayOpen, "open: ", ph)
+}
+
+// paneKey hands a key no overlay or global binding took to the focused
+// pane, after the App's own moves between panes (enter, esc).
+func (a *App) paneKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch a.focus {
 	case PaneImages:
-		if key.Matches(msg, k.Back) && a.images.filter.in.Value() != "" {
-			a.images.clearFilter()
-			return nil
-		}
-		cmd := a.images.Update(msg)
-		if key.Matches(msg, k.Enter) && !a.grid() {
-			a.forward()
-		}
-		return tea.Batch(cmd, a.queueVisibleImages())
+		return a.imagesKey(msg)
 	case PaneEntries:
-		if key.Matches(msg, k.Back) && a.entries.filter.in.Value() != "" {
-			a.entries.clearFilter()
-			return nil
-		}
-		switch {
-		case key.Matches(msg, k.Enter):
-			if _, ok := a.entries.current(); ok {
-				a.setFocus(PaneProof)
-			}
-			return nil
-		case key.Matches(msg, k.Back):
-			if a.imageEntries != nil && a.entries.title != a.imageEntries.title {
-				m := *a.imageEntries
-				a.entries.setEntries(m.title, m.uuids, m.entries, m.err)
-				return a.selectEntry(0)
-			}
-			a.setFocus(PaneImages)
-			return nil
-		}
-		return a.entries.Update(msg)
+		return a.entriesKey(msg)
 	case PaneProof:
-		if key.Matches(msg, k.Back) && a.proof.cons == nil && a.proof.consErr == nil {
-			a.setFocus(PaneEntries)
-			return nil
-		}
-		if key.Matches(msg, k.Enter) {
-			a.setFocus(PaneDetail)
-			return nil
-		}
-		return a.proof.Update(msg)
+		return a.proofKey(msg)
 	case PaneDetail:
-		if key.Matches(msg, k.Back) {
-			if a.detail.entry != nil {
-				a.setFocus(PaneProof)
-			} else {
-				a.setFocus(PaneImages)
-			}
-			return nil
-		}
-		return a.detail.Update(msg)
+		return a.detailKey(msg)
 	}
 	return nil
+}
+
+// imagesKey: esc clears a kept filter; enter in the one-pane layout goes
+// on to the entries; newly visible rows are queued for verification.
+func (a *App) imagesKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := a.c.Keys
+	if key.Matches(msg, k.Back) && a.images.filter.in.Value() != "" {
+		a.images.clearFilter()
+		return nil
+	}
+	cmd := a.images.Update(msg)
+	if key.Matches(msg, k.Enter) && !a.grid() {
+		a.forward()
+	}
+	return tea.Batch(cmd, a.queueVisibleImages())
+}
+
+// entriesKey: esc clears a kept filter, then goes back from a search to
+// the image's entries, then to the images; enter shows the proof.
+func (a *App) entriesKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := a.c.Keys
+	if key.Matches(msg, k.Back) && a.entries.filter.in.Value() != "" {
+		a.entries.clearFilter()
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Enter):
+		if _, ok := a.entries.current(); ok {
+			a.setFocus(PaneProof)
+		}
+		return nil
+	case key.Matches(msg, k.Back):
+		if a.imageEntries != nil && a.entries.title != a.imageEntries.title {
+			m := *a.imageEntries
+			a.entries.setEntries(m.title, m.uuids, m.entries, m.err)
+			return a.selectEntry(0)
+		}
+		a.setFocus(PaneImages)
+		return nil
+	}
+	return a.entries.Update(msg)
+}
+
+// proofKey: esc goes back to the entries (unless a consistency proof is
+// shown: the pane closes it), enter on to the detail.
+func (a *App) proofKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := a.c.Keys
+	if key.Matches(msg, k.Back) && a.proof.cons == nil && a.proof.consErr == nil {
+		a.setFocus(PaneEntries)
+		return nil
+	}
+	if key.Matches(msg, k.Enter) {
+		a.setFocus(PaneDetail)
+		return nil
+	}
+	return a.proof.Update(msg)
+}
+
+// detailKey: esc goes back to the pane the detail explains.
+func (a *App) detailKey(msg tea.KeyPressMsg) tea.Cmd {
+	if key.Matches(msg, a.c.Keys.Back) {
+		if a.detail.entry != nil {
+			a.setFocus(PaneProof)
+		} else {
+			a.setFocus(PaneImages)
+		}
+		return nil
+	}
+	return a.detail.Update(msg)
 }
 
 // forward moves focus from the images pane to the entries pane after
