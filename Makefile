@@ -11,7 +11,7 @@ FUZZ_SHORT    ?= 1000x
 BENCH_TIME    ?= 1s
 BENCH_SIZE    ?= 100000
 VERSION       ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS       := -X main.version=$(VERSION)
+LDFLAGS       := -X github.com/provscope/provscope/internal/cli.version=$(VERSION)
 # Runs `go test -json`, shows failures as text, prints
 # "tests: N passed, N failed, N skipped" and fails on a skip that
 # cmd/testsummary/allow.go does not allow.
@@ -99,7 +99,7 @@ real-rekor-test: ## Every pipeline command against a real rekor-server v1.5.4 + 
 	. "$$dir/env"; \
 	$(GO) build -o $(TESTSUMMARY) ./cmd/testsummary && \
 	PROVSCOPE_REAL_REKOR_REQUIRED=1 PROVSCOPE_REAL_REKOR=$$REKOR_URL PROVSCOPE_REAL_REKOR_KEY=$$REKOR_KEY \
-		$(TESTSUMMARY) -- $(GO) test -json -count=1 -run '^TestRealRekor$$' . ; rc=$$?; \
+		$(TESTSUMMARY) -- $(GO) test -json -count=1 -run '^TestRealRekor$$' ./internal/cli ; rc=$$?; \
 	scripts/real-rekor.sh stop "$$dir"; rm -rf "$$dir"; exit $$rc
 
 .PHONY: lint

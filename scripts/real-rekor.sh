@@ -21,7 +21,7 @@
 #
 #   scripts/real-rekor.sh start /tmp/rr && source /tmp/rr/env
 #   PROVSCOPE_REAL_REKOR=$REKOR_URL PROVSCOPE_REAL_REKOR_KEY=$REKOR_KEY \
-#     go test -run TestRealRekor -v .
+#     go test -run TestRealRekor -v ./internal/cli
 #
 # Environment:
 #   TOOLS_DIR      binary cache (default ~/.cache/provscope/tools), one folder

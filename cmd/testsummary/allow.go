@@ -57,7 +57,7 @@ type allowance struct {
 // PROVSCOPE_REQUIRE_TOOLS is set.
 var allowList = []allowance{
 	{
-		pkg: ".", test: "TestRealRekor", when: realRekorOptional,
+		pkg: "internal/cli", test: "TestRealRekor", when: realRekorOptional,
 		why: "needs a real rekor-server on Trillian and MariaDB; `make real-rekor-test` starts one and runs this test with PROVSCOPE_REAL_REKOR_REQUIRED=1, where a skip is a failure",
 	},
 	{
@@ -69,7 +69,7 @@ var allowList = []allowance{
 		why: "the child process of TestHostileBodiesMemory; it only runs when that test starts it with PROVSCOPE_LOG_MEM_CHILD_DIR",
 	},
 	{
-		pkg: ".", test: "TestServeChildProcess", when: always,
+		pkg: "internal/cli", test: "TestServeChildProcess", when: always,
 		why: "the child process of TestServeUnderConnectionFlood; it only runs when that test starts it with PROVSCOPE_SERVE_CHILD_DIR",
 	},
 	{
@@ -81,12 +81,12 @@ var allowList = []allowance{
 		why: "a real client (cosign, rekor-cli, crane) is not installed; `make tools` installs them and `make test` requires them",
 	},
 	{
-		pkg: ".", test: "TestSSHEndToEnd", when: toolsOptional,
+		pkg: "internal/cli", test: "TestSSHEndToEnd", when: toolsOptional,
 		why: "needs OpenSSH and tmux; .ci/run installs them",
 	},
 
 	// The long tests that -short leaves out (make test-short).
-	{pkg: ".", test: "TestSSHEndToEnd", when: shortMode, why: "builds provscope and drives OpenSSH"},
+	{pkg: "internal/cli", test: "TestSSHEndToEnd", when: shortMode, why: "builds provscope and drives OpenSSH"},
 	{pkg: "ui", test: "TestDemoWorldFlow", when: shortMode, why: "starts the demo world"},
 	{pkg: "ui/backend", test: "TestBackendOnDemoWorld", when: shortMode, why: "starts the demo world"},
 	{pkg: "rekor/server", test: "TestProofsAcrossTiles", when: shortMode, why: "appends 600 entries"},

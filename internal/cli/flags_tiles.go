@@ -1,0 +1,150 @@
+// A tlog-tiles log named by flags, and the key it is verified with: shared by
+// mirror, audit, watch and search --mirror.
+
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/provscope/provscope/proof"
+	"github.com/provscope/provscope/rekor/logs"
+	"github.com/provscope/provscope/rekor/mirror"
+	"github.com/provscope/provscope/rekor/tiles"
+)
+
+// mirrorLogFile records, in a mirror directory, which log it follows and
+// the key it was verified with, so that search can re-verify its
+// checkpoint without flags.
+const mirrorLogFile = "log.json"
+
+type mirrorLogDef struct {
+	URL     string `json:"url"`
+	KeyPEM  string `json:"keyPem,omitempty"`
+	NoteKey string `json:"noteKey,omitempty"`
+}
+
+// tilesLogFlags are the flags of mirror and audit: the log and its key.
+type tilesLogFlags struct {
+	log, key, noteKey string
+}
+
+func (f *tilesLogFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.log, "log", "", "tlog-tiles log name or URL (default: $PROVSCOPE_LOG, $COSIGN_REKOR_URL, the config default)")
+	cmd.Flags().StringVar(&f.key, "key", "", "PEM file with the log's public key (pins it)")
+	cmd.Flags().StringVar(&f.noteKey, "note-key", "", "the log's signed-note verifier key (name+hash+base64), or a file holding it")
+}
+
+// registerLog registers the same flags with the log's PEM key as
+// --log-key, for a command whose --key is another key (watch).
+func (f *tilesLogFlags) registerLog(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.log, "log", "", "tlog-tiles log name or URL (default: $PROVSCOPE_LOG, $COSIGN_REKOR_URL, the config default)")
+	cmd.Flags().StringVar(&f.key, "log-key", "", "PEM file with the log's public key (pins it)")
+	cmd.Flags().StringVar(&f.noteKey, "note-key", "", "the log's signed-note verifier key (name+hash+base64), or a file holding it")
+}
+
+// resolvedTilesLog is a tiles log ready to read.
+type resolvedTilesLog struct {
+	def   logs.Log
+	fetch tiles.Fetcher
+	keys  mirrorLogDef
+}
+
+// resolve picks the log and its key material; every problem is a usage
+// error.
+func (f *tilesLogFlags) resolve() (*resolvedTilesLog, error) {
+	lf := logFlags{log: f.log}
+	sel, _, err := lf.selection()
+	if err != nil {
+		return nil, err
+	}
+	if sel.Log.Kind != logs.KindTiles {
+		return nil, usageErr(fmt.Errorf("log %s is a Rekor v1 log: mirror and audit read tlog-tiles logs (a URL ending in /api/v2, or tiles+URL)", sel.Log.URL))
+	}
+	r := &resolvedTilesLog{def: sel.Log, keys: mirrorLogDef{URL: sel.Log.URL, KeyPEM: sel.Log.PublicKey}}
+	if f.key != "" && f.noteKey != "" {
+		return nil, usageErr(errors.New("give --key or --note-key, not both"))
+	}
+	if f.key != "" {
+		b, err := readFileBounded(f.key, maxKeyFile)
+		if err != nil {
+			return nil, usageErr(fmt.Errorf("reading --key: %w", err))
+		}
+		if _, err := proof.ParsePublicKeyPEM(b); err != nil {
+			return nil, usageErr(fmt.Errorf("reading --key %s: %w", f.key, err))
+		}
+		r.keys.KeyPEM, r.keys.NoteKey = string(b), ""
+	}
+	if f.noteKey != "" {
+		v := f.noteKey
+		if b, err := readFileBounded(v, maxKeyFile); err == nil {
+			v = strings.TrimSpace(string(b))
+		}
+		if _, err := proof.ParseNoteKey(v); err != nil {
+			return nil, usageErr(fmt.Errorf("--note-key: %w", err))
+		}
+		r.keys.NoteKey, r.keys.KeyPEM = v, ""
+	}
+	if r.keys.KeyPEM == "" && r.keys.NoteKey == "" {
+		return nil, usageErr(fmt.Errorf("log %s serves no key of its own: pin it with --key PEM or --note-key VKEY", sel.Log.URL))
+	}
+	r.fetch, err = mirror.HTTPFetcher(sel.Log.TilesPrefix(), nil, "provscope/"+buildVersion())
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	return r, nil
+}
+
+// noteKeys builds the log's note keys from the recorded key material; a
+// PEM key is named after the checkpoint's origin (unverified, only a name:
+// the signature must still verify with the pinned key).
+func (d mirrorLogDef) noteKeys(origin string) ([]proof.NoteKey, error) {
+	if d.NoteKey != "" {
+		k, err := proof.ParseNoteKey(d.NoteKey)
+		if err != nil {
+			return nil, err
+		}
+		return []proof.NoteKey{k}, nil
+	}
+	k, err := proof.LogKeyFromPEM([]byte(d.KeyPEM), origin)
+	if err != nil {
+		return nil, err
+	}
+	return []proof.NoteKey{k}, nil
+}
+
+// checkpointKeys fetches the log's checkpoint for its origin (unless the
+// log definition pins one) and returns the note keys to verify it with.
+// Its errors are already classed: failed for what the log served,
+// usageErr for a bad key definition.
+func (r *resolvedTilesLog) checkpointKeys(ctx context.Context) ([]proof.NoteKey, error) {
+	raw, err := tiles.New(r.fetch).Checkpoint(ctx)
+	if err != nil {
+		return nil, failed(fmt.Errorf("fetching the checkpoint of %s: %w", r.def.URL, err))
+	}
+	origin, _, err := tiles.ParseCheckpointSize(raw)
+	if err != nil {
+		return nil, failed(fmt.Errorf("reading the checkpoint of %s: %w", r.def.URL, err))
+	}
+	if r.def.Origin != "" {
+		origin = r.def.Origin
+	}
+	keys, err := r.keys.noteKeys(origin)
+	if err != nil {
+		return nil, usageErr(fmt.Errorf("building the log's note key: %w", err))
+	}
+	return keys, nil
+}
+
+// isRekorV1 reports whether the chosen log is a Rekor v1 log.
+func (f *tilesLogFlags) isRekorV1() (bool, error) {
+	sel, _, err := (&logFlags{log: f.log}).selection()
+	if err != nil {
+		return false, err
+	}
+	return sel.Log.Kind != logs.KindTiles, nil
+}
