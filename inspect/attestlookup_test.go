@@ -44,6 +44,18 @@ func TestAttestationWithoutBundleLookedUp(t *testing.T) {
 			t.Fatalf("never-logged attestation = %s, log entry step %+v", a.Verdict(), st)
 		}
 	})
+	t.Run("never logged, another key pinned", func(t *testing.T) {
+		// Stealth is said only of a valid signature: with a key that does
+		// not verify it the log cannot rebuild its entry, and that "cannot
+		// tell" hides the failed signature neither as error nor not-logged.
+		ref := w.RegistryHost + "/lookup/stealth-wrongkey:1"
+		pushStealthAttestation(ctx, t, s, ref)
+		a := firstAttestation(ctx, t, deps, ref, Policy{KeyPEM: seededSigner(t, "someone else").PublicKeyPEM()})
+		st := a.Result.Steps[stepIndex(a.Result, StepLogEntry)]
+		if a.Verdict() != model.VerdictFailed || a.Result.FirstFailure().Name != StepSignature || st.Status == model.StatusPass {
+			t.Fatalf("never-logged attestation under another key = %s (%s), log entry step %+v", a.Verdict(), a.Result.Reason(), st)
+		}
+	})
 }
 
 // stepIndex returns the index of r's step named name, or -1.

@@ -31,7 +31,7 @@ import (
 const (
 	StepSignature    = proof.StepAttachmentSignature
 	StepSignedDigest = proof.StepSignedDigest
-	StepLogEntry     = "log-entry"
+	StepLogEntry     = proof.StepLogEntry
 	StepBodyBinding  = proof.StepBodyBinding
 	StepConsistency2 = "checkpoint-consistency"
 )
@@ -244,21 +244,18 @@ func imageVerdict(atts []AttachmentReport, pinned bool) (model.Verdict, string) 
 
 // StepTrustedSigner is the step that checks a signer against
 // Policy.Trusted.
-const StepTrustedSigner = "trusted-signer"
+const StepTrustedSigner = proof.StepTrustedSigner
 
-// checkTrusted checks, when the policy lists trusted signers, that the
-// signer of an attachment that otherwise verified is one of them.
+// checkTrusted adds proof.JudgeTrustedSigner's step, when it applies, to an
+// attachment's result.
 func (v *verifier) checkTrusted(ar *AttachmentReport) {
 	r := ar.Result
-	if len(v.pol.Trusted) == 0 || len(v.pol.KeyPEM) > 0 || v.pol.Identity != nil || r == nil || r.Verdict() != model.VerdictVerified {
+	if r == nil {
 		return
 	}
-	const title = "Trusted signer"
-	if err := proof.MatchSigner(ar.Signer, v.pol.Trusted); err != nil {
-		r.Fail(StepTrustedSigner, title, err, model.Evidence{Label: "signed by", Value: proof.DescribeSigner(ar.Signer)})
-		return
+	if step, ok := proof.JudgeTrustedSigner(v.keyPolicy(), ar.Signer, r.Verdict() == model.VerdictVerified); ok {
+		r.Add(step)
 	}
-	r.Pass(StepTrustedSigner, title, proof.DescribeSigner(ar.Signer)+" is a trusted signer")
 }
 
 // keyPolicy is what the policy says about the key a legacy signature is
@@ -371,61 +368,28 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 			entry.Kind, entry.APIVersion = model.EntryKind(kv.Kind), kv.Version
 		}
 		proof.JudgeBodyBinding(r, entryBody, a.Signature, payloadForDigest, keyPEM)
-		leaf := proof.LeafHash(rb.Body)
-		online, err := v.deps.Log.Rekor.EntryByUUID(ctx, hex.EncodeToString(leaf))
-		switch {
-		case err == nil && bytes.Equal(online.Body, rb.Body):
-			entry.UUID, entry.Proof = online.UUID, online.Proof
-			r.Pass(StepLogEntry, "Log entry", fmt.Sprintf("the log holds the bundle's entry at index %d", online.LogIndex), model.Evidence{Label: "uuid", Value: online.UUID})
-		case errors.Is(err, client.ErrNotFound):
-			if lie := v.deps.Log.MissingEntry(ctx, rb.LogIndex); errors.As(lie, new(*proof.MissingEntryError)) {
-				r.Fail(StepLogEntry, "Log entry", fmt.Errorf("the bundle names an entry (index %d) that the log does not hold: %w", rb.LogIndex, lie))
-				break
-			}
-			r.Fail(StepLogEntry, "Log entry", fmt.Errorf("the bundle names an entry (index %d) that the log does not hold", rb.LogIndex))
-		case err != nil:
-			r.Add(model.Step{Name: StepLogEntry, Title: "Log entry", Status: model.StatusFail, Detail: err.Error(), Err: err})
-			r.Override = model.VerdictError
+		online, err := v.deps.Log.Rekor.EntryByUUID(ctx, hex.EncodeToString(proof.LeafHash(rb.Body)))
+		ev := proof.LogEntryEvidence{Kind: a.Kind, LogURL: v.deps.Log.Def.URL, FromBundle: true, BundleIndex: rb.LogIndex, BundleBody: rb.Body, Online: online, Fetch: entryFetch(err), Err: err}
+		if ev.Fetch == proof.FetchNotFound {
+			ev.Missing = v.deps.Log.MissingEntry(ctx, rb.LogIndex)
+		}
+		j := v.judgeLogEntry(r, ev)
+		if j.Final {
 			return
-		default:
-			r.Fail(StepLogEntry, "Log entry", errors.New("the log's entry for this leaf hash has another body"))
+		}
+		if j.Step.Status == model.StatusPass {
+			entry.UUID, entry.Proof = online.UUID, online.Proof
 		}
 	} else {
 		online, how, logged, note, err := v.lookUpEntry(ctx, a, keyPEM)
-		switch {
-		case errors.Is(err, errUnreadable):
-			r.Fail(StepLogEntry, "Log entry", err)
-			return
-		case err == nil && logged == proof.LoggedCannotTell:
-			r.Add(model.Step{
-				Name: StepLogEntry, Title: "Log entry", Status: model.StatusSkipped, Detail: note,
-				Evidence: []model.Evidence{how, {Label: "log", Value: v.deps.Log.Def.URL}},
-			})
-			if r.FirstFailure() == nil {
-				r.Override = model.VerdictError
-			}
-			return
-		case err == nil && logged == proof.LoggedNo:
-			r.Add(model.Step{
-				Name: StepLogEntry, Title: "Log entry", Status: model.StatusFail,
-				Detail:   fmt.Sprintf("no log entry records this %s: it was never uploaded (stealth signing)", a.Kind),
-				Evidence: []model.Evidence{how, {Label: "log", Value: v.deps.Log.Def.URL}},
-			})
-			if sigErr == nil && r.FirstFailure().Name == StepLogEntry {
-				r.Override = model.VerdictNotLogged
-			}
-			return
-		case err != nil:
-			r.Add(model.Step{Name: StepLogEntry, Title: "Log entry", Status: model.StatusFail, Detail: err.Error(), Err: err})
-			r.Override = model.VerdictError
+		ev := proof.LogEntryEvidence{
+			Kind: a.Kind, LogURL: v.deps.Log.Def.URL, Online: online, Fetch: entryFetch(err), Err: err,
+			Logged: logged, Note: note, How: how, EarlierFailure: sigErr != nil || r.FirstFailure() != nil,
+		}
+		if v.judgeLogEntry(r, ev).Final {
 			return
 		}
 		entry = online
-		detail := fmt.Sprintf("found online at index %d (no bundle attached)", online.LogIndex)
-		if note != "" {
-			detail += "; " + note
-		}
-		r.Pass(StepLogEntry, "Log entry", detail, model.Evidence{Label: "uuid", Value: online.UUID})
 	}
 	ar.EntryUUID = entry.UUID
 	idx, it := entry.LogIndex, entry.IntegratedTime
@@ -450,6 +414,30 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 		ar.Checkpoint = &CheckpointRef{Origin: ec.Checkpoint.Origin, Size: ec.Checkpoint.Size, RootHash: hex.EncodeToString(ec.Checkpoint.RootHash)}
 		v.checkConsistency(ctx, r, v.deps.Log, *ec.Checkpoint, client.TreeIDOf(entry.UUID))
 	}
+}
+
+// judgeLogEntry adds proof.JudgeLogEntry's step and verdict override to r
+// and returns the judgement.
+func (v *verifier) judgeLogEntry(r *model.Result, ev proof.LogEntryEvidence) proof.LogEntryJudgement {
+	j := proof.JudgeLogEntry(ev)
+	r.Add(j.Step)
+	if j.Override != model.VerdictPending {
+		r.Override = j.Override
+	}
+	return j
+}
+
+// entryFetch classifies the error of asking the log for an entry.
+func entryFetch(err error) proof.EntryFetch {
+	switch {
+	case err == nil:
+		return proof.FetchOK
+	case errors.Is(err, errUnreadable):
+		return proof.FetchUnreadable
+	case errors.Is(err, client.ErrNotFound):
+		return proof.FetchNotFound
+	}
+	return proof.FetchFailed
 }
 
 // lookUpEntry finds the log entry of an attachment that carries no bundle,
@@ -482,14 +470,12 @@ func (v *verifier) lookUpEntry(ctx context.Context, a model.Attachment, keyPEM [
 		logged, note = proof.DecideLogged(proof.LookupNone, tree)
 		return e, how, logged, note, nil
 	}
-	env, err := registry.ParseEnvelope(a.Payload)
+	env, err := proof.ParseEnvelope(a.Payload)
 	if err != nil {
 		return nil, how, logged, "", fmt.Errorf("%w: %w", errUnreadable, err)
 	}
 	records := func(e *model.LogEntry) bool {
-		b, err := body.Decode(e.Body)
-		return err == nil && body.CheckPayloadHash(b, env.Payload) == nil &&
-			body.CheckSignatures(b, [][]byte{env.Signatures[0].Sig}) == nil && body.CheckVerifier(b, keyPEM) == nil
+		return proof.EntryRecordsEnvelope(e.Body, env.Payload, env.Signatures[0].Sig, keyPEM) == nil
 	}
 	hash := "sha256:" + sha256Digest(env.Payload).Hex
 	how = model.Evidence{Label: "searched payload hash", Value: hash}
@@ -547,14 +533,6 @@ const maxLookupEntries = 50
 func sha256Digest(b []byte) body.Digest {
 	sum := sha256.Sum256(b)
 	return body.Digest{Algorithm: "sha256", Hex: hex.EncodeToString(sum[:])}
-}
-
-// shortFP8 cuts a fingerprint to 8 hex digits.
-func shortFP8(fp string) string {
-	if len(fp) > 8 {
-		return fp[:8]
-	}
-	return fp
 }
 
 // keyFromLog finds, for a signature with neither key nor bundle, the key
@@ -788,81 +766,10 @@ func (v *verifier) verifyBundle(ctx context.Context, imageDigest string, a model
 	v.bundleConsistency(ctx, a, ar)
 }
 
-// explainBundle rewrites a failed bundle verification's first failure in
-// terms of who and what to do: a signer other than the pinned one (by key
-// or identity), or a log the trusted root does not list.
+// explainBundle has proof.ExplainBundleFailure rewrite a failed bundle
+// verification's first failure in terms of who signed and what to do.
 func (v *verifier) explainBundle(ar *AttachmentReport) {
-	r := ar.Result
-	f := r.FirstFailure()
-	if f == nil {
-		return
-	}
-	if hint := untrustedLogHint(f); hint != "" {
-		f.Detail = hint
-		return
-	}
-	switch f.Name {
-	case proof.BundleStepPublicKey, proof.BundleStepCertificate, proof.BundleStepSignature, proof.BundleStepIdentity:
-	default:
-		return
-	}
-	actual := ar.Signer
-	if actual == (model.Signer{}) {
-		return
-	}
-	var err error
-	switch {
-	case len(v.pol.KeyPEM) > 0:
-		pinned, _ := KeyFingerprint(v.pol.KeyPEM)
-		switch {
-		case actual.Subject != "":
-			err = &proof.WrongIdentityError{Actual: actual, Pinned: "key " + shortFP8(pinned) + "…"}
-		case actual.KeyFingerprint != "" && actual.KeyFingerprint != pinned:
-			err = &proof.WrongKeyError{Pinned: pinned, Actual: actual}
-		}
-	case v.pol.Identity != nil:
-		if actual.Subject == "" {
-			err = &proof.WrongIdentityError{Actual: actual, Pinned: pinnedIdentity(v.pol.Identity) + " (a keyless signature)"}
-		} else {
-			err = proof.CheckIdentity(actual, v.pol.Identity.SAN, v.pol.Identity.Issuer)
-		}
-	}
-	if err != nil {
-		f.Evidence = append(f.Evidence, model.Evidence{Label: "verifier said", Value: f.Detail})
-		f.Err, f.Detail = err, err.Error()
-	}
-}
-
-// untrustedLogHint is the explanation for a step that failed because the
-// entry's log is not in the trusted root, with the change that makes it
-// pass; "" for any other failure.
-func untrustedLogHint(f *model.Step) string {
-	var untrusted *proof.UntrustedLogError
-	if f == nil || !errors.As(f.Err, &untrusted) {
-		return ""
-	}
-	return untrusted.Error() + ": pass --trusted-root FILE with a trusted root that lists it (cosign's own, or the log operator's)"
-}
-
-// pinnedIdentity renders an identity policy for explanations.
-func pinnedIdentity(id *proof.IdentityPolicy) string {
-	if id == nil {
-		return "no identity"
-	}
-	san, iss := id.SAN, id.Issuer
-	switch {
-	case san == "" && id.SANRegexp == "":
-		san = "any identity"
-	case san == "":
-		san = "~" + id.SANRegexp
-	}
-	switch {
-	case iss == "" && id.IssuerRegexp == "":
-		iss = "any issuer"
-	case iss == "":
-		iss = "~" + id.IssuerRegexp
-	}
-	return san + " via " + iss
+	proof.ExplainBundleFailure(ar.Result.FirstFailure(), ar.Signer, v.pol.KeyPEM, v.pol.Identity)
 }
 
 // bundleConsistency is the consistency step for a Sigstore bundle: the
@@ -995,7 +902,7 @@ const StepIdentity = "certificate-identity"
 func (v *verifier) checkIdentity(r *model.Result, a model.Attachment, entry *model.LogEntry, imageDigest string, signer model.Signer) {
 	const title = "Certificate identity"
 	if len(a.Certificate) == 0 {
-		r.Fail(StepIdentity, title, &proof.WrongIdentityError{Actual: signer, Pinned: pinnedIdentity(v.pol.Identity) + " (a keyless signature)"})
+		r.Fail(StepIdentity, title, &proof.WrongIdentityError{Actual: signer, Pinned: proof.PinnedIdentity(v.pol.Identity) + " (a keyless signature)"})
 		return
 	}
 	if id := v.pol.Identity; id != nil {
@@ -1019,7 +926,7 @@ func (v *verifier) checkIdentity(r *model.Result, a model.Attachment, entry *mod
 		ArtifactDigest: &proof.ArtifactDigest{Algorithm: d.Algorithm, Hex: d.Hex},
 	})
 	if res.Verdict() != model.VerdictVerified {
-		if hint := untrustedLogHint(res.FirstFailure()); hint != "" {
+		if hint := proof.UntrustedLogHint(res.FirstFailure()); hint != "" {
 			r.Fail(StepIdentity, title, errors.New(hint))
 			return
 		}

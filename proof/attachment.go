@@ -3,7 +3,6 @@ package proof
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -188,39 +187,13 @@ func VerifyAttachmentSignature(ev SignatureEvidence, keyPEM []byte) error {
 	case model.AttachSignature:
 		return body.VerifyDigestSignature(sha256Of(ev.Payload), ev.Signature, keyPEM)
 	case model.AttachAttestation:
-		env, err := parseDSSE(ev.Payload)
+		env, err := ParseEnvelope(ev.Payload)
 		if err != nil {
 			return err
 		}
 		return body.VerifyDSSESignature(env.PayloadType, env.Payload, env.Signatures[0].Sig, keyPEM)
 	}
 	return fmt.Errorf("a %s carries no signature", ev.Kind)
-}
-
-// dsseEnvelope is the part of a DSSE envelope VerifyAttachmentSignature
-// reads.
-type dsseEnvelope struct {
-	PayloadType string `json:"payloadType"`
-	Payload     []byte `json:"payload"`
-	Signatures  []struct {
-		Sig []byte `json:"sig"`
-	} `json:"signatures"`
-}
-
-// parseDSSE parses a DSSE envelope with the checks (and words) of
-// registry.ParseEnvelope, which proof cannot import.
-func parseDSSE(b []byte) (dsseEnvelope, error) {
-	var e dsseEnvelope
-	if err := json.Unmarshal(b, &e); err != nil {
-		return e, fmt.Errorf("parsing dsse envelope: %w", err)
-	}
-	if e.PayloadType == "" || len(e.Payload) == 0 {
-		return e, errors.New("parsing dsse envelope: no payloadType or payload")
-	}
-	if len(e.Signatures) == 0 {
-		return e, errors.New("parsing dsse envelope: no signatures")
-	}
-	return e, nil
 }
 
 // JudgeSignedDigest adds the signed-digest step: the digest a signature's

@@ -1,7 +1,6 @@
 package proof
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -92,19 +91,6 @@ func simpleSigningNames(p []byte, digest string) bool {
 // statementNames reports whether p is an in-toto statement with a subject
 // whose digest[alg] is hexd.
 func statementNames(p []byte, alg, hexd string) bool {
-	var st struct {
-		Type    string `json:"_type"`
-		Subject []struct {
-			Digest map[string]string `json:"digest"`
-		} `json:"subject"`
-	}
-	if json.Unmarshal(p, &st) != nil || !bytes.HasPrefix([]byte(st.Type), []byte("https://in-toto.io/Statement/")) {
-		return false
-	}
-	for _, s := range st.Subject {
-		if strings.EqualFold(s.Digest[alg], hexd) {
-			return true
-		}
-	}
-	return false
+	st, err := decodeStatement(p)
+	return err == nil && st.NamesSubject(alg, hexd)
 }

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/proof"
 )
 
 // Media types, annotation keys and predicate types of cosign's formats.
@@ -127,60 +128,24 @@ func ParseRFC3161Annotation(s string) ([]byte, error) {
 	return v.SignedRFC3161Timestamp, nil
 }
 
-// Envelope is a DSSE envelope (https://github.com/secure-systems-lab/dsse).
-type Envelope struct {
-	PayloadType string `json:"payloadType"`
-	Payload     []byte `json:"payload"`
-	Signatures  []struct {
-		KeyID string `json:"keyid"`
-		Sig   []byte `json:"sig"`
-	} `json:"signatures"`
-}
+// Envelope is a DSSE envelope (https://github.com/secure-systems-lab/dsse),
+// parsed by proof, which verifies its signatures: one parser for both.
+type Envelope = proof.Envelope
 
-// ParseEnvelope parses a DSSE envelope in JSON.
-func ParseEnvelope(b []byte) (Envelope, error) {
-	var e Envelope
-	if err := json.Unmarshal(b, &e); err != nil {
-		return e, fmt.Errorf("parsing dsse envelope: %w", err)
-	}
-	if e.PayloadType == "" || len(e.Payload) == 0 {
-		return e, errors.New("parsing dsse envelope: no payloadType or payload")
-	}
-	if len(e.Signatures) == 0 {
-		return e, errors.New("parsing dsse envelope: no signatures")
-	}
-	return e, nil
-}
+// ParseEnvelope parses a DSSE envelope in JSON (proof.ParseEnvelope).
+func ParseEnvelope(b []byte) (Envelope, error) { return proof.ParseEnvelope(b) }
 
-// Statement is the part of an in-toto statement (v0.1 or v1) provscope reads.
-type Statement struct {
-	Type          string `json:"_type"`
-	PredicateType string `json:"predicateType"`
-	Subject       []struct {
-		Name   string            `json:"name"`
-		Digest map[string]string `json:"digest"`
-	} `json:"subject"`
-	Predicate json.RawMessage `json:"predicate"`
-}
+// Statement is the part of an in-toto statement (v0.1 or v1) provscope
+// reads (proof.Statement).
+type Statement = proof.Statement
 
-// ParseStatement parses an in-toto statement.
-func ParseStatement(b []byte) (Statement, error) {
-	var s Statement
-	if err := json.Unmarshal(b, &s); err != nil {
-		return s, fmt.Errorf("parsing in-toto statement: %w", err)
-	}
-	if !strings.HasPrefix(s.Type, "https://in-toto.io/Statement/") {
-		return s, fmt.Errorf("parsing in-toto statement: _type %q, want https://in-toto.io/Statement/v*", s.Type)
-	}
-	if s.PredicateType == "" {
-		return s, errors.New("parsing in-toto statement: no predicateType")
-	}
-	return s, nil
-}
+// ParseStatement parses an in-toto statement (proof.ParseStatement).
+func ParseStatement(b []byte) (Statement, error) { return proof.ParseStatement(b) }
 
-// subjectDigest returns the first subject's sha256 digest as "sha256:<hex>".
-func (s Statement) subjectDigest() string {
-	for _, sub := range s.Subject {
+// subjectDigest returns st's first subject's sha256 digest as
+// "sha256:<hex>".
+func subjectDigest(st Statement) string {
+	for _, sub := range st.Subject {
 		if h, ok := sub.Digest["sha256"]; ok {
 			return "sha256:" + h
 		}
@@ -191,7 +156,7 @@ func (s Statement) subjectDigest() string {
 // fillFromStatement copies what a statement says into a.
 func fillFromStatement(a *model.Attachment, st Statement) {
 	a.PredicateType = st.PredicateType
-	a.SignedDigest = st.subjectDigest()
+	a.SignedDigest = subjectDigest(st)
 	if strings.HasPrefix(st.PredicateType, "https://slsa.dev/provenance/") {
 		fillSLSA(a, st.Predicate)
 	}
