@@ -24,6 +24,7 @@ import (
 	"github.com/provscope/provscope/ui"
 	"github.com/provscope/provscope/ui/backend"
 	"github.com/provscope/provscope/ui/fakebackend"
+	"github.com/provscope/provscope/ui/theme"
 )
 
 // explorerConfig says what the explorer opens on.
@@ -36,6 +37,9 @@ type explorerConfig struct {
 	LogURL string
 	// LogPublicKeyPEM pins the log's key; nil means fetch/configured.
 	LogPublicKeyPEM []byte
+	// LogKeyPath is --log-key: a file with the log's key (PEM, or a note
+	// verifier key) that startExplorer reads into LogPublicKeyPEM.
+	LogKeyPath string
 	// Image preselects an image reference.
 	Image string
 	// Insecure allows plain HTTP to a non-loopback registry.
@@ -90,7 +94,7 @@ func runExplorer(cmd *cobra.Command, cfg explorerConfig) error {
 	if err != nil {
 		return err
 	}
-	c := ui.NewCommon(b, true, os.Getenv("NO_COLOR") != "")
+	c := ui.NewCommon(b, true, theme.NoColor())
 	c.Ctx = ctx
 	c.RegistryHost = cfg.RegistryHost
 	c.LogName = cfg.LogName
@@ -395,6 +399,11 @@ func startExplorer(cmd *cobra.Command, cfg explorerConfig, signer policyFlags) e
 	if err := cfg.Registry.check(cfg.Insecure); err != nil {
 		return err
 	}
+	if cfg.LogKeyPath != "" {
+		if cfg.LogPublicKeyPEM, err = readLogKey(cfg.LogKeyPath); err != nil {
+			return err
+		}
+	}
 	return runExplorer(cmd, cfg)
 }
 
@@ -419,6 +428,7 @@ func registerExplorerFlags(cmd *cobra.Command, cfg *explorerConfig, signer *poli
 	f := cmd.Flags()
 	f.StringVar(&cfg.RegistryHost, "registry", "", "browse the registry at `HOST[:PORT]` (default $PROVSCOPE_REGISTRY)")
 	f.StringVar(&cfg.LogURL, "log", "", "transparency log: a `NAME` (public-good, local) or a URL")
+	f.StringVar(&cfg.LogKeyPath, "log-key", "", "`FILE` with the log's public key, PEM or a note verifier key (pins it; a tlog-tiles log needs one)")
 	f.BoolVar(&cfg.Insecure, "insecure", false, "allow plain HTTP to a non-loopback registry")
 	f.StringVar(&cfg.TrustedRootPath, "trusted-root", "", "verify Sigstore bundles with the trusted root in `FILE` (trusted_root.json)")
 	cfg.Registry.register(cmd)

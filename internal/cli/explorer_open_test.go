@@ -323,3 +323,26 @@ func TestExplorerRegistryRequests(t *testing.T) {
 		t.Errorf("%d tags resolved after two screens at 80x24, want the rows shown (34 to 44)", tags)
 	}
 }
+
+// TestExplorerLogKeyFlag: the explorer takes --log-key as the other
+// commands do (a tlog-tiles log given by URL serves no key and needs one);
+// a file that holds no key, or a private key, is an input error (exit 2)
+// before anything is opened.
+func TestExplorerLogKeyFlag(t *testing.T) {
+	isolateEnv(t)
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.pem")
+	if err := os.WriteFile(garbage, []byte("\x1b]52;c;AAAA\x07not a key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"tui", "--log", "tiles+http://127.0.0.1:1/api/v2", "--log-key", garbage},
+		{"127.0.0.1:1/team/app:v1", "--log", "tiles+http://127.0.0.1:1/api/v2", "--log-key", garbage},
+		{"tui", "--log", "tiles+http://127.0.0.1:1/api/v2", "--log-key", filepath.Join(dir, "absent.pem")},
+	} {
+		code, out, errs := runCLI(t, args...)
+		if code != exitUsageErr || !strings.Contains(errs, "reading --log-key") || strings.Contains(errs+out, "\x1b]52") {
+			t.Errorf("provscope %s = %d\n%s%s\nwant exit %d naming --log-key, the file's bytes escaped", strings.Join(args, " "), code, out, errs, exitUsageErr)
+		}
+	}
+}

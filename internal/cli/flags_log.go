@@ -39,15 +39,8 @@ func (f *logFlags) open(ctx context.Context) (*inspect.Log, logs.Selection, erro
 	}
 	var key []byte
 	if f.logKey != "" {
-		key, err = readFileBounded(f.logKey, maxKeyFile)
-		if err != nil {
-			return nil, sel, usageErr(fmt.Errorf("reading --log-key: %w", err))
-		}
-		if key, err = logKeyPEM(key); err != nil {
-			return nil, sel, usageErr(fmt.Errorf("reading --log-key %s: %w", f.logKey, err))
-		}
-		if _, err := inspect.KeyFingerprint(key); err != nil {
-			return nil, sel, usageErr(fmt.Errorf("reading --log-key %s: %w", f.logKey, err))
+		if key, err = readLogKey(f.logKey); err != nil {
+			return nil, sel, err
 		}
 	}
 	if sel.Log.Kind == logs.KindTiles && key == nil && sel.Log.PublicKey == "" {
@@ -61,6 +54,22 @@ func (f *logFlags) open(ctx context.Context) (*inspect.Log, logs.Selection, erro
 		return nil, sel, failed(err)
 	}
 	return l, sel, nil
+}
+
+// readLogKey reads --log-key's file: a PEM public key or a note verifier
+// key, returned as PEM. Anything else is a usage error.
+func readLogKey(path string) ([]byte, error) {
+	key, err := readFileBounded(path, maxKeyFile)
+	if err != nil {
+		return nil, usageErr(fmt.Errorf("reading --log-key: %w", err))
+	}
+	if key, err = logKeyPEM(key); err != nil {
+		return nil, usageErr(fmt.Errorf("reading --log-key %s: %w", path, err))
+	}
+	if _, err := inspect.KeyFingerprint(key); err != nil {
+		return nil, usageErr(fmt.Errorf("reading --log-key %s: %w", path, err))
+	}
+	return key, nil
 }
 
 // selection resolves which log the flags, environment and config file

@@ -2,13 +2,13 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/provscope/provscope/ui/learn"
+	"github.com/provscope/provscope/ui/theme"
 )
 
 // newLearnCmd is `provscope learn`: the teaching mode on its own.
@@ -36,7 +36,7 @@ lessons walk through it all with the keyboard.`,
 			}
 			cfg := learn.Config{
 				IsDark:       true,
-				NoColor:      os.Getenv("NO_COLOR") != "",
+				NoColor:      theme.NoColor(),
 				Seed:         seed,
 				NoLessonMenu: free,
 				QuitHint:     "q quit",

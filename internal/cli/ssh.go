@@ -8,8 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
-	"strings"
 	"syscall"
 	"time"
 
@@ -23,6 +21,7 @@ import (
 	"github.com/provscope/provscope/ui/backend"
 	"github.com/provscope/provscope/ui/fakebackend"
 	"github.com/provscope/provscope/ui/sshui"
+	"github.com/provscope/provscope/ui/theme"
 )
 
 // sshHostFiles is what an SSH session may do with the server's files:
@@ -222,10 +221,7 @@ func (e *sshExplorer) newModel(info sshui.SessionInfo) tea.Model {
 	if b == nil {
 		b = fakebackend.New()
 	}
-	noColor := info.ColorProfile <= colorprofile.ASCII || slices.ContainsFunc(info.Environ, func(kv string) bool {
-		v, ok := strings.CutPrefix(kv, "NO_COLOR=")
-		return ok && v != ""
-	})
+	noColor := info.ColorProfile <= colorprofile.ASCII || theme.NoColorIn(info.Environ)
 	c := ui.NewCommon(newReportingBackend(b, info), true, noColor)
 	c.Ctx = info.Context
 	c.Width, c.Height = info.Width, info.Height
