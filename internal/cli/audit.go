@@ -45,9 +45,12 @@ proofs) and equal to it at the signed size.`,
 			if v1, err := lf.isRekorV1(); err != nil {
 				return err
 			} else if v1 {
+				if err := lf.noWitnessesForV1(cmd); err != nil {
+					return err
+				}
 				return auditRekorV1(cmd, lf, dir, out)
 			}
-			r, err := lf.resolve()
+			r, err := lf.resolve(cmd)
 			if err != nil {
 				return err
 			}

@@ -5,9 +5,11 @@ package cli
 
 import (
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // Bounds on the files the commands read whole.
@@ -61,4 +63,20 @@ func sha256File(path string) ([]byte, error) {
 		return nil, err
 	}
 	return h.Sum(nil), nil
+}
+
+// readKeyArg returns a key argument's text: the file's content when it
+// names a file, else the argument itself.
+func readKeyArg(arg string) (string, error) {
+	if st, err := os.Stat(arg); err == nil && !st.IsDir() {
+		b, err := readBounded(arg, maxKeyFile)
+		if err != nil {
+			return "", err
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	if strings.Count(arg, "+") < 2 {
+		return "", errors.New("neither a file nor a name+hash+key verifier key")
+	}
+	return arg, nil
 }

@@ -28,15 +28,21 @@ type mirrorLogDef struct {
 	NoteKey string `json:"noteKey,omitempty"`
 }
 
-// tilesLogFlags are the flags of mirror and audit: the log and its key.
+// tilesLogFlags are the flags of mirror, audit and watch: the log, its key
+// and the witness policy its checkpoints must meet.
 type tilesLogFlags struct {
 	log, key, noteKey string
+	// witnessKeys and minWitnesses are the witness policy: every
+	// checkpoint followed must carry at least minWitnesses verified
+	// cosignatures by distinct keys among witnessKeys.
+	witnessKeys  []string
+	minWitnesses int
 }
 
 func (f *tilesLogFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.log, "log", "", "tlog-tiles log name or URL (default: $PROVSCOPE_LOG, $COSIGN_REKOR_URL, the config default)")
 	cmd.Flags().StringVar(&f.key, "key", "", "PEM file with the log's public key (pins it)")
-	cmd.Flags().StringVar(&f.noteKey, "note-key", "", "the log's signed-note verifier key (name+hash+base64), or a file holding it")
+	f.registerRest(cmd)
 }
 
 // registerLog registers the same flags with the log's PEM key as
@@ -44,7 +50,41 @@ func (f *tilesLogFlags) register(cmd *cobra.Command) {
 func (f *tilesLogFlags) registerLog(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.log, "log", "", "tlog-tiles log name or URL (default: $PROVSCOPE_LOG, $COSIGN_REKOR_URL, the config default)")
 	cmd.Flags().StringVar(&f.key, "log-key", "", "PEM file with the log's public key (pins it)")
+	f.registerRest(cmd)
+}
+
+func (f *tilesLogFlags) registerRest(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.noteKey, "note-key", "", "the log's signed-note verifier key (name+hash+base64), or a file holding it")
+	cmd.Flags().StringArrayVar(&f.witnessKeys, "witness-key", nil, "trusted witness key for cosignature/v1 lines: vkey string or file (repeatable; tlog-tiles logs)")
+	cmd.Flags().IntVar(&f.minWitnesses, "min-witnesses", 0, "every checkpoint must carry at least this many verified witness cosignatures (default: all --witness-key given)")
+}
+
+// witnessPolicy parses the witness flags: the witness keys and how many
+// must cosign (every one given, unless --min-witnesses says otherwise).
+func (f *tilesLogFlags) witnessPolicy(cmd *cobra.Command) ([]proof.NoteKey, int, error) {
+	var keys []proof.NoteKey
+	for _, k := range f.witnessKeys {
+		v, err := readKeyArg(k)
+		if err != nil {
+			return nil, 0, usageErr(fmt.Errorf("--witness-key %s: %w", k, err))
+		}
+		nk, err := proof.ParseWitnessKey(v)
+		if err != nil {
+			return nil, 0, usageErr(fmt.Errorf("--witness-key %s: %w", k, err))
+		}
+		keys = append(keys, nk)
+	}
+	n := len(keys)
+	if cmd != nil && cmd.Flags().Changed("min-witnesses") {
+		n = f.minWitnesses
+	}
+	switch {
+	case n < 0:
+		return nil, 0, usageErr(fmt.Errorf("--min-witnesses %d is negative", n))
+	case n > len(keys):
+		return nil, 0, usageErr(fmt.Errorf("--min-witnesses %d, but %d --witness-key given: that many witnesses can never cosign", n, len(keys)))
+	}
+	return keys, n, nil
 }
 
 // resolvedTilesLog is a tiles log ready to read.
@@ -52,11 +92,15 @@ type resolvedTilesLog struct {
 	def   logs.Log
 	fetch tiles.Fetcher
 	keys  mirrorLogDef
+	// witnesses are the trusted witness keys, minWitnesses how many must
+	// cosign each checkpoint (mirror.Config.MinWitnesses).
+	witnesses    []proof.NoteKey
+	minWitnesses int
 }
 
 // resolve picks the log and its key material; every problem is a usage
 // error.
-func (f *tilesLogFlags) resolve() (*resolvedTilesLog, error) {
+func (f *tilesLogFlags) resolve(cmd *cobra.Command) (*resolvedTilesLog, error) {
 	lf := logFlags{log: f.log}
 	sel, _, err := lf.selection()
 	if err != nil {
@@ -91,6 +135,9 @@ func (f *tilesLogFlags) resolve() (*resolvedTilesLog, error) {
 	}
 	if r.keys.KeyPEM == "" && r.keys.NoteKey == "" {
 		return nil, usageErr(fmt.Errorf("log %s serves no key of its own: pin it with --key PEM or --note-key VKEY", sel.Log.URL))
+	}
+	if r.witnesses, r.minWitnesses, err = f.witnessPolicy(cmd); err != nil {
+		return nil, err
 	}
 	r.fetch, err = mirror.HTTPFetcher(sel.Log.TilesPrefix(), nil, "provscope/"+buildVersion())
 	if err != nil {
@@ -137,7 +184,16 @@ func (r *resolvedTilesLog) checkpointKeys(ctx context.Context) ([]proof.NoteKey,
 	if err != nil {
 		return nil, usageErr(fmt.Errorf("building the log's note key: %w", err))
 	}
-	return keys, nil
+	return append(keys, r.witnesses...), nil
+}
+
+// noWitnessesForV1 refuses the witness flags for a Rekor v1 log, whose
+// signed tree heads carry no witness cosignatures.
+func (f *tilesLogFlags) noWitnessesForV1(cmd *cobra.Command) error {
+	if len(f.witnessKeys) > 0 || cmd.Flags().Changed("min-witnesses") {
+		return usageErr(errors.New("--witness-key and --min-witnesses apply to tlog-tiles checkpoints; this is a Rekor v1 log"))
+	}
+	return nil
 }
 
 // isRekorV1 reports whether the chosen log is a Rekor v1 log.

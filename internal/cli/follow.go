@@ -40,7 +40,7 @@ func followTiles(cmd *cobra.Command, r *resolvedTilesLog, dir string, index bool
 	}
 	prog := newTilesProgress(terminalErr(cmd), verb)
 	res, err := mirror.Sync(ctx, mirror.Config{
-		Dir: dir, Fetch: r.fetch, Keys: keys, Origin: r.def.Origin, Index: index, Progress: prog.report,
+		Dir: dir, Fetch: r.fetch, Keys: keys, MinWitnesses: r.minWitnesses, Origin: r.def.Origin, Index: index, Progress: prog.report,
 	})
 	prog.done()
 	if err != nil {

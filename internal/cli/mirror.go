@@ -40,7 +40,7 @@ Progress goes to stderr: a status line on a terminal, JSON lines otherwise.`,
 			if err := out.check(); err != nil {
 				return err
 			}
-			r, err := lf.resolve()
+			r, err := lf.resolve(cmd)
 			if err != nil {
 				return err
 			}

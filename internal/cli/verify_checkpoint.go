@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -104,22 +103,6 @@ Exit status: 0 verified, 1 verification failed, 2 usage or input error
 	cmd.Flags().StringVar(&origin, "origin", "", "require this exact origin line")
 	cmd.Flags().IntVar(&minWitnesses, "min-witnesses", 0, "require at least this many verified witness cosignatures")
 	return cmd
-}
-
-// readKeyArg returns a key argument's text: the file's content when it
-// names a file, else the argument itself.
-func readKeyArg(arg string) (string, error) {
-	if st, err := os.Stat(arg); err == nil && !st.IsDir() {
-		b, err := readBounded(arg, maxKeyFile)
-		if err != nil {
-			return "", err
-		}
-		return strings.TrimSpace(string(b)), nil
-	}
-	if strings.Count(arg, "+") < 2 {
-		return "", errors.New("neither a file nor a name+hash+key verifier key")
-	}
-	return arg, nil
 }
 
 // loadNoteKey builds a log key from a --key argument; PEM keys are named

@@ -81,9 +81,12 @@ log's current head each time.`,
 				return err
 			}
 			if v1 {
+				if err := lf.noWitnessesForV1(cmd); err != nil {
+					return err
+				}
 				return watchRekorV1(cmd, lf, q, w, dir, interval, polls)
 			}
-			r, err := lf.resolve()
+			r, err := lf.resolve(cmd)
 			if err != nil {
 				return err
 			}
@@ -111,7 +114,7 @@ log's current head each time.`,
 			}
 			return watchPolls(ctx, interval, polls, func() error {
 				_, err := mirror.Sync(ctx, mirror.Config{
-					Dir: dir, Fetch: r.fetch, Keys: keys, Origin: r.def.Origin, StartAtCheckpoint: true, OnEntries: onEntries,
+					Dir: dir, Fetch: r.fetch, Keys: keys, MinWitnesses: r.minWitnesses, Origin: r.def.Origin, StartAtCheckpoint: true, OnEntries: onEntries,
 				})
 				if err != nil {
 					return followError(err, "watch", r.def.URL)
