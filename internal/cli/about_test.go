@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -114,5 +115,58 @@ func TestSearchImageShortDigestIsInputError(t *testing.T) {
 		if code != exitUsageErr || strings.Contains(errs, "retry") {
 			t.Errorf("search --image %q: exit %d (%s), want %d", in, code, errs, exitUsageErr)
 		}
+	}
+}
+
+// TestSearchImageMirror: search --image --mirror DIR on a mirror of the
+// demo log's /api/v2 finds the entries the Rekor v1 search API finds for
+// the image (the signature through the rebuilt simple-signing payload, the
+// attestation through its attachment's payload), with the same bindings,
+// and says the mirror holds no in-toto subjects. A short digest is an input
+// error; a changed mirror is a failure, never a hit.
+func TestSearchImageMirror(t *testing.T) {
+	isolateEnv(t)
+	w := startDemo(t)
+	c := demoCase(t, w, "signed-legacy")
+	ref := c.Image[:strings.LastIndex(c.Image, ":")] + "@" + c.Digest
+	dir := t.TempDir()
+	if code, out, errs := runCLI(t, "mirror", "--log", "tiles+"+w.LogURL+"/api/v2", "--key", w.LogPublicKeyPath, "--data", dir); code != exitOK {
+		t.Fatalf("mirror of the demo log = %d\n%s%s", code, out, errs)
+	}
+	want, code, out := searchImage(t, w, ref)
+	if code != exitOK {
+		t.Fatalf("search --image (v1) = %d\n%s", code, out)
+	}
+	code, mout, merrs := runCLI(t, "search", "--image", ref, "--mirror", dir, "--output", "json")
+	var got aboutDoc
+	if code != exitOK || json.Unmarshal([]byte(mout), &got) != nil {
+		t.Fatalf("search --image --mirror = %d\n%s%s", code, mout, merrs)
+	}
+	bindings := func(d aboutDoc) map[int64]string {
+		m := map[int64]string{}
+		for _, e := range d.Entries {
+			m[e.LogIndex] = e.Kind + " " + e.Binding
+		}
+		return m
+	}
+	g, wnt := bindings(got), bindings(want)
+	t.Logf("mirror %v, v1 %v", g, wnt)
+	if len(g) != 2 || len(g) != len(wnt) {
+		t.Fatalf("mirror found %v, the v1 search API %v", g, wnt)
+	}
+	for i, b := range wnt {
+		if gb := g[i]; gb != b {
+			t.Errorf("entry %d: mirror %q, v1 %q", i, gb, b)
+		}
+	}
+	code, text, _ := runCLI(t, "search", "--image", ref, "--mirror", dir)
+	if code != exitOK || !strings.Contains(text, "holds no in-toto subjects") || !strings.Contains(text, "mirror "+dir) {
+		t.Errorf("search --image --mirror (text) = %d\n%s", code, text)
+	}
+	if code, _, errs := runCLI(t, "search", "--image", ref[:len(ref)-40], "--mirror", dir); code != exitUsageErr {
+		t.Errorf("short digest with --mirror: exit %d (%s), want %d", code, errs, exitUsageErr)
+	}
+	if code, _, errs := runCLI(t, "search", "--image", ref, "--mirror", filepath.Join(dir, "absent")); code != exitUsageErr {
+		t.Errorf("no such mirror: exit %d (%s), want %d", code, errs, exitUsageErr)
 	}
 }

@@ -44,16 +44,25 @@ found even after its .sig tag was deleted), and the digest itself searched as
 an in-toto subject. Each entry says how it was found and whether it is bound
 to the digest. A shortened digest is an input error (exit 2).
 
+With --mirror DIR (provscope mirror) the same image search answers from a
+tlog-tiles log's mirror: the attachments' payloads and the rebuilt
+simple-signing payload are looked up by hash, each entry proven against the
+mirror's signed checkpoint (a mirror holds no in-toto subjects).
+
 tlog-tiles logs (Rekor v2) have no search index: search refuses them (exit 2);
-read them by position with get --log-index and proof --log-index.`,
+search their mirror (--mirror), or read them by position with get --log-index
+and proof --log-index.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.check(); err != nil {
 				return err
 			}
 			if image != "" {
-				if sha != "" || artifact != "" || pubKey != "" || email != "" || subject != "" || uuidsOnly || ms.dir != "" {
-					return usageErr(errors.New("--image lists every entry about an image: give it alone"))
+				if sha != "" || artifact != "" || pubKey != "" || email != "" || subject != "" || uuidsOnly {
+					return usageErr(errors.New("--image lists every entry about an image: give it alone (or with --mirror)"))
+				}
+				if ms.dir != "" {
+					return runSearchImageMirror(cmd, ms.dir, lf.logKey, image, out)
 				}
 				return runSearchImage(cmd, &lf, image, out)
 			}

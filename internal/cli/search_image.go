@@ -32,6 +32,47 @@ func runSearchImage(cmd *cobra.Command, lf *logFlags, ref string, out outputFlag
 	return writeAbout(w, rep)
 }
 
+// runSearchImageMirror is search --image --mirror DIR: every entry about
+// one image digest in a tiles log's mirror (inspect.MirrorIndex), each
+// proven against the mirror's signed checkpoint.
+func runSearchImageMirror(cmd *cobra.Command, dir, logKey, ref string, out outputFlag) error {
+	if _, _, _, err := inspect.ParseImageOrDigest(ref); err != nil {
+		return usageErr(fmt.Errorf("--image %w", err))
+	}
+	ctx := cmd.Context()
+	sr, err := openMirrorSearcher(ctx, dir, logKey)
+	if err != nil {
+		return err
+	}
+	defer sr.Close()
+	deps := inspect.Deps{Registry: registry.New(registry.Config{UserAgent: "provscope/" + buildVersion()})}
+	rep, err := inspect.AboutIn(ctx, deps, &inspect.MirrorIndex{Searcher: sr, Name: "mirror " + dir}, ref)
+	if err = aboutError(err); err != nil {
+		return err
+	}
+	w := cmd.OutOrStdout()
+	if out.json() {
+		return writeJSON(w, rep)
+	}
+	return writeAbout(w, rep)
+}
+
+// aboutError classes inspect.About's errors: a bad reference or digest, or
+// an image the registry does not hold, is an input error; anything else a
+// failure.
+func aboutError(err error) error {
+	var in *inspect.DigestInputError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &in):
+		return usageErr(err)
+	case registry.IsNotFound(err) || strings.Contains(err.Error(), "parsing reference"):
+		return usageErr(err)
+	}
+	return failed(err)
+}
+
 // aboutImage opens the registry and the log lf names and runs inspect.About.
 // Errors are already usage or failure errors.
 func aboutImage(cmd *cobra.Command, lf *logFlags, ref string) (*inspect.AboutReport, error) {
@@ -49,14 +90,8 @@ func aboutImage(cmd *cobra.Command, lf *logFlags, ref string) (*inspect.AboutRep
 	}
 	deps := inspect.Deps{Registry: registry.New(registry.Config{UserAgent: "provscope/" + buildVersion()}), Log: l}
 	rep, err := inspect.About(ctx, deps, ref)
-	var in *inspect.DigestInputError
-	switch {
-	case errors.As(err, &in):
-		return nil, usageErr(err)
-	case err != nil && (registry.IsNotFound(err) || strings.Contains(err.Error(), "parsing reference")):
-		return nil, usageErr(err)
-	case err != nil:
-		return nil, failed(err)
+	if err = aboutError(err); err != nil {
+		return nil, err
 	}
 	return rep, nil
 }

@@ -1,11 +1,11 @@
 package cli
 
 import (
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -37,6 +37,40 @@ func (f *mirrorSearchFlags) register(cmd *cobra.Command) {
 type mirrorQuery struct {
 	sha, artifact, pubKey, email, subject, logKey string
 	json                                          bool
+}
+
+// openMirrorSearcher opens the mirror in dir for searching, its
+// checkpoint to be verified with the key recorded at mirror time, or the
+// one in the file logKey names. Its errors are usage errors.
+func openMirrorSearcher(ctx context.Context, dir, logKey string) (*mirror.Searcher, error) {
+	info, err := mirror.ReadInfo(ctx, dir)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	var def mirrorLogDef
+	b, err := readFileBounded(filepath.Join(dir, mirrorLogFile), maxKeyFile)
+	if err != nil {
+		return nil, usageErr(fmt.Errorf("reading the mirror's log definition: %w", err))
+	}
+	if err := json.Unmarshal(b, &def); err != nil {
+		return nil, usageErr(fmt.Errorf("reading the mirror's log definition: %w", err))
+	}
+	if logKey != "" {
+		k, err := readFileBounded(logKey, maxKeyFile)
+		if err != nil {
+			return nil, usageErr(fmt.Errorf("reading --log-key: %w", err))
+		}
+		def.KeyPEM, def.NoteKey = string(k), ""
+	}
+	keys, err := def.noteKeys(info.Origin)
+	if err != nil {
+		return nil, usageErr(fmt.Errorf("building the log's note key: %w", err))
+	}
+	sr, err := mirror.OpenSearcher(dir, keys)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	return sr, nil
 }
 
 // run answers the query from the mirror: the mirror's checkpoint is
@@ -93,30 +127,12 @@ func (f *mirrorSearchFlags) run(cmd *cobra.Command, in mirrorQuery) error {
 		return usageErr(errors.New("give at least one of --sha, --artifact, --public-key, --email, --subject, --issuer, --kind"))
 	}
 	ctx := cmd.Context()
-	info, err := mirror.ReadInfo(ctx, f.dir)
+	sr, err := openMirrorSearcher(ctx, f.dir, in.logKey)
 	if err != nil {
-		return usageErr(err)
+		return err
 	}
-	var def mirrorLogDef
-	b, err := os.ReadFile(filepath.Join(f.dir, mirrorLogFile))
-	if err != nil {
-		return usageErr(fmt.Errorf("reading the mirror's log definition: %w", err))
-	}
-	if err := json.Unmarshal(b, &def); err != nil {
-		return usageErr(fmt.Errorf("reading the mirror's log definition: %w", err))
-	}
-	if in.logKey != "" {
-		k, err := readFileBounded(in.logKey, maxKeyFile)
-		if err != nil {
-			return usageErr(fmt.Errorf("reading --log-key: %w", err))
-		}
-		def.KeyPEM, def.NoteKey = string(k), ""
-	}
-	keys, err := def.noteKeys(info.Origin)
-	if err != nil {
-		return usageErr(fmt.Errorf("building the log's note key: %w", err))
-	}
-	res, err := mirror.Search(ctx, f.dir, keys, q)
+	defer sr.Close()
+	res, err := sr.Search(ctx, q)
 	if err != nil {
 		if errors.Is(err, mirror.ErrNoCheckpoint) {
 			return usageErr(err)
