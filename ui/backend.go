@@ -123,3 +123,11 @@ type LogChoice struct {
 	// URL is its base URL.
 	URL string
 }
+
+// LogKeyReporter is implemented by a Backend that knows whether its log's
+// key was pinned (configuration, flag, trust root) or fetched from the log
+// itself; the header then says the log key is not pinned, since the log's
+// signatures show only that this server signed.
+type LogKeyReporter interface {
+	LogKeyPinned() bool
+}

@@ -38,3 +38,40 @@ func TestHeaderShowsTrustMarker(t *testing.T) {
 		})
 	}
 }
+
+// keyReportingBackend is a backend that says whether its log's key was
+// pinned (ui.LogKeyReporter).
+type keyReportingBackend struct {
+	ui.Backend
+	pinned bool
+}
+
+func (b keyReportingBackend) LogKeyPinned() bool { return b.pinned }
+
+// TestHeaderShowsUnpinnedLogKey: a backend whose log key was fetched from
+// the log itself (not pinned) makes the header say so; a pinned key, or a
+// backend that cannot tell, adds nothing.
+func TestHeaderShowsUnpinnedLogKey(t *testing.T) {
+	const marker = "⚠ log key not pinned (fetched from the log)"
+	for _, tc := range []struct {
+		name string
+		b    ui.Backend
+		want bool
+	}{
+		{"fetched", keyReportingBackend{fakebackend.New(), false}, true},
+		{"pinned", keyReportingBackend{fakebackend.New(), true}, false},
+		{"cannot tell", fakebackend.New(), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := ui.NewCommon(tc.b, true, true)
+			c.Ctx, c.RefreshInterval, c.LogName = context.Background(), 0, "fake"
+			a := ui.New(c)
+			run(t, a, a.Init())
+			send(t, a, keyMsgSize(160, 40))
+			top := strings.Join(strings.SplitN(screen(t, a, 160, 40), "\n", 3)[:2], "\n")
+			if got := strings.Contains(top, marker); got != tc.want {
+				t.Errorf("header = %q; marker shown %v, want %v", top, got, tc.want)
+			}
+		})
+	}
+}

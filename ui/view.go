@@ -253,6 +253,9 @@ func (a *App) headerLines() []string {
 	if a.c.TrustMarker != "" {
 		segs = append(segs, "⚠ "+safe(a.c.TrustMarker))
 	}
+	if r, ok := a.c.Backend.(LogKeyReporter); ok && !r.LogKeyPinned() {
+		segs = append(segs, "⚠ log key not pinned (fetched from the log)")
+	}
 	line := st.App.Title.Render("provscope")
 	var lines []string
 	for _, s := range segs {

@@ -30,6 +30,9 @@ type policyFlags struct {
 	// trustMarker is set by open: "trust root as of DATE, not refreshed"
 	// when the trust root in use is stale or only the embedded one.
 	trustMarker string
+	// logKeyMarker is set by open when the log's key was fetched from the
+	// log itself (trust on first use) rather than pinned.
+	logKeyMarker string
 }
 
 func (p *policyFlags) register(cmd *cobra.Command) {
@@ -133,6 +136,9 @@ func (p *policyFlags) open(ctx context.Context, lf *logFlags) (inspect.Policy, i
 	if err != nil {
 		return pol, inspect.Deps{}, err
 	}
+	if l.KeySource == inspect.KeyFetched {
+		p.logKeyMarker = logKeyMarker(l.Def.URL)
+	}
 	_, cfg, err := lf.selection()
 	if err != nil {
 		return pol, inspect.Deps{}, err
@@ -148,4 +154,11 @@ func (p *policyFlags) open(ctx context.Context, lf *logFlags) (inspect.Policy, i
 		// A bundle's checkpoint may come from another known log.
 		OtherLogs: logs.All(cfg),
 	}, nil
+}
+
+// logKeyMarker is the note shown when a log's key was fetched from the log
+// itself: every signature of the log (SETs, checkpoints) then verifies
+// with whatever key that server chose to send.
+func logKeyMarker(url string) string {
+	return "the key of log " + url + " was fetched from the log itself, not pinned: its signatures show only that this server signed (pin it with --log-key FILE)"
 }

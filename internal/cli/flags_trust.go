@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/provscope/provscope/internal/safetext"
 	"github.com/provscope/provscope/rekor/logs"
 	"github.com/provscope/provscope/trust"
 )
@@ -95,12 +96,13 @@ func trustedRoot(m *trust.Material, now time.Time) ([]byte, []logs.Log, error) {
 // text output, or on stderr when stdout is JSON or a report (whose format
 // is fixed).
 func (p *policyFlags) printTrustMarker(cmd *cobra.Command, toStderr bool) {
-	if p.trustMarker == "" {
-		return
-	}
 	w := cmd.OutOrStdout()
 	if toStderr {
 		w = cmd.ErrOrStderr()
 	}
-	fmt.Fprintf(w, "Note: %s\n", p.trustMarker)
+	for _, m := range []string{p.trustMarker, p.logKeyMarker} {
+		if m != "" {
+			fmt.Fprintf(w, "Note: %s\n", safetext.Line(m))
+		}
+	}
 }

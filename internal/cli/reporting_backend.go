@@ -20,6 +20,15 @@ type reportingBackend struct {
 	info sshui.SessionInfo
 }
 
+// LogKeyPinned implements ui.LogKeyReporter through the wrapped backend,
+// so that a session's header says so when the log's key is not pinned.
+func (r *reportingBackend) LogKeyPinned() bool {
+	if p, ok := r.Backend.(ui.LogKeyReporter); ok {
+		return p.LogKeyPinned()
+	}
+	return true
+}
+
 // headCheckingBackend is a reportingBackend over a backend with the
 // log-head watcher (ui.HeadChecker): SSH sessions judge log heads exactly
 // as the local explorer, `loginfo` and `verify` do.
