@@ -1,100 +1,55 @@
 package inspect
 
 import (
-	"fmt"
-	"io"
-	"strings"
-
-	"github.com/provscope/provscope/internal/safetext"
+	"github.com/provscope/provscope/internal/report"
 	"github.com/provscope/provscope/model"
 )
 
-// Mark returns the one-character mark for a step status: ✓ pass, ✗ fail,
-// – skipped, … pending. It is model's glyph, the explorer's too, so a step
-// reads the same in the CLI and the explorer.
-func Mark(s model.Status) string {
-	return s.Glyph()
+// Rendering is internal/report's; this file hands it what it renders.
+
+// Results returns the result of each of r's attachments, in order (nil for
+// an SBOM: attached, not signed), for report.VerifiedFirst.
+func (r *ImageReport) Results() []*model.Result {
+	out := make([]*model.Result, len(r.Attachments))
+	for i := range r.Attachments {
+		out[i] = r.Attachments[i].Result
+	}
+	return out
 }
 
-// WriteSteps writes r's steps one per line, each prefixed by indent: mark,
-// title, detail; a failed step's evidence follows on indented lines, and
-// every step's evidence when verbose is set. Titles, details and evidence
-// may quote foreign text (a predicate type, a SAN, a server's answer): each
-// is sanitised with safetext.Line, so it stays on its line and its controls
-// are shown, not obeyed.
-func WriteSteps(w io.Writer, r *model.Result, indent string, verbose bool) error {
-	width := 0
-	for _, s := range r.Steps {
-		width = max(width, len([]rune(s.Title)))
+// ImageDoc returns rep as the image document every output shares (`verify
+// --output json`, each image of `provscope report`, verify's text and the
+// report's Markdown): the attachments in report.VerifiedFirst order, each
+// with its full result, its verdict under rep's policy.
+func ImageDoc(rep *ImageReport) report.Image {
+	atts := make([]report.Attachment, 0, len(rep.Attachments))
+	for _, i := range report.VerifiedFirst(rep.Results()) {
+		atts = append(atts, attachmentDoc(rep, i))
 	}
-	var b strings.Builder
-	for _, s := range r.Steps {
-		fmt.Fprintf(&b, "%s%s %-*s  %s\n", indent, Mark(s.Status), width, safetext.Line(s.Title), safetext.Line(s.Detail))
-		if verbose || s.Status == model.StatusFail {
-			for _, e := range s.Evidence {
-				fmt.Fprintf(&b, "%s    %s: %s\n", indent, safetext.Line(e.Label), safetext.Line(e.Value))
-			}
-		}
+	signers := rep.Signers
+	if signers == nil {
+		signers = []model.Signer{}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return report.Image{
+		Reference: rep.Reference, Digest: rep.Digest, Verdict: rep.Verdict, Reason: rep.Reason,
+		SignerPinned: rep.SignerPinned, Signers: signers, Attachments: atts,
+	}
 }
 
-// ResultDoc is a model.Result as the JSON outputs and the report carry it:
-// with its verdict and reason spelled out.
-type ResultDoc struct {
-	Subject string        `json:"subject"`
-	Verdict model.Verdict `json:"verdict"`
-	Reason  string        `json:"reason"`
-	Steps   []model.Step  `json:"steps"`
-}
-
-// Doc returns r as a ResultDoc (a zero ResultDoc for nil).
-func Doc(r *model.Result) ResultDoc {
-	if r == nil {
-		return ResultDoc{Steps: []model.Step{}}
+// attachmentDoc returns rep's attachment i as report.Attachment.
+func attachmentDoc(rep *ImageReport, i int) report.Attachment {
+	a := rep.Attachments[i]
+	d := report.Attachment{
+		Kind: a.Kind, Source: a.Source, Digest: a.Digest, PredicateType: a.PredicateType, Signer: a.Signer,
+		EntryUUID: a.EntryUUID, LogIndex: a.LogIndex, IntegratedTime: a.IntegratedTime, Verdict: report.NotApplicable,
 	}
-	steps := r.Steps
-	if steps == nil {
-		steps = []model.Step{}
+	if c := a.Checkpoint; c != nil {
+		d.Checkpoint = &report.CheckpointRef{Origin: c.Origin, Size: c.Size, RootHash: c.RootHash}
 	}
-	return ResultDoc{Subject: r.Subject, Verdict: r.Verdict(), Reason: r.Reason(), Steps: steps}
-}
-
-// VerifiedFirst returns the indices of rep's attachments with those whose
-// result verified (pinned or not) first, each group in its original order:
-// "1 of 2 signatures verified" shows the passing one before the failing.
-func VerifiedFirst(rep *ImageReport) []int {
-	idx := make([]int, 0, len(rep.Attachments))
-	for pass := range 2 {
-		for i, a := range rep.Attachments {
-			ok := a.Result != nil && a.Result.Verdict() == model.VerdictVerified
-			if ok == (pass == 0) {
-				idx = append(idx, i)
-			}
-		}
+	if a.Result != nil {
+		doc := report.Doc(a.Result)
+		doc.Verdict = rep.AttachmentVerdict(i)
+		d.Result, d.Verdict = &doc, doc.Verdict.String()
 	}
-	return idx
-}
-
-// UnpinnedNote is what verify prints under an image verdict reached with
-// no signer policy: that anyone's logged key passes, the signers found,
-// and the flags that pin one. Signers are foreign (a certificate's SAN):
-// each is sanitised.
-func UnpinnedNote(signers []model.Signer) string {
-	var b strings.Builder
-	b.WriteString("\nSigner not pinned: without --key, or --certificate-identity with --certificate-oidc-issuer,\nany signature whose key is logged passes, an attacker's own included.\n")
-	if len(signers) > 0 {
-		b.WriteString("Signers found:\n")
-		for _, s := range signers {
-			switch {
-			case s.Subject != "":
-				fmt.Fprintf(&b, "  %s via %s\n", safetext.Line(s.Subject), safetext.Line(s.Issuer))
-			case s.KeyFingerprint != "":
-				fmt.Fprintf(&b, "  key sha256:%s\n", safetext.Line(s.KeyFingerprint))
-			}
-		}
-	}
-	b.WriteString("Pin the one you trust: --key FILE, or --certificate-identity ID --certificate-oidc-issuer URL.\n")
-	return b.String()
+	return d
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provscope/provscope/internal/report"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/registry"
 	"github.com/provscope/provscope/rekor/state"
@@ -56,7 +57,7 @@ func TestReportOfDemoWorld(t *testing.T) {
 		t.Fatalf("report does not validate against docs/report-schema.json:\n%s", strings.Join(errs, "\n"))
 	}
 	var md bytes.Buffer
-	if err := WriteMarkdown(&md, r); err != nil {
+	if err := report.WriteMarkdown(&md, r); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range []string{"# Provenance report", "**verified**", "**failed**", "**not-logged**", "| ✓ |", "| ✗ |"} {
@@ -69,7 +70,7 @@ func TestReportOfDemoWorld(t *testing.T) {
 	}
 }
 
-// TestReportOfBundleImage: a Sigstore bundle attachment's report entry names
+// TestReportOfBundleImage: a Sigstore bundle attachment in the report names
 // the checkpoint the bundle carries and records its consistency step (here
 // proven against what CheckLog remembered); the report validates.
 func TestReportOfBundleImage(t *testing.T) {
@@ -90,19 +91,19 @@ func TestReportOfBundleImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := BuildReport([]*ImageReport{rep}, ReportMeta{Generated: time.Unix(1700000000, 0), Version: "test", Log: l, Policy: pol})
-	if len(r.Images) != 1 || r.Images[0].Verdict != model.VerdictVerified || len(r.Images[0].Entries) == 0 {
+	if len(r.Images) != 1 || r.Images[0].Verdict != model.VerdictVerified || len(r.Images[0].Attachments) == 0 {
 		t.Fatalf("report = %+v", r.Images)
 	}
-	e := r.Images[0].Entries[0]
-	if e.Checkpoint == nil || e.Checkpoint.Size == 0 || e.LogIndex == nil {
+	e := r.Images[0].Attachments[0]
+	if e.Checkpoint == nil || e.Checkpoint.Size == 0 || e.LogIndex == nil || e.Result == nil {
 		t.Errorf("bundle entry lacks its checkpoint or index: %+v", e)
 	}
 	consistent := false
-	for _, s := range e.Steps {
+	for _, s := range e.Result.Steps {
 		consistent = consistent || s.Name == StepConsistency2 && s.Status == model.StatusPass
 	}
 	if !consistent {
-		t.Errorf("bundle entry has no passing %s step: %+v", StepConsistency2, e.Steps)
+		t.Errorf("bundle entry has no passing %s step: %+v", StepConsistency2, e.Result.Steps)
 	}
 	b, err := json.Marshal(r)
 	if err != nil {

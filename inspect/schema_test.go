@@ -132,25 +132,29 @@ func validateReport(t *testing.T, reportJSON []byte) []string {
 
 // TestValidatorCatchesViolations makes sure the validator can fail.
 func TestValidatorCatchesViolations(t *testing.T) {
-	good := `{"schemaVersion":"1","generatedAt":"2026-01-01T00:00:00Z","tool":{"name":"provscope","version":"dev"},
+	good := `{"schemaVersion":"2","generatedAt":"2026-01-01T00:00:00Z","tool":{"name":"provscope","version":"dev"},
 	"log":{"url":"http://x","keyFingerprint":"` + strings.Repeat("a", 64) + `","keySource":"pinned"},"policy":{"signerPinned":true},
 	"totals":{"images":1,"verified":1,"failed":0,"unsigned":0,"notLogged":0,"error":0,"unpinned":0},
 	"images":[{"reference":"r","digest":"sha256:` + strings.Repeat("b", 64) + `","verdict":"verified","reason":"ok","signerPinned":true,"signers":[{"keyFingerprint":"ab"}],
-	"entries":[{"kind":"signature","source":"tag","digest":"d","signer":"s","uuid":"` + strings.Repeat("c", 80) + `","logIndex":3,
-	"integratedTime":"2026-01-01T00:00:00Z","verdict":"verified","reason":"ok","steps":[{"name":"n","title":"t","status":"pass"}]}]}]}`
+	"attachments":[{"kind":"signature","source":"tag","digest":"d","signer":{"keyFingerprint":"ab"},"entryUUID":"` + strings.Repeat("c", 80) + `","logIndex":3,
+	"integratedTime":"2026-01-01T00:00:00Z","verdict":"verified","result":{"subject":"s","verdict":"verified","reason":"ok",
+	"steps":[{"name":"n","title":"t","status":"pass","evidence":[{"label":"l","value":"v"}]}]}}]}]}`
 	if errs := validateReport(t, []byte(good)); len(errs) != 0 {
 		t.Fatalf("valid document rejected: %v", errs)
 	}
 	mutations := map[string][2]string{
-		"bad verdict":       {`"verdict":"verified","reason":"ok","signerPinned"`, `"verdict":"great","reason":"ok","signerPinned"`},
-		"negative index":    {`"logIndex":3`, `"logIndex":-3`},
-		"bad time":          {`"integratedTime":"2026-01-01T00:00:00Z"`, `"integratedTime":"yesterday"`},
-		"bad uuid":          {`"uuid":"` + strings.Repeat("c", 80), `"uuid":"` + strings.Repeat("c", 70)},
-		"unknown property":  {`"policy":{"signerPinned":true}`, `"policy":{"signerPinned":true,"x":1}`},
-		"string for bool":   {`"signerPinned":true}`, `"signerPinned":"yes"}`},
-		"missing required":  {`"reason":"ok","steps"`, `"steps"`},
-		"string for number": {`"images":1,`, `"images":"1",`},
-		"bad step status":   {`"status":"pass"`, `"status":"ok"`},
+		"bad verdict":        {`"verdict":"verified","reason":"ok","signerPinned"`, `"verdict":"great","reason":"ok","signerPinned"`},
+		"negative index":     {`"logIndex":3`, `"logIndex":-3`},
+		"bad time":           {`"integratedTime":"2026-01-01T00:00:00Z"`, `"integratedTime":"yesterday"`},
+		"bad uuid":           {`"entryUUID":"` + strings.Repeat("c", 80), `"entryUUID":"` + strings.Repeat("c", 70)},
+		"unknown property":   {`"policy":{"signerPinned":true}`, `"policy":{"signerPinned":true,"x":1}`},
+		"string for bool":    {`"signerPinned":true}`, `"signerPinned":"yes"}`},
+		"missing required":   {`"reason":"ok",` + "\n\t\"steps\"", "\n\t\"steps\""},
+		"bad result verdict": {`"result":{"subject":"s","verdict":"verified"`, `"result":{"subject":"s","verdict":"fine"`},
+		"bad evidence":       {`"evidence":[{"label":"l","value":"v"}]`, `"evidence":[{"label":"l"}]`},
+		"v1 entries":         {`"attachments":[`, `"entries":[`},
+		"string for number":  {`"images":1,`, `"images":"1",`},
+		"bad step status":    {`"status":"pass"`, `"status":"ok"`},
 	}
 	for name, m := range mutations {
 		bad := strings.Replace(good, m[0], m[1], 1)

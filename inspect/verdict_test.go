@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/provscope/provscope/internal/report"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/registry"
@@ -169,7 +170,7 @@ func TestExplanations(t *testing.T) {
 		if rep.Verdict != model.VerdictVerified || !strings.HasPrefix(rep.Reason, "1 of 2 signatures verified") {
 			t.Fatalf("verdict %s (%s), want verified, 1 of 2", rep.Verdict, rep.Reason)
 		}
-		order := VerifiedFirst(rep)
+		order := report.VerifiedFirst(rep.Results())
 		if len(order) != 2 || rep.Attachments[order[0]].Verdict() != model.VerdictVerified || rep.Attachments[order[1]].Verdict() != model.VerdictFailed {
 			t.Fatalf("VerifiedFirst = %v over %s, %s", order, rep.Attachments[0].Verdict(), rep.Attachments[1].Verdict())
 		}

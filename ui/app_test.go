@@ -262,14 +262,14 @@ func TestExportWritesEvidence(t *testing.T) {
 			t.Errorf("export: %v", err)
 		}
 	}
-	// An entry's export carries its proof walk.
+	// An entry's export carries its proof walk, as verify-entry prints it.
 	k := ui.DefaultKeyMap()
 	press(t, a, k.NextPane)
 	press(t, a, k.Export)
 	st = a.Status()
 	dir = st[strings.Index(st, " to ")+4:]
 	b, err := os.ReadFile(filepath.Join(dir, "inclusion-proof.txt"))
-	if err != nil || !strings.Contains(string(b), "match: the entry is included") {
+	if err != nil || !strings.HasPrefix(string(b), "Hash walk: leaf ") || !strings.HasSuffix(string(b), "✓ matches\n") {
 		t.Errorf("inclusion-proof.txt = %q, %v", b, err)
 	}
 	// And its bundle in cosign's annotation format, parsed back by the
@@ -286,17 +286,23 @@ func TestExportWritesEvidence(t *testing.T) {
 	if err != nil || string(rb.SignedEntryTimestamp) != "fake-set" || len(rb.Body) == 0 || !strings.HasSuffix(bundles[0], fmt.Sprintf("entry-%d.rekor-bundle.json", rb.LogIndex)) {
 		t.Errorf("ParseRekorBundle(%s) = %+v, %v", b, rb, err)
 	}
-	// The log head as Rekor answers GET /api/v1/log: the root in hex.
+	// The log head as loginfo --output json writes a tree: the checkpoint
+	// with its root in hex, and the signed note.
 	b, err = os.ReadFile(filepath.Join(dir, "log-head.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var head struct {
-		TreeSize int64  `json:"treeSize"`
-		RootHash string `json:"rootHash"`
+		Checkpoint struct {
+			Origin   string `json:"origin"`
+			Size     int64  `json:"size"`
+			RootHash string `json:"rootHash"`
+		} `json:"checkpoint"`
+		SignedTreeHead string `json:"signedTreeHead"`
 	}
-	if err := json.Unmarshal(b, &head); err != nil || head.TreeSize <= 0 || len(head.RootHash) != 64 || strings.Trim(head.RootHash, "0123456789abcdef") != "" {
-		t.Errorf("log-head.json = %s (%v), want a tree size and a 64-hex root hash", b, err)
+	cp := &head.Checkpoint
+	if err := json.Unmarshal(b, &head); err != nil || cp.Size <= 0 || cp.Origin == "" || head.SignedTreeHead == "" || len(cp.RootHash) != 64 || strings.Trim(cp.RootHash, "0123456789abcdef") != "" {
+		t.Errorf("log-head.json = %s (%v), want a checkpoint (origin, size, 64-hex root hash) and its note", b, err)
 	}
 }
 

@@ -8,7 +8,6 @@ package ui
 
 import (
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,7 +21,10 @@ import (
 	"github.com/sigstore/rekor/pkg/generated/models"
 
 	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/internal/report"
+	"github.com/provscope/provscope/internal/safetext"
 	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/registry/cosignfmt"
 )
 
@@ -113,24 +115,28 @@ func (a *App) export() tea.Cmd {
 	return exportCmd(a.c.Backend, a.c.ExportDir, a.c.now(), ev)
 }
 
-// traceText is the inclusion proof as plain text, for evidence files.
+// traceText is the inclusion proof as plain text, for evidence files: the
+// hash walk `provscope verify-entry` prints for the same entry, every hash
+// whole, and why the proof could not be walked when it could not.
 func traceText(t inclusionTrace) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "RFC 6962 inclusion proof: leaf %d of %d\n", t.Index, t.Size)
-	fmt.Fprintf(&b, "leaf %s = SHA-256(0x00 || body) = %s\n", t.Leaf.addr(), hexOf(t.Leaf.Hash))
-	for _, s := range t.Steps {
-		fmt.Fprintf(&b, "%s = SHA-256(0x01 || %s %s || %s %s) = %s\n", s.Out.addr(),
-			s.Left.addr(), hexOf(s.Left.Hash), s.Right.addr(), hexOf(s.Right.Hash), hexOf(s.Out.Hash))
-	}
-	fmt.Fprintf(&b, "computed root   %s\ncheckpoint root %s\n", hexOf(t.Computed), hexOf(t.Expected))
+	_ = report.WriteHashWalk(&b, t.proofTrace(), true) // a strings.Builder does not fail
 	if t.Err != nil {
-		fmt.Fprintf(&b, "error: %v\n", t.Err)
-	} else if t.Match() {
-		b.WriteString("match: the entry is included in the checkpointed tree\n")
-	} else {
-		b.WriteString("MISMATCH: the proof does not lead to the checkpoint's root\n")
+		fmt.Fprintf(&b, "error: %s\n", safetext.Line(t.Err.Error()))
 	}
 	return b.String()
+}
+
+// proofTrace returns t as proof.TraceInclusion walked it, for report.
+func (t inclusionTrace) proofTrace() *proof.InclusionTrace {
+	pt := &proof.InclusionTrace{Index: t.Index, Size: t.Size, LeafHash: t.Leaf.Hash, Computed: t.Computed, Expected: t.Expected}
+	for _, s := range t.Steps {
+		pt.Steps = append(pt.Steps, proof.HashStep{
+			Node: proof.NodeAddr{Level: s.Out.Level, Index: s.Out.Index}, Left: s.Left.Hash, Right: s.Right.Hash, Out: s.Out.Hash,
+			ProofIndex: s.ProofIndex, SiblingOnLeft: s.SiblingLeft, Ephemeral: s.Out.Ephemeral,
+		})
+	}
+	return pt
 }
 
 // exportCmd writes the evidence files into a new folder under dir, through
@@ -197,13 +203,17 @@ func exportCmd(b Backend, dir string, now time.Time, ev evidence) tea.Cmd {
 			}
 		}
 		if ev.result != nil {
-			errs = append(errs, write("report.json", reportJSON(ev.result)), write("report.txt", reportText(ev.result)))
+			js, err := report.ResultJSON(ev.result)
+			if err == nil {
+				err = write("report.json", js)
+			}
+			errs = append(errs, err, write("report.txt", report.ResultText(ev.result)))
 		}
 		if ev.proof != "" {
 			errs = append(errs, write("inclusion-proof.txt", ev.proof))
 		}
 		if ev.head != nil {
-			errs = append(errs, write("log-head.json", logHeadJSON(*ev.head)))
+			errs = append(errs, write("log-head.json", report.HeadDocOf(*ev.head)))
 		}
 		return exportDoneMsg{dir: out, files: files, err: errors.Join(errs...)}
 	}
@@ -231,19 +241,6 @@ func (osHostWriter) WriteFile(name string, data []byte, perm os.FileMode) error 
 	return os.WriteFile(name, data, perm) //nolint:wrapcheck,gosec // the caller names the file
 }
 
-// logHead is a log head as Rekor's GET /api/v1/log answers it (and
-// rekor-cli loginfo prints it): the root hash in hex.
-type logHead struct {
-	TreeID         string `json:"treeID,omitempty"`
-	TreeSize       int64  `json:"treeSize"`
-	RootHash       string `json:"rootHash"`
-	SignedTreeHead string `json:"signedTreeHead"`
-}
-
-func logHeadJSON(h model.LogInfo) logHead {
-	return logHead{TreeID: h.TreeID, TreeSize: h.TreeSize, RootHash: hex.EncodeToString(h.RootHash), SignedTreeHead: h.SignedTreeHead}
-}
-
 // rekorBundle is e's offline evidence in cosign's bundle annotation format
 // (dev.sigstore.cosign/bundle: the signed entry timestamp over body,
 // integrated time, log index and log ID); an entry without a SET has none.
@@ -256,30 +253,6 @@ func rekorBundle(e model.LogEntry) (string, error) {
 		Body: base64.StdEncoding.EncodeToString(e.Body), IntegratedTime: &it, LogIndex: &idx, LogID: &id,
 		Verification: &models.LogEntryAnonVerification{SignedEntryTimestamp: strfmt.Base64(e.SET)},
 	})
-}
-
-type reportDoc struct {
-	Subject string       `json:"subject"`
-	Verdict string       `json:"verdict"`
-	Reason  string       `json:"reason"`
-	Steps   []model.Step `json:"steps"`
-}
-
-func reportJSON(r *model.Result) reportDoc {
-	return reportDoc{Subject: r.Subject, Verdict: r.Verdict().String(), Reason: r.Reason(), Steps: r.Steps}
-}
-
-func reportText(r *model.Result) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s — %s\n", r.Subject, r.Verdict(), r.Reason())
-	for _, s := range r.Steps {
-		g := map[model.Status]string{model.StatusPass: "✓", model.StatusFail: "✗", model.StatusSkipped: "–", model.StatusPending: "…"}[s.Status]
-		fmt.Fprintf(&b, "%s %s%s\n", g, s.Title, stepDetail(s))
-		for _, e := range s.Evidence {
-			fmt.Fprintf(&b, "    %s: %s\n", e.Label, e.Value)
-		}
-	}
-	return b.String()
 }
 
 func safeName(s string) string {

@@ -25,7 +25,6 @@ var sharedFiles = []string{
 	"flags_trust.go",       // Sigstore trust root flags
 	"flags_tiles.go",       // a tlog-tiles log and its key (mirror, audit, watch, search --mirror)
 	"follow.go",            // one mirror or audit pass over a tiles log
-	"steps.go",             // printing a verification's steps
 	"safe.go",              // sanitised lines and exact JSON
 	"logkey.go",            // a log key from PEM or a trusted root
 	"explorer.go",          // opening the explorer (root, tui, demo, ssh)

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/internal/report"
 	"github.com/provscope/provscope/internal/safetext"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof/body"
@@ -74,13 +75,13 @@ and the signed checkpoint. Exit code 1 when a check fails.`,
 			w := cmd.OutOrStdout()
 			if out.json() {
 				doc := struct {
-					Entry     model.LogEntry    `json:"entry"`
-					TreeID    string            `json:"treeID,omitempty"`
-					Body      *body.Body        `json:"body,omitempty"`
-					BodyError string            `json:"bodyError,omitempty"`
-					KeySource string            `json:"logKeySource"`
-					Result    inspect.ResultDoc `json:"result"`
-				}{Entry: *e, TreeID: client.TreeIDOf(e.UUID), Body: b, KeySource: l.KeySource, Result: inspect.Doc(c.Result)}
+					Entry     model.LogEntry   `json:"entry"`
+					TreeID    string           `json:"treeID,omitempty"`
+					Body      *body.Body       `json:"body,omitempty"`
+					BodyError string           `json:"bodyError,omitempty"`
+					KeySource string           `json:"logKeySource"`
+					Result    report.ResultDoc `json:"result"`
+				}{Entry: *e, TreeID: client.TreeIDOf(e.UUID), Body: b, KeySource: l.KeySource, Result: report.Doc(c.Result)}
 				if berr != nil {
 					doc.BodyError = berr.Error()
 				}
@@ -137,7 +138,7 @@ func writeEntry(w io.Writer, l *inspect.Log, c *inspect.EntryCheck, b *body.Body
 		}
 	}
 	fmt.Fprintf(&s, "\nVerification with the log key (%s):\n", line(l.KeySource))
-	if err := inspect.WriteSteps(&s, c.Result, "  ", false); err != nil {
+	if err := report.WriteSteps(&s, c.Result, "  ", false); err != nil {
 		return err
 	}
 	fmt.Fprintf(&s, "\nVerdict: %s\n", c.Result.Verdict())

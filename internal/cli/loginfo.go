@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/internal/report"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/rekor/logs"
 	"github.com/provscope/provscope/rekor/state"
@@ -93,25 +94,15 @@ type logInfoJSON struct {
 // with hex strings; the shallower field wins in encoding/json.
 type treeCheckJSON struct {
 	*inspect.TreeCheck
-	Checkpoint *logCheckpointJSON `json:"checkpoint,omitempty"`
-	Proof      []string           `json:"consistencyProof,omitempty"`
-}
-
-type logCheckpointJSON struct {
-	Origin   string   `json:"origin"`
-	Size     uint64   `json:"size"`
-	RootHash string   `json:"rootHash"`
-	Extra    []string `json:"extra,omitempty"`
+	Checkpoint *report.CheckpointDoc `json:"checkpoint,omitempty"`
+	Proof      []string              `json:"consistencyProof,omitempty"`
 }
 
 func logInfoJSONDoc(c *inspect.LogCheck, sel logs.Selection) logInfoJSON {
 	d := logInfoJSON{LogCheck: c, Trees: make([]treeCheckJSON, len(c.Trees)), Verdict: c.Verdict(), From: sel.From}
 	for i := range c.Trees {
 		t := &c.Trees[i]
-		tj := treeCheckJSON{TreeCheck: t}
-		if cp := t.Checkpoint; cp != nil {
-			tj.Checkpoint = &logCheckpointJSON{Origin: cp.Origin, Size: cp.Size, RootHash: hex.EncodeToString(cp.RootHash), Extra: cp.Extra}
-		}
+		tj := treeCheckJSON{TreeCheck: t, Checkpoint: report.CheckpointDocOf(t.Checkpoint)}
 		for _, h := range t.Proof {
 			tj.Proof = append(tj.Proof, hex.EncodeToString(h))
 		}
@@ -147,7 +138,7 @@ func writeLogCheck(w io.Writer, c *inspect.LogCheck, sel logs.Selection) error {
 		if t.Previous != nil {
 			fmt.Fprintf(&b, "  remembered: size %d, root %s, seen %s\n", t.Previous.Size, t.Previous.RootHash, t.Previous.SeenAt.Format(time.RFC3339))
 		}
-		if err := inspect.WriteSteps(&b, &t.Result, "  ", false); err != nil {
+		if err := report.WriteSteps(&b, &t.Result, "  ", false); err != nil {
 			return err
 		}
 	}

@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/internal/report"
 	"github.com/provscope/provscope/model"
-	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/rekor/client"
 )
 
@@ -76,40 +76,25 @@ root of the signed checkpoint. Exit code 1 when any check fails.`,
 	return cmd
 }
 
-type proofStepDoc struct {
-	Node          string `json:"node"`
-	Left          string `json:"left"`
-	Right         string `json:"right"`
-	Out           string `json:"out"`
-	ProofIndex    int    `json:"proofIndex"`
-	SiblingOnLeft bool   `json:"siblingOnLeft"`
-	Ephemeral     bool   `json:"ephemeral"`
-}
-
 func proofDoc(c *inspect.EntryCheck) any {
 	doc := struct {
-		UUID         string            `json:"uuid"`
-		LogIndex     int64             `json:"logIndex"`
-		ShardIndex   *int64            `json:"shardIndex,omitempty"`
-		TreeSize     *int64            `json:"treeSize,omitempty"`
-		LeafHash     string            `json:"leafHash"`
-		Steps        []proofStepDoc    `json:"steps"`
-		ComputedRoot string            `json:"computedRoot,omitempty"`
-		ExpectedRoot string            `json:"expectedRoot,omitempty"`
-		Checkpoint   *model.Checkpoint `json:"checkpoint,omitempty"`
-		Result       inspect.ResultDoc `json:"result"`
-	}{UUID: c.Entry.UUID, LogIndex: c.Entry.LogIndex, LeafHash: hex.EncodeToString(c.LeafHash), Steps: []proofStepDoc{}, Checkpoint: c.Checkpoint, Result: inspect.Doc(c.Result)}
+		UUID         string               `json:"uuid"`
+		LogIndex     int64                `json:"logIndex"`
+		ShardIndex   *int64               `json:"shardIndex,omitempty"`
+		TreeSize     *int64               `json:"treeSize,omitempty"`
+		LeafHash     string               `json:"leafHash"`
+		Steps        []report.HashStepDoc `json:"steps"`
+		ComputedRoot string               `json:"computedRoot,omitempty"`
+		ExpectedRoot string               `json:"expectedRoot,omitempty"`
+		Checkpoint   *model.Checkpoint    `json:"checkpoint,omitempty"`
+		Result       report.ResultDoc     `json:"result"`
+	}{UUID: c.Entry.UUID, LogIndex: c.Entry.LogIndex, LeafHash: hex.EncodeToString(c.LeafHash), Steps: []report.HashStepDoc{}, Checkpoint: c.Checkpoint, Result: report.Doc(c.Result)}
 	if p := c.Entry.Proof; p != nil {
 		doc.ShardIndex, doc.TreeSize = &p.LogIndex, &p.TreeSize
 	}
 	if t := c.Trace; t != nil {
 		doc.ComputedRoot, doc.ExpectedRoot = hex.EncodeToString(t.Computed), hex.EncodeToString(t.Expected)
-		for _, s := range t.Steps {
-			doc.Steps = append(doc.Steps, proofStepDoc{
-				Node: s.Node.String(), Left: hex.EncodeToString(s.Left), Right: hex.EncodeToString(s.Right), Out: hex.EncodeToString(s.Out),
-				ProofIndex: s.ProofIndex, SiblingOnLeft: s.SiblingOnLeft, Ephemeral: s.Ephemeral,
-			})
-		}
+		doc.Steps = report.HashStepDocs(t.Steps)
 	}
 	return doc
 }
@@ -123,98 +108,16 @@ func writeProofTree(w io.Writer, c *inspect.EntryCheck, full bool) error {
 	}
 	if c.Trace != nil {
 		b.WriteString("\n")
-		drawInclusion(&b, c.Trace, full)
-		b.WriteString("\nLegend: H = SHA-256(0x01 ‖ left ‖ right); leaf = SHA-256(0x00 ‖ body); proof[i] = hash i of the proof; ~ ephemeral (right border: stands for the leaves that exist, its hash changes as the log grows)\n")
+		if err := report.WriteInclusionTree(&b, c.Trace, full); err != nil {
+			return err
+		}
+		b.WriteString("\n" + report.TreeLegend)
 	}
 	b.WriteString("\nChecks:\n")
-	if err := inspect.WriteSteps(&b, c.Result, "  ", false); err != nil {
+	if err := report.WriteSteps(&b, c.Result, "  ", false); err != nil {
 		return err
 	}
 	fmt.Fprintf(&b, "\nVerdict: %s\n", c.Result.Verdict())
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// drawInclusion draws the proof's path from the root down to the leaf. Each
-// trace step is a node rebuilt from two children: the node on the path
-// (the previous step, or the leaf) and a sibling taken from the proof.
-func drawInclusion(b *strings.Builder, t *proof.InclusionTrace, full bool) {
-	short := func(h []byte) string {
-		s := hex.EncodeToString(h)
-		if !full && len(s) > 16 {
-			return s[:16] + "…"
-		}
-		return s
-	}
-	leaf := proof.NodeAddr{Level: 0, Index: t.Index}
-	addr := func(a proof.NodeAddr) string {
-		s := a.String()
-		if !a.Perfect(t.Size) {
-			s += "~" // the explorer's mark too (ui/prooftree.go)
-		}
-		return s
-	}
-	if len(t.Steps) == 0 {
-		mark := "✓ equals"
-		if !t.Matches() {
-			mark = "✗ differs from"
-		}
-		fmt.Fprintf(b, "%-9s %s  leaf = root (a one-leaf tree); %s the expected root %s\n", addr(leaf), short(t.LeafHash), mark, short(t.Expected))
-		return
-	}
-	// Hashes line up in one column whatever the depth.
-	col := 4*len(t.Steps) + 10
-	node := func(prefix, branch string, a proof.NodeAddr) string {
-		s := prefix + branch + addr(a)
-		if n := col - len([]rune(s)); n > 0 {
-			s += strings.Repeat(" ", n)
-		}
-		return s
-	}
-	var draw func(k int, prefix, branch string)
-	draw = func(k int, prefix, branch string) {
-		s := t.Steps[k]
-		label := "H"
-		if k == len(t.Steps)-1 {
-			mark := "✓ equals"
-			if !t.Matches() {
-				mark = "✗ differs from"
-			}
-			label = fmt.Sprintf("H, root: %s the expected root %s", mark, short(t.Expected))
-		}
-		fmt.Fprintf(b, "%s %s  %s\n", node(prefix, branch, s.Node), short(s.Out), label)
-		childPrefix := prefix
-		switch branch {
-		case "├── ":
-			childPrefix += "│   "
-		case "└── ":
-			childPrefix += "    "
-		}
-		sibling := proof.NodeAddr{Level: s.Node.Level - 1, Index: 2 * s.Node.Index}
-		if !s.SiblingOnLeft {
-			sibling.Index++
-		}
-		sibHash := s.Left
-		if !s.SiblingOnLeft {
-			sibHash = s.Right
-		}
-		sibLine := func(branch string) {
-			fmt.Fprintf(b, "%s %s  proof[%d]\n", node(childPrefix, branch, sibling), short(sibHash), s.ProofIndex)
-		}
-		pathChild := func(branch string) {
-			if k == 0 {
-				fmt.Fprintf(b, "%s %s  leaf, the entry\n", node(childPrefix, branch, leaf), short(t.LeafHash))
-				return
-			}
-			draw(k-1, childPrefix, branch)
-		}
-		if s.SiblingOnLeft {
-			sibLine("├── ")
-			pathChild("└── ")
-		} else {
-			pathChild("├── ")
-			sibLine("└── ")
-		}
-	}
-	draw(len(t.Steps)-1, "", "")
 }

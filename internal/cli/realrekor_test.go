@@ -438,8 +438,8 @@ func checkRealReport(t *testing.T, file string, rr realRekor, image string, se s
 		Totals struct{ Images, Verified int } `json:"totals"`
 		Images []struct {
 			Reference, Digest, Verdict string
-			Entries                    []struct {
-				UUID     string `json:"uuid"`
+			Attachments                []struct {
+				UUID     string `json:"entryUUID"`
 				LogIndex *int64 `json:"logIndex"`
 				Verdict  string `json:"verdict"`
 			}
@@ -452,8 +452,8 @@ func checkRealReport(t *testing.T, file string, rr realRekor, image string, se s
 		t.Fatalf("report = %+v, want one verified image from %s", r, rr.url)
 	}
 	img := r.Images[0]
-	if img.Reference != image || img.Digest != se.Digest || img.Verdict != "verified" || len(img.Entries) != 1 ||
-		img.Entries[0].UUID != se.UUID || img.Entries[0].LogIndex == nil || *img.Entries[0].LogIndex != se.LogIndex {
+	if img.Reference != image || img.Digest != se.Digest || img.Verdict != "verified" || len(img.Attachments) != 1 ||
+		img.Attachments[0].UUID != se.UUID || img.Attachments[0].LogIndex == nil || *img.Attachments[0].LogIndex != se.LogIndex {
 		t.Errorf("report image = %+v, want %s verified by entry %s at %d", img, image, se.UUID, se.LogIndex)
 	}
 }

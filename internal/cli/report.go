@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/internal/report"
 	"github.com/provscope/provscope/model"
 )
 
@@ -30,9 +31,10 @@ func newReportCmd() *cobra.Command {
 		Long: `report verifies every image like verify does, several at a time, and writes
 one report: per image its reference, digest and verdict, and every attached
 signature, attestation and SBOM with its log entry (UUID, global index,
-integrated time in RFC 3339, signer), the outcome of every step and the
-checkpoint used; totals, the generation time and provscope's version. The
-JSON format is documented by docs/report-schema.json; --format markdown
+integrated time in RFC 3339, signer), the outcome of every step with its
+evidence and the checkpoint used; totals, the generation time and
+provscope's version. Each image is the document verify --output json prints;
+the JSON format is documented by docs/report-schema.json; --format markdown
 renders it for humans. A progress bar is drawn on stderr when it is a
 terminal.
 
@@ -83,7 +85,7 @@ unpinned (no signer pinned), 1 otherwise, 2 for a usage or input error.`,
 			if format == "json" {
 				err = writeJSON(w, r)
 			} else {
-				err = inspect.WriteMarkdown(w, r)
+				err = report.WriteMarkdown(w, r)
 			}
 			if f != nil {
 				if cerr := f.Close(); err == nil {

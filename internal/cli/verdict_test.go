@@ -15,6 +15,7 @@ import (
 
 	"github.com/provscope/provscope/demo"
 	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/internal/report"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/ui"
 	"github.com/provscope/provscope/ui/backend"
@@ -122,7 +123,7 @@ func TestReportUnpinned(t *testing.T) {
 		Policy struct {
 			SignerPinned *bool `json:"signerPinned"`
 		} `json:"policy"`
-		Totals inspect.ReportTotals `json:"totals"`
+		Totals report.Totals `json:"totals"`
 		Images []struct {
 			Verdict      string         `json:"verdict"`
 			SignerPinned *bool          `json:"signerPinned"`

@@ -1,15 +1,12 @@
 package cli
 
 import (
-	"fmt"
-	"io"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/provscope/provscope/inspect"
-	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/internal/report"
 	"github.com/provscope/provscope/registry"
 )
 
@@ -56,12 +53,12 @@ signature is intact and logged but no signer was pinned.`,
 				}
 				return failed(err)
 			}
-			w := cmd.OutOrStdout()
+			w, img := cmd.OutOrStdout(), inspect.ImageDoc(rep)
 			if out.json() {
-				if err := writeJSON(w, imageDoc(rep)); err != nil {
+				if err := writeJSON(w, img); err != nil {
 					return err
 				}
-			} else if err := writeImageReport(w, rep, verbose); err != nil {
+			} else if err := report.WriteImage(w, &img, verbose); err != nil {
 				return err
 			}
 			pf.printTrustMarker(cmd, out.json())
@@ -73,74 +70,4 @@ signature is intact and logged but no signer was pinned.`,
 	out.register(cmd)
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "show the evidence of every step")
 	return cmd
-}
-
-// attachmentDoc is an attachment in verify's JSON output.
-type attachmentDoc struct {
-	inspect.AttachmentReport
-	Verdict string             `json:"verdict"`
-	Result  *inspect.ResultDoc `json:"result,omitempty"`
-}
-
-func imageDoc(rep *inspect.ImageReport) any {
-	atts := make([]attachmentDoc, 0, len(rep.Attachments))
-	for _, i := range inspect.VerifiedFirst(rep) {
-		a := rep.Attachments[i]
-		d := attachmentDoc{AttachmentReport: a, Verdict: "not-applicable"}
-		if a.Result != nil {
-			doc := inspect.Doc(a.Result)
-			doc.Verdict = rep.AttachmentVerdict(i)
-			d.Result, d.Verdict = &doc, doc.Verdict.String()
-		}
-		atts = append(atts, d)
-	}
-	signers := rep.Signers
-	if signers == nil {
-		signers = []model.Signer{}
-	}
-	return struct {
-		Reference    string          `json:"reference"`
-		Digest       string          `json:"digest"`
-		Verdict      model.Verdict   `json:"verdict"`
-		Reason       string          `json:"reason"`
-		SignerPinned bool            `json:"signerPinned"`
-		Signers      []model.Signer  `json:"signers"`
-		Attachments  []attachmentDoc `json:"attachments"`
-	}{rep.Reference, rep.Digest, rep.Verdict, rep.Reason, rep.SignerPinned, signers, atts}
-}
-
-func writeImageReport(w io.Writer, rep *inspect.ImageReport, verbose bool) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Image:   %s\nDigest:  %s\n", line(rep.Reference), line(rep.Digest))
-	if len(rep.Attachments) == 0 {
-		b.WriteString("\nNothing is attached to this digest.\n")
-	}
-	for _, i := range inspect.VerifiedFirst(rep) {
-		a := rep.Attachments[i]
-		fmt.Fprintf(&b, "\n%s %s (%s)", a.Kind, line(a.Digest), line(a.Source))
-		if a.PredicateType != "" {
-			fmt.Fprintf(&b, "\n  predicate %s", line(a.PredicateType))
-		}
-		if a.Signer != (model.Signer{}) {
-			fmt.Fprintf(&b, "\n  signer    %s", line(a.Signer.String()))
-		}
-		if a.LogIndex != nil {
-			fmt.Fprintf(&b, "\n  log entry %d, integrated %s", *a.LogIndex, a.IntegratedTime.UTC().Format(time.RFC3339))
-		}
-		b.WriteString("\n")
-		if a.Result == nil {
-			b.WriteString("  attached, not signed: nothing to verify\n")
-			continue
-		}
-		if err := inspect.WriteSteps(&b, a.Result, "  ", verbose); err != nil {
-			return err
-		}
-		fmt.Fprintf(&b, "  → %s\n", rep.AttachmentVerdict(i))
-	}
-	fmt.Fprintf(&b, "\nVerdict: %s: %s\n", rep.Verdict, line(rep.Reason))
-	if !rep.SignerPinned {
-		b.WriteString(inspect.UnpinnedNote(rep.Signers))
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }

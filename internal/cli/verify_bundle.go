@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/provscope/provscope/internal/report"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof"
 )
@@ -212,7 +213,7 @@ func writeBundleResult(w io.Writer, path string, res *model.Result) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s (%s)\n", line(path), line(res.Subject))
 	for _, s := range res.Steps {
-		writeStepLine(&b, s)
+		report.StepLine(&b, s)
 		if s.Status == model.StatusSkipped {
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/provscope/provscope/internal/report"
 	"github.com/provscope/provscope/internal/safetext"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof"
@@ -81,7 +82,7 @@ Exit status: 0 verified, 1 verification failed, 2 usage or input error
 			if out.json() {
 				err = writeJSON(w, checkpointJSON(vc, res))
 			} else {
-				err = writeStepReport(w, res)
+				err = report.WriteResult(w, res)
 			}
 			if err != nil {
 				return err

@@ -1,15 +1,14 @@
 package cli
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/provscope/provscope/internal/report"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof"
 )
@@ -80,7 +79,7 @@ Exit status: 0 verified, 1 verification failed, 2 usage or input error.`,
 			}
 			w := cmd.OutOrStdout()
 			if out.json() {
-				err = writeJSON(w, entryReportsJSON(reports))
+				err = writeJSON(w, report.EntriesDocOf(reports))
 			} else {
 				err = writeEntryReportsText(w, reports)
 			}
@@ -100,53 +99,8 @@ Exit status: 0 verified, 1 verification failed, 2 usage or input error.`,
 	return cmd
 }
 
-// Text rendering.
-
-func short(b []byte) string {
-	h := hex.EncodeToString(b)
-	if len(h) > 16 {
-		return h[:16] + "…"
-	}
-	return h
-}
-
-// writeHashWalk prints an inclusion trace: the leaf, each hash step with
-// its node address, inputs and kind, and the root comparison.
-func writeHashWalk(w io.Writer, tr *proof.InclusionTrace) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Hash walk: leaf %d of a tree of %d, %d step(s)\n", tr.Index, tr.Size, len(tr.Steps))
-	fmt.Fprintf(&b, "  leaf  %-14s %s\n", proof.NodeAddr{Index: tr.Index}.String(), hex.EncodeToString(tr.LeafHash))
-	prev := uint(0)
-	for i, s := range tr.Steps {
-		if s.Node.Level > prev+1 {
-			fmt.Fprintf(&b, "        levels %d–%d: the node has no sibling on the right border and moves up unchanged\n", prev+1, s.Node.Level-1)
-		}
-		prev = s.Node.Level
-		kind := "perfect"
-		if s.Ephemeral {
-			kind = "ephemeral"
-		}
-		left, right := "path", "path"
-		if s.ProofIndex >= 0 {
-			if s.SiblingOnLeft {
-				left = fmt.Sprintf("proof[%d]", s.ProofIndex)
-			} else {
-				right = fmt.Sprintf("proof[%d]", s.ProofIndex)
-			}
-		}
-		fmt.Fprintf(&b, "  %4d  %-14s %-9s H(%s %s ‖ %s %s) = %s\n", i+1, s.Node.String(), kind,
-			left, short(s.Left), right, short(s.Right), hex.EncodeToString(s.Out))
-	}
-	mark := "✓ matches"
-	if !tr.Matches() {
-		mark = "✗ does not match"
-	}
-	fmt.Fprintf(&b, "  root  %-14s computed %s\n", proof.RootAddr(tr.Size).String(), hex.EncodeToString(tr.Computed))
-	fmt.Fprintf(&b, "        %-14s expected %s %s\n", "", hex.EncodeToString(tr.Expected), mark)
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
+// writeEntryReportsText prints each report's result and, when the entry
+// had an inclusion proof, its hash walk.
 func writeEntryReportsText(w io.Writer, reports []*proof.EntryReport) error {
 	for i, rep := range reports {
 		if i > 0 {
@@ -154,81 +108,14 @@ func writeEntryReportsText(w io.Writer, reports []*proof.EntryReport) error {
 				return err
 			}
 		}
-		if err := writeStepReport(w, rep.Result); err != nil {
+		if err := report.WriteResult(w, rep.Result); err != nil {
 			return err
 		}
 		if rep.Inclusion != nil {
-			if err := writeHashWalk(w, rep.Inclusion); err != nil {
+			if err := report.WriteHashWalk(w, rep.Inclusion, false); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
-}
-
-// JSON rendering.
-
-type hashStepJSON struct {
-	Level         uint   `json:"level"`
-	Index         uint64 `json:"index"`
-	Left          string `json:"left"`
-	Right         string `json:"right"`
-	Out           string `json:"out"`
-	ProofIndex    int    `json:"proofIndex"`
-	SiblingOnLeft bool   `json:"siblingOnLeft"`
-	Ephemeral     bool   `json:"ephemeral"`
-}
-
-type inclusionTraceJSON struct {
-	Index    uint64         `json:"index"`
-	Size     uint64         `json:"treeSize"`
-	LeafHash string         `json:"leafHash"`
-	Steps    []hashStepJSON `json:"steps"`
-	Computed string         `json:"computedRoot"`
-	Expected string         `json:"expectedRoot"`
-	Matches  bool           `json:"matches"`
-}
-
-type entryReportJSON struct {
-	Subject   string              `json:"subject"`
-	Verdict   model.Verdict       `json:"verdict"`
-	Reason    string              `json:"reason"`
-	Steps     []model.Step        `json:"steps"`
-	LeafHash  string              `json:"leafHash"`
-	Inclusion *inclusionTraceJSON `json:"inclusionTrace,omitempty"`
-}
-
-func hashStepsJSON(steps []proof.HashStep) []hashStepJSON {
-	out := make([]hashStepJSON, 0, len(steps))
-	for _, s := range steps {
-		out = append(out, hashStepJSON{
-			Level: s.Node.Level, Index: s.Node.Index,
-			Left: hex.EncodeToString(s.Left), Right: hex.EncodeToString(s.Right), Out: hex.EncodeToString(s.Out),
-			ProofIndex: s.ProofIndex, SiblingOnLeft: s.SiblingOnLeft, Ephemeral: s.Ephemeral,
-		})
-	}
-	return out
-}
-
-func entryReportsJSON(reports []*proof.EntryReport) any {
-	out := struct {
-		Verdict model.Verdict     `json:"verdict"`
-		Entries []entryReportJSON `json:"entries"`
-	}{Verdict: model.VerdictVerified}
-	for _, rep := range reports {
-		r := rep.Result
-		j := entryReportJSON{Subject: r.Subject, Verdict: r.Verdict(), Reason: r.Reason(), Steps: r.Steps, LeafHash: hex.EncodeToString(rep.LeafHash)}
-		if r.Verdict() != model.VerdictVerified {
-			out.Verdict = model.VerdictFailed
-		}
-		if tr := rep.Inclusion; tr != nil {
-			j.Inclusion = &inclusionTraceJSON{
-				Index: tr.Index, Size: tr.Size, LeafHash: hex.EncodeToString(tr.LeafHash),
-				Steps:    hashStepsJSON(tr.Steps),
-				Computed: hex.EncodeToString(tr.Computed), Expected: hex.EncodeToString(tr.Expected), Matches: tr.Matches(),
-			}
-		}
-		out.Entries = append(out.Entries, j)
-	}
-	return out
 }

@@ -136,8 +136,8 @@ func TestReportDemoWorld(t *testing.T) {
 		Tool          struct{ Version string }
 		Images        []struct {
 			Reference, Digest, Verdict string
-			Entries                    []struct {
-				UUID           string `json:"uuid"`
+			Attachments                []struct {
+				UUID           string `json:"entryUUID"`
 				LogIndex       *int64 `json:"logIndex"`
 				IntegratedTime string `json:"integratedTime"`
 				Checkpoint     *struct{ Origin string }
@@ -147,15 +147,15 @@ func TestReportDemoWorld(t *testing.T) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.SchemaVersion != "1" || r.Tool.Version != buildVersion() || len(r.Images) != 3 {
+	if r.SchemaVersion != "2" || r.Tool.Version != buildVersion() || len(r.Images) != 3 {
 		t.Fatalf("report header = %+v", r)
 	}
 	for i, img := range r.Images {
 		if img.Reference != images[i] || img.Verdict != want[img.Reference] {
 			t.Errorf("image %d = %s %s, want %s %s", i, img.Reference, img.Verdict, images[i], want[images[i]])
 		}
-		if img.Verdict == "verified" && (img.Entries[0].LogIndex == nil || img.Entries[0].IntegratedTime == "" || img.Entries[0].Checkpoint == nil) {
-			t.Errorf("verified image entry lacks index, time or checkpoint: %+v", img.Entries[0])
+		if img.Verdict == "verified" && (img.Attachments[0].LogIndex == nil || img.Attachments[0].IntegratedTime == "" || img.Attachments[0].Checkpoint == nil) {
+			t.Errorf("verified image entry lacks index, time or checkpoint: %+v", img.Attachments[0])
 		}
 	}
 	// Markdown to stdout.

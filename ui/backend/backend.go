@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/internal/report"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/registry"
 	"github.com/provscope/provscope/rekor/client"
@@ -77,6 +78,11 @@ type Backend struct {
 }
 
 var _ ui.Backend = (*Backend)(nil)
+
+// LogKeyPinned says whether the log's key was pinned (configuration, flag,
+// trust root) rather than fetched from the log itself, whose signatures
+// then show only that this server signed.
+func (b *Backend) LogKeyPinned() bool { return b.log.KeySource != inspect.KeyFetched }
 
 // Open connects to the log (fetching its key unless pinned) and prepares
 // the registry client. It does no registry I/O.
@@ -605,7 +611,7 @@ func (b *Backend) Verify(ctx context.Context, s ui.Subject, progress func(model.
 	}
 	// The passing signatures first: "1 of 2 verified" opens on the one
 	// that verified, not on the other's red lines.
-	for _, i := range inspect.VerifiedFirst(rep) {
+	for _, i := range report.VerifiedFirst(rep.Results()) {
 		a := rep.Attachments[i]
 		if a.Result == nil {
 			continue

@@ -5,7 +5,7 @@ import (
 	"image/color"
 	"testing"
 
-	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/internal/report"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/ui"
 	"github.com/provscope/provscope/ui/learn"
@@ -64,12 +64,12 @@ func TestGlyphsAndWords(t *testing.T) {
 	}
 }
 
-// The CLI (inspect, below ui) cannot import the theme; it must still mark a
-// step as the explorer does.
+// The CLI's renderer (internal/report, below ui) cannot import the theme;
+// it must still mark a step as the explorer does.
 func TestCLIMarksStepsAsTheExplorer(t *testing.T) {
 	for _, s := range statuses {
-		if got, want := inspect.Mark(s), theme.StatusGlyph(s); got != want {
-			t.Errorf("inspect.Mark(%v) = %q, explorer draws %q", s, got, want)
+		if got, want := report.Mark(s), theme.StatusGlyph(s); got != want {
+			t.Errorf("report.Mark(%v) = %q, explorer draws %q", s, got, want)
 		}
 	}
 }

@@ -1,8 +1,9 @@
-package inspect
+package report
 
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/provscope/provscope/internal/hostile"
 	"github.com/provscope/provscope/model"
@@ -16,21 +17,22 @@ import (
 func TestWriteMarkdownHostileValues(t *testing.T) {
 	h := hostile.Mixed()
 	idx := int64(7)
-	img := ReportImage{
+	at := time.Unix(1700000000, 0)
+	img := Image{
 		Reference: "registry.example/" + h, Digest: "sha256:`abc` | x", Verdict: model.VerdictFailed, Reason: h,
-		Entries: []ReportEntry{{
-			Kind: model.AttachAttestation, Source: h, Digest: "sha256:a`b", PredicateType: h, Signer: h,
-			UUID: "``" + h, LogIndex: &idx, IntegratedTime: h,
+		Attachments: []Attachment{{
+			Kind: model.AttachAttestation, Source: h, Digest: "sha256:a`b", PredicateType: h, Signer: model.Signer{Subject: h, Issuer: h},
+			EntryUUID: "``" + h, LogIndex: &idx, IntegratedTime: &at,
 			Checkpoint: &CheckpointRef{Origin: h, Size: 3, RootHash: "`|"},
-			Verdict:    h, Reason: h,
-			Steps: []ReportStep{{Name: "x", Title: h, Status: model.StatusFail, Detail: h}},
+			Verdict:    h,
+			Result:     &ResultDoc{Subject: h, Reason: h, Steps: []model.Step{{Name: "x", Title: h, Status: model.StatusFail, Detail: h, Evidence: []model.Evidence{{Label: h, Value: h}}}}},
 		}},
 	}
 	r := &Report{
-		GeneratedAt: h, Tool: ReportTool{Name: "provscope", Version: h},
-		Log:    ReportLog{URL: h, KeyFingerprint: h, KeySource: h},
-		Policy: ReportPolicy{Identity: h, Issuer: h},
-		Images: []ReportImage{img, img},
+		GeneratedAt: h, Tool: Tool{Name: "provscope", Version: h},
+		Log:    LogRef{URL: h, KeyFingerprint: h, KeySource: h},
+		Policy: Policy{Identity: h, Issuer: h},
+		Images: []Image{img, img},
 	}
 	var b strings.Builder
 	if err := WriteMarkdown(&b, r); err != nil {
