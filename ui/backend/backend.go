@@ -77,7 +77,10 @@ type Backend struct {
 	tiles *tilesCache
 }
 
-var _ ui.Backend = (*Backend)(nil)
+var (
+	_ ui.Backend        = (*Backend)(nil)
+	_ ui.LogKeyReporter = (*Backend)(nil)
+)
 
 // LogKeyPinned says whether the log's key was pinned (configuration, flag,
 // trust root) rather than fetched from the log itself, whose signatures

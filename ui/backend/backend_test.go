@@ -133,3 +133,27 @@ func TestBackendOnDemoWorld(t *testing.T) {
 }
 
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }
+
+// TestLogKeyPinned: a backend opened with the log's key pinned says so; one
+// that fetched the key from the log itself does not (the explorer's header
+// then marks it, ui.LogKeyReporter).
+func TestLogKeyPinned(t *testing.T) {
+	l := startLog(t)
+	def := logs.Log{Name: "embedded", URL: l.srv.URL, Kind: logs.KindRekorV1}
+	for _, tc := range []struct {
+		name string
+		key  []byte
+		want bool
+	}{
+		{"pinned", l.log.PublicKeyPEM(), true},
+		{"fetched", nil, false},
+	} {
+		b, err := backend.Open(context.Background(), backend.Config{Log: def, KeyPEM: tc.key})
+		if err != nil {
+			t.Fatalf("%s: Open = %v", tc.name, err)
+		}
+		if got := b.LogKeyPinned(); got != tc.want {
+			t.Errorf("%s: LogKeyPinned = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
