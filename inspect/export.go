@@ -239,10 +239,10 @@ func finishEvidence(blobs []EvidenceBlob, notes []string) ([]EvidenceBlob, []str
 }
 
 // conflictCheckpoint compares the checkpoint remembered for tree with the
-// log's current signed head for it. When the log rolled back (its head is
-// smaller than what was remembered) or forked (proof.JudgeConsistency finds
-// no consistent history), both signed checkpoints join the set: the
-// remembered one and the log's head.
+// log's current signed head for it. When proof.JudgeConsistency finds no
+// consistent history (the log rolled back, forked, or its proof does not
+// link the two), both signed checkpoints join the set: the remembered one
+// and the log's head.
 func conflictCheckpoint(ctx context.Context, deps Deps, tree string, blobs []EvidenceBlob, notes []string) ([]EvidenceBlob, []string) {
 	old, err := deps.Store.Load(deps.Log.StateKey(), tree)
 	if err != nil || old == nil || old.Note == "" {
@@ -263,18 +263,16 @@ func conflictCheckpoint(ctx context.Context, deps Deps, tree string, blobs []Evi
 	if err != nil {
 		return blobs, append(notes, "the log's head does not verify with its key: "+err.Error())
 	}
-	var conflict error
-	if head.Size < oldCP.Size {
-		conflict = fmt.Errorf("log rolled back: its head has size %d, smaller than the remembered %d", head.Size, oldCP.Size)
-	} else if err := proveConsistent(ctx, deps.Log, tree, *oldCP, old.Note, *head); err != nil {
-		var ie *proof.InconsistentError
-		if !errors.As(err, &ie) {
-			return blobs, append(notes, "consistency with the remembered checkpoint could not be proven: "+err.Error())
-		}
-		conflict = err
-	}
-	if conflict == nil {
+	ev := proof.ConsistencyEvidence{TreeID: tree, Old: *oldCP, OldNote: old.Note, New: head, NewNote: info.SignedTreeHead}
+	conflict := judgeConsistency(ctx, deps.Log, ev)
+	var ie *proof.InconsistentError
+	switch {
+	case conflict == nil:
 		return blobs, notes
+	case !errors.As(conflict, &ie):
+		return blobs, append(notes, "consistency with the remembered checkpoint could not be proven: "+conflict.Error())
+	case ie.Kind == proof.Rollback:
+		conflict = fmt.Errorf("log rolled back: its head has size %d, smaller than the remembered %d", head.Size, oldCP.Size)
 	}
 	notes = append(notes, fmt.Sprintf("the log conflicts with the remembered checkpoint: %v; both signed checkpoints are in the set", conflict))
 	blobs = appendCheckpoint(blobs, "remembered-", old.Note)

@@ -1,7 +1,6 @@
 package inspect
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/provscope/provscope/internal/report"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/proof/body"
@@ -56,11 +56,18 @@ type Policy struct {
 	Trusted []proof.TrustedSigner
 }
 
-// Pinned reports whether p says who must have signed. Without that, a
-// signature that is intact and logged is only that: anyone's logged key
-// passes (verdict unpinned, never verified).
+// Pinned reports whether p says who must have signed
+// (proof.KeyPolicy.Pinned decides). Without that, a signature that is
+// intact and logged is only that: anyone's logged key passes (verdict
+// unpinned, never verified).
 func (p Policy) Pinned() bool {
-	return len(p.KeyPEM) > 0 || p.Identity != nil || len(p.Trusted) > 0
+	return p.keyPolicy().Pinned()
+}
+
+// keyPolicy is what p says about the key a legacy signature is checked
+// with (proof.ChooseKey decides).
+func (p Policy) keyPolicy() proof.KeyPolicy {
+	return proof.KeyPolicy{Key: p.KeyPEM, Identity: p.Identity != nil, Trusted: p.Trusted}
 }
 
 // Deps are the clients VerifyImage uses.
@@ -92,24 +99,13 @@ type Event struct {
 type Progress func(Event)
 
 // CheckpointRef identifies the checkpoint an entry's proof led to.
-type CheckpointRef struct {
-	Origin   string `json:"origin"`
-	Size     uint64 `json:"size"`
-	RootHash string `json:"rootHash"`
-}
+type CheckpointRef = report.CheckpointRef
 
-// AttachmentReport is one verified attachment.
+// AttachmentReport is one verified attachment: what was found about it
+// (report.AttachmentFacts, the same fields every output shows) and its
+// result.
 type AttachmentReport struct {
-	Kind          model.AttachmentKind `json:"kind"`
-	Source        string               `json:"source"`
-	Digest        string               `json:"digest"`
-	PredicateType string               `json:"predicateType,omitempty"`
-	Signer        model.Signer         `json:"signer,omitzero"`
-	// EntryUUID, LogIndex and IntegratedTime locate the log entry, when found.
-	EntryUUID      string         `json:"entryUUID,omitempty"`
-	LogIndex       *int64         `json:"logIndex,omitempty"`
-	IntegratedTime *time.Time     `json:"integratedTime,omitempty"`
-	Checkpoint     *CheckpointRef `json:"checkpoint,omitempty"`
+	report.AttachmentFacts
 	// Result is nil for SBOMs (attached, not signed).
 	Result *model.Result `json:"-"`
 }
@@ -186,7 +182,7 @@ func verifyResolved(ctx context.Context, deps Deps, rep *ImageReport, img model.
 	}
 	v := &verifier{deps: deps, pol: pol, now: now(), progress: progress, consistent: map[string]error{}}
 	for i, a := range atts {
-		ar := AttachmentReport{Kind: a.Kind, Source: a.Source, Digest: a.Digest, PredicateType: a.PredicateType}
+		ar := AttachmentReport{AttachmentFacts: report.AttachmentFacts{Kind: a.Kind, Source: a.Source, Digest: a.Digest, PredicateType: a.PredicateType}}
 		if a.Kind == model.AttachSBOM {
 			rep.Attachments = append(rep.Attachments, ar)
 			continue
@@ -258,11 +254,8 @@ func (v *verifier) checkTrusted(ar *AttachmentReport) {
 	}
 }
 
-// keyPolicy is what the policy says about the key a legacy signature is
-// checked with (proof.ChooseKey decides).
-func (v *verifier) keyPolicy() proof.KeyPolicy {
-	return proof.KeyPolicy{Key: v.pol.KeyPEM, Identity: v.pol.Identity != nil, Trusted: v.pol.Trusted}
-}
+// keyPolicy is the verifier's Policy.keyPolicy.
+func (v *verifier) keyPolicy() proof.KeyPolicy { return v.pol.keyPolicy() }
 
 type verifier struct {
 	deps     Deps
@@ -404,9 +397,9 @@ func (v *verifier) verifyAttachment(ctx context.Context, imageDigest string, a m
 		r.Add(s)
 	}
 	// A certificate's key verified the signature: whose key it is, the
-	// certificate says only if a trusted CA issued it. Checked whether or
-	// not an identity is required.
-	if v.pol.Identity != nil || len(a.Certificate) > 0 && len(v.pol.KeyPEM) == 0 {
+	// certificate says only if a trusted CA issued it
+	// (proof.IdentityCheckApplies says when it is checked).
+	if proof.IdentityCheckApplies(v.keyPolicy(), len(a.Certificate) > 0) {
 		v.checkIdentity(r, a, entry, imageDigest, ar.Signer)
 	}
 	flush()
@@ -535,8 +528,9 @@ func sha256Digest(b []byte) body.Digest {
 	return body.Digest{Algorithm: "sha256", Hex: hex.EncodeToString(sum[:])}
 }
 
-// keyFromLog finds, for a signature with neither key nor bundle, the key
-// recorded by a log entry about its payload whose signature matches.
+// keyFromLog finds, for a signature with neither key nor bundle, the log
+// entries about its payload, and proof.LoggedSignatureKey picks the key of
+// the one that records this signature.
 func (v *verifier) keyFromLog(ctx context.Context, a model.Attachment) ([]byte, model.Signer) {
 	if v.deps.Log == nil || v.deps.Log.Rekor == nil {
 		return nil, model.Signer{}
@@ -550,18 +544,11 @@ func (v *verifier) keyFromLog(ctx context.Context, a model.Attachment) ([]byte, 
 	if err != nil {
 		return nil, model.Signer{}
 	}
-	for _, e := range entries {
-		b, err := body.Decode(e.Body)
-		if err != nil {
-			continue
-		}
-		for _, s := range b.Signatures {
-			if bytes.Equal(s.Sig, a.Signature) {
-				return s.VerifierPEM, s.Signer
-			}
-		}
+	bodies := make([][]byte, len(entries))
+	for i := range entries {
+		bodies[i] = entries[i].Body
 	}
-	return nil, model.Signer{}
+	return proof.LoggedSignatureKey(bodies, a.Signature)
 }
 
 // checkConsistency proves the checkpoint an entry's proof led to consistent
@@ -693,7 +680,14 @@ func offlineConsistency(treeID string, old model.Checkpoint, oldNote string, cp 
 // checkpoint old remembered for the same tree of l, whichever is larger:
 // it fetches the proof, and proof.JudgeConsistency decides.
 func proveConsistent(ctx context.Context, l *Log, treeID string, old model.Checkpoint, oldNote string, cp model.Checkpoint) error {
-	ev := entryEvidence(treeID, old, oldNote, cp)
+	return judgeConsistency(ctx, l, entryEvidence(treeID, old, oldNote, cp))
+}
+
+// judgeConsistency fetches from l the consistency proof ev needs, if any,
+// and proof.JudgeConsistency decides. A log that cannot be reached is an
+// *UnreachableError.
+func judgeConsistency(ctx context.Context, l *Log, ev proof.ConsistencyEvidence) error {
+	treeID := ev.TreeID
 	if proof.ConsistencyProofNeeded(ev.Old, *ev.New) {
 		hashes, err := l.consistencyProof(ctx, treeID, ev.Old.Size, ev.New.Size)
 		if err != nil {
@@ -889,53 +883,21 @@ func bundleEntryVerifier(a model.Attachment) []byte {
 
 // StepIdentity is the step that checks a keyless signature's certificate
 // chain and identity against the policy.
-const StepIdentity = "certificate-identity"
+const StepIdentity = proof.StepCertificateIdentity
 
-// checkIdentity checks a legacy keyless signature or attestation against
-// the identity policy by repackaging it as a Sigstore bundle for
-// proof.VerifyBundle (sigstore-go: Fulcio chain, SCT, SAN and issuer
-// extension, integrated time inside the certificate's validity). Without
-// a policy it checks all of that but the SAN and issuer: the identity
-// shown is then one a trusted CA certified, though any such identity
-// passes. The artifact is the signature's payload, or for an attestation
-// the image digest its in-toto statement must name as a subject.
+// checkIdentity gathers what proof.JudgeCertificateIdentity needs to check
+// a legacy keyless signature or attestation: the attachment repackaged as
+// a Sigstore bundle with its log entry, since only sigstore-go checks what
+// the legacy format cannot say alone (Fulcio chain, SCT, SAN and issuer,
+// integrated time inside the certificate's validity).
 func (v *verifier) checkIdentity(r *model.Result, a model.Attachment, entry *model.LogEntry, imageDigest string, signer model.Signer) {
-	const title = "Certificate identity"
-	if len(a.Certificate) == 0 {
-		r.Fail(StepIdentity, title, &proof.WrongIdentityError{Actual: signer, Pinned: proof.PinnedIdentity(v.pol.Identity) + " (a keyless signature)"})
-		return
-	}
-	if id := v.pol.Identity; id != nil {
-		if err := proof.CheckIdentity(signer, id.SAN, id.Issuer); err != nil {
-			r.Fail(StepIdentity, title, err, model.Evidence{Label: "certificate identity", Value: signer.Subject}, model.Evidence{Label: "certificate issuer", Value: signer.Issuer})
-			return
+	ev := proof.IdentityEvidence{Kind: a.Kind, Payload: a.Payload, ImageDigest: imageDigest, HasCertificate: len(a.Certificate) > 0, Signer: signer}
+	if ev.HasCertificate {
+		b, err := legacyBundle(a, entry, nil)
+		if err != nil {
+			err = fmt.Errorf("repackaging the %s for verification: %w", a.Kind, err)
 		}
+		ev.Bundle, ev.BundleErr = b, err
 	}
-	b, err := legacyBundle(a, entry, nil)
-	if err != nil {
-		r.Fail(StepIdentity, title, fmt.Errorf("repackaging the %s for verification: %w", a.Kind, err))
-		return
-	}
-	d := sha256Digest(a.Payload)
-	if a.Kind == model.AttachAttestation {
-		alg, hx, _ := strings.Cut(imageDigest, ":")
-		d = body.Digest{Algorithm: alg, Hex: hx}
-	}
-	res := proof.VerifyBundle(b, proof.BundleOptions{
-		TrustedRoot: v.pol.TrustedRoot, Identity: v.pol.Identity,
-		ArtifactDigest: &proof.ArtifactDigest{Algorithm: d.Algorithm, Hex: d.Hex},
-	})
-	if res.Verdict() != model.VerdictVerified {
-		if hint := proof.UntrustedLogHint(res.FirstFailure()); hint != "" {
-			r.Fail(StepIdentity, title, errors.New(hint))
-			return
-		}
-		r.Fail(StepIdentity, title, errors.New(res.Reason()))
-		return
-	}
-	if v.pol.Identity == nil {
-		r.Pass(StepIdentity, title, "sigstore-go verified the certificate chain and its SCT against the trusted root; no identity was required, so any certified signer passes (give --certificate-identity and --certificate-oidc-issuer)")
-		return
-	}
-	r.Pass(StepIdentity, title, "sigstore-go verified the certificate chain and the identity policy")
+	proof.JudgeCertificateIdentity(r, v.pol.Identity, v.pol.TrustedRoot, ev)
 }

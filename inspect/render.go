@@ -39,12 +39,10 @@ func ImageDoc(rep *ImageReport) report.Image {
 // attachmentDoc returns rep's attachment i as report.Attachment.
 func attachmentDoc(rep *ImageReport, i int) report.Attachment {
 	a := rep.Attachments[i]
-	d := report.Attachment{
-		Kind: a.Kind, Source: a.Source, Digest: a.Digest, PredicateType: a.PredicateType, Signer: a.Signer,
-		EntryUUID: a.EntryUUID, LogIndex: a.LogIndex, IntegratedTime: a.IntegratedTime, Verdict: report.NotApplicable,
-	}
+	d := report.Attachment{AttachmentFacts: a.AttachmentFacts, Verdict: report.NotApplicable}
 	if c := a.Checkpoint; c != nil {
-		d.Checkpoint = &report.CheckpointRef{Origin: c.Origin, Size: c.Size, RootHash: c.RootHash}
+		cp := *c // the document owns its copy
+		d.Checkpoint = &cp
 	}
 	if a.Result != nil {
 		doc := report.Doc(a.Result)

@@ -110,15 +110,7 @@ func TestExplanationWording(t *testing.T) {
 }
 
 func TestTrustedRootListsLog(t *testing.T) {
-	tr, err := ParseTrustedRoot(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var listed string
-	for id := range tr.RekorLogs() {
-		listed = id
-		break
-	}
+	listed := publicGoodLogID(t)
 	if ok, err := TrustedRootListsLog(nil, listed); !ok || err != nil {
 		t.Errorf("TrustedRootListsLog(public good, %s) = %v, %v; want true", listed, ok, err)
 	}

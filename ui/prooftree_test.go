@@ -85,6 +85,7 @@ func TestTraceInclusionRejectsBadProofs(t *testing.T) {
 		{"truncated", traceInclusion(5, 13, leaf, p[:2], root), false, true},
 		{"index beyond size", traceInclusion(13, 13, leaf, p, root), false, true},
 		{"wrong root", traceInclusion(5, 13, leaf, p, leaf), false, false},
+		{"never walked: proof gave no verdict", inclusionTrace{}, false, false},
 	} {
 		if got := tc.tr.Match(); got != tc.match {
 			t.Errorf("%s: Match() = %v, want %v", tc.name, got, tc.match)

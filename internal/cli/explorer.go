@@ -147,11 +147,10 @@ func runExplorer(cmd *cobra.Command, cfg explorerConfig) error {
 	return nil
 }
 
-// logTrust is the explorer's ui.Common.LogTrusted: a log is trusted when
-// the trusted root (cfg.TrustedRootPath, else the public-good one) lists
-// it, as proof.VerifyBundle requires, or when cfg pins its key. An entry
-// with no log ID is not judged. Answers are cached per log ID (the proof
-// pane asks on every redraw).
+// logTrust is the explorer's ui.Common.LogTrusted: proof.LogTrusted
+// decides, with the trusted root (cfg.TrustedRootPath, else the
+// public-good one) and the pinned log key; this says so in words. Answers
+// are cached per log ID (the proof pane asks on every redraw).
 func logTrust(cfg explorerConfig) func(logID string) (bool, string) {
 	var tr []byte
 	if cfg.TrustedRootPath != "" {
@@ -159,20 +158,13 @@ func logTrust(cfg explorerConfig) func(logID string) (bool, string) {
 	} else if cfg.trustRoot != nil {
 		tr = cfg.trustRoot
 	}
-	pinned := ""
-	if len(cfg.LogPublicKeyPEM) > 0 {
-		pinned, _ = inspect.KeyFingerprint(cfg.LogPublicKeyPEM)
-	}
 	var mu sync.Mutex
 	seen := map[string]bool{}
 	return func(logID string) (bool, string) {
-		if logID == "" || pinned != "" && strings.EqualFold(logID, pinned) {
-			return true, ""
-		}
 		mu.Lock()
 		ok, cached := seen[logID]
 		if !cached {
-			ok, _ = proof.TrustedRootListsLog(tr, logID)
+			ok = proof.LogTrusted(tr, cfg.LogPublicKeyPEM, logID)
 			seen[logID] = ok
 		}
 		mu.Unlock()

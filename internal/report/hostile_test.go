@@ -37,7 +37,7 @@ func TestHostileResultRendersSanitised(t *testing.T) {
 	at := time.Unix(1700000000, 0)
 	img := Image{
 		Reference: "registry.example/app", Digest: "sha256:ab", Verdict: model.VerdictFailed, Reason: r.Reason(),
-		Attachments: []Attachment{{Kind: model.AttachSignature, Source: "tag", Digest: "sha256:cd", IntegratedTime: &at, Verdict: "failed", Result: new(Doc(r))}},
+		Attachments: []Attachment{{AttachmentFacts: AttachmentFacts{Kind: model.AttachSignature, Source: "tag", Digest: "sha256:cd", IntegratedTime: &at}, Verdict: "failed", Result: new(Doc(r))}},
 	}
 	text := map[string]func(*bytes.Buffer) error{
 		"WriteResult":   func(b *bytes.Buffer) error { return WriteResult(b, r) },

@@ -30,6 +30,19 @@ type Image struct {
 // Attachment is one signature, attestation or SBOM attached to the image,
 // its log entry and its result.
 type Attachment struct {
+	AttachmentFacts
+	// Verdict is the attachment's verdict under the image's policy, or
+	// "not-applicable" for an SBOM (attached, not signed), which has no
+	// Result.
+	Verdict string     `json:"verdict"`
+	Result  *ResultDoc `json:"result,omitempty"`
+}
+
+// AttachmentFacts is what was found about an attachment, before any
+// verdict: what it is, where it was found, who signed it and where its log
+// entry is. inspect.AttachmentReport gathers it and Attachment shows it,
+// both embedding this one struct.
+type AttachmentFacts struct {
 	Kind          model.AttachmentKind `json:"kind"`
 	Source        string               `json:"source"`
 	Digest        string               `json:"digest"`
@@ -41,11 +54,6 @@ type Attachment struct {
 	LogIndex       *int64         `json:"logIndex,omitempty"`
 	IntegratedTime *time.Time     `json:"integratedTime,omitempty"`
 	Checkpoint     *CheckpointRef `json:"checkpoint,omitempty"`
-	// Verdict is the attachment's verdict under the image's policy, or
-	// "not-applicable" for an SBOM (attached, not signed), which has no
-	// Result.
-	Verdict string     `json:"verdict"`
-	Result  *ResultDoc `json:"result,omitempty"`
 }
 
 // NotApplicable is the verdict of an attachment that is not signed.

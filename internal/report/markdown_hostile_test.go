@@ -21,11 +21,13 @@ func TestWriteMarkdownHostileValues(t *testing.T) {
 	img := Image{
 		Reference: "registry.example/" + h, Digest: "sha256:`abc` | x", Verdict: model.VerdictFailed, Reason: h,
 		Attachments: []Attachment{{
-			Kind: model.AttachAttestation, Source: h, Digest: "sha256:a`b", PredicateType: h, Signer: model.Signer{Subject: h, Issuer: h},
-			EntryUUID: "``" + h, LogIndex: &idx, IntegratedTime: &at,
-			Checkpoint: &CheckpointRef{Origin: h, Size: 3, RootHash: "`|"},
-			Verdict:    h,
-			Result:     &ResultDoc{Subject: h, Reason: h, Steps: []model.Step{{Name: "x", Title: h, Status: model.StatusFail, Detail: h, Evidence: []model.Evidence{{Label: h, Value: h}}}}},
+			AttachmentFacts: AttachmentFacts{
+				Kind: model.AttachAttestation, Source: h, Digest: "sha256:a`b", PredicateType: h, Signer: model.Signer{Subject: h, Issuer: h},
+				EntryUUID: "``" + h, LogIndex: &idx, IntegratedTime: &at,
+				Checkpoint: &CheckpointRef{Origin: h, Size: 3, RootHash: "`|"},
+			},
+			Verdict: h,
+			Result:  &ResultDoc{Subject: h, Reason: h, Steps: []model.Step{{Name: "x", Title: h, Status: model.StatusFail, Detail: h, Evidence: []model.Evidence{{Label: h, Value: h}}}}},
 		}},
 	}
 	r := &Report{

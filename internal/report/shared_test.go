@@ -70,12 +70,15 @@ func TestOneImageDocument(t *testing.T) {
 		Reference: "registry.example/" + h, Digest: "sha256:" + h, Verdict: model.VerdictVerified, Reason: "1 of 2 signatures verified", SignerPinned: true,
 		Signers: []model.Signer{{KeyFingerprint: "ab"}},
 		Attachments: []inspect.AttachmentReport{
-			{Kind: model.AttachSignature, Source: "tag", Digest: "sha256:1", Signer: model.Signer{Subject: h}, Result: failedRes},
+			{AttachmentFacts: report.AttachmentFacts{Kind: model.AttachSignature, Source: "tag", Digest: "sha256:1", Signer: model.Signer{Subject: h}}, Result: failedRes},
 			{
-				Kind: model.AttachSignature, Source: "referrer", Digest: "sha256:2", EntryUUID: "aa", LogIndex: &idx, IntegratedTime: &at,
-				Checkpoint: &inspect.CheckpointRef{Origin: h, Size: 9, RootHash: "cc"}, Result: passRes,
+				AttachmentFacts: report.AttachmentFacts{
+					Kind: model.AttachSignature, Source: "referrer", Digest: "sha256:2", EntryUUID: "aa", LogIndex: &idx, IntegratedTime: &at,
+					Checkpoint: &inspect.CheckpointRef{Origin: h, Size: 9, RootHash: "cc"},
+				},
+				Result: passRes,
 			},
-			{Kind: model.AttachSBOM, Source: "tag", Digest: "sha256:3"},
+			{AttachmentFacts: report.AttachmentFacts{Kind: model.AttachSBOM, Source: "tag", Digest: "sha256:3"}},
 		},
 	}
 	verify, err := json.Marshal(inspect.ImageDoc(rep))

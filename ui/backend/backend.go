@@ -8,7 +8,6 @@
 package backend
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -24,6 +23,7 @@ import (
 	"github.com/provscope/provscope/inspect"
 	"github.com/provscope/provscope/internal/report"
 	"github.com/provscope/provscope/model"
+	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/registry"
 	"github.com/provscope/provscope/rekor/client"
 	"github.com/provscope/provscope/rekor/logs"
@@ -165,7 +165,9 @@ func (b *Backend) Remember(_ context.Context, old *model.LogInfo, cur model.LogI
 	if err != nil {
 		return false, fmt.Errorf("verifying the checkpoint to remember: %w", err)
 	}
-	if cur.TreeSize < 0 || cp.Size != uint64(cur.TreeSize) || !bytes.Equal(cp.RootHash, cur.RootHash) {
+	// The size and root the log reported must be the ones it signed
+	// (proof.CheckClaimedHead): never remember an unsigned claim.
+	if proof.CheckClaimedHead(cur.TreeID, *cp, cur.TreeSize, cur.RootHash) != nil {
 		return false, fmt.Errorf("checkpoint to remember: signed note says size %d root %x, log info says size %d root %x", cp.Size, cp.RootHash, cur.TreeSize, cur.RootHash)
 	}
 	prev, err := b.cfg.Store.Load(b.log.StateKey(), cur.TreeID)
