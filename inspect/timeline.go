@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
+	"github.com/provscope/provscope/internal/report"
 	"github.com/provscope/provscope/model"
 	"github.com/provscope/provscope/proof"
 	"github.com/provscope/provscope/proof/body"
@@ -20,71 +20,17 @@ import (
 // resolves to find which signed digests no tag points to any more.
 const maxTimelineTags = 100
 
-// TimelineEvent is one log entry on a timeline.
-type TimelineEvent struct {
-	Time          time.Time           `json:"time"`
-	LogIndex      int64               `json:"logIndex"`
-	UUID          string              `json:"uuid"`
-	Kind          string              `json:"kind"`
-	Signer        model.Signer        `json:"signer,omitzero"`
-	PredicateType string              `json:"predicateType,omitempty"`
-	Digest        string              `json:"digest,omitempty"`
-	Current       bool                `json:"current"`
-	Binding       proof.DigestBinding `json:"binding,omitempty"`
-	// Checkpoint is the remembered checkpoint (rekor/state) that covers the
-	// entry, when one does.
-	Checkpoint *RememberedRef `json:"rememberedCheckpoint,omitempty"`
-}
-
-// RememberedRef names a remembered checkpoint.
-type RememberedRef struct {
-	Origin string    `json:"origin"`
-	Size   uint64    `json:"size"`
-	SeenAt time.Time `json:"seenAt"`
-}
-
-// KeyUse is one signer's first and last use on the timeline.
-type KeyUse struct {
-	Signer     string    `json:"signer"`
-	First      time.Time `json:"first"`
-	Last       time.Time `json:"last"`
-	FirstIndex int64     `json:"firstIndex"`
-	LastIndex  int64     `json:"lastIndex"`
-	Entries    int       `json:"entries"`
-}
-
-// CertWindow is a signing certificate's validity window.
-type CertWindow struct {
-	Subject   string    `json:"subject"`
-	Issuer    string    `json:"issuer,omitempty"`
-	NotBefore time.Time `json:"notBefore"`
-	NotAfter  time.Time `json:"notAfter"`
-	LogIndex  int64     `json:"logIndex"`
-}
-
-// TagMove is a digest whose cosign signature tag still sits in the
-// registry but that no tag points to any more: a tag moved away from it
-// (or was deleted).
-type TagMove struct {
-	Digest  string         `json:"digest"`
-	SigTag  string         `json:"signatureTag"`
-	Signers []model.Signer `json:"signers"`
-	Entries []int64        `json:"logIndexes"`
-}
-
-// Timeline is what happened to an image, a signer or a key, in log order.
-type Timeline struct {
-	Subject      string          `json:"subject"`
-	Digest       string          `json:"digest,omitempty"`
-	Log          string          `json:"log"`
-	Events       []TimelineEvent `json:"events"`
-	Keys         []KeyUse        `json:"keys"`
-	Certificates []CertWindow    `json:"certificates"`
-	Moves        []TagMove       `json:"tagMoves"`
-	Notes        []string        `json:"notes,omitempty"`
-
-	raw []model.LogEntry
-}
+// The timeline's data types live in internal/report, which renders them
+// (text, Markdown, the explorer's lines) and may not import inspect; these
+// aliases keep inspect's builders and their callers as they were.
+type (
+	Timeline      = report.Timeline
+	TimelineEvent = report.TimelineEvent
+	RememberedRef = report.RememberedRef
+	KeyUse        = report.KeyUse
+	CertWindow    = report.CertWindow
+	TagMove       = report.TagMove
+)
 
 // TimelineForImage builds ref's timeline: every entry about its digest
 // (About), and for each digest whose .sig tag remains but that no tag
@@ -95,7 +41,7 @@ func TimelineForImage(ctx context.Context, deps Deps, ref string) (*Timeline, er
 		return nil, err
 	}
 	tl := &Timeline{Subject: ref, Digest: rep.Digest, Log: rep.Log, Notes: rep.Notes}
-	addAbout(tl, rep, true)
+	raw := addAbout(tl, rep, true)
 	if len(tl.Events) == 0 {
 		tl.Notes = append(tl.Notes, "no log entry is about the current digest "+rep.Digest)
 	}
@@ -120,10 +66,10 @@ func TimelineForImage(ctx context.Context, deps Deps, ref string) (*Timeline, er
 				}
 			}
 			tl.Moves = append(tl.Moves, m)
-			addAbout(tl, orep, false)
+			raw = append(raw, addAbout(tl, orep, false)...)
 		}
 	}
-	finish(tl, deps)
+	finish(tl, raw, deps)
 	return tl, nil
 }
 
@@ -134,6 +80,7 @@ func TimelineForQuery(ctx context.Context, deps Deps, subject string, q client.S
 		return nil, errors.New("a timeline needs a Rekor v1 log's search index; tlog-tiles logs have none")
 	}
 	tl := &Timeline{Subject: subject, Log: deps.Log.Def.URL}
+	var raw []model.LogEntry
 	uuids, err := deps.Log.Rekor.Search(ctx, q)
 	if err != nil {
 		return nil, err
@@ -156,14 +103,17 @@ func TimelineForQuery(ctx context.Context, deps Deps, subject string, q client.S
 				continue
 			}
 			tl.Events = append(tl.Events, ev)
-			tl.raw = append(tl.raw, e)
+			raw = append(raw, e)
 		}
 	}
-	finish(tl, deps)
+	finish(tl, raw, deps)
 	return tl, nil
 }
 
-func addAbout(tl *Timeline, rep *AboutReport, current bool) {
+// addAbout adds rep's entries bound to its digest to tl and returns
+// their log entries, which finish reads for their inclusion proofs.
+func addAbout(tl *Timeline, rep *AboutReport, current bool) []model.LogEntry {
+	var raw []model.LogEntry
 	for _, e := range rep.Entries {
 		if e.Binding == proof.BindNone {
 			continue
@@ -172,8 +122,9 @@ func addAbout(tl *Timeline, rep *AboutReport, current bool) {
 			Time: e.IntegratedTime, LogIndex: e.LogIndex, UUID: e.UUID, Kind: e.Kind, Signer: e.Signer,
 			PredicateType: e.PredicateType, Digest: rep.Digest, Current: current, Binding: e.Binding,
 		})
-		tl.raw = append(tl.raw, e.Entry)
+		raw = append(raw, e.Entry)
 	}
+	return raw
 }
 
 // orphanedDigests lists the digests of repo whose cosign signature tag
@@ -232,8 +183,9 @@ func sigTagDigest(tag string) (string, bool) {
 }
 
 // finish orders the events, adds key uses, certificate windows and the
-// remembered checkpoint covering each entry.
-func finish(tl *Timeline, deps Deps) {
+// remembered checkpoint covering each entry; raw are the events' log
+// entries.
+func finish(tl *Timeline, raw []model.LogEntry, deps Deps) {
 	covering := map[string]state.Checkpoint{}
 	if deps.Store != nil && deps.Log != nil {
 		if cps, err := deps.Store.List(deps.Log.StateKey()); err == nil {
@@ -243,7 +195,7 @@ func finish(tl *Timeline, deps Deps) {
 		}
 	}
 	proofIndex := map[string]int64{}
-	for _, e := range tl.raw {
+	for _, e := range raw {
 		if e.Proof != nil {
 			proofIndex[e.UUID] = e.Proof.LogIndex
 		}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
 	"github.com/provscope/provscope/inspect"
+	"github.com/provscope/provscope/internal/report"
 )
 
 // TIMELINE. The timeline overlay shows the selected image's timeline
@@ -137,62 +137,7 @@ func (a *App) timelineView() string {
 	return title + "\n" + strings.Join(lines, "\n")
 }
 
-// timelineLines renders a timeline as plain lines, every foreign string
-// sanitised (safe, short).
-func timelineLines(tl *inspect.Timeline) []string {
-	ts := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") }
-	var out []string
-	if tl.Digest != "" {
-		out = append(out, "current digest "+safe(tl.Digest))
-	}
-	if len(tl.Events) == 0 {
-		out = append(out, "no log entry is about this image")
-	}
-	moved := false
-	for _, e := range tl.Events {
-		where := "current"
-		if e.Digest != "" && !e.Current {
-			where, moved = short(e.Digest, 19)+" moved", true
-		}
-		l := fmt.Sprintf("%s  #%d  %s  %s  %s", ts(e.Time), e.LogIndex, where, short(e.Signer.String(), 32), safe(e.Kind))
-		if e.PredicateType != "" {
-			l += " " + short(e.PredicateType, 40)
-		}
-		if e.Checkpoint != nil {
-			l += fmt.Sprintf("  ✓ remembered checkpoint %d", e.Checkpoint.Size)
-		}
-		out = append(out, l)
-	}
-	if moved {
-		out = append(out, "moved: a signed digest no tag points to any more")
-	}
-	if len(tl.Keys) > 0 {
-		out = append(out, "", "Signers (first → last use):")
-		for _, k := range tl.Keys {
-			out = append(out, fmt.Sprintf("  %s  %s (#%d) → %s (#%d), %d", short(k.Signer, 32), ts(k.First), k.FirstIndex, ts(k.Last), k.LastIndex, k.Entries))
-		}
-	}
-	if len(tl.Certificates) > 0 {
-		out = append(out, "", "Certificates:")
-		for _, c := range tl.Certificates {
-			out = append(out, fmt.Sprintf("  %s (%s) %s → %s", short(c.Subject, 40), short(c.Issuer, 40), ts(c.NotBefore), ts(c.NotAfter)))
-		}
-	}
-	if len(tl.Moves) > 0 {
-		out = append(out, "", "Moved tags (signed digests no tag points to any more):")
-		for _, m := range tl.Moves {
-			var who []string
-			for _, s := range m.Signers {
-				who = append(who, short(s.String(), 32))
-			}
-			if len(who) == 0 {
-				who = []string{"no logged signature"}
-			}
-			out = append(out, fmt.Sprintf("  %s signed by %s", safe(m.Digest), strings.Join(who, ", ")))
-		}
-	}
-	for _, n := range tl.Notes {
-		out = append(out, "note: "+safe(n))
-	}
-	return out
-}
+// timelineLines renders a timeline as the overlay's plain lines:
+// report.TimelineLines, which sanitises every foreign string as safe and
+// short do (safetext.Line, safetext.Truncate) where the lines are built.
+func timelineLines(tl *inspect.Timeline) []string { return report.TimelineLines(tl) }
