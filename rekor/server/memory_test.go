@@ -183,11 +183,20 @@ func TestHostileBodiesMemory(t *testing.T) {
 	wg.Wait()
 	peak := vmHWM(t, cmd.Process.Pid)
 	t.Logf("8 concurrent hostile batches of %.1f MiB: %d processed, %d refused (503); server peak RSS %.1f MiB (%.1f MiB before); bound %d MiB",
-		float64(len(bodies["dsse"]))/(1<<20), processed, refused, float64(peak)/(1<<20), float64(base)/(1<<20), memoryBound>>20)
+		float64(len(bodies["dsse"]))/(1<<20), processed, refused, float64(peak)/(1<<20), float64(base)/(1<<20), map[bool]int{false: memoryBound >> 20, true: 1 << 10}[raceEnabled])
 	if processed == 0 {
 		t.Errorf("none of the 8 hostile batches was processed: the figure measures nothing")
 	}
-	if peak > memoryBound {
-		t.Errorf("server peak RSS %d MiB under 8 hostile batches, want at most %d MiB", peak>>20, memoryBound>>20)
+	bound := int64(memoryBound)
+	if raceEnabled {
+		// The race detector's shadow memory makes RSS under -race 400–615
+		// MiB for the same work (257 MiB without it); the documented bound
+		// is checked by the plain run. Under -race the budget must still
+		// hold well below what no budget costs: 3,540 MiB under -race
+		// (PROVSCOPE_TEST_INFLIGHT=4294967296), 1,706 MiB without.
+		bound = 1 << 30
+	}
+	if peak > bound {
+		t.Errorf("server peak RSS %d MiB under 8 hostile batches, want at most %d MiB", peak>>20, bound>>20)
 	}
 }
