@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/http/httptest"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/transparency-dev/merkle/rfc6962"
@@ -20,7 +17,6 @@ import (
 	"github.com/provscope/provscope/registry/cosignfmt"
 	"github.com/provscope/provscope/rekor/client"
 	"github.com/provscope/provscope/rekor/logs"
-	"github.com/provscope/provscope/rekor/state"
 )
 
 // TestKeyFromLogPicksTheEntryOfThisSignature: a cosign signature with
@@ -169,54 +165,6 @@ func signatureReport(tb testing.TB, rep *ImageReport) *AttachmentReport {
 	}
 	tb.Fatalf("no signature in %+v", rep.Attachments)
 	return nil
-}
-
-// TestConflictCheckpointWording: the evidence set's note names the
-// conflict between the remembered checkpoint (size 20) and the log's head
-// in the export's own words: a smaller head is a rollback with both sizes,
-// two roots for one size a fork with both roots; either way both signed
-// checkpoints are in the set.
-func TestConflictCheckpointWording(t *testing.T) {
-	fake, err := inspecttest.NewFakeLog("fake.example", 42)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(fake)
-	defer srv.Close()
-	ctx := context.Background()
-	store := &state.Store{Dir: t.TempDir()}
-	open := func() *Log {
-		l, err := OpenLog(ctx, logs.Log{Name: "fake", URL: srv.URL, Kind: logs.KindRekorV1}, LogOptions{KeyPEM: fake.PublicKeyPEM()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return l
-	}
-	remembered := inspecttest.History("a", 20)
-	fake.SetHistory(remembered, 20)
-	if _, err := CheckLog(ctx, open(), CheckOptions{Store: store, Now: time.Unix(1, 0)}); err != nil {
-		t.Fatal(err)
-	}
-	forked := append(inspecttest.History("a", 6), inspecttest.History("b", 14)...)
-	const both = "; both signed checkpoints are in the set"
-	for _, tt := range []struct {
-		name   string
-		leaves [][]byte
-		size   uint64
-		want   string
-	}{
-		{"rollback", inspecttest.History("a", 15), 15, "the log conflicts with the remembered checkpoint: log rolled back: its head has size 15, smaller than the remembered 20" + both},
-		{"fork at one size", forked, 20, fmt.Sprintf("the log conflicts with the remembered checkpoint: log forked: two signed checkpoints of size 20 have different roots %x and %x", rootOf(t, remembered), rootOf(t, forked)) + both},
-	} {
-		fake.SetHistory(tt.leaves, tt.size)
-		blobs, notes := conflictCheckpoint(ctx, Deps{Log: open(), Store: store}, "42", nil, nil)
-		if len(notes) != 1 || notes[0] != tt.want {
-			t.Errorf("%s: notes %q, want [%q]", tt.name, notes, tt.want)
-		}
-		if len(blobs) != 2 || !strings.HasPrefix(blobs[0].Name, "checkpoint-remembered-20-") || !strings.HasPrefix(blobs[1].Name, fmt.Sprintf("checkpoint-head-%d-", tt.size)) {
-			t.Errorf("%s: blobs %v, want the remembered checkpoint and the log's head", tt.name, blobs)
-		}
-	}
 }
 
 // rootOf is the RFC 6962 root of leaves.

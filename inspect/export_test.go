@@ -48,9 +48,11 @@ func TestParseImageOrDigest(t *testing.T) {
 	}
 }
 
-// TestConflictCheckpointKeepsBoth: when the log forked after a checkpoint
-// was remembered, the evidence set gets the remembered signed checkpoint
-// besides the log's.
+// TestConflictCheckpointKeepsBoth: when the log forked or rolled back
+// after a checkpoint (size 20) was remembered, the evidence set gets the
+// remembered signed checkpoint besides the log's, and its one note names
+// the conflict in the export's own words: a smaller head is a rollback
+// with both sizes, two roots for one size a fork with both roots.
 func TestConflictCheckpointKeepsBoth(t *testing.T) {
 	fake, err := inspecttest.NewFakeLog("fake.example", 42)
 	if err != nil {
@@ -67,20 +69,25 @@ func TestConflictCheckpointKeepsBoth(t *testing.T) {
 		}
 		return l
 	}
-	fake.SetHistory(inspecttest.History("a", 20), 20)
+	remembered := inspecttest.History("a", 20)
+	fake.SetHistory(remembered, 20)
 	if _, err := CheckLog(ctx, open(), CheckOptions{Store: store, Now: time.Unix(1, 0)}); err != nil {
 		t.Fatal(err)
 	}
+	forked := append(inspecttest.History("a", 6), inspecttest.History("b", 14)...)
+	const conflicts, both = "the log conflicts with the remembered checkpoint: ", "; both signed checkpoints are in the set"
 	for _, tt := range []struct {
 		name     string
 		leaves   [][]byte
 		size     uint64
 		conflict bool
+		note     string // the conflict's note, when checked
 	}{
-		{"honest growth", inspecttest.History("a", 25), 25, false},
-		{"same", inspecttest.History("a", 20), 20, false},
-		{"fork", append(inspecttest.History("a", 6), inspecttest.History("b", 19)...), 25, true},
-		{"rollback", inspecttest.History("a", 15), 15, true},
+		{"honest growth", inspecttest.History("a", 25), 25, false, ""},
+		{"same", inspecttest.History("a", 20), 20, false, ""},
+		{"fork", append(inspecttest.History("a", 6), inspecttest.History("b", 19)...), 25, true, ""},
+		{"rollback", inspecttest.History("a", 15), 15, true, conflicts + "log rolled back: its head has size 15, smaller than the remembered 20" + both},
+		{"fork at one size", forked, 20, true, conflicts + fmt.Sprintf("log forked: two signed checkpoints of size 20 have different roots %x and %x", rootOf(t, remembered), rootOf(t, forked)) + both},
 	} {
 		fake.SetHistory(tt.leaves, tt.size)
 		l := open()
@@ -88,6 +95,9 @@ func TestConflictCheckpointKeepsBoth(t *testing.T) {
 		got := len(blobs) == 2 && strings.HasPrefix(blobs[0].Name, "checkpoint-remembered-20-") && strings.HasPrefix(blobs[1].Name, fmt.Sprintf("checkpoint-head-%d-", tt.size))
 		if got != tt.conflict {
 			t.Errorf("%s: blobs %v notes %q, want the remembered checkpoint: %v", tt.name, blobs, notes, tt.conflict)
+		}
+		if tt.note != "" && (len(notes) != 1 || notes[0] != tt.note) {
+			t.Errorf("%s: notes %q, want [%q]", tt.name, notes, tt.note)
 		}
 	}
 }
