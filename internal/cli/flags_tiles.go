@@ -62,17 +62,9 @@ func (f *tilesLogFlags) registerRest(cmd *cobra.Command) {
 // witnessPolicy parses the witness flags: the witness keys and how many
 // must cosign (every one given, unless --min-witnesses says otherwise).
 func (f *tilesLogFlags) witnessPolicy(cmd *cobra.Command) ([]proof.NoteKey, int, error) {
-	var keys []proof.NoteKey
-	for _, k := range f.witnessKeys {
-		v, err := readKeyArg(k)
-		if err != nil {
-			return nil, 0, usageErr(fmt.Errorf("--witness-key %s: %w", k, err))
-		}
-		nk, err := proof.ParseWitnessKey(v)
-		if err != nil {
-			return nil, 0, usageErr(fmt.Errorf("--witness-key %s: %w", k, err))
-		}
-		keys = append(keys, nk)
+	keys, err := parseWitnessKeys(f.witnessKeys)
+	if err != nil {
+		return nil, 0, err
 	}
 	n := len(keys)
 	if cmd != nil && cmd.Flags().Changed("min-witnesses") {
@@ -85,6 +77,25 @@ func (f *tilesLogFlags) witnessPolicy(cmd *cobra.Command) ([]proof.NoteKey, int,
 		return nil, 0, usageErr(fmt.Errorf("--min-witnesses %d, but %d --witness-key given: that many witnesses can never cosign", n, len(keys)))
 	}
 	return keys, n, nil
+}
+
+// parseWitnessKeys reads --witness-key arguments (a vkey string or a file
+// holding one) as trusted witness keys; a bad one is a usage error.
+// verify-checkpoint, mirror, audit and watch share it.
+func parseWitnessKeys(args []string) ([]proof.NoteKey, error) {
+	var keys []proof.NoteKey
+	for _, k := range args {
+		v, err := readKeyArg(k)
+		if err != nil {
+			return nil, usageErr(fmt.Errorf("--witness-key %s: %w", k, err))
+		}
+		nk, err := proof.ParseWitnessKey(v)
+		if err != nil {
+			return nil, usageErr(fmt.Errorf("--witness-key %s: %w", k, err))
+		}
+		keys = append(keys, nk)
+	}
+	return keys, nil
 }
 
 // resolvedTilesLog is a tiles log ready to read.

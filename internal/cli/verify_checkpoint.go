@@ -66,17 +66,11 @@ Exit status: 0 verified, 1 verification failed, 2 usage or input error
 				}
 				keys = append(keys, nk)
 			}
-			for _, k := range witnessArgs {
-				v, err := readKeyArg(k)
-				if err != nil {
-					return usageErr(fmt.Errorf("--witness-key %s: %w", k, err))
-				}
-				nk, err := proof.ParseWitnessKey(v)
-				if err != nil {
-					return usageErr(fmt.Errorf("--witness-key %s: %w", k, err))
-				}
-				keys = append(keys, nk)
+			witnesses, err := parseWitnessKeys(witnessArgs)
+			if err != nil {
+				return err
 			}
+			keys = append(keys, witnesses...)
 			vc, res := proof.CheckpointResult(msg, keys, proof.CheckpointOptions{Origin: origin, MinWitnesses: minWitnesses})
 			w := cmd.OutOrStdout()
 			if out.json() {
