@@ -96,6 +96,9 @@ func (m *MirrorIndex) EntryFor(ctx context.Context, entryBody []byte) (*model.Lo
 		return nil, fmt.Errorf("reading the entry to look up: %w", err)
 	}
 	leaf := hex.EncodeToString(proof.LeafHash(entryBody))
+	if e, ok := m.lookup(leaf); ok {
+		return e, nil // an earlier search of this About found and proved it
+	}
 	for _, d := range []body.Digest{b.ArtifactDigest, b.PayloadHash, b.EnvelopeHash} {
 		if d.Hex == "" {
 			continue
@@ -105,14 +108,19 @@ func (m *MirrorIndex) EntryFor(ctx context.Context, entryBody []byte) (*model.Lo
 			return nil, err
 		}
 		m.keep(res)
-		m.mu.Lock()
-		e, ok := m.found[leaf]
-		m.mu.Unlock()
-		if ok {
-			return &e, nil
+		if e, ok := m.lookup(leaf); ok {
+			return e, nil
 		}
 	}
 	return nil, fmt.Errorf("entry %s: %w", leaf, client.ErrNotFound)
+}
+
+// lookup returns the entry with this ID (leaf hash) a search found.
+func (m *MirrorIndex) lookup(id string) (*model.LogEntry, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.found[id]
+	return &e, ok
 }
 
 // Retrieve returns entries the mirror found before (SearchHash, EntryFor).
