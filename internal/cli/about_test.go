@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -162,6 +163,16 @@ func TestSearchImageMirror(t *testing.T) {
 	code, text, _ := runCLI(t, "search", "--image", ref, "--mirror", dir)
 	if code != exitOK || !strings.Contains(text, "holds no in-toto subjects") || !strings.Contains(text, "mirror "+dir) {
 		t.Errorf("search --image --mirror (text) = %d\n%s", code, text)
+	}
+	// A mirror directory whose name carries terminal controls is named
+	// escaped by the printer itself (no output filter here).
+	hostileDir := filepath.Join(t.TempDir(), "m\x1b]0;pwned\x07\u202e")
+	if err := os.Rename(dir, hostileDir); err != nil {
+		t.Fatal(err)
+	}
+	code, text, errs := runUnfiltered("search", "--image", ref, "--mirror", hostileDir)
+	if code != exitOK || strings.ContainsAny(text+errs, "\x1b\x07\u202e") || !strings.Contains(text, `m\x1b]0;pwned\x07\u202e`) {
+		t.Errorf("search --image --mirror on a hostile directory name = %d\n%q\n%q", code, text, errs)
 	}
 	if code, _, errs := runCLI(t, "search", "--image", ref[:len(ref)-40], "--mirror", dir); code != exitUsageErr {
 		t.Errorf("short digest with --mirror: exit %d (%s), want %d", code, errs, exitUsageErr)
