@@ -24,26 +24,8 @@ import (
 func TestSearchImageQuery(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	w, err := demo.Start(ctx, demo.Options{})
-	if err != nil {
-		t.Fatalf("starting the demo world: %v", err)
-	}
-	defer w.Close()
-	b, err := backend.Open(ctx, backend.Config{
-		RegistryHost: w.RegistryHost,
-		Log:          logs.Log{Name: "demo", URL: w.LogURL, Kind: logs.KindRekorV1},
-		KeyPEM:       w.LogPublicKeyPEM,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c demo.Case
-	for _, x := range w.Cases {
-		if x.Name == "signed-legacy" {
-			c = x
-		}
-	}
-	repo := strings.TrimPrefix(c.Image[:strings.LastIndex(c.Image, ":")], w.RegistryHost+"/")
+	w, b := demoBackend(ctx, t)
+	c, repo := signedLegacy(w)
 	for _, q := range []string{repo + "@" + c.Digest, repo + ":v1.2.0", c.Image} {
 		r, err := b.Search(ctx, q)
 		if err != nil || len(r.UUIDs) != 2 || !strings.Contains(r.Note, "1 simple-signing") {
@@ -73,19 +55,7 @@ func TestSearchImageQuery(t *testing.T) {
 func TestSearchImageOnTilesLogFromMirror(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	w, err := demo.Start(ctx, demo.Options{})
-	if err != nil {
-		t.Fatalf("starting the demo world: %v", err)
-	}
-	defer w.Close()
-	v1, err := backend.Open(ctx, backend.Config{
-		RegistryHost: w.RegistryHost,
-		Log:          logs.Log{Name: "demo", URL: w.LogURL, Kind: logs.KindRekorV1},
-		KeyPEM:       w.LogPublicKeyPEM,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, v1 := demoBackend(ctx, t)
 
 	// Mirror the demo log's tiles, as provscope mirror does.
 	fetch, err := mirror.HTTPFetcher(w.LogURL+"/api/v2", nil, "")
@@ -110,13 +80,7 @@ func TestSearchImageOnTilesLogFromMirror(t *testing.T) {
 		}
 		return b
 	}
-	var c demo.Case
-	for _, x := range w.Cases {
-		if x.Name == "signed-legacy" {
-			c = x
-		}
-	}
-	repo := strings.TrimPrefix(c.Image[:strings.LastIndex(c.Image, ":")], w.RegistryHost+"/")
+	c, repo := signedLegacy(w)
 	q := repo + "@" + c.Digest
 
 	if r, err := open(dir).Search(ctx, q); err != nil || len(r.UUIDs) != 0 || !strings.Contains(r.Note, "no mirror of this log") {
@@ -160,4 +124,36 @@ func TestSearchImageOnTilesLogFromMirror(t *testing.T) {
 	if _, err := tb.Search(ctx, repo+"@"+c.Digest[:19]); !errors.Is(err, ui.ErrInvalidQuery) {
 		t.Errorf("Search(short digest) error = %v, want ui.ErrInvalidQuery", err)
 	}
+}
+
+// demoBackend starts the demo world and opens the explorer's backend on it,
+// its log read through the Rekor v1 API with its key pinned.
+func demoBackend(ctx context.Context, t *testing.T) (*demo.World, *backend.Backend) {
+	t.Helper()
+	w, err := demo.Start(ctx, demo.Options{})
+	if err != nil {
+		t.Fatalf("starting the demo world: %v", err)
+	}
+	t.Cleanup(func() { _ = w.Close() })
+	b, err := backend.Open(ctx, backend.Config{
+		RegistryHost: w.RegistryHost,
+		Log:          logs.Log{Name: "demo", URL: w.LogURL, Kind: logs.KindRekorV1},
+		KeyPEM:       w.LogPublicKeyPEM,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, b
+}
+
+// signedLegacy returns the demo's "signed-legacy" case and its repository
+// (without the registry host).
+func signedLegacy(w *demo.World) (demo.Case, string) {
+	var c demo.Case
+	for _, x := range w.Cases {
+		if x.Name == "signed-legacy" {
+			c = x
+		}
+	}
+	return c, strings.TrimPrefix(c.Image[:strings.LastIndex(c.Image, ":")], w.RegistryHost+"/")
 }
