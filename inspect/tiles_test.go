@@ -23,27 +23,7 @@ import (
 // tile boundary.
 func TestTilesAgainstEmbeddedLog(t *testing.T) {
 	ctx := context.Background()
-	sl, err := server.Open(ctx, server.Config{Dir: t.TempDir(), Hostname: "tiles.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sl.Handler())
-	defer func() { srv.Close(); _ = sl.Close() }()
-	rc, err := client.New(client.Config{URL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, _ := cosignfmt.KeyFromSeed("tiles")
-	s, _ := cosignfmt.NewSigner(k)
-	upload := func(from, to int) {
-		for i := from; i < to; i++ {
-			p := []byte(fmt.Sprintf("tiles artifact %d", i))
-			sig, _ := s.SignMessage(bytes.NewReader(p))
-			if _, _, err := rc.Upload(ctx, cosignfmt.HashedRekordEntry(p, sig, s.PublicKeyPEM())); err != nil {
-				t.Fatalf("upload %d: %v", i, err)
-			}
-		}
-	}
+	sl, srv, rc, upload := serveLog(t, "tiles.test")
 	upload(0, 260)
 	l, err := OpenLog(ctx, logs.Log{Name: "tiles", URL: srv.URL, Kind: logs.KindTiles, PublicKey: string(sl.PublicKeyPEM())}, LogOptions{})
 	if err != nil {
@@ -93,26 +73,8 @@ func TestTilesAgainstEmbeddedLog(t *testing.T) {
 // names (Log.StateKey), and each still catches its own rollback.
 func TestOneHostTwoLogsRememberedApart(t *testing.T) {
 	ctx := context.Background()
-	sl, err := server.Open(ctx, server.Config{Dir: t.TempDir(), Hostname: "two.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sl.Handler())
-	defer func() { srv.Close(); _ = sl.Close() }()
-	rc, err := client.New(client.Config{URL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, _ := cosignfmt.KeyFromSeed("two")
-	s, _ := cosignfmt.NewSigner(k)
-	upload := func(i int) {
-		p := []byte(fmt.Sprintf("two logs artifact %d", i))
-		sig, _ := s.SignMessage(bytes.NewReader(p))
-		if _, _, err := rc.Upload(ctx, cosignfmt.HashedRekordEntry(p, sig, s.PublicKeyPEM())); err != nil {
-			t.Fatalf("upload %d: %v", i, err)
-		}
-	}
-	upload(0)
+	sl, srv, _, upload := serveLog(t, "two.test")
+	upload(0, 1)
 	pub := sl.PublicKeyPEM()
 	v1, err := OpenLog(ctx, logs.Log{Name: "v1", URL: srv.URL, Kind: logs.KindRekorV1, PublicKey: string(pub)}, LogOptions{})
 	if err != nil {
@@ -128,7 +90,7 @@ func TestOneHostTwoLogsRememberedApart(t *testing.T) {
 	store := &state.Store{Dir: t.TempDir()}
 	for i, l := range []*Log{v1, v2, v1, v2} {
 		if i == 2 {
-			upload(1)
+			upload(1, 2)
 		}
 		c, err := CheckLog(ctx, l, CheckOptions{Store: store, Now: time.Now()})
 		if err != nil || c.Verdict() != model.VerdictVerified {
@@ -156,4 +118,34 @@ func TestOneHostTwoLogsRememberedApart(t *testing.T) {
 	if c, err := CheckLog(ctx, v1, CheckOptions{Store: store, Now: time.Now()}); err != nil || c.Verdict() != model.VerdictVerified {
 		t.Errorf("v1 read after the tiles log's state changed: %v, %v; want verified", c.Verdict(), err)
 	}
+}
+
+// serveLog serves provscope's own log (Rekor v1 and tiles under /api/v2)
+// for host on loopback, with a client to it and upload(from, to), which
+// logs hashedrekord entries from to to-1 over fresh artifacts.
+func serveLog(t *testing.T, host string) (*server.Log, *httptest.Server, *client.Client, func(from, to int)) {
+	t.Helper()
+	ctx := context.Background()
+	sl, err := server.Open(ctx, server.Config{Dir: t.TempDir(), Hostname: host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sl.Handler())
+	t.Cleanup(func() { srv.Close(); _ = sl.Close() })
+	rc, err := client.New(client.Config{URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := cosignfmt.KeyFromSeed(host)
+	s, _ := cosignfmt.NewSigner(k)
+	upload := func(from, to int) {
+		for i := from; i < to; i++ {
+			p := []byte(fmt.Sprintf("%s artifact %d", host, i))
+			sig, _ := s.SignMessage(bytes.NewReader(p))
+			if _, _, err := rc.Upload(ctx, cosignfmt.HashedRekordEntry(p, sig, s.PublicKeyPEM())); err != nil {
+				t.Fatalf("upload %d: %v", i, err)
+			}
+		}
+	}
+	return sl, srv, rc, upload
 }
