@@ -160,9 +160,12 @@ func New(c Config) *Model {
 // Init implements the pane contract; the teaching mode needs no start-up I/O.
 func (m *Model) Init() tea.Cmd { return nil }
 
-// SetSize sets the pane's width and height in cells.
+// SetSize sets the pane's width and height in cells. A zero size (a
+// terminal that has not said its size yet, or a pane squeezed to nothing)
+// is kept as zero, so that View draws nothing rather than one cell more
+// than the window has.
 func (m *Model) SetSize(w, h int) {
-	m.w, m.h = max(w, 1), max(h, 1)
+	m.w, m.h = max(w, 0), max(h, 0)
 	m.help.SetWidth(m.w)
 }
 
